@@ -1,0 +1,255 @@
+//! Sign-in records (`logins`) and console roles (`console_users`).
+//!
+//! A browser session holds only a login id. The login row holds the person's Airtable
+//! tokens, encrypted, and ends on sign-out, on timeout, on a failed token refresh, or when
+//! the person signs out everywhere.
+
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use console_app::api::{Role, SignedInUser};
+use rand::{distributions::Alphanumeric, Rng};
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use crate::{config::Settings, crypto::TokenCipher};
+
+/// Tokens as Airtable's token endpoint returned them.
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub access_expires_in: std::time::Duration,
+    pub refresh_expires_in: Option<std::time::Duration>,
+}
+
+impl std::fmt::Debug for IssuedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedTokens")
+            .field("access_expires_in", &self.access_expires_in)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_token(len: usize) -> String {
+    rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+}
+
+fn to_chrono(d: std::time::Duration) -> ChronoDuration {
+    ChronoDuration::from_std(d).unwrap_or(ChronoDuration::MAX)
+}
+
+/// The role this person has in the console, assigning one if configuration says so:
+/// the configured first admin becomes `admin`, other enterprise admins get the default
+/// role (if any). `None` means the person may not use the console.
+pub async fn role_for(
+    db: &PgPool,
+    settings: &Settings,
+    airtable_user_id: &str,
+    email: &str,
+    name: &str,
+) -> sqlx::Result<Option<Role>> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT role FROM console_users WHERE airtable_user_id = $1")
+            .bind(airtable_user_id)
+            .fetch_optional(db)
+            .await?;
+    if let Some(role) = existing {
+        // Keep the display details fresh; the role is only changed by an admin.
+        sqlx::query("UPDATE console_users SET email = $2, name = $3, updated_at = now() WHERE airtable_user_id = $1")
+            .bind(airtable_user_id)
+            .bind(email)
+            .bind(name)
+            .execute(db)
+            .await?;
+        return Ok(role.parse().ok());
+    }
+    let is_first_admin = settings.first_admin.as_deref().is_some_and(|configured| {
+        configured == airtable_user_id || configured.eq_ignore_ascii_case(email)
+    });
+    let role = if is_first_admin { Some(Role::Admin) } else { settings.default_role };
+    if let Some(role) = role {
+        grant_role(db, airtable_user_id, email, name, role, None).await?;
+    }
+    Ok(role)
+}
+
+/// Gives (or changes) a console role.
+pub async fn grant_role(
+    db: &PgPool,
+    airtable_user_id: &str,
+    email: &str,
+    name: &str,
+    role: Role,
+    granted_by: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO console_users (airtable_user_id, email, name, role, granted_by)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (airtable_user_id) DO UPDATE
+           SET role = EXCLUDED.role, granted_by = EXCLUDED.granted_by, updated_at = now()",
+    )
+    .bind(airtable_user_id)
+    .bind(email)
+    .bind(name)
+    .bind(role.as_str())
+    .bind(granted_by)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records a new sign-in and returns its id.
+pub async fn create(
+    db: &PgPool,
+    cipher: &TokenCipher,
+    airtable_user_id: &str,
+    tokens: &IssuedTokens,
+    absolute_timeout: std::time::Duration,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    let now = Utc::now();
+    let aad = id.as_bytes();
+    sqlx::query(
+        "INSERT INTO logins (id, airtable_user_id, csrf_token, access_token, refresh_token,
+                             access_expires_at, refresh_expires_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(airtable_user_id)
+    .bind(random_token(43))
+    .bind(cipher.encrypt(&tokens.access_token, aad))
+    .bind(tokens.refresh_token.as_deref().map(|t| cipher.encrypt(t, aad)))
+    .bind(now + to_chrono(tokens.access_expires_in))
+    .bind(tokens.refresh_expires_in.map(|d| now + to_chrono(d)))
+    .bind(now + to_chrono(absolute_timeout))
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+/// The signed-in person behind a live login, or `None` if it ended or timed out.
+pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<SignedInUser>> {
+    let row = sqlx::query(
+        "UPDATE logins l SET last_seen_at = now()
+           FROM console_users u
+          WHERE l.id = $1 AND l.ended_at IS NULL AND l.expires_at > now()
+            AND u.airtable_user_id = l.airtable_user_id
+         RETURNING u.airtable_user_id, u.email, u.name, u.role, l.csrf_token",
+    )
+    .bind(login_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|row| {
+        let role: String = row.get("role");
+        Some(SignedInUser {
+            airtable_user_id: row.get("airtable_user_id"),
+            email: row.get("email"),
+            name: row.get("name"),
+            role: role.parse().ok()?,
+            csrf_token: row.get("csrf_token"),
+            login_id: Some(login_id.to_string()),
+        })
+    }))
+}
+
+/// Ends one sign-in. Its tokens are wiped, not just marked.
+pub async fn end(db: &PgPool, login_id: Uuid, reason: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE logins SET ended_at = now(), end_reason = $2, access_token = '', refresh_token = NULL
+          WHERE id = $1 AND ended_at IS NULL",
+    )
+    .bind(login_id)
+    .bind(reason)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Ends every sign-in of a person ("sign out everywhere"). Returns how many ended.
+pub async fn end_all_for(db: &PgPool, airtable_user_id: &str, reason: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE logins SET ended_at = now(), end_reason = $2, access_token = '', refresh_token = NULL
+          WHERE airtable_user_id = $1 AND ended_at IS NULL",
+    )
+    .bind(airtable_user_id)
+    .bind(reason)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the sign-in has ended")]
+    Ended,
+    #[error("the Airtable token could not be refreshed: {0}")]
+    RefreshFailed(String),
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// How long before expiry a token is refreshed, so no request goes out with one that is
+/// about to lapse.
+const REFRESH_MARGIN: ChronoDuration = ChronoDuration::minutes(2);
+
+/// A usable Airtable access token for this login, refreshed first if it is about to expire.
+/// The row is locked while refreshing, so two requests never both spend the refresh token
+/// (Airtable invalidates the old pair on refresh). A failed refresh ends the login.
+pub async fn access_token<F, Fut>(
+    db: &PgPool,
+    cipher: &TokenCipher,
+    login_id: Uuid,
+    refresh: F,
+) -> Result<String, TokenError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<IssuedTokens, String>>,
+{
+    let aad = login_id.as_bytes().to_vec();
+    let mut tx = db.begin().await?;
+    let row = sqlx::query(
+        "SELECT access_token, refresh_token, access_expires_at FROM logins
+          WHERE id = $1 AND ended_at IS NULL AND expires_at > now() FOR UPDATE",
+    )
+    .bind(login_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(TokenError::Ended)?;
+    let access_expires_at: DateTime<Utc> = row.get("access_expires_at");
+    if access_expires_at - REFRESH_MARGIN > Utc::now() {
+        let sealed: Vec<u8> = row.get("access_token");
+        tx.commit().await?;
+        return Ok(cipher.decrypt(&sealed, &aad)?);
+    }
+    let sealed_refresh: Option<Vec<u8>> = row.get("refresh_token");
+    let Some(sealed_refresh) = sealed_refresh else {
+        drop(tx);
+        end(db, login_id, "access token expired, no refresh token").await?;
+        return Err(TokenError::Ended);
+    };
+    let refresh_token = cipher.decrypt(&sealed_refresh, &aad)?;
+    match refresh(refresh_token).await {
+        Ok(tokens) => {
+            let now = Utc::now();
+            sqlx::query(
+                "UPDATE logins SET access_token = $2, refresh_token = $3,
+                        access_expires_at = $4, refresh_expires_at = $5 WHERE id = $1",
+            )
+            .bind(login_id)
+            .bind(cipher.encrypt(&tokens.access_token, &aad))
+            .bind(tokens.refresh_token.as_deref().map(|t| cipher.encrypt(t, &aad)))
+            .bind(now + to_chrono(tokens.access_expires_in))
+            .bind(tokens.refresh_expires_in.map(|d| now + to_chrono(d)))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(tokens.access_token)
+        }
+        Err(reason) => {
+            drop(tx);
+            tracing::warn!(%login_id, %reason, "token refresh failed; ending the sign-in");
+            end(db, login_id, "token refresh failed").await?;
+            Err(TokenError::RefreshFailed(reason))
+        }
+    }
+}

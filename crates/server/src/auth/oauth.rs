@@ -1,0 +1,344 @@
+//! Sign-in with Airtable: OAuth 2 authorization code + PKCE (S256) + `state`, as a
+//! confidential client (HTTP Basic at the token endpoint).
+//!
+//! The session cookie is `SameSite=Strict`, so the browser does not send it on the redirect
+//! back from Airtable (a cross-site navigation). The sign-in in progress is therefore tied to
+//! the browser by a separate short-lived `SameSite=Lax` cookie holding `state`; the PKCE
+//! verifier waits server-side, keyed by a hash of `state`, and is used once.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{Query, State},
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use oauth2::{
+    basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType},
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope,
+    StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tower_sessions::Session;
+
+use super::logins::{self, IssuedTokens};
+use super::session::{LOGIN_KEY};
+use crate::state::AppState;
+
+/// Scopes the console asks for; the README explains each.
+pub const SCOPES: &[&str] = &[
+    "user.email:read",
+    "enterprise.account:read",
+    "enterprise.account:write",
+    "enterprise.user:read",
+    "enterprise.user:write",
+    "enterprise.groups:read",
+    "enterprise.groups:manage",
+    "enterprise.auditLogs:read",
+    "enterprise.scim.usersAndGroups:manage",
+    "workspacesAndBases:read",
+    "workspacesAndBases:write",
+    "workspacesAndBases:manage",
+    "workspacesAndBases.shares:manage",
+    "block:manage",
+    "schema.bases:read",
+];
+
+const STATE_COOKIE: &str = "console_oauth_state";
+/// Airtable's authorization codes live ten minutes; a sign-in may not take longer.
+const PENDING_TTL_SECONDS: i64 = 600;
+/// Airtable documents ~60 days for refresh tokens; used when the reply does not say.
+const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(60 * 24 * 3600);
+
+/// Airtable's token reply carries `refresh_expires_in` beside the standard fields.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct AirtableTokenFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_expires_in: Option<u64>,
+}
+impl ExtraTokenFields for AirtableTokenFields {}
+
+type AirtableTokenResponse = StandardTokenResponse<AirtableTokenFields, BasicTokenType>;
+type ConfiguredClient = oauth2::Client<
+    BasicErrorResponse,
+    AirtableTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// Where and how to sign people in.
+pub struct OAuthEndpoints {
+    pub authorize_url: String,
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_url: String,
+}
+
+pub struct OAuthProvider {
+    client: ConfiguredClient,
+    /// Never follows redirects (oauth2's SSRF guidance).
+    http: reqwest::Client,
+}
+
+impl OAuthProvider {
+    pub fn new(endpoints: OAuthEndpoints) -> anyhow::Result<Self> {
+        let client = oauth2::Client::new(ClientId::new(endpoints.client_id))
+            .set_client_secret(ClientSecret::new(endpoints.client_secret))
+            .set_auth_uri(AuthUrl::new(endpoints.authorize_url)?)
+            .set_token_uri(TokenUrl::new(endpoints.token_url)?)
+            .set_redirect_uri(RedirectUrl::new(endpoints.redirect_url)?);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()?;
+        Ok(Self { client, http })
+    }
+
+    /// Exchanges a refresh token for a new pair (Airtable rotates both).
+    pub async fn refresh(&self, refresh_token: String) -> Result<IssuedTokens, String> {
+        self.client
+            .exchange_refresh_token(&RefreshToken::new(refresh_token))
+            .request_async(&self.http)
+            .await
+            .map(|reply| issued(&reply))
+            .map_err(|e| describe_token_error(&e))
+    }
+}
+
+fn issued(reply: &AirtableTokenResponse) -> IssuedTokens {
+    IssuedTokens {
+        access_token: reply.access_token().secret().clone(),
+        refresh_token: reply.refresh_token().map(|t| t.secret().clone()),
+        access_expires_in: reply.expires_in().unwrap_or(Duration::from_secs(3600)),
+        refresh_expires_in: reply.refresh_token().map(|_| {
+            reply
+                .extra_fields()
+                .refresh_expires_in
+                .map(Duration::from_secs)
+                .unwrap_or(DEFAULT_REFRESH_TTL)
+        }),
+    }
+}
+
+/// A token-endpoint failure in words, without echoing anything secret.
+fn describe_token_error<E: std::error::Error>(error: &E) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+fn state_hash(state: &str) -> String {
+    let digest = Sha256::digest(state.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn signin_error(code: &str) -> Response {
+    Redirect::to(&format!("/signin?error={code}")).into_response()
+}
+
+/// `GET /auth/login`: start a sign-in and send the browser to Airtable.
+pub async fn login(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = state.oauth.client.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge);
+    for scope in SCOPES {
+        request = request.add_scope(Scope::new((*scope).to_string()));
+    }
+    let (url, csrf) = request.url();
+
+    let stored = sqlx::query("INSERT INTO oauth_pending (state_hash, pkce_verifier) VALUES ($1, $2)")
+        .bind(state_hash(csrf.secret()))
+        .bind(verifier.secret())
+        .execute(&state.db)
+        .await;
+    if let Err(error) = stored {
+        tracing::error!(%error, "cannot record the sign-in attempt");
+        return signin_error("airtable");
+    }
+    // Old attempts nobody finished: remove them here rather than in a separate job.
+    let _ = sqlx::query("DELETE FROM oauth_pending WHERE created_at < now() - make_interval(secs => $1)")
+        .bind(PENDING_TTL_SECONDS as f64)
+        .execute(&state.db)
+        .await;
+
+    let cookie = Cookie::build((STATE_COOKIE, csrf.secret().clone()))
+        .path("/auth")
+        .http_only(true)
+        .secure(state.settings.secure_cookies())
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(PENDING_TTL_SECONDS))
+        .build();
+    (jar.add(cookie), Redirect::to(url.as_str())).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /auth/callback`: Airtable sends the browser back here with a code.
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    jar: CookieJar,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let cookie_state = jar.get(STATE_COOKIE).map(|c| c.value().to_string());
+    let jar = jar.remove(Cookie::build(STATE_COOKIE).path("/auth").build());
+    let outcome = finish_sign_in(&state, &session, cookie_state, query).await;
+    match outcome {
+        Ok(()) => (jar, Redirect::to("/")).into_response(),
+        Err(code) => (jar, signin_error(code)).into_response(),
+    }
+}
+
+async fn finish_sign_in(
+    state: &AppState,
+    session: &Session,
+    cookie_state: Option<String>,
+    query: CallbackQuery,
+) -> Result<(), &'static str> {
+    if let Some(error) = query.error {
+        tracing::info!(%error, "Airtable returned a sign-in error");
+        return Err(if error == "access_denied" { "access_denied" } else { "airtable" });
+    }
+    // `state` must come back exactly as this browser sent it, within ten minutes, once.
+    let (Some(returned), Some(expected), Some(code)) = (query.state, cookie_state, query.code) else {
+        return Err("state");
+    };
+    if returned.len() != expected.len() || !constant_time_eq(returned.as_bytes(), expected.as_bytes()) {
+        return Err("state");
+    }
+    let verifier: Option<String> = sqlx::query_scalar(
+        "DELETE FROM oauth_pending WHERE state_hash = $1
+           AND created_at > now() - make_interval(secs => $2)
+         RETURNING pkce_verifier",
+    )
+    .bind(state_hash(&returned))
+    .bind(PENDING_TTL_SECONDS as f64)
+    .fetch_optional(&state.db)
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "cannot read the sign-in attempt");
+        "airtable"
+    })?;
+    let verifier = verifier.ok_or("state")?;
+
+    let reply = state
+        .oauth
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+        .request_async(&state.oauth.http)
+        .await
+        .map_err(|error| {
+            tracing::warn!(error = %describe_token_error(&error), "code exchange refused");
+            "airtable"
+        })?;
+    let tokens = issued(&reply);
+
+    // Who is this, and are they an admin of the enterprise this console manages?
+    let airtable = state.airtable.with_token(airtable_client::AccessToken::new(tokens.access_token.clone()));
+    let me = airtable.whoami().await.map_err(|error| {
+        tracing::warn!(%error, "whoami failed after sign-in");
+        "airtable"
+    })?;
+    let profile = airtable
+        .enterprise(&state.enterprise_id)
+        .user(&me.id)
+        .get()
+        .send()
+        .await
+        .map_err(|error| {
+            tracing::info!(user = %me.id, %error, "signed-in user cannot read the enterprise");
+            if error.is_not_found() || error.status().is_some_and(|s| s == 403) {
+                "not_admin"
+            } else {
+                "airtable"
+            }
+        })?;
+    if !profile.is_admin.unwrap_or(false) {
+        return Err("not_admin");
+    }
+    let email = profile.email.clone().or(me.email.clone()).unwrap_or_default();
+    let name = profile.name.clone().unwrap_or_default();
+    let user_id = me.id.to_string();
+
+    let role = logins::role_for(&state.db, &state.settings, &user_id, &email, &name)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "cannot read console roles");
+            "airtable"
+        })?;
+    if role.is_none() {
+        return Err("no_role");
+    }
+    let login_id = logins::create(&state.db, &state.cipher, &user_id, &tokens, state.settings.session_absolute_timeout)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "cannot record the sign-in");
+            "airtable"
+        })?;
+    // A new session id at sign-in, so an id planted before sign-in is worthless after.
+    session.cycle_id().await.map_err(|_| "airtable")?;
+    session.insert(LOGIN_KEY, login_id).await.map_err(|_| "airtable")?;
+    tracing::info!(user = %user_id, %login_id, "signed in");
+    Ok(())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignOutForm {
+    csrf_token: String,
+    #[serde(default)]
+    everywhere: Option<String>,
+}
+
+/// `POST /auth/logout`: end this sign-in (or all of the person's) on the server.
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<SignOutForm>,
+) -> Response {
+    let login_id = session.get::<uuid::Uuid>(LOGIN_KEY).await.ok().flatten();
+    if let Some(login_id) = login_id {
+        let who = logins::load_active(&state.db, login_id).await.ok().flatten();
+        let Some(who) = who else {
+            let _ = session.flush().await;
+            return signin_error("signed_out");
+        };
+        if !constant_time_eq(who.csrf_token.as_bytes(), form.csrf_token.as_bytes()) {
+            return (axum::http::StatusCode::FORBIDDEN, "The sign-out form was not sent by this console.")
+                .into_response();
+        }
+        let result = if form.everywhere.is_some() {
+            logins::end_all_for(&state.db, &who.airtable_user_id, "signed out everywhere").await.map(|_| ())
+        } else {
+            logins::end(&state.db, login_id, "signed out").await
+        };
+        if let Err(error) = result {
+            tracing::error!(%error, "cannot end the sign-in");
+        }
+    }
+    let _ = session.flush().await;
+    signin_error("signed_out")
+}

@@ -1,0 +1,76 @@
+//! Turning the session cookie into a signed-in person, and keeping pages behind sign-in.
+
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use console_app::api::SignedInUser;
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use super::logins;
+use crate::{config::Settings, state::AppState};
+
+/// Session key holding the login id (the only thing a session holds).
+pub const LOGIN_KEY: &str = "login_id";
+
+/// The session layer: Postgres store, HttpOnly, SameSite=Strict, Secure and the `__Host-`
+/// prefix whenever the console is served over HTTPS, idle timeout from configuration.
+pub fn layer(store: PostgresStore, settings: &Settings) -> SessionManagerLayer<PostgresStore> {
+    let secure = settings.secure_cookies();
+    let name = if secure { "__Host-console_session" } else { "console_session" };
+    let idle = time::Duration::try_from(settings.session_idle_timeout).unwrap_or(time::Duration::minutes(30));
+    SessionManagerLayer::new(store)
+        .with_name(name)
+        .with_http_only(true)
+        .with_secure(secure)
+        .with_same_site(SameSite::Strict)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle))
+}
+
+/// Loads the person behind the session, if any, into the request's extensions (where
+/// handlers and server functions find it). A session whose login ended is emptied.
+pub async fn load_signed_in_user(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let login_id = session.get::<uuid::Uuid>(LOGIN_KEY).await.ok().flatten();
+    if let Some(login_id) = login_id {
+        match logins::load_active(&state.db, login_id).await {
+            Ok(Some(user)) => {
+                request.extensions_mut().insert(user);
+            }
+            Ok(None) => {
+                let _ = session.flush().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot load the sign-in behind a session");
+                return crate::error::AppError::Unavailable.into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Paths anyone may fetch without signing in.
+fn is_public(path: &str) -> bool {
+    path == "/signin"
+        || path == "/healthz"
+        || path.starts_with("/auth/")
+        || path.starts_with("/pkg/")
+        || path.starts_with("/assets/")
+        || path.starts_with("/api/")
+}
+
+/// Sends people who are not signed in to the sign-in page instead of an empty console.
+/// Server functions (`/api/…`) answer for themselves with a "not signed in" error.
+pub async fn require_sign_in(request: Request, next: Next) -> Response {
+    if request.extensions().get::<SignedInUser>().is_none() && !is_public(request.uri().path()) {
+        return Redirect::to("/signin").into_response();
+    }
+    next.run(request).await
+}

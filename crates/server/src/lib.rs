@@ -1,0 +1,190 @@
+//! The console server: a backend-for-frontend in front of Airtable.
+//!
+//! `run` reads nothing itself: it takes [`config::Settings`], connects to Postgres, starts
+//! the demo simulator when no Airtable credentials are configured, and serves the Leptos
+//! app, the OAuth routes and the server functions.
+
+pub mod auth;
+pub mod backend;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod routes;
+pub mod security;
+pub mod state;
+pub mod telemetry;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use airtable_client::{AccessToken, EnterpriseId};
+use axum::{
+    middleware,
+    routing::{get, post},
+    Router,
+};
+use console_app::{backend::Backend, shell, App};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tower_http::{services::ServeDir, trace::TraceLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::{
+    auth::oauth::{OAuthEndpoints, OAuthProvider},
+    backend::ServerBackend,
+    config::{AirtableMode, Settings},
+    crypto::TokenCipher,
+    state::AppState,
+};
+
+/// A console that is up and serving (returned by [`start`], used by tests).
+pub struct RunningConsole {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    /// The in-process simulator, in demo mode.
+    pub sim: Option<airtable_sim::RunningSim>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningConsole {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves until the server stops (it only stops on an I/O error).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.server.await??;
+        Ok(())
+    }
+}
+
+/// Starts everything and serves until the process ends.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {} (CONSOLE_ADDR): {e}", settings.addr))?;
+    let console = start(settings, listener).await?;
+    console.wait().await
+}
+
+/// Starts the console on `listener` and returns once it is serving.
+pub async fn start(settings: Settings, listener: tokio::net::TcpListener) -> anyhow::Result<RunningConsole> {
+    let addr = listener.local_addr()?;
+    let db = db::connect_and_migrate(&settings.database_url).await?;
+    let session_store = PostgresStore::new(db.clone());
+    session_store.migrate().await?;
+
+    let redirect_url = format!("{}auth/callback", settings.public_url);
+    let (sim, endpoints, api_url, enterprise_id, token_key) = match &settings.airtable {
+        AirtableMode::Demo(demo) => {
+            let sim = demo::start_sim(demo.sim_addr, demo.seed, demo::size_from_name(&demo.size)?, redirect_url.clone())
+                .await?;
+            demo::grant_demo_roles(&db, &sim).await?;
+            let port = sim.addr.port();
+            // The sign-in page is on `localhost`, the console on `127.0.0.1`: different sites,
+            // as in production, so SameSite behaviour is exercised for real.
+            let endpoints = OAuthEndpoints {
+                authorize_url: format!("http://localhost:{port}/oauth2/v1/authorize"),
+                token_url: format!("{}/oauth2/v1/token", sim.base_url()),
+                client_id: demo::DEMO_CLIENT_ID.into(),
+                client_secret: demo::DEMO_CLIENT_SECRET.into(),
+                redirect_url,
+            };
+            let key = match &settings.token_key {
+                Some(key) => key.expose().to_string(),
+                None => demo::dev_token_key(&settings.data_dir)?,
+            };
+            let enterprise = sim.info().enterprise_account_id.clone();
+            let api = sim.base_url();
+            (Some(sim), endpoints, api, enterprise, key)
+        }
+        AirtableMode::Real(real) => {
+            let endpoints = OAuthEndpoints {
+                authorize_url: real.authorize_url.to_string(),
+                token_url: real.token_url.to_string(),
+                client_id: real.client_id.clone(),
+                client_secret: real.client_secret.clone(),
+                redirect_url,
+            };
+            let key = settings
+                .token_key
+                .as_ref()
+                .map(|k| k.expose().to_string())
+                .ok_or_else(|| anyhow::anyhow!("CONSOLE_TOKEN_KEY is required"))?;
+            (None, endpoints, real.api_url.to_string(), real.enterprise_id.clone(), key)
+        }
+    };
+    let enterprise_id: EnterpriseId = enterprise_id
+        .parse()
+        .map_err(|e| anyhow::anyhow!("AIRTABLE_ENTERPRISE_ID is not an enterprise account id: {e}"))?;
+    let airtable = airtable_client::Client::builder()
+        .base_url(api_url.trim_end_matches('/'))
+        .token(AccessToken::new(String::new()))
+        .build()?;
+
+    let leptos = leptos::config::LeptosOptions::builder()
+        .output_name("console_app")
+        .site_root(settings.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+
+    let state = AppState {
+        settings: Arc::new(settings),
+        db,
+        airtable,
+        enterprise_id,
+        oauth: Arc::new(OAuthProvider::new(endpoints)?),
+        cipher: TokenCipher::from_base64_key(&token_key)?,
+        leptos,
+    };
+    let app = router(state.clone(), session_store);
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let console = RunningConsole { addr, state, sim, server };
+    if let Some(sim) = &console.sim {
+        let who = sim.info().admins.first().map(|a| a.email.clone()).unwrap_or_default();
+        println!(
+            "Console ready at {} (demo mode: sign in with Airtable, then pick {who} on the simulator's page)",
+            console.state.settings.public_url
+        );
+    } else {
+        println!("Console ready at {}", console.state.settings.public_url);
+    }
+    Ok(console)
+}
+
+/// The whole HTTP surface. Layers run outside-in: trace → security headers → same-origin
+/// check → session → signed-in person → sign-in gate → route.
+pub fn router(state: AppState, session_store: PostgresStore) -> Router {
+    let routes = generate_route_list(App);
+    let backend: Backend = Arc::new(ServerBackend { state: state.clone() });
+    let render_context = {
+        let backend = backend.clone();
+        move || provide_context(backend.clone())
+    };
+    let server_fn_context = move || provide_context(backend.clone());
+    let leptos_options = state.leptos.clone();
+    let pkg_dir = state.settings.site_root.join("pkg");
+
+    Router::new()
+        .route("/auth/login", get(auth::oauth::login))
+        .route("/auth/callback", get(auth::oauth::callback))
+        .route("/auth/logout", post(auth::oauth::logout))
+        .route("/healthz", get(routes::health))
+        .route("/assets/console.css", get(routes::stylesheet))
+        .route(
+            "/api/{*fn_name}",
+            post(move |req| handle_server_fns_with_context(server_fn_context.clone(), req)),
+        )
+        .leptos_routes_with_context(&state, routes, render_context, move || shell(leptos_options.clone()))
+        .nest_service("/pkg", ServeDir::new(pkg_dir))
+        .layer(middleware::from_fn(auth::session::require_sign_in))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::session::load_signed_in_user))
+        .layer(auth::session::layer(session_store, &state.settings))
+        .layer(middleware::from_fn_with_state(state.clone(), security::same_origin_for_writes))
+        .layer(middleware::from_fn(security::headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
