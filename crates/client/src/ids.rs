@@ -328,7 +328,10 @@ mod tests {
         assert!("".parse::<UserId>().is_err());
         assert!("USRL2PNC5o3H4lBEi".parse::<UserId>().is_err());
         let err = "usrabc".parse::<UserId>().unwrap_err();
-        assert!(err.to_string().contains("17 characters long, not 6"), "{err}");
+        assert!(
+            err.to_string().contains("17 characters long, not 6"),
+            "{err}"
+        );
         // Non-ASCII must not panic on slicing.
         assert!("usré0000000000000".parse::<UserId>().is_err());
     }

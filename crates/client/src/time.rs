@@ -66,7 +66,9 @@ impl fmt::Display for Timestamp {
 impl std::str::FromStr for Timestamp {
     type Err = chrono::ParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Timestamp(DateTime::parse_from_rfc3339(s)?.with_timezone(&Utc)))
+        Ok(Timestamp(
+            DateTime::parse_from_rfc3339(s)?.with_timezone(&Utc),
+        ))
     }
 }
 

@@ -155,15 +155,12 @@ impl BatchError {
     /// The item the error is about: `id`, `email`, or the first other string field whose name
     /// ends in `Id`.
     pub fn subject(&self) -> Option<&str> {
-        self.id
-            .as_deref()
-            .or(self.email.as_deref())
-            .or_else(|| {
-                self.extra
-                    .iter()
-                    .find(|(k, v)| k.ends_with("Id") && v.is_string())
-                    .and_then(|(_, v)| v.as_str())
-            })
+        self.id.as_deref().or(self.email.as_deref()).or_else(|| {
+            self.extra
+                .iter()
+                .find(|(k, v)| k.ends_with("Id") && v.is_string())
+                .and_then(|(_, v)| v.as_str())
+        })
     }
 }
 

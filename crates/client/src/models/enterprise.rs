@@ -52,8 +52,8 @@ pub struct EmailDomain {
     /// The domain, e.g. `example.com`.
     pub email_domain: String,
     /// Whether users of the domain must sign in through SSO.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_sso_required: Option<bool>,
+    #[serde(default)]
+    pub is_sso_required: bool,
     /// Fields this client does not model.
     #[serde(flatten)]
     pub extra: Extra,

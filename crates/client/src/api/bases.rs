@@ -1,0 +1,399 @@
+//! Bases: the list of bases, a base's collaborators, invites, interfaces, shares,
+//! extensions, schema, creation and deletion.
+//!
+//! ```no_run
+//! # async fn demo(client: airtable_client::Client) -> Result<(), airtable_client::Error> {
+//! use airtable_client::ids::{BaseId, ShareId};
+//! use airtable_client::models::EnabledState;
+//! let app: BaseId = "appLkNDICXNqxSDhG".parse()?;
+//! let base = client
+//!     .base(&app)
+//!     .get()
+//!     .include_collaborators()
+//!     .include_invite_links()
+//!     .include_interfaces()
+//!     .send()
+//!     .await?;
+//! println!("{} in {}", base.name, base.workspace_id);
+//! for share in client.base(&app).shares().await? {
+//!     if share.state == EnabledState::Enabled {
+//!         client.base(&app).share(&share.share_id).disable().await?;
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+use futures::stream::{self, Stream, StreamExt};
+
+use crate::http::client::Request;
+use crate::ids::{
+    BaseId, BlockInstallationId, CollaboratorId, InterfaceId, InviteId, ShareId, WorkspaceId,
+};
+use crate::models::{
+    AddCollaboratorsRequest, Base, BaseSchema, BaseSummary, BasesResponse, BlockInstallation,
+    CreateBaseRequest, CreatedBase, EnabledState, NewCollaborator, PermissionLevel,
+    SetStateRequest, Share, SharesResponse, UpdateCollaboratorRequest,
+};
+use crate::{Client, Error};
+
+impl Client {
+    /// Calls on one base.
+    pub fn base(&self, id: &BaseId) -> BaseHandler {
+        BaseHandler {
+            client: self.clone(),
+            id: id.clone(),
+        }
+    }
+
+    /// "List bases" the token can reach, as a stream that follows `offset` pages.
+    pub fn list_bases(&self) -> impl Stream<Item = Result<BaseSummary, Error>> + Send + 'static {
+        let client = self.clone();
+        // State: Some(offset) to fetch (None inside = first page), None = done.
+        stream::unfold(Some(None::<String>), move |state| {
+            let client = client.clone();
+            async move {
+                let offset = state?;
+                let req = Request::get("/v0/meta/bases", "/v0/meta/bases".into())
+                    .query_opt("offset", offset);
+                match client.send::<BasesResponse>(req).await {
+                    Ok(page) => {
+                        let next = page.offset.filter(|o| !o.is_empty()).map(Some);
+                        let items: Vec<Result<BaseSummary, Error>> =
+                            page.bases.into_iter().map(Ok).collect();
+                        Some((stream::iter(items), next))
+                    }
+                    Err(e) => Some((stream::iter(vec![Err(e)]), None)),
+                }
+            }
+        })
+        .flatten()
+    }
+
+    /// "Create base" in a workspace with at least one table (Airtable's table model, as JSON).
+    pub async fn create_base(
+        &self,
+        workspace: &WorkspaceId,
+        name: impl Into<String>,
+        tables: Vec<serde_json::Value>,
+    ) -> Result<CreatedBase, Error> {
+        let req =
+            Request::post("/v0/meta/bases", "/v0/meta/bases".into()).json(&CreateBaseRequest {
+                name: name.into(),
+                workspace_id: workspace.clone(),
+                tables,
+            })?;
+        self.send(req).await
+    }
+}
+
+/// Calls on one base (`/v0/meta/bases/{baseId}/…`).
+#[derive(Debug, Clone)]
+pub struct BaseHandler {
+    client: Client,
+    id: BaseId,
+}
+
+impl BaseHandler {
+    fn path(&self, rest: &str) -> String {
+        format!("/v0/meta/bases/{}{rest}", self.id)
+    }
+
+    /// "Get base collaborators": the base and, with `include`, collaborators, invite links,
+    /// interfaces and packages.
+    pub fn get(&self) -> GetBase {
+        GetBase {
+            handler: self.clone(),
+            include: Vec::new(),
+        }
+    }
+
+    /// "Delete base" (it goes to the trash).
+    pub async fn delete(&self) -> Result<(), Error> {
+        let req = Request::delete("/v0/meta/bases/{baseId}", self.path(""));
+        self.client.send_unit(req).await
+    }
+
+    /// "Get base schema": tables, fields and views.
+    pub async fn schema(&self) -> Result<BaseSchema, Error> {
+        let req = Request::get("/v0/meta/bases/{baseId}/tables", self.path("/tables"));
+        self.client.send(req).await
+    }
+
+    /// "Add base collaborator" (one user or group per request).
+    pub async fn add_collaborator(
+        &self,
+        who: impl Into<CollaboratorId>,
+        level: PermissionLevel,
+    ) -> Result<(), Error> {
+        let req = Request::post(
+            "/v0/meta/bases/{baseId}/collaborators",
+            self.path("/collaborators"),
+        )
+        .json(&AddCollaboratorsRequest {
+            collaborators: vec![NewCollaborator::new(who, level)],
+        })?;
+        self.client.send_unit(req).await
+    }
+
+    /// "Update collaborator base permission".
+    pub async fn update_collaborator(
+        &self,
+        who: impl Into<CollaboratorId>,
+        level: PermissionLevel,
+    ) -> Result<(), Error> {
+        let who = who.into();
+        let req = Request::patch(
+            "/v0/meta/bases/{baseId}/collaborators/{userOrGroupId}",
+            self.path(&format!("/collaborators/{who}")),
+        )
+        .json(&UpdateCollaboratorRequest {
+            permission_level: level,
+        })?;
+        self.client.send_unit(req).await
+    }
+
+    /// "Delete base collaborator".
+    pub async fn remove_collaborator(&self, who: impl Into<CollaboratorId>) -> Result<(), Error> {
+        let who = who.into();
+        let req = Request::delete(
+            "/v0/meta/bases/{baseId}/collaborators/{userOrGroupId}",
+            self.path(&format!("/collaborators/{who}")),
+        );
+        self.client.send_unit(req).await
+    }
+
+    /// "Delete base invite".
+    pub async fn delete_invite(&self, invite: &InviteId) -> Result<(), Error> {
+        let req = Request::delete(
+            "/v0/meta/bases/{baseId}/invites/{inviteId}",
+            self.path(&format!("/invites/{invite}")),
+        );
+        self.client.send_unit(req).await
+    }
+
+    /// Calls on one interface of the base.
+    pub fn interface(&self, id: &InterfaceId) -> InterfaceHandler {
+        InterfaceHandler {
+            base: self.clone(),
+            id: id.clone(),
+        }
+    }
+
+    /// "List shares" of the base.
+    pub async fn shares(&self) -> Result<Vec<Share>, Error> {
+        let req = Request::get("/v0/meta/bases/{baseId}/shares", self.path("/shares"));
+        let r: SharesResponse = self.client.send(req).await?;
+        Ok(r.shares)
+    }
+
+    /// Calls on one share link of the base.
+    pub fn share(&self, id: &ShareId) -> ShareHandler {
+        ShareHandler {
+            base: self.clone(),
+            id: id.clone(),
+        }
+    }
+
+    /// "List block installations" (extensions) of the base.
+    pub async fn block_installations(&self) -> Result<Vec<BlockInstallation>, Error> {
+        let req = Request::get(
+            "/v0/meta/bases/{baseId}/blockInstallations",
+            self.path("/blockInstallations"),
+        );
+        self.client.send(req).await
+    }
+
+    /// Calls on one extension installation of the base.
+    pub fn block_installation(&self, id: &BlockInstallationId) -> BlockInstallationHandler {
+        BlockInstallationHandler {
+            base: self.clone(),
+            id: id.clone(),
+        }
+    }
+}
+
+/// Builder of "get base collaborators".
+#[derive(Debug, Clone)]
+#[must_use = "call .send().await"]
+pub struct GetBase {
+    handler: BaseHandler,
+    include: Vec<&'static str>,
+}
+
+impl GetBase {
+    fn with(mut self, what: &'static str) -> Self {
+        if !self.include.contains(&what) {
+            self.include.push(what);
+        }
+        self
+    }
+
+    /// Include collaborators.
+    pub fn include_collaborators(self) -> Self {
+        self.with("collaborators")
+    }
+
+    /// Include outstanding invite links.
+    pub fn include_invite_links(self) -> Self {
+        self.with("inviteLinks")
+    }
+
+    /// Include interfaces with their collaborators.
+    pub fn include_interfaces(self) -> Self {
+        self.with("interfaces")
+    }
+
+    /// Include installed packages.
+    pub fn include_packages(self) -> Self {
+        self.with("packages")
+    }
+
+    /// Sends the call.
+    pub async fn send(self) -> Result<Base, Error> {
+        let req = Request::get("/v0/meta/bases/{baseId}", self.handler.path(""))
+            .query_all("include", self.include.iter().copied());
+        self.handler.client.send(req).await
+    }
+}
+
+/// Calls on one interface (`/v0/meta/bases/{baseId}/interfaces/{id}/…`).
+#[derive(Debug, Clone)]
+pub struct InterfaceHandler {
+    base: BaseHandler,
+    id: InterfaceId,
+}
+
+impl InterfaceHandler {
+    fn path(&self, rest: &str) -> String {
+        self.base.path(&format!("/interfaces/{}{rest}", self.id))
+    }
+
+    /// "Add interface collaborator" (one user or group per request).
+    pub async fn add_collaborator(
+        &self,
+        who: impl Into<CollaboratorId>,
+        level: PermissionLevel,
+    ) -> Result<(), Error> {
+        let req = Request::post(
+            "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/collaborators",
+            self.path("/collaborators"),
+        )
+        .json(&AddCollaboratorsRequest {
+            collaborators: vec![NewCollaborator::new(who, level)],
+        })?;
+        self.base.client.send_unit(req).await
+    }
+
+    /// "Update interface collaborator".
+    pub async fn update_collaborator(
+        &self,
+        who: impl Into<CollaboratorId>,
+        level: PermissionLevel,
+    ) -> Result<(), Error> {
+        let who = who.into();
+        let req = Request::patch(
+            "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/collaborators/{userOrGroupId}",
+            self.path(&format!("/collaborators/{who}")),
+        )
+        .json(&UpdateCollaboratorRequest {
+            permission_level: level,
+        })?;
+        self.base.client.send_unit(req).await
+    }
+
+    /// "Delete interface collaborator".
+    pub async fn remove_collaborator(&self, who: impl Into<CollaboratorId>) -> Result<(), Error> {
+        let who = who.into();
+        let req = Request::delete(
+            "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/collaborators/{userOrGroupId}",
+            self.path(&format!("/collaborators/{who}")),
+        );
+        self.base.client.send_unit(req).await
+    }
+
+    /// "Delete interface invite".
+    pub async fn delete_invite(&self, invite: &InviteId) -> Result<(), Error> {
+        let req = Request::delete(
+            "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/invites/{inviteId}",
+            self.path(&format!("/invites/{invite}")),
+        );
+        self.base.client.send_unit(req).await
+    }
+}
+
+/// Calls on one share link (`/v0/meta/bases/{baseId}/shares/{shareId}`).
+#[derive(Debug, Clone)]
+pub struct ShareHandler {
+    base: BaseHandler,
+    id: ShareId,
+}
+
+impl ShareHandler {
+    /// "Manage share": enable or disable the link.
+    pub async fn set_state(&self, state: EnabledState) -> Result<(), Error> {
+        let req = Request::patch(
+            "/v0/meta/bases/{baseId}/shares/{shareId}",
+            self.base.path(&format!("/shares/{}", self.id)),
+        )
+        .json(&SetStateRequest { state })?;
+        self.base.client.send_unit(req).await
+    }
+
+    /// Enables the link.
+    pub async fn enable(&self) -> Result<(), Error> {
+        self.set_state(EnabledState::Enabled).await
+    }
+
+    /// Disables the link.
+    pub async fn disable(&self) -> Result<(), Error> {
+        self.set_state(EnabledState::Disabled).await
+    }
+
+    /// "Delete share".
+    pub async fn delete(&self) -> Result<(), Error> {
+        let req = Request::delete(
+            "/v0/meta/bases/{baseId}/shares/{shareId}",
+            self.base.path(&format!("/shares/{}", self.id)),
+        );
+        self.base.client.send_unit(req).await
+    }
+}
+
+/// Calls on one extension installation
+/// (`/v0/meta/bases/{baseId}/blockInstallations/{blockInstallationId}`).
+#[derive(Debug, Clone)]
+pub struct BlockInstallationHandler {
+    base: BaseHandler,
+    id: BlockInstallationId,
+}
+
+impl BlockInstallationHandler {
+    /// "Manage block installation": enable or disable it.
+    pub async fn set_state(&self, state: EnabledState) -> Result<(), Error> {
+        let req = Request::patch(
+            "/v0/meta/bases/{baseId}/blockInstallations/{blockInstallationId}",
+            self.base.path(&format!("/blockInstallations/{}", self.id)),
+        )
+        .json(&SetStateRequest { state })?;
+        self.base.client.send_unit(req).await
+    }
+
+    /// Enables it.
+    pub async fn enable(&self) -> Result<(), Error> {
+        self.set_state(EnabledState::Enabled).await
+    }
+
+    /// Disables it.
+    pub async fn disable(&self) -> Result<(), Error> {
+        self.set_state(EnabledState::Disabled).await
+    }
+
+    /// "Delete block installation" (recoverable in Airtable).
+    pub async fn delete(&self) -> Result<(), Error> {
+        let req = Request::delete(
+            "/v0/meta/bases/{baseId}/blockInstallations/{blockInstallationId}",
+            self.base.path(&format!("/blockInstallations/{}", self.id)),
+        );
+        self.base.client.send_unit(req).await
+    }
+}

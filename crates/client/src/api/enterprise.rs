@@ -1,0 +1,391 @@
+//! Enterprise account calls: info, descendants, moves, workspace creation, packages,
+//! personal access tokens, the AI allowlist.
+//!
+//! ```no_run
+//! # async fn demo(client: airtable_client::Client) -> Result<(), airtable_client::Error> {
+//! use airtable_client::ids::EnterpriseId;
+//! let ent: EnterpriseId = "entUBq2RGdihxl3vU".parse()?;
+//! let info = client
+//!     .enterprise(&ent)
+//!     .get()
+//!     .include_aggregated()
+//!     .include_descendants()
+//!     .send()
+//!     .await?;
+//! println!("{} users, {} workspaces", info.user_ids.len(), info.workspace_ids.len());
+//! # Ok(()) }
+//! ```
+
+use std::borrow::Borrow;
+
+use crate::http::client::Request;
+use crate::ids::{EnterpriseId, GroupId, PackageId, PersonalAccessTokenId, UserId, WorkspaceId};
+use crate::models::{
+    AiAllowlistChange, CreateDescendantRequest, CreateDescendantResponse, CreateWorkspaceRequest,
+    CreateWorkspaceResponse, CreatedBase, EnterpriseInfo, InstallPackageRequest, MoveGroupsRequest,
+    MoveGroupsResponse, MoveWorkspacesRequest, MoveWorkspacesResponse, Package, PackagesResponse,
+    PersonalAccessToken, PersonalAccessTokensResponse, RevokeTokensRequest, RevokeTokensResponse,
+    UpdateAiAllowlistRequest, UpdateAiAllowlistResponse,
+};
+use crate::{Client, Error};
+
+use super::audit::AuditLogRequest;
+use super::users::{UserHandler, UsersHandler};
+
+impl Client {
+    /// Calls on one enterprise account.
+    pub fn enterprise(&self, id: &EnterpriseId) -> EnterpriseHandler {
+        EnterpriseHandler {
+            client: self.clone(),
+            id: id.clone(),
+        }
+    }
+}
+
+/// Calls on one enterprise account (`/v0/meta/enterpriseAccounts/{id}/…`).
+#[derive(Debug, Clone)]
+pub struct EnterpriseHandler {
+    pub(crate) client: Client,
+    pub(crate) id: EnterpriseId,
+}
+
+impl EnterpriseHandler {
+    pub(crate) fn path(&self, rest: &str) -> String {
+        format!("/v0/meta/enterpriseAccounts/{}{rest}", self.id)
+    }
+
+    /// The account's ID.
+    pub fn id(&self) -> &EnterpriseId {
+        &self.id
+    }
+
+    /// "Get enterprise": IDs of users, groups, workspaces, email domains.
+    pub fn get(&self) -> GetEnterprise {
+        GetEnterprise {
+            handler: self.clone(),
+            aggregated: false,
+            descendants: false,
+        }
+    }
+
+    /// One user of the account.
+    pub fn user(&self, id: &UserId) -> UserHandler {
+        UserHandler {
+            enterprise: self.clone(),
+            id: id.clone(),
+        }
+    }
+
+    /// Users of the account: look-ups by ID and email, and the batch calls.
+    pub fn users(&self) -> UsersHandler {
+        UsersHandler::new(self.clone())
+    }
+
+    /// The audit log (see [`AuditLogRequest`]).
+    pub fn audit_log(&self) -> AuditLogRequest {
+        AuditLogRequest::new(self.clone())
+    }
+
+    /// "Create descendant enterprise" (Enterprise Hub root accounts only).
+    pub async fn create_descendant(
+        &self,
+        name: impl Into<String>,
+    ) -> Result<CreateDescendantResponse, Error> {
+        let req = Request::post(
+            "/v0/meta/enterpriseAccounts/{id}/descendants",
+            self.path("/descendants"),
+        )
+        .json(&CreateDescendantRequest { name: name.into() })?;
+        self.client.send(req).await
+    }
+
+    /// "Move user groups" to another account of the organization. Partial success is
+    /// reported in the reply's `errors`.
+    pub async fn move_groups(
+        &self,
+        group_ids: impl IntoIterator<Item = impl Borrow<GroupId>>,
+        target: &EnterpriseId,
+    ) -> Result<MoveGroupsResponse, Error> {
+        let req = Request::post(
+            "/v0/meta/enterpriseAccounts/{id}/moveGroups",
+            self.path("/moveGroups"),
+        )
+        .json(&MoveGroupsRequest {
+            group_ids: group_ids.into_iter().map(|g| g.borrow().clone()).collect(),
+            target_enterprise_account_id: target.clone(),
+        })?;
+        self.client.send(req).await
+    }
+
+    /// "Move workspaces" to another account of the organization. Partial success is
+    /// reported in the reply's `errors`.
+    pub async fn move_workspaces(
+        &self,
+        workspace_ids: impl IntoIterator<Item = impl Borrow<WorkspaceId>>,
+        target: &EnterpriseId,
+    ) -> Result<MoveWorkspacesResponse, Error> {
+        let req = Request::post(
+            "/v0/meta/enterpriseAccounts/{id}/moveWorkspaces",
+            self.path("/moveWorkspaces"),
+        )
+        .json(&MoveWorkspacesRequest {
+            workspace_ids: workspace_ids
+                .into_iter()
+                .map(|w| w.borrow().clone())
+                .collect(),
+            target_enterprise_account_id: target.clone(),
+        })?;
+        self.client.send(req).await
+    }
+
+    /// "Create workspace" in this account; the caller becomes its owner.
+    pub async fn create_workspace(
+        &self,
+        name: impl Into<String>,
+    ) -> Result<CreateWorkspaceResponse, Error> {
+        let req = Request::post("/v0/meta/workspaces", "/v0/meta/workspaces".into()).json(
+            &CreateWorkspaceRequest {
+                enterprise_account_id: self.id.clone(),
+                name: name.into(),
+            },
+        )?;
+        self.client.send(req).await
+    }
+
+    /// "List packages" of the account.
+    pub fn packages(&self) -> ListPackages {
+        ListPackages {
+            handler: self.clone(),
+            all_in_grid: false,
+        }
+    }
+
+    /// "Create base from package".
+    pub fn install_package(
+        &self,
+        package: &PackageId,
+        workspace: &WorkspaceId,
+        name: impl Into<String>,
+        package_release_id: impl Into<String>,
+    ) -> InstallPackage {
+        InstallPackage {
+            handler: self.clone(),
+            package: package.clone(),
+            body: InstallPackageRequest {
+                name: name.into(),
+                package_release_id: package_release_id.into(),
+                workspace_id: workspace.clone(),
+                description: None,
+            },
+        }
+    }
+
+    /// "List personal access tokens" of the account's users (root accounts only).
+    pub fn personal_access_tokens(&self) -> ListPersonalAccessTokens {
+        ListPersonalAccessTokens {
+            handler: self.clone(),
+            include_resources: false,
+        }
+    }
+
+    /// "Revoke personal access tokens" (at most 100 per request; longer lists are sent in
+    /// several requests and the replies merged). Partial success is reported in `errors`.
+    pub async fn revoke_personal_access_tokens(
+        &self,
+        token_ids: impl IntoIterator<Item = impl Borrow<PersonalAccessTokenId>>,
+    ) -> Result<RevokeTokensResponse, Error> {
+        let ids: Vec<_> = token_ids.into_iter().map(|t| t.borrow().clone()).collect();
+        let mut merged = RevokeTokensResponse::default();
+        for chunk in super::chunks(&ids, 100) {
+            let req = Request::post(
+                "/v0/meta/enterpriseAccounts/{id}/personalAccessTokens/revoke",
+                self.path("/personalAccessTokens/revoke"),
+            )
+            .json(&RevokeTokensRequest { token_ids: chunk })?;
+            let r: RevokeTokensResponse = self.client.send(req).await?;
+            merged.revoked_tokens.extend(r.revoked_tokens);
+            merged.errors.extend(r.errors);
+            merged.extra.extend(r.extra);
+        }
+        Ok(merged)
+    }
+
+    /// "Update workspace AI allowlist" (at most 10 workspaces per request).
+    pub fn update_ai_allowlist(
+        &self,
+        changes: impl IntoIterator<Item = AiAllowlistChange>,
+    ) -> UpdateAiAllowlist {
+        UpdateAiAllowlist {
+            handler: self.clone(),
+            body: UpdateAiAllowlistRequest {
+                workspaces: changes.into_iter().collect(),
+                include_descendant_workspaces: None,
+            },
+        }
+    }
+}
+
+/// Builder of "get enterprise".
+#[derive(Debug, Clone)]
+#[must_use = "call .send().await"]
+pub struct GetEnterprise {
+    handler: EnterpriseHandler,
+    aggregated: bool,
+    descendants: bool,
+}
+
+impl GetEnterprise {
+    /// Also return IDs aggregated over the account and its descendants.
+    pub fn include_aggregated(mut self) -> Self {
+        self.aggregated = true;
+        self
+    }
+
+    /// Also return IDs per descendant account.
+    pub fn include_descendants(mut self) -> Self {
+        self.descendants = true;
+        self
+    }
+
+    /// Sends the call.
+    pub async fn send(self) -> Result<EnterpriseInfo, Error> {
+        let mut req = Request::get("/v0/meta/enterpriseAccounts/{id}", self.handler.path(""));
+        if self.aggregated {
+            req = req.query("include", "aggregated");
+        }
+        if self.descendants {
+            req = req.query("include", "descendants");
+        }
+        self.handler.client.send(req).await
+    }
+}
+
+/// Builder of "list packages".
+#[derive(Debug, Clone)]
+#[must_use = "call .send().await"]
+pub struct ListPackages {
+    handler: EnterpriseHandler,
+    all_in_grid: bool,
+}
+
+impl ListPackages {
+    /// From the root account: the packages of every account of the organization.
+    pub fn all_in_grid(mut self) -> Self {
+        self.all_in_grid = true;
+        self
+    }
+
+    /// Sends the call.
+    pub async fn send(self) -> Result<Vec<Package>, Error> {
+        let mut req = Request::get(
+            "/v0/meta/enterpriseAccounts/{id}/packages",
+            self.handler.path("/packages"),
+        );
+        if self.all_in_grid {
+            req = req.query("shouldGetAllPackagesInGrid", "true");
+        }
+        let r: PackagesResponse = self.handler.client.send(req).await?;
+        Ok(r.packages)
+    }
+}
+
+/// Builder of "create base from package".
+#[derive(Debug, Clone)]
+#[must_use = "call .send().await"]
+pub struct InstallPackage {
+    handler: EnterpriseHandler,
+    package: PackageId,
+    body: InstallPackageRequest,
+}
+
+impl InstallPackage {
+    /// Description of the new base.
+    pub fn description(mut self, d: impl Into<String>) -> Self {
+        self.body.description = Some(d.into());
+        self
+    }
+
+    /// Sends the call.
+    pub async fn send(self) -> Result<CreatedBase, Error> {
+        let req = Request::post(
+            "/v0/meta/enterpriseAccounts/{id}/packages/{packageId}/install",
+            self.handler
+                .path(&format!("/packages/{}/install", self.package)),
+        )
+        .json(&self.body)?;
+        self.handler.client.send(req).await
+    }
+}
+
+/// Builder of "list personal access tokens".
+#[derive(Debug, Clone)]
+#[must_use = "call .send().await"]
+pub struct ListPersonalAccessTokens {
+    handler: EnterpriseHandler,
+    include_resources: bool,
+}
+
+impl ListPersonalAccessTokens {
+    /// Also return what each token can reach.
+    pub fn include_resources(mut self) -> Self {
+        self.include_resources = true;
+        self
+    }
+
+    /// Sends the call, following `offset` pagination if the reply has it.
+    pub async fn send(self) -> Result<Vec<PersonalAccessToken>, Error> {
+        let mut all = Vec::new();
+        let mut offset: Option<String> = None;
+        loop {
+            let mut req = Request::get(
+                "/v0/meta/enterpriseAccounts/{id}/personalAccessTokens",
+                self.handler.path("/personalAccessTokens"),
+            )
+            .query_opt("offset", offset.take());
+            if self.include_resources {
+                req = req.query("includeResources", "true");
+            }
+            let r: PersonalAccessTokensResponse = self.handler.client.send(req).await?;
+            all.extend(r.personal_access_tokens);
+            match r.offset {
+                Some(o) if !o.is_empty() => offset = Some(o),
+                _ => return Ok(all),
+            }
+        }
+    }
+}
+
+/// Builder of "update workspace AI allowlist".
+#[derive(Debug, Clone)]
+#[must_use = "call .send().await"]
+pub struct UpdateAiAllowlist {
+    handler: EnterpriseHandler,
+    body: UpdateAiAllowlistRequest,
+}
+
+impl UpdateAiAllowlist {
+    /// Apply the changes to descendant accounts' workspaces too.
+    pub fn include_descendants(mut self) -> Self {
+        self.body.include_descendant_workspaces = Some(true);
+        self
+    }
+
+    /// Sends the call (in requests of at most 10 workspaces, replies merged).
+    pub async fn send(self) -> Result<UpdateAiAllowlistResponse, Error> {
+        let mut merged = UpdateAiAllowlistResponse::default();
+        for chunk in super::chunks(&self.body.workspaces, 10) {
+            let req = Request::post(
+                "/v0/meta/enterpriseAccounts/{id}/workspaceAiAllowlist",
+                self.handler.path("/workspaceAiAllowlist"),
+            )
+            .json(&UpdateAiAllowlistRequest {
+                workspaces: chunk,
+                include_descendant_workspaces: self.body.include_descendant_workspaces,
+            })?;
+            let r: UpdateAiAllowlistResponse = self.handler.client.send(req).await?;
+            merged.errors.extend(r.errors);
+            merged.extra.extend(r.extra);
+        }
+        Ok(merged)
+    }
+}
