@@ -43,7 +43,7 @@ test('the overview is readable and sign-out works without the wasm bundle', asyn
   await expect(page.getByTestId('enterprise-id')).toHaveText(info.enterprise_account_id);
   await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/signin\?error=signed_out$/);
   await expect(page.getByTestId('signin-message')).toContainText('signed out');
   // The server-side session is gone: the console sends us back to sign-in.

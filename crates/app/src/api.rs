@@ -40,7 +40,9 @@ impl std::str::FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role {s:?}: expected viewer, operator, approver or admin"))
+            .ok_or_else(|| {
+                format!("unknown role {s:?}: expected viewer, operator, approver or admin")
+            })
     }
 }
 
@@ -94,6 +96,24 @@ pub enum ConsoleError {
     Internal(String),
     #[error("The request could not be completed: {0}")]
     Transport(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Not found: {0}")]
+    NotFound(String),
+}
+
+impl ConsoleError {
+    /// The HTTP status a server function answers with when it fails this way.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ConsoleError::NotSignedIn => 401,
+            ConsoleError::Forbidden { .. } => 403,
+            ConsoleError::NotFound(_) => 404,
+            ConsoleError::Invalid(_) | ConsoleError::Transport(_) => 422,
+            ConsoleError::Airtable(_) => 502,
+            ConsoleError::Internal(_) => 500,
+        }
+    }
 }
 
 impl leptos::server_fn::error::FromServerFnError for ConsoleError {
@@ -108,4 +128,16 @@ impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// A person with a console role, as the roles page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleUserRow {
+    pub airtable_user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub granted_by: Option<String>,
+    /// RFC 3339, UTC.
+    pub updated_at: String,
 }

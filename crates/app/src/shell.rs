@@ -4,11 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use crate::components::header::Header;
-use crate::pages::{overview::OverviewPage, signin::SignInPage};
+use crate::pages::{overview::OverviewPage, roles::RolesPage, signin::SignInPage};
 
 /// The whole document, rendered on the server. The server adds the CSP nonce to context
 /// before rendering, and `HydrationScripts` puts it on the one inline script it emits.
@@ -51,8 +51,11 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <p>"There is no page at this address."</p> }>
-                    <Route path=path!("/") view=OverviewPage />
-                    <Route path=path!("/signin") view=SignInPage />
+                    // Async: the whole page is rendered before it is sent, so it reads
+                    // completely without the wasm bundle (no streamed fragments to script in).
+                    <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -92,7 +92,8 @@ impl Settings {
             Ok(get(name).unwrap_or_else(|| default.to_string()))
         };
 
-        let addr = parse_as::<SocketAddr>("CONSOLE_ADDR", &parse("CONSOLE_ADDR", "127.0.0.1:3000")?)?;
+        let addr =
+            parse_as::<SocketAddr>("CONSOLE_ADDR", &parse("CONSOLE_ADDR", "127.0.0.1:3000")?)?;
         let public_url = parse_url(
             "CONSOLE_PUBLIC_URL",
             &get("CONSOLE_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}")),
@@ -105,7 +106,10 @@ impl Settings {
         let client_id = get("AIRTABLE_OAUTH_CLIENT_ID");
         let airtable = match client_id {
             None => AirtableMode::Demo(DemoSettings {
-                sim_addr: parse_as("CONSOLE_DEMO_SIM_ADDR", &parse("CONSOLE_DEMO_SIM_ADDR", "127.0.0.1:0")?)?,
+                sim_addr: parse_as(
+                    "CONSOLE_DEMO_SIM_ADDR",
+                    &parse("CONSOLE_DEMO_SIM_ADDR", "127.0.0.1:0")?,
+                )?,
                 seed: parse_as("CONSOLE_DEMO_SEED", &parse("CONSOLE_DEMO_SEED", "42")?)?,
                 size: parse("CONSOLE_DEMO_SIZE", "demo")?,
             }),
@@ -118,14 +122,23 @@ impl Settings {
                     })
                 };
                 AirtableMode::Real(AirtableSettings {
-                    api_url: parse_url("AIRTABLE_API_URL", &parse("AIRTABLE_API_URL", "https://api.airtable.com")?)?,
+                    api_url: parse_url(
+                        "AIRTABLE_API_URL",
+                        &parse("AIRTABLE_API_URL", "https://api.airtable.com")?,
+                    )?,
                     authorize_url: parse_url(
                         "AIRTABLE_OAUTH_AUTHORIZE_URL",
-                        &parse("AIRTABLE_OAUTH_AUTHORIZE_URL", "https://airtable.com/oauth2/v1/authorize")?,
+                        &parse(
+                            "AIRTABLE_OAUTH_AUTHORIZE_URL",
+                            "https://airtable.com/oauth2/v1/authorize",
+                        )?,
                     )?,
                     token_url: parse_url(
                         "AIRTABLE_OAUTH_TOKEN_URL",
-                        &parse("AIRTABLE_OAUTH_TOKEN_URL", "https://airtable.com/oauth2/v1/token")?,
+                        &parse(
+                            "AIRTABLE_OAUTH_TOKEN_URL",
+                            "https://airtable.com/oauth2/v1/token",
+                        )?,
                     )?,
                     client_id,
                     client_secret: required("AIRTABLE_OAUTH_CLIENT_SECRET")?,
@@ -144,8 +157,10 @@ impl Settings {
         let default_role = match get("CONSOLE_DEFAULT_ROLE").as_deref() {
             None | Some("none") => None,
             Some(other) => Some(
-                Role::from_str(other)
-                    .map_err(|reason| ConfigError::Invalid { name: "CONSOLE_DEFAULT_ROLE", reason })?,
+                Role::from_str(other).map_err(|reason| ConfigError::Invalid {
+                    name: "CONSOLE_DEFAULT_ROLE",
+                    reason,
+                })?,
             ),
         };
 
@@ -160,10 +175,16 @@ impl Settings {
             first_admin: get("CONSOLE_FIRST_ADMIN"),
             default_role,
             session_idle_timeout: Duration::from_secs(
-                60 * parse_as::<u64>("CONSOLE_SESSION_IDLE_MINUTES", &parse("CONSOLE_SESSION_IDLE_MINUTES", "30")?)?,
+                60 * parse_as::<u64>(
+                    "CONSOLE_SESSION_IDLE_MINUTES",
+                    &parse("CONSOLE_SESSION_IDLE_MINUTES", "30")?,
+                )?,
             ),
             session_absolute_timeout: Duration::from_secs(
-                3600 * parse_as::<u64>("CONSOLE_SESSION_MAX_HOURS", &parse("CONSOLE_SESSION_MAX_HOURS", "12")?)?,
+                3600 * parse_as::<u64>(
+                    "CONSOLE_SESSION_MAX_HOURS",
+                    &parse("CONSOLE_SESSION_MAX_HOURS", "12")?,
+                )?,
             ),
             enterprise_name: get("CONSOLE_ENTERPRISE_NAME"),
         })
@@ -207,7 +228,10 @@ where
     value
         .trim()
         .parse()
-        .map_err(|e: T::Err| ConfigError::Invalid { name, reason: format!("{value:?}: {e}") })
+        .map_err(|e: T::Err| ConfigError::Invalid {
+            name,
+            reason: format!("{value:?}: {e}"),
+        })
 }
 
 fn parse_url(name: &'static str, value: &str) -> Result<Url, ConfigError> {
@@ -220,8 +244,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -238,7 +264,10 @@ mod tests {
     #[test]
     fn oauth_mode_needs_secret_enterprise_and_key() {
         let err = settings(&[("AIRTABLE_OAUTH_CLIENT_ID", "abc")]).unwrap_err();
-        assert!(err.to_string().contains("AIRTABLE_OAUTH_CLIENT_SECRET"), "{err}");
+        assert!(
+            err.to_string().contains("AIRTABLE_OAUTH_CLIENT_SECRET"),
+            "{err}"
+        );
         let err = settings(&[
             ("AIRTABLE_OAUTH_CLIENT_ID", "abc"),
             ("AIRTABLE_OAUTH_CLIENT_SECRET", "s"),

@@ -33,11 +33,15 @@ impl std::fmt::Debug for TokenCipher {
 
 impl TokenCipher {
     pub fn from_base64_key(key: &str) -> Result<Self, CryptoError> {
-        let bytes = STANDARD.decode(key.trim()).map_err(|_| CryptoError::BadKey)?;
+        let bytes = STANDARD
+            .decode(key.trim())
+            .map_err(|_| CryptoError::BadKey)?;
         if bytes.len() != 32 {
             return Err(CryptoError::BadKey);
         }
-        Ok(Self { cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)) })
+        Ok(Self {
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
+        })
     }
 
     /// A fresh random key, base64-encoded (for the demo's development key).
@@ -52,7 +56,13 @@ impl TokenCipher {
         rand::thread_rng().fill_bytes(&mut nonce);
         let sealed = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext.as_bytes(), aad: associated })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: associated,
+                },
+            )
             // AES-GCM encryption only fails for inputs over 64 GiB.
             .unwrap_or_default();
         let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
@@ -68,7 +78,13 @@ impl TokenCipher {
         let (nonce, sealed) = stored.split_at(NONCE_LEN);
         let plain = self
             .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: associated })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: associated,
+                },
+            )
             .map_err(|_| CryptoError::Decrypt)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Decrypt)
     }
@@ -87,7 +103,10 @@ mod tests {
         let c = cipher();
         let sealed = c.encrypt("oaaSecretToken", b"row-1");
         assert!(!sealed.windows(14).any(|w| w == b"oaaSecretToken"));
-        assert_eq!(c.decrypt(&sealed, b"row-1").expect("decrypts"), "oaaSecretToken");
+        assert_eq!(
+            c.decrypt(&sealed, b"row-1").expect("decrypts"),
+            "oaaSecretToken"
+        );
     }
 
     #[test]

@@ -5,7 +5,10 @@ use sqlx::{migrate::MigrateDatabase, postgres::PgPoolOptions, PgPool, Postgres};
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
 pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
-    if !Postgres::database_exists(database_url).await.unwrap_or(false) {
+    if !Postgres::database_exists(database_url)
+        .await
+        .unwrap_or(false)
+    {
         tracing::info!("creating the console database");
         Postgres::create_database(database_url).await.map_err(|e| {
             anyhow::anyhow!("cannot create the database named in DATABASE_URL: {e}")

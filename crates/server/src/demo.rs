@@ -4,7 +4,7 @@
 use airtable_sim::{RunningSim, SimConfig, SimSize};
 use sqlx::PgPool;
 
-use crate::{auth::logins, crypto::TokenCipher};
+use crate::crypto::TokenCipher;
 use console_app::api::Role;
 
 pub const DEMO_CLIENT_ID: &str = "console-demo";
@@ -50,7 +50,15 @@ pub async fn grant_demo_roles(db: &PgPool, sim: &RunningSim) -> sqlx::Result<()>
                 .fetch_optional(db)
                 .await?;
         if known.is_none() {
-            logins::grant_role(db, &person.id, &person.email, &person.name, role, Some("demo")).await?;
+            crate::roles::grant_role(
+                db,
+                &person.id,
+                &person.email,
+                &person.name,
+                role,
+                Some("demo"),
+            )
+            .await?;
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod roles;
 pub mod routes;
 pub mod security;
 pub mod state;
@@ -18,7 +19,7 @@ pub mod telemetry;
 
 use std::{net::SocketAddr, sync::Arc};
 
-use airtable_client::{AccessToken, EnterpriseId};
+use airtable_client::ids::EnterpriseId;
 use axum::{
     middleware,
     routing::{get, post},
@@ -69,7 +70,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// Starts the console on `listener` and returns once it is serving.
-pub async fn start(settings: Settings, listener: tokio::net::TcpListener) -> anyhow::Result<RunningConsole> {
+pub async fn start(
+    settings: Settings,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<RunningConsole> {
     let addr = listener.local_addr()?;
     let db = db::connect_and_migrate(&settings.database_url).await?;
     let session_store = PostgresStore::new(db.clone());
@@ -78,8 +82,13 @@ pub async fn start(settings: Settings, listener: tokio::net::TcpListener) -> any
     let redirect_url = format!("{}auth/callback", settings.public_url);
     let (sim, endpoints, api_url, enterprise_id, token_key) = match &settings.airtable {
         AirtableMode::Demo(demo) => {
-            let sim = demo::start_sim(demo.sim_addr, demo.seed, demo::size_from_name(&demo.size)?, redirect_url.clone())
-                .await?;
+            let sim = demo::start_sim(
+                demo.sim_addr,
+                demo.seed,
+                demo::size_from_name(&demo.size)?,
+                redirect_url.clone(),
+            )
+            .await?;
             demo::grant_demo_roles(&db, &sim).await?;
             let port = sim.addr.port();
             // The sign-in page is on `localhost`, the console on `127.0.0.1`: different sites,
@@ -112,15 +121,20 @@ pub async fn start(settings: Settings, listener: tokio::net::TcpListener) -> any
                 .as_ref()
                 .map(|k| k.expose().to_string())
                 .ok_or_else(|| anyhow::anyhow!("CONSOLE_TOKEN_KEY is required"))?;
-            (None, endpoints, real.api_url.to_string(), real.enterprise_id.clone(), key)
+            (
+                None,
+                endpoints,
+                real.api_url.to_string(),
+                real.enterprise_id.clone(),
+                key,
+            )
         }
     };
-    let enterprise_id: EnterpriseId = enterprise_id
-        .parse()
-        .map_err(|e| anyhow::anyhow!("AIRTABLE_ENTERPRISE_ID is not an enterprise account id: {e}"))?;
+    let enterprise_id: EnterpriseId = enterprise_id.parse().map_err(|e| {
+        anyhow::anyhow!("AIRTABLE_ENTERPRISE_ID is not an enterprise account id: {e}")
+    })?;
     let airtable = airtable_client::Client::builder()
         .base_url(api_url.trim_end_matches('/'))
-        .token(AccessToken::new(String::new()))
         .build()?;
 
     let leptos = leptos::config::LeptosOptions::builder()
@@ -142,9 +156,19 @@ pub async fn start(settings: Settings, listener: tokio::net::TcpListener) -> any
     let app = router(state.clone(), session_store);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let console = RunningConsole { addr, state, sim, server };
+    let console = RunningConsole {
+        addr,
+        state,
+        sim,
+        server,
+    };
     if let Some(sim) = &console.sim {
-        let who = sim.info().admins.first().map(|a| a.email.clone()).unwrap_or_default();
+        let who = sim
+            .info()
+            .admins
+            .first()
+            .map(|a| a.email.clone())
+            .unwrap_or_default();
         println!(
             "Console ready at {} (demo mode: sign in with Airtable, then pick {who} on the simulator's page)",
             console.state.settings.public_url
@@ -159,7 +183,9 @@ pub async fn start(settings: Settings, listener: tokio::net::TcpListener) -> any
 /// check → session → signed-in person → sign-in gate → route.
 pub fn router(state: AppState, session_store: PostgresStore) -> Router {
     let routes = generate_route_list(App);
-    let backend: Backend = Arc::new(ServerBackend { state: state.clone() });
+    let backend: Backend = Arc::new(ServerBackend {
+        state: state.clone(),
+    });
     let render_context = {
         let backend = backend.clone();
         move || provide_context(backend.clone())
@@ -178,12 +204,20 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             "/api/{*fn_name}",
             post(move |req| handle_server_fns_with_context(server_fn_context.clone(), req)),
         )
-        .leptos_routes_with_context(&state, routes, render_context, move || shell(leptos_options.clone()))
+        .leptos_routes_with_context(&state, routes, render_context, move || {
+            shell(leptos_options.clone())
+        })
         .nest_service("/pkg", ServeDir::new(pkg_dir))
         .layer(middleware::from_fn(auth::session::require_sign_in))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::session::load_signed_in_user))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::session::load_signed_in_user,
+        ))
         .layer(auth::session::layer(session_store, &state.settings))
-        .layer(middleware::from_fn_with_state(state.clone(), security::same_origin_for_writes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::same_origin_for_writes,
+        ))
         .layer(middleware::from_fn(security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

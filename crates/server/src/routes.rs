@@ -21,7 +21,10 @@ pub async fn stylesheet() -> impl IntoResponse {
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.db).await {
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.db)
+        .await
+    {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(error) => {
             tracing::warn!(%error, "health check: database unreachable");

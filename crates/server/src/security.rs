@@ -13,11 +13,19 @@ use crate::{error::AppError, state::AppState};
 /// Refuses POST/PUT/PATCH/DELETE unless the browser says the request comes from the
 /// console's own origin (`Origin`, or failing that `Referer`). Browsers always send one of
 /// them on cross-site posts, and pages cannot forge either.
-pub async fn same_origin_for_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+pub async fn same_origin_for_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe && !comes_from(&request, &state.settings.public_origin()) {
         tracing::warn!(path = %request.uri().path(), "refused a cross-site write");
-        return AppError::Forbidden("This request did not come from the console's own pages.").into_response();
+        return AppError::Forbidden("This request did not come from the console's own pages.")
+            .into_response();
     }
     next.run(request).await
 }
@@ -39,10 +47,16 @@ fn comes_from(request: &Request, origin: &str) -> bool {
 pub async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
             header::CONTENT_SECURITY_POLICY,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use airtable_client::{Client as AirtableClient, EnterpriseId};
+use airtable_client::{ids::EnterpriseId, Client as AirtableClient};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;

@@ -1,1 +1,163 @@
-pub fn placeholder() {}
+//! A stateful simulator of the Airtable Enterprise API, written from Airtable's
+//! documentation and real response samples, independently of `crates/client`.
+//!
+//! It is the console's demo mode and the ground of every test: the same paths, query
+//! encodings, bodies, response shapes and errors as Airtable, with an OAuth sign-in page a
+//! person can click through, and control endpoints under `/_sim/` for tests.
+
+mod auth;
+pub mod config;
+mod error;
+mod ids;
+mod json;
+mod routes;
+mod seed;
+mod world;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, RwLock};
+
+pub use config::{SimConfig, SimSize};
+
+/// Shared state behind every route.
+pub(crate) struct Sim {
+    pub config: SimConfig,
+    pub world: RwLock<world::World>,
+    pub tokens: Mutex<auth::TokenStore>,
+}
+
+/// A person the tests and the demo can sign in as.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SimPerson {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SimCounts {
+    pub users: usize,
+    pub groups: usize,
+    pub workspaces: usize,
+    pub bases: usize,
+    pub audit_events: usize,
+}
+
+/// What `GET /_sim/info` answers: enough for a test to know the seeded enterprise.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SimInfo {
+    pub enterprise_account_id: String,
+    pub token: String,
+    pub admins: Vec<SimPerson>,
+    pub non_admins: Vec<SimPerson>,
+    pub counts: SimCounts,
+}
+
+impl Sim {
+    pub(crate) async fn info(&self) -> SimInfo {
+        let world = self.world.read().await;
+        let person = |u: &world::User| SimPerson {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.name(),
+        };
+        SimInfo {
+            enterprise_account_id: world.enterprise().id.clone(),
+            token: self.config.token.clone(),
+            admins: world
+                .users
+                .iter()
+                .filter(|u| u.is_admin)
+                .map(person)
+                .collect(),
+            non_admins: world
+                .users
+                .iter()
+                .filter(|u| {
+                    !u.is_admin
+                        && !u.is_external
+                        && !u.is_service_account
+                        && u.state == world::UserState::Provisioned
+                })
+                .take(3)
+                .map(person)
+                .collect(),
+            counts: SimCounts {
+                users: world.enterprise_user_ids().len(),
+                groups: world.groups.len(),
+                workspaces: world.workspaces.len(),
+                bases: world.bases.len(),
+                audit_events: 0,
+            },
+        }
+    }
+}
+
+/// A simulator serving in the background.
+pub struct RunningSim {
+    pub addr: SocketAddr,
+    info: SimInfo,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningSim {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The seeded enterprise as it was at start-up.
+    pub fn info(&self) -> SimInfo {
+        self.info.clone()
+    }
+
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// The simulator's routes, for embedding in another server or a test.
+pub fn router(config: SimConfig) -> axum::Router {
+    routes::router(Arc::new(new_sim(config)))
+}
+
+fn new_sim(config: SimConfig) -> Sim {
+    let world = seed::seed_world(config.seed, config.size);
+    Sim {
+        config,
+        world: RwLock::new(world),
+        tokens: Mutex::new(auth::TokenStore::default()),
+    }
+}
+
+/// Seeds an enterprise and serves it on `listener` in a background task.
+pub async fn spawn(
+    listener: tokio::net::TcpListener,
+    config: SimConfig,
+) -> anyhow::Result<RunningSim> {
+    let addr = listener.local_addr()?;
+    let sim = Arc::new(new_sim(config));
+    let info = sim.info().await;
+    let app = routes::router(sim);
+    let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop.await;
+            })
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "the simulator stopped");
+        }
+    });
+    Ok(RunningSim {
+        addr,
+        info,
+        shutdown,
+        task,
+    })
+}

@@ -3,16 +3,21 @@
 use leptos::prelude::*;
 
 use super::theme_toggle::ThemeToggle;
-use crate::api::{ConsoleError, SignedInUser};
+use crate::api::{ConsoleError, Role, SignedInUser};
 
 /// Who is signed in, if anyone. `Ok(None)` on the sign-in page.
 #[server(endpoint = "whoami")]
 pub async fn current_user() -> Result<Option<SignedInUser>, ConsoleError> {
-    match crate::backend::signed_in_user() {
-        Ok(user) => Ok(Some(user)),
-        Err(ConsoleError::NotSignedIn) => Ok(None),
-        Err(other) => Err(other),
-    }
+    crate::backend::with_status(
+        async move {
+            match crate::backend::signed_in_user() {
+                Ok(user) => Ok(Some(user)),
+                Err(ConsoleError::NotSignedIn) => Ok(None),
+                Err(other) => Err(other),
+            }
+        }
+        .await,
+    )
 }
 
 #[component]
@@ -21,6 +26,14 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Airtable Enterprise Console"</a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => view! { <Nav user /> }.into_any(),
+                        _ => ().into_any(),
+                    }
+                })}
+            </Suspense>
             <div class="topbar-right">
                 <ThemeToggle />
                 <Suspense fallback=|| ()>
@@ -47,6 +60,24 @@ fn SignedInAs(user: SignedInUser) -> impl IntoView {
         <form method="post" action="/auth/logout" class="inline">
             <input type="hidden" name="csrf_token" value=user.csrf_token />
             <button type="submit" class="button secondary">"Sign out"</button>
+            <button type="submit" class="button secondary" name="everywhere" value="1">
+                "Sign out everywhere"
+            </button>
         </form>
+    }
+}
+
+#[component]
+fn Nav(user: SignedInUser) -> impl IntoView {
+    view! {
+        <nav aria-label="Main">
+            <ul class="nav">
+                <li><a href="/">"Overview"</a></li>
+                {user
+                    .role
+                    .allows(Role::Admin)
+                    .then(|| view! { <li><a href="/settings/roles">"Roles"</a></li> })}
+            </ul>
+        </nav>
     }
 }

@@ -6,8 +6,13 @@ use crate::api::{ConsoleError, Overview};
 
 #[server(endpoint = "overview")]
 pub async fn get_overview() -> Result<Overview, ConsoleError> {
-    let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-    crate::backend::backend()?.overview(&who).await
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
+            crate::backend::backend()?.overview(&who).await
+        }
+        .await,
+    )
 }
 
 #[component]
@@ -34,7 +39,11 @@ fn OverviewCards(data: Overview) -> impl IntoView {
         .email_domains
         .iter()
         .map(|d| {
-            let sso = if d.sso_required { "SSO required" } else { "SSO optional" };
+            let sso = if d.sso_required {
+                "SSO required"
+            } else {
+                "SSO optional"
+            };
             view! { <li>{d.domain.clone()} " (" {sso} ")"</li> }
         })
         .collect_view();

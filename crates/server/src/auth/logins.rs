@@ -1,16 +1,16 @@
-//! Sign-in records (`logins`) and console roles (`console_users`).
+//! Sign-in records (`logins`).
 //!
 //! A browser session holds only a login id. The login row holds the person's Airtable
 //! tokens, encrypted, and ends on sign-out, on timeout, on a failed token refresh, or when
 //! the person signs out everywhere.
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use console_app::api::{Role, SignedInUser};
+use console_app::api::SignedInUser;
 use rand::{distributions::Alphanumeric, Rng};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
-use crate::{config::Settings, crypto::TokenCipher};
+use crate::crypto::TokenCipher;
 
 /// Tokens as Airtable's token endpoint returned them.
 pub struct IssuedTokens {
@@ -29,71 +29,15 @@ impl std::fmt::Debug for IssuedTokens {
 }
 
 fn random_token(len: usize) -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 fn to_chrono(d: std::time::Duration) -> ChronoDuration {
     ChronoDuration::from_std(d).unwrap_or(ChronoDuration::MAX)
-}
-
-/// The role this person has in the console, assigning one if configuration says so:
-/// the configured first admin becomes `admin`, other enterprise admins get the default
-/// role (if any). `None` means the person may not use the console.
-pub async fn role_for(
-    db: &PgPool,
-    settings: &Settings,
-    airtable_user_id: &str,
-    email: &str,
-    name: &str,
-) -> sqlx::Result<Option<Role>> {
-    let existing: Option<String> =
-        sqlx::query_scalar("SELECT role FROM console_users WHERE airtable_user_id = $1")
-            .bind(airtable_user_id)
-            .fetch_optional(db)
-            .await?;
-    if let Some(role) = existing {
-        // Keep the display details fresh; the role is only changed by an admin.
-        sqlx::query("UPDATE console_users SET email = $2, name = $3, updated_at = now() WHERE airtable_user_id = $1")
-            .bind(airtable_user_id)
-            .bind(email)
-            .bind(name)
-            .execute(db)
-            .await?;
-        return Ok(role.parse().ok());
-    }
-    let is_first_admin = settings.first_admin.as_deref().is_some_and(|configured| {
-        configured == airtable_user_id || configured.eq_ignore_ascii_case(email)
-    });
-    let role = if is_first_admin { Some(Role::Admin) } else { settings.default_role };
-    if let Some(role) = role {
-        grant_role(db, airtable_user_id, email, name, role, None).await?;
-    }
-    Ok(role)
-}
-
-/// Gives (or changes) a console role.
-pub async fn grant_role(
-    db: &PgPool,
-    airtable_user_id: &str,
-    email: &str,
-    name: &str,
-    role: Role,
-    granted_by: Option<&str>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO console_users (airtable_user_id, email, name, role, granted_by)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (airtable_user_id) DO UPDATE
-           SET role = EXCLUDED.role, granted_by = EXCLUDED.granted_by, updated_at = now()",
-    )
-    .bind(airtable_user_id)
-    .bind(email)
-    .bind(name)
-    .bind(role.as_str())
-    .bind(granted_by)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 /// Records a new sign-in and returns its id.
@@ -116,7 +60,12 @@ pub async fn create(
     .bind(airtable_user_id)
     .bind(random_token(43))
     .bind(cipher.encrypt(&tokens.access_token, aad))
-    .bind(tokens.refresh_token.as_deref().map(|t| cipher.encrypt(t, aad)))
+    .bind(
+        tokens
+            .refresh_token
+            .as_deref()
+            .map(|t| cipher.encrypt(t, aad)),
+    )
     .bind(now + to_chrono(tokens.access_expires_in))
     .bind(tokens.refresh_expires_in.map(|d| now + to_chrono(d)))
     .bind(now + to_chrono(absolute_timeout))
@@ -237,7 +186,12 @@ where
             )
             .bind(login_id)
             .bind(cipher.encrypt(&tokens.access_token, &aad))
-            .bind(tokens.refresh_token.as_deref().map(|t| cipher.encrypt(t, &aad)))
+            .bind(
+                tokens
+                    .refresh_token
+                    .as_deref()
+                    .map(|t| cipher.encrypt(t, &aad)),
+            )
             .bind(now + to_chrono(tokens.access_expires_in))
             .bind(tokens.refresh_expires_in.map(|d| now + to_chrono(d)))
             .execute(&mut *tx)

@@ -15,7 +15,10 @@ use axum::{
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use oauth2::{
-    basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType},
+    basic::{
+        BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+        BasicTokenType,
+    },
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
     ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope,
     StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
@@ -25,7 +28,7 @@ use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use super::logins::{self, IssuedTokens};
-use super::session::{LOGIN_KEY};
+use super::session::LOGIN_KEY;
 use crate::state::AppState;
 
 /// Scopes the console asks for; the README explains each.
@@ -154,26 +157,33 @@ fn signin_error(code: &str) -> Response {
 /// `GET /auth/login`: start a sign-in and send the browser to Airtable.
 pub async fn login(State(state): State<AppState>, jar: CookieJar) -> Response {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let mut request = state.oauth.client.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge);
+    let mut request = state
+        .oauth
+        .client
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge);
     for scope in SCOPES {
         request = request.add_scope(Scope::new((*scope).to_string()));
     }
     let (url, csrf) = request.url();
 
-    let stored = sqlx::query("INSERT INTO oauth_pending (state_hash, pkce_verifier) VALUES ($1, $2)")
-        .bind(state_hash(csrf.secret()))
-        .bind(verifier.secret())
-        .execute(&state.db)
-        .await;
+    let stored =
+        sqlx::query("INSERT INTO oauth_pending (state_hash, pkce_verifier) VALUES ($1, $2)")
+            .bind(state_hash(csrf.secret()))
+            .bind(verifier.secret())
+            .execute(&state.db)
+            .await;
     if let Err(error) = stored {
         tracing::error!(%error, "cannot record the sign-in attempt");
         return signin_error("airtable");
     }
     // Old attempts nobody finished: remove them here rather than in a separate job.
-    let _ = sqlx::query("DELETE FROM oauth_pending WHERE created_at < now() - make_interval(secs => $1)")
-        .bind(PENDING_TTL_SECONDS as f64)
-        .execute(&state.db)
-        .await;
+    let _ = sqlx::query(
+        "DELETE FROM oauth_pending WHERE created_at < now() - make_interval(secs => $1)",
+    )
+    .bind(PENDING_TTL_SECONDS as f64)
+    .execute(&state.db)
+    .await;
 
     let cookie = Cookie::build((STATE_COOKIE, csrf.secret().clone()))
         .path("/auth")
@@ -201,11 +211,36 @@ pub async fn callback(
 ) -> Response {
     let cookie_state = jar.get(STATE_COOKIE).map(|c| c.value().to_string());
     let jar = jar.remove(Cookie::build(STATE_COOKIE).path("/auth").build());
-    let outcome = finish_sign_in(&state, &session, cookie_state, query).await;
-    match outcome {
-        Ok(()) => (jar, Redirect::to("/")).into_response(),
-        Err(code) => (jar, signin_error(code)).into_response(),
-    }
+    let destination = match finish_sign_in(&state, &session, cookie_state, query).await {
+        Ok(()) => "/".to_string(),
+        Err(code) => format!("/signin?error={code}"),
+    };
+    (jar, continue_to(&destination)).into_response()
+}
+
+/// A page that moves on to `destination` by itself.
+///
+/// Not a redirect: the browser arrived here from Airtable's site, and every request in that
+/// redirect chain counts as cross-site, so the `SameSite=Strict` session cookie set here would
+/// not be sent with a redirected request for `destination`. A navigation started by this
+/// page is same-site, so the session is there on the next page. No script (the CSP allows
+/// none inline); a meta refresh and a link do it.
+fn continue_to(destination: &str) -> Response {
+    let escaped = destination
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;");
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={escaped}\">\
+         <title>Signing in…</title><link rel=\"stylesheet\" href=\"/assets/console.css\"></head>\
+         <body><main><p>Signing in… <a href=\"{escaped}\">Continue to the console</a></p></main></body></html>"
+    );
+    (
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::response::Html(body),
+    )
+        .into_response()
 }
 
 async fn finish_sign_in(
@@ -216,13 +251,20 @@ async fn finish_sign_in(
 ) -> Result<(), &'static str> {
     if let Some(error) = query.error {
         tracing::info!(%error, "Airtable returned a sign-in error");
-        return Err(if error == "access_denied" { "access_denied" } else { "airtable" });
+        return Err(if error == "access_denied" {
+            "access_denied"
+        } else {
+            "airtable"
+        });
     }
     // `state` must come back exactly as this browser sent it, within ten minutes, once.
-    let (Some(returned), Some(expected), Some(code)) = (query.state, cookie_state, query.code) else {
+    let (Some(returned), Some(expected), Some(code)) = (query.state, cookie_state, query.code)
+    else {
         return Err("state");
     };
-    if returned.len() != expected.len() || !constant_time_eq(returned.as_bytes(), expected.as_bytes()) {
+    if returned.len() != expected.len()
+        || !constant_time_eq(returned.as_bytes(), expected.as_bytes())
+    {
         return Err("state");
     }
     let verifier: Option<String> = sqlx::query_scalar(
@@ -254,7 +296,9 @@ async fn finish_sign_in(
     let tokens = issued(&reply);
 
     // Who is this, and are they an admin of the enterprise this console manages?
-    let airtable = state.airtable.with_token(airtable_client::AccessToken::new(tokens.access_token.clone()));
+    let airtable = state.airtable.with_token(airtable_client::AccessToken::new(
+        tokens.access_token.clone(),
+    ));
     let me = airtable.whoami().await.map_err(|error| {
         tracing::warn!(%error, "whoami failed after sign-in");
         "airtable"
@@ -276,11 +320,15 @@ async fn finish_sign_in(
     if !profile.is_admin.unwrap_or(false) {
         return Err("not_admin");
     }
-    let email = profile.email.clone().or(me.email.clone()).unwrap_or_default();
-    let name = profile.name.clone().unwrap_or_default();
+    let email = if profile.email.is_empty() {
+        me.email.clone().unwrap_or_default()
+    } else {
+        profile.email.clone()
+    };
+    let name = profile.name.clone();
     let user_id = me.id.to_string();
 
-    let role = logins::role_for(&state.db, &state.settings, &user_id, &email, &name)
+    let role = crate::roles::role_for(&state.db, &state.settings, &user_id, &email, &name)
         .await
         .map_err(|error| {
             tracing::error!(%error, "cannot read console roles");
@@ -289,15 +337,24 @@ async fn finish_sign_in(
     if role.is_none() {
         return Err("no_role");
     }
-    let login_id = logins::create(&state.db, &state.cipher, &user_id, &tokens, state.settings.session_absolute_timeout)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "cannot record the sign-in");
-            "airtable"
-        })?;
+    let login_id = logins::create(
+        &state.db,
+        &state.cipher,
+        &user_id,
+        &tokens,
+        state.settings.session_absolute_timeout,
+    )
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "cannot record the sign-in");
+        "airtable"
+    })?;
     // A new session id at sign-in, so an id planted before sign-in is worthless after.
     session.cycle_id().await.map_err(|_| "airtable")?;
-    session.insert(LOGIN_KEY, login_id).await.map_err(|_| "airtable")?;
+    session
+        .insert(LOGIN_KEY, login_id)
+        .await
+        .map_err(|_| "airtable")?;
     tracing::info!(user = %user_id, %login_id, "signed in");
     Ok(())
 }
@@ -321,17 +378,25 @@ pub async fn logout(
 ) -> Response {
     let login_id = session.get::<uuid::Uuid>(LOGIN_KEY).await.ok().flatten();
     if let Some(login_id) = login_id {
-        let who = logins::load_active(&state.db, login_id).await.ok().flatten();
+        let who = logins::load_active(&state.db, login_id)
+            .await
+            .ok()
+            .flatten();
         let Some(who) = who else {
             let _ = session.flush().await;
             return signin_error("signed_out");
         };
         if !constant_time_eq(who.csrf_token.as_bytes(), form.csrf_token.as_bytes()) {
-            return (axum::http::StatusCode::FORBIDDEN, "The sign-out form was not sent by this console.")
+            return (
+                axum::http::StatusCode::FORBIDDEN,
+                "The sign-out form was not sent by this console.",
+            )
                 .into_response();
         }
         let result = if form.everywhere.is_some() {
-            logins::end_all_for(&state.db, &who.airtable_user_id, "signed out everywhere").await.map(|_| ())
+            logins::end_all_for(&state.db, &who.airtable_user_id, "signed out everywhere")
+                .await
+                .map(|_| ())
         } else {
             logins::end(&state.db, login_id, "signed out").await
         };

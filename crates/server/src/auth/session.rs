@@ -19,8 +19,13 @@ pub const LOGIN_KEY: &str = "login_id";
 /// prefix whenever the console is served over HTTPS, idle timeout from configuration.
 pub fn layer(store: PostgresStore, settings: &Settings) -> SessionManagerLayer<PostgresStore> {
     let secure = settings.secure_cookies();
-    let name = if secure { "__Host-console_session" } else { "console_session" };
-    let idle = time::Duration::try_from(settings.session_idle_timeout).unwrap_or(time::Duration::minutes(30));
+    let name = if secure {
+        "__Host-console_session"
+    } else {
+        "console_session"
+    };
+    let idle = time::Duration::try_from(settings.session_idle_timeout)
+        .unwrap_or(time::Duration::minutes(30));
     SessionManagerLayer::new(store)
         .with_name(name)
         .with_http_only(true)

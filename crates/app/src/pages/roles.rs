@@ -1,0 +1,135 @@
+//! Console roles: who may use the console and how far. Admins only.
+
+use leptos::{form::ActionForm, prelude::*};
+
+use crate::api::{ConsoleError, ConsoleUserRow, Role};
+
+#[server(endpoint = "roles/list")]
+pub async fn list_console_users() -> Result<Vec<ConsoleUserRow>, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(Role::Admin)?;
+            crate::backend::backend()?.console_users(&who).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "roles/grant")]
+pub async fn grant_role(person: String, role: String) -> Result<(), ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(Role::Admin)?;
+            let role: Role = role.parse().map_err(ConsoleError::Invalid)?;
+            let person = person.trim();
+            if person.is_empty() {
+                return Err(ConsoleError::Invalid(
+                    "Give the person's email address or Airtable user id.".into(),
+                ));
+            }
+            crate::backend::backend()?
+                .grant_role(&who, person, role)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "roles/revoke")]
+pub async fn revoke_role(airtable_user_id: String) -> Result<(), ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(Role::Admin)?;
+            crate::backend::backend()?
+                .revoke_role(&who, &airtable_user_id)
+                .await
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn RolesPage() -> impl IntoView {
+    let grant = ServerAction::<GrantRole>::new();
+    let revoke = ServerAction::<RevokeRole>::new();
+    let people = Resource::new(
+        move || (grant.version().get(), revoke.version().get()),
+        |_| list_console_users(),
+    );
+    let outcome = move || {
+        let failed = |v: Option<Result<(), ConsoleError>>| v.and_then(|r| r.err());
+        failed(grant.value().get()).or_else(|| failed(revoke.value().get()))
+    };
+
+    view! {
+        <h1>"Console roles"</h1>
+        <p class="lede">
+            "Viewers read everything. Operators also make changes and request destructive ones. "
+            "Approvers also approve other people's requests. Admins also manage roles."
+        </p>
+        {move || outcome().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+        <section class="card">
+            <h2>"Give someone a role"</h2>
+            <ActionForm action=grant>
+                <div class="form-row">
+                    <label for="grant-person">"Email or Airtable user id"</label>
+                    <input id="grant-person" name="person" type="text" required autocomplete="off" />
+                    <label for="grant-role">"Role"</label>
+                    <select id="grant-role" name="role">
+                        {Role::ALL.map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="button primary">"Grant"</button>
+                </div>
+            </ActionForm>
+        </section>
+        <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match people.await {
+                    Ok(rows) => view! { <RolesTable rows revoke /> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RolesTable(rows: Vec<ConsoleUserRow>, revoke: ServerAction<RevokeRole>) -> impl IntoView {
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let label = format!("Remove {}'s console role", row.email);
+            view! {
+                <tr data-testid="role-row">
+                    <td>{row.name.clone()}</td>
+                    <td>{row.email.clone()}</td>
+                    <td><code>{row.airtable_user_id.clone()}</code></td>
+                    <td>{row.role.as_str()}</td>
+                    <td>{row.granted_by.clone().unwrap_or_default()}</td>
+                    <td>
+                        <ActionForm action=revoke>
+                            <input type="hidden" name="airtable_user_id" value=row.airtable_user_id.clone() />
+                            <button type="submit" class="button secondary" aria-label=label>"Remove"</button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table">
+            <caption>"People with a console role"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Airtable id"</th>
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"Granted by"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}

@@ -1,0 +1,227 @@
+//! Test harness: the real console (demo mode, in-process simulator) on a random port,
+//! against a fresh Postgres database, driven over real HTTP.
+
+#![allow(dead_code)]
+
+use console_server::{config::Settings, RunningConsole};
+use reqwest::{header, redirect, StatusCode};
+use scraper::{Html, Selector};
+use std::collections::HashMap;
+
+pub struct TestConsole {
+    pub console: RunningConsole,
+    pub database_url: String,
+    data_dir: std::path::PathBuf,
+}
+
+/// Base Postgres URL without a database name (`DATABASE_URL` from `./x test`, or the local
+/// default).
+fn postgres_base() -> String {
+    let url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/airtable_console_test".into());
+    match url.rsplit_once('/') {
+        Some((base, _)) => base.to_string(),
+        None => url,
+    }
+}
+
+impl TestConsole {
+    /// A console on a fresh database, with extra settings on top of the demo defaults.
+    pub async fn start_with(extra: &[(&str, &str)]) -> TestConsole {
+        let database_url = format!(
+            "{}/console_test_{}",
+            postgres_base(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let data_dir =
+            std::env::temp_dir().join(format!("console-test-{}", uuid::Uuid::new_v4().simple()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a port");
+        let addr = listener.local_addr().expect("local addr");
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("CONSOLE_ADDR".into(), addr.to_string()),
+            ("DATABASE_URL".into(), database_url.clone()),
+            ("CONSOLE_DEMO_SIZE".into(), "tiny".into()),
+            (
+                "CONSOLE_DATA_DIR".into(),
+                data_dir.to_string_lossy().into_owned(),
+            ),
+        ]);
+        for (k, v) in extra {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        let settings =
+            Settings::from_lookup(|name| vars.get(name).cloned()).expect("valid test settings");
+        let console = console_server::start(settings, listener)
+            .await
+            .expect("console starts");
+        TestConsole {
+            console,
+            database_url,
+            data_dir,
+        }
+    }
+
+    pub async fn start() -> TestConsole {
+        Self::start_with(&[]).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.console.url(), path)
+    }
+
+    pub fn sim(&self) -> &airtable_sim::RunningSim {
+        self.console
+            .sim
+            .as_ref()
+            .expect("demo mode runs the simulator")
+    }
+
+    /// A browser-like HTTP client: keeps cookies, does not follow redirects.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(redirect::Policy::none())
+            .build()
+            .expect("http client")
+    }
+
+    /// Goes through the OAuth round trip as `email` and returns where the console's callback
+    /// sent the browser (e.g. `/` on success, `/signin?error=…` on refusal).
+    pub async fn sign_in(&self, browser: &reqwest::Client, email: &str) -> String {
+        let authorize_url = self.start_sign_in(browser).await;
+        let callback = self.approve_at_sim(browser, &authorize_url, email).await;
+        self.follow_callback(browser, &callback).await
+    }
+
+    /// `GET /auth/login`: returns the simulator's authorize URL the console redirected to.
+    pub async fn start_sign_in(&self, browser: &reqwest::Client) -> String {
+        let response = browser
+            .get(self.url("/auth/login"))
+            .send()
+            .await
+            .expect("login");
+        assert!(
+            response.status().is_redirection(),
+            "login redirects, got {}",
+            response.status()
+        );
+        location(&response)
+    }
+
+    /// Clicks the "Sign in as <email>" button on the simulator's page; returns the callback
+    /// URL the simulator redirected to.
+    pub async fn approve_at_sim(
+        &self,
+        browser: &reqwest::Client,
+        authorize_url: &str,
+        email: &str,
+    ) -> String {
+        // The sign-in page is addressed as `localhost`; reach it on the same port.
+        let page_url = authorize_url.replacen("localhost", "127.0.0.1", 1);
+        let page = browser.get(&page_url).send().await.expect("authorize page");
+        assert_eq!(page.status(), StatusCode::OK);
+        let page_url = page.url().clone();
+        let html = Html::parse_document(&page.text().await.expect("page text"));
+        let forms = Selector::parse("form").expect("selector");
+        let inputs = Selector::parse("input[type=hidden]").expect("selector");
+        let buttons = Selector::parse("button").expect("selector");
+        for form in html.select(&forms) {
+            let Some(button) = form
+                .select(&buttons)
+                .find(|b| b.text().collect::<String>().contains(email))
+            else {
+                continue;
+            };
+            let mut fields: Vec<(String, String)> = form
+                .select(&inputs)
+                .filter_map(|i| {
+                    Some((
+                        i.attr("name")?.to_string(),
+                        i.attr("value").unwrap_or("").to_string(),
+                    ))
+                })
+                .collect();
+            if let Some(name) = button.attr("name") {
+                fields.push((
+                    name.to_string(),
+                    button.attr("value").unwrap_or("").to_string(),
+                ));
+            }
+            let action = page_url
+                .join(form.attr("action").unwrap_or(""))
+                .expect("form action");
+            let response = browser
+                .post(action)
+                .form(&fields)
+                .send()
+                .await
+                .expect("approve");
+            assert!(
+                response.status().is_redirection(),
+                "sim redirects back, got {}",
+                response.status()
+            );
+            return location(&response);
+        }
+        panic!("no sign-in button for {email} on the simulator's page");
+    }
+
+    /// Follows the simulator's redirect back to the console; returns where the console's
+    /// callback page sends the browser on (its meta refresh).
+    pub async fn follow_callback(&self, browser: &reqwest::Client, callback: &str) -> String {
+        let response = browser.get(callback).send().await.expect("callback");
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "the callback answers with a page"
+        );
+        let html = Html::parse_document(&response.text().await.expect("callback page"));
+        let refresh = Selector::parse("meta[http-equiv=refresh]").expect("selector");
+        let content = html
+            .select(&refresh)
+            .next()
+            .and_then(|m| m.attr("content"))
+            .expect("the callback page moves on by itself")
+            .to_string();
+        content
+            .split_once("url=")
+            .map(|(_, url)| url.replace("&amp;", "&"))
+            .expect("a destination")
+    }
+
+    pub async fn db(&self) -> sqlx::PgPool {
+        sqlx::PgPool::connect(&self.database_url)
+            .await
+            .expect("connect to the test database")
+    }
+}
+
+impl Drop for TestConsole {
+    /// Removes the test's database and files, so runs do not pile them up.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        let url = self.database_url.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                use sqlx::migrate::MigrateDatabase;
+                sqlx::Postgres::force_drop_database(&url).await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .expect("a Location header")
+}

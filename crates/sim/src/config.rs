@@ -1,0 +1,89 @@
+//! How a simulator is set up: its seed, its size, and who may sign in to it.
+
+use std::time::Duration;
+
+/// Everything that decides what a simulator serves.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Same seed, same enterprise: every ID, name and relation derives from it.
+    pub seed: u64,
+    pub size: SimSize,
+    /// A fixed personal access token, accepted as `Bearer`, with every scope, acting as the
+    /// first (super) admin.
+    pub token: String,
+    /// The one registered OAuth integration.
+    pub oauth_client_id: String,
+    pub oauth_client_secret: String,
+    /// Registered redirect URIs; empty accepts any `http://127.0.0.1…` or `http://localhost…`.
+    pub oauth_redirect_uris: Vec<String>,
+    /// Lifetime of OAuth access tokens (Airtable: about 60 minutes).
+    pub access_token_ttl: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 42,
+            size: SimSize::demo(),
+            token: "patSimDemoToken.0000000000000000".into(),
+            oauth_client_id: "console-demo".into(),
+            oauth_client_secret: "console-demo-secret".into(),
+            oauth_redirect_uris: Vec::new(),
+            access_token_ttl: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+/// How big the seeded enterprise is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimSize {
+    pub users: usize,
+    pub groups: usize,
+    pub workspaces: usize,
+    pub bases: usize,
+    pub audit_events: usize,
+}
+
+impl SimSize {
+    /// A handful of everything: fast tests.
+    pub fn tiny() -> Self {
+        SimSize {
+            users: 12,
+            groups: 3,
+            workspaces: 4,
+            bases: 8,
+            audit_events: 200,
+        }
+    }
+
+    /// A small company: the demo.
+    pub fn demo() -> Self {
+        SimSize {
+            users: 250,
+            groups: 20,
+            workspaces: 40,
+            bases: 150,
+            audit_events: 20_000,
+        }
+    }
+
+    /// A big enterprise: benchmarks.
+    pub fn large() -> Self {
+        SimSize {
+            users: 50_000,
+            groups: 1_000,
+            workspaces: 2_000,
+            bases: 20_000,
+            audit_events: 5_000_000,
+        }
+    }
+
+    pub fn by_name(name: &str) -> Option<Self> {
+        match name {
+            "tiny" => Some(Self::tiny()),
+            "demo" => Some(Self::demo()),
+            "large" => Some(Self::large()),
+            _ => None,
+        }
+    }
+}
