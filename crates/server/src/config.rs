@@ -21,7 +21,7 @@ pub enum AirtableMode {
     /// enterprise and sign in against it.
     Demo(DemoSettings),
     /// A real (or externally run simulated) Airtable.
-    Real(AirtableSettings),
+    Real(Box<AirtableSettings>),
 }
 
 #[derive(Clone, Debug)]
@@ -121,7 +121,7 @@ impl Settings {
                         ))
                     })
                 };
-                AirtableMode::Real(AirtableSettings {
+                AirtableMode::Real(Box::new(AirtableSettings {
                     api_url: parse_url(
                         "AIRTABLE_API_URL",
                         &parse("AIRTABLE_API_URL", "https://api.airtable.com")?,
@@ -143,7 +143,7 @@ impl Settings {
                     client_id,
                     client_secret: required("AIRTABLE_OAUTH_CLIENT_SECRET")?,
                     enterprise_id: required("AIRTABLE_ENTERPRISE_ID")?,
-                })
+                }))
             }
         };
 
