@@ -44,6 +44,13 @@ test('an admin removes and grants a console role, and it takes effect at once', 
   await adminPage.getByRole('button', { name: 'Grant' }).click();
   await expect(adminPage.getByTestId('role-row').filter({ hasText: operator.email })).toContainText('operator');
 
+  // Both changes are in the console's action log, and its hash chain checks out.
+  await adminPage.getByRole('link', { name: 'Console actions' }).click();
+  await expect(adminPage.getByTestId('action-row').filter({ hasText: 'roles.revoke' })).toHaveCount(1);
+  await expect(adminPage.getByTestId('action-row').filter({ hasText: 'roles.grant' }).first()).toContainText(admin.email);
+  await adminPage.getByRole('link', { name: "Check the log's integrity" }).click();
+  await expect(adminPage.getByTestId('chain-check')).toContainText('Intact');
+
   await adminContext.close();
   await operatorContext.close();
 });

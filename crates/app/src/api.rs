@@ -60,6 +60,9 @@ pub struct SignedInUser {
     /// browser.
     #[serde(skip)]
     pub login_id: Option<String>,
+    /// Approval requests waiting for this person (the badge); filled in by `whoami`.
+    #[serde(default)]
+    pub waiting_approvals: i64,
 }
 
 /// What the overview page shows about the enterprise.
@@ -100,6 +103,17 @@ pub enum ConsoleError {
     Invalid(String),
     #[error("Not found: {0}")]
     NotFound(String),
+    /// Refused for a reason other than the role (e.g. approving one's own request).
+    #[error("{0}")]
+    NotAllowed(String),
+    /// The request is valid but the thing it acts on is not in a state that allows it
+    /// (e.g. approving a request someone else already approved).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(
+        "This form has expired or did not come from the console. Reload the page and try again."
+    )]
+    StaleForm,
 }
 
 impl ConsoleError {
@@ -107,7 +121,10 @@ impl ConsoleError {
     pub fn http_status(&self) -> u16 {
         match self {
             ConsoleError::NotSignedIn => 401,
-            ConsoleError::Forbidden { .. } => 403,
+            ConsoleError::Forbidden { .. }
+            | ConsoleError::StaleForm
+            | ConsoleError::NotAllowed(_) => 403,
+            ConsoleError::Conflict(_) => 409,
             ConsoleError::NotFound(_) => 404,
             ConsoleError::Invalid(_) | ConsoleError::Transport(_) => 422,
             ConsoleError::Airtable(_) => 502,
@@ -120,7 +137,14 @@ impl leptos::server_fn::error::FromServerFnError for ConsoleError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        ConsoleError::Transport(value.to_string())
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            // The request itself was malformed (a hand-made URL, a forged form): say so.
+            E::Args(why) | E::MissingArg(why) | E::Deserialization(why) => ConsoleError::Invalid(
+                format!("The request's values are not valid ({why}). Go back and try again."),
+            ),
+            other => ConsoleError::Transport(other.to_string()),
+        }
     }
 }
 
@@ -140,4 +164,163 @@ pub struct ConsoleUserRow {
     pub granted_by: Option<String>,
     /// RFC 3339, UTC.
     pub updated_at: String,
+}
+
+/// Where the copy of the Airtable audit log stands, for the sync card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditSyncStatus {
+    /// False when the background jobs have no token (`AIRTABLE_SERVICE_TOKEN`).
+    pub configured: bool,
+    pub events_stored: i64,
+    /// Time of the newest stored event.
+    pub last_event_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the first run started reading.
+    pub backfill_from: Option<chrono::DateTime<chrono::Utc>>,
+    pub backfill_done: bool,
+    /// A run is under way right now.
+    pub running: bool,
+    pub run_started_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub run_pages: i64,
+    pub run_events: i64,
+    /// During the first run: how far the backfill has come, 0–100.
+    pub backfill_percent: Option<u8>,
+    pub last_success_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The last run's failure in plain words, if it failed.
+    pub last_error: Option<String>,
+    pub last_error_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Someone asked for a run and it has not started yet.
+    pub requested: bool,
+    /// When this status was read (lag is measured against it).
+    pub as_of: chrono::DateTime<chrono::Utc>,
+}
+
+impl AuditSyncStatus {
+    /// How far the newest stored event is behind `as_of`.
+    pub fn lag(&self) -> Option<chrono::Duration> {
+        self.last_event_at.map(|t| self.as_of - t)
+    }
+}
+
+/// One row of the console's own action log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleActionRow {
+    pub seq: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_email: String,
+    pub action: String,
+    pub target: Option<String>,
+    /// The request, as JSON text.
+    pub details: String,
+    pub approval_id: Option<String>,
+    pub ok: bool,
+    /// What Airtable (or the console) answered, as JSON text.
+    pub response: Option<String>,
+}
+
+/// The result of checking the action log's hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionLogCheck {
+    pub intact: bool,
+    pub rows: i64,
+    /// The first problem found, in plain words.
+    pub problem: Option<String>,
+}
+
+/// A complete snapshot of the enterprise's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotSummary {
+    pub id: i64,
+    pub taken_at: chrono::DateTime<chrono::Utc>,
+    pub users: i64,
+    pub admins: i64,
+    pub groups: i64,
+    pub workspaces: i64,
+}
+
+/// A user as a snapshot recorded them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotUser {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub state: String,
+    pub is_admin: bool,
+    pub is_super_admin: bool,
+}
+
+/// A user whose state, admin flag or email changed between two snapshots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserChange {
+    pub user: SnapshotUser,
+    /// Each change in plain words ("became an admin", "state provisioned → deactivated").
+    pub changes: Vec<String>,
+}
+
+/// Someone's access to a group or workspace that appeared, disappeared or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessChange {
+    /// The group or workspace (its name).
+    pub place: String,
+    /// The member or collaborator (email or group name).
+    pub who: String,
+    /// Role or permission before (`None`: had none).
+    pub before: Option<String>,
+    /// Role or permission after (`None`: has none).
+    pub after: Option<String>,
+}
+
+/// What changed between two snapshots.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotDiff {
+    pub from: i64,
+    pub to: i64,
+    pub users_added: Vec<SnapshotUser>,
+    pub users_removed: Vec<SnapshotUser>,
+    pub users_changed: Vec<UserChange>,
+    pub group_members: Vec<AccessChange>,
+    pub workspace_access: Vec<AccessChange>,
+}
+
+/// Who was an admin at a moment, from the snapshot that was current then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminsAt {
+    pub snapshot: SnapshotSummary,
+    pub admins: Vec<SnapshotUser>,
+}
+
+/// One stored Airtable audit event, as the search results list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEventRow {
+    pub id: String,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub action: String,
+    pub category: Option<String>,
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub actor_email: Option<String>,
+    pub actor_name: Option<String>,
+    pub model_id: Option<String>,
+    pub model_type: Option<String>,
+    pub workspace_id: Option<String>,
+    pub base_id: Option<String>,
+    pub ip_address: Option<String>,
+}
+
+/// One page of search results, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditSearchPage {
+    /// The search as the console understood it (canonical form; goes back in the box).
+    pub query: String,
+    pub events: Vec<AuditEventRow>,
+    /// Where the next (older) page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A stored event with everything Airtable sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEventDetail {
+    pub row: AuditEventRow,
+    pub user_agent: Option<String>,
+    /// The whole event as Airtable sent it, pretty-printed.
+    pub raw_json: String,
 }

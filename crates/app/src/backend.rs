@@ -3,7 +3,16 @@
 
 use std::sync::Arc;
 
-use crate::api::{ConsoleError, ConsoleUserRow, Overview, Role, SignedInUser};
+use crate::approvals::{
+    ApprovalDetail, ApprovalListing, ApprovalRequest, OutboxEmail, PolicyRow, Preview,
+    RequestOutcome, RiskyAction,
+};
+use crate::audit::query::AuditQuery;
+
+use crate::api::{
+    ActionLogCheck, AdminsAt, AuditEventDetail, AuditSearchPage, AuditSyncStatus, ConsoleActionRow,
+    ConsoleError, ConsoleUserRow, Overview, Role, SignedInUser, SnapshotDiff, SnapshotSummary,
+};
 
 #[async_trait::async_trait]
 pub trait ConsoleBackend: Send + Sync + 'static {
@@ -27,6 +36,119 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         who: &SignedInUser,
         airtable_user_id: &str,
     ) -> Result<(), ConsoleError>;
+
+    /// Where the audit-log copy stands.
+    async fn audit_sync_status(&self, who: &SignedInUser) -> Result<AuditSyncStatus, ConsoleError>;
+
+    /// Asks the ingester to run now (it picks the request up within seconds).
+    async fn request_audit_sync(&self, who: &SignedInUser) -> Result<(), ConsoleError>;
+
+    /// The console's own action log, newest first, before `before_seq` if given.
+    async fn action_log(
+        &self,
+        who: &SignedInUser,
+        before_seq: Option<i64>,
+    ) -> Result<Vec<ConsoleActionRow>, ConsoleError>;
+
+    /// Checks the action log's hash chain from the first row to the last.
+    async fn verify_action_log(&self, who: &SignedInUser) -> Result<ActionLogCheck, ConsoleError>;
+
+    /// Complete snapshots of the enterprise's state, newest first.
+    async fn snapshots(&self, who: &SignedInUser) -> Result<Vec<SnapshotSummary>, ConsoleError>;
+
+    /// Who was an admin at `at`, from the snapshot current then (`None`: no snapshot yet).
+    async fn admins_at(
+        &self,
+        who: &SignedInUser,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<AdminsAt>, ConsoleError>;
+
+    /// What changed between two snapshots.
+    async fn snapshot_diff(
+        &self,
+        who: &SignedInUser,
+        from: i64,
+        to: i64,
+    ) -> Result<SnapshotDiff, ConsoleError>;
+
+    /// Asks for a snapshot now.
+    async fn request_snapshot(&self, who: &SignedInUser) -> Result<(), ConsoleError>;
+
+    /// One page of stored audit events matching `query`, newest first, starting after
+    /// `cursor` (from the previous page).
+    async fn search_audit(
+        &self,
+        who: &SignedInUser,
+        query: &AuditQuery,
+        cursor: Option<&str>,
+    ) -> Result<AuditSearchPage, ConsoleError>;
+
+    /// One stored event, whole (`None`: not in the console's copy).
+    async fn audit_event(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+    ) -> Result<Option<AuditEventDetail>, ConsoleError>;
+
+    /// Asks for a risky action: a request for a second person, or (when an admin exempted
+    /// the kind) done at once.
+    async fn request_action(
+        &self,
+        who: &SignedInUser,
+        action: RiskyAction,
+        reason: &str,
+    ) -> Result<RequestOutcome, ConsoleError>;
+
+    async fn approvals(
+        &self,
+        who: &SignedInUser,
+        listing: ApprovalListing,
+    ) -> Result<Vec<ApprovalRequest>, ConsoleError>;
+
+    /// A request with its preview recomputed now (`None`: no such request).
+    async fn approval(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+    ) -> Result<Option<ApprovalDetail>, ConsoleError>;
+
+    /// Approves (or retries) a request and carries it out.
+    async fn approve(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        seen_fingerprint: &str,
+        comment: &str,
+        retry: bool,
+    ) -> Result<ApprovalRequest, ConsoleError>;
+
+    async fn reject(&self, who: &SignedInUser, id: &str, comment: &str)
+        -> Result<(), ConsoleError>;
+
+    async fn cancel(&self, who: &SignedInUser, id: &str) -> Result<(), ConsoleError>;
+
+    /// Pending requests this person could approve (the badge).
+    async fn waiting_approvals(&self, who: &SignedInUser) -> Result<i64, ConsoleError>;
+
+    async fn approval_policy(&self, who: &SignedInUser) -> Result<Vec<PolicyRow>, ConsoleError>;
+
+    async fn set_approval_policy(
+        &self,
+        who: &SignedInUser,
+        kind: &str,
+        needs_approval: bool,
+    ) -> Result<(), ConsoleError>;
+
+    /// Emails the console wrote: to this person, or all of them for an admin.
+    async fn outbox(&self, who: &SignedInUser) -> Result<Vec<OutboxEmail>, ConsoleError>;
+
+    /// An enterprise user by email or ID, described as the approval preview describes
+    /// one (`None`: no such user).
+    async fn find_user(
+        &self,
+        who: &SignedInUser,
+        email_or_id: &str,
+    ) -> Result<Option<(String, Preview)>, ConsoleError>;
 }
 
 /// Shared handle the server provides to every render and server function as context.
@@ -56,6 +178,24 @@ pub fn require_role(need: Role) -> Result<SignedInUser, ConsoleError> {
             need,
         })
     }
+}
+
+/// The signed-in person, provided their role allows `need` and the request carries their
+/// CSRF token. Every server function that changes something starts with this (the server
+/// also refuses such a request without the token before it gets here; this second check
+/// keeps a function safe even if it is ever mounted elsewhere).
+pub fn require_change(need: Role, csrf_token: &str) -> Result<SignedInUser, ConsoleError> {
+    let who = require_role(need)?;
+    if constant_time_eq(who.csrf_token.as_bytes(), csrf_token.as_bytes()) {
+        Ok(who)
+    } else {
+        Err(ConsoleError::StaleForm)
+    }
+}
+
+/// Compares secrets without an early exit, so timing does not tell how much matched.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Passes a server function's result through, setting the response's HTTP status from the

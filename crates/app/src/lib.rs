@@ -6,7 +6,13 @@
 //! role, and delegate to [`backend::ConsoleBackend`], which the server crate implements.
 //! The app never sees an Airtable token.
 
+// The audit search page's view types nest deeper than rustc's default limit in the
+// hydrate build.
+#![recursion_limit = "256"]
+
 pub mod api;
+pub mod approvals;
+pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;

@@ -7,8 +7,18 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::components::header::Header;
-use crate::pages::{overview::OverviewPage, roles::RolesPage, signin::SignInPage};
+use crate::components::{header::Header, session::SignedIn};
+use crate::pages::{
+    action_log::ActionLogPage,
+    approvals::{ApprovalPage, ApprovalPolicyPage, ApprovalsPage, NoticesPage},
+    audit_search::{AuditEventPage, AuditSearchPage},
+    audit_sync::AuditSyncPage,
+    overview::OverviewPage,
+    roles::RolesPage,
+    signin::SignInPage,
+    snapshots::SnapshotsPage,
+    users::UsersPage,
+};
 
 /// The whole document, rendered on the server. The server adds the CSP nonce to context
 /// before rendering, and `HydrationScripts` puts it on the one inline script it emits.
@@ -35,6 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    SignedIn::provide();
 
     // Effects run only in the browser, so this marks the moment hydration finished.
     // End-to-end tests wait for it, and people never see it.
@@ -56,6 +67,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditSearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit/events/:id") view=AuditEventPage ssr=SsrMode::Async />
+                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
+                    <Route path=path!("/approvals/notices") view=NoticesPage ssr=SsrMode::Async />
+                    <Route path=path!("/approvals/:id") view=ApprovalPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/approvals") view=ApprovalPolicyPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit/sync") view=AuditSyncPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit/actions") view=ActionLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit/snapshots") view=SnapshotsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

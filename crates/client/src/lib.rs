@@ -31,6 +31,8 @@
 //! ```
 
 #![warn(missing_docs)]
+// Without `http` the crate docs still mention `Client`, which then does not exist.
+#![cfg_attr(not(feature = "http"), allow(rustdoc::broken_intra_doc_links))]
 
 pub mod error;
 pub mod ids;

@@ -592,10 +592,7 @@ async fn rate_limit_is_shared_across_clones_of_a_token() {
     .await;
     let root = Client::builder()
         .base_url(&base)
-        .rate_limit(RateLimit {
-            per_second: 20.0,
-            burst: 1,
-        })
+        .rate_limit(RateLimit::new(1, Duration::from_millis(50)))
         .build()
         .unwrap();
     let a = root.with_token(AccessToken::new("same"));
@@ -609,7 +606,7 @@ async fn rate_limit_is_shared_across_clones_of_a_token() {
     for t in tasks {
         t.await.unwrap();
     }
-    // 1 immediately, 10 more at 20/s: at least 0.5 s.
+    // 1 immediately, 10 more one per 50 ms: at least 0.5 s.
     assert!(
         started.elapsed() >= Duration::from_millis(480),
         "{:?}",
@@ -636,10 +633,7 @@ async fn per_base_limit_applies_across_tokens() {
     let root = Client::builder()
         .base_url(&base)
         .no_rate_limit()
-        .per_base_rate_limit(Some(RateLimit {
-            per_second: 20.0,
-            burst: 1,
-        }))
+        .per_base_rate_limit(Some(RateLimit::new(1, Duration::from_millis(50))))
         .build()
         .unwrap();
     let app: airtable_client::ids::BaseId = "appLkNDICXNqxSDhG".parse().unwrap();

@@ -69,9 +69,13 @@ impl Stub {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        // No pacing: this checks what is sent, not when (a dozen calls on one base would
+        // otherwise wait for Airtable's 5 per second).
         let client = Client::builder()
             .base_url(format!("http://{addr}"))
             .token(AccessToken::new("tok"))
+            .no_rate_limit()
+            .per_base_rate_limit(None)
             .build()
             .unwrap();
         Stub { client, rec }
@@ -746,6 +750,34 @@ async fn base_routes() {
     assert_eq!(
         s.one().path,
         "/v0/meta/bases/appLkNDICXNqxSDhG/interfaces/pbdyGA3PsOziEHPDE/invites/invJiqaXmPqq6ABCD"
+    );
+    s.reply(json!({
+        "id": P, "baseId": "appLkNDICXNqxSDhG", "name": "Approvals",
+        "createdTime": "2019-01-03T12:33:12.421Z", "permissionLevel": "owner",
+        "inviteLinks": []
+    }));
+    let info = i
+        .get()
+        .include_collaborators()
+        .include_invite_links()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(info.id, P);
+    let seen = s.one();
+    assert_eq!(
+        (seen.method.as_str(), seen.path.as_str()),
+        (
+            "GET",
+            "/v0/meta/bases/appLkNDICXNqxSDhG/interfaces/pbdyGA3PsOziEHPDE"
+        )
+    );
+    assert_eq!(
+        seen.query,
+        vec![
+            ("include".to_owned(), "collaborators".to_owned()),
+            ("include".to_owned(), "inviteLinks".to_owned())
+        ]
     );
 
     s.reply(fixture("BaseShares.json"));

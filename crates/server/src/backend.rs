@@ -2,12 +2,30 @@
 
 use airtable_client::ids::UserId;
 use airtable_client::AccessToken;
+use chrono::Utc;
 use console_app::{
-    api::{ConsoleError, ConsoleUserRow, EmailDomain, Overview, Role, SignedInUser},
+    api::{
+        ActionLogCheck, AdminsAt, AuditEventDetail, AuditSearchPage, AuditSyncStatus,
+        ConsoleActionRow, ConsoleError, ConsoleUserRow, EmailDomain, Overview, Role, SignedInUser,
+        SnapshotDiff, SnapshotSummary,
+    },
+    approvals::{
+        ApprovalDetail, ApprovalListing, ApprovalRequest, OutboxEmail, PolicyRow, Preview,
+        RequestOutcome, RiskyAction, KINDS,
+    },
+    audit::query::AuditQuery,
     backend::ConsoleBackend,
 };
+use sqlx::Row;
 
-use crate::{auth::logins, roles, state::AppState};
+use crate::{
+    action_log, approvals,
+    approvals::workflow,
+    audit::search,
+    auth::logins,
+    roles, snapshots,
+    state::{AppState, SignInMethod},
+};
 
 pub struct ServerBackend {
     pub state: AppState,
@@ -19,12 +37,22 @@ impl ServerBackend {
         &self,
         who: &SignedInUser,
     ) -> Result<airtable_client::Client, ConsoleError> {
+        let oauth = match &self.state.sign_in {
+            SignInMethod::OAuth(oauth) => oauth.clone(),
+            // Signed in through the proxy: everyone acts with the service token.
+            SignInMethod::TrustedHeader(_) => {
+                return self
+                    .state
+                    .service_airtable
+                    .clone()
+                    .ok_or_else(|| internal("service-account mode without a service token"));
+            }
+        };
         let login_id = who
             .login_id
             .as_deref()
             .and_then(|id| id.parse::<uuid::Uuid>().ok())
             .ok_or(ConsoleError::NotSignedIn)?;
-        let oauth = self.state.oauth.clone();
         let token = logins::access_token(
             &self.state.db,
             &self.state.cipher,
@@ -149,7 +177,13 @@ impl ConsoleBackend for ServerBackend {
         .await
         .map_err(internal)?;
         tracing::info!(by = %who.airtable_user_id, person = %user.id, role = role.as_str(), "console role granted");
-        Ok(())
+        self.log_action(
+            who,
+            "roles.grant",
+            Some(user.id.as_ref()),
+            serde_json::json!({ "person": user.email, "role": role.as_str() }),
+        )
+        .await
     }
 
     async fn revoke_role(
@@ -171,6 +205,326 @@ impl ConsoleBackend for ServerBackend {
             )));
         }
         tracing::info!(by = %who.airtable_user_id, person = %airtable_user_id, "console role removed");
-        Ok(())
+        self.log_action(
+            who,
+            "roles.revoke",
+            Some(airtable_user_id),
+            serde_json::json!({}),
+        )
+        .await
+    }
+
+    async fn audit_sync_status(
+        &self,
+        _who: &SignedInUser,
+    ) -> Result<AuditSyncStatus, ConsoleError> {
+        crate::audit::status::read(&self.state.db, self.state.audit_ingester.is_some())
+            .await
+            .map_err(internal)
+    }
+
+    async fn request_audit_sync(&self, who: &SignedInUser) -> Result<(), ConsoleError> {
+        if self.state.audit_ingester.is_none() {
+            return Err(ConsoleError::Invalid(
+                "The audit log cannot be copied: the console has no service token (AIRTABLE_SERVICE_TOKEN).".into(),
+            ));
+        }
+        crate::audit::status::request_run(&self.state.db, &who.email)
+            .await
+            .map_err(internal)?;
+        self.log_action(who, "audit.sync_now", None, serde_json::json!({}))
+            .await
+    }
+
+    async fn action_log(
+        &self,
+        _who: &SignedInUser,
+        before_seq: Option<i64>,
+    ) -> Result<Vec<ConsoleActionRow>, ConsoleError> {
+        action_log::recent(&self.state.db, ACTION_LOG_PAGE, before_seq)
+            .await
+            .map_err(internal)
+    }
+
+    async fn verify_action_log(&self, _who: &SignedInUser) -> Result<ActionLogCheck, ConsoleError> {
+        Ok(
+            match action_log::verify(&self.state.db).await.map_err(internal)? {
+                action_log::Verification::Intact { rows } => ActionLogCheck {
+                    intact: true,
+                    rows,
+                    problem: None,
+                },
+                action_log::Verification::Broken { seq, problem } => ActionLogCheck {
+                    intact: false,
+                    rows: seq,
+                    problem: Some(problem),
+                },
+            },
+        )
+    }
+
+    async fn snapshots(&self, _who: &SignedInUser) -> Result<Vec<SnapshotSummary>, ConsoleError> {
+        snapshots::list(&self.state.db, 200).await.map_err(internal)
+    }
+
+    async fn admins_at(
+        &self,
+        _who: &SignedInUser,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<AdminsAt>, ConsoleError> {
+        Ok(snapshots::admins_at(&self.state.db, at)
+            .await
+            .map_err(internal)?
+            .map(|(snapshot, admins)| AdminsAt { snapshot, admins }))
+    }
+
+    async fn snapshot_diff(
+        &self,
+        _who: &SignedInUser,
+        from: i64,
+        to: i64,
+    ) -> Result<SnapshotDiff, ConsoleError> {
+        snapshots::diff(&self.state.db, from, to)
+            .await
+            .map_err(internal)
+    }
+
+    async fn request_snapshot(&self, who: &SignedInUser) -> Result<(), ConsoleError> {
+        if self.state.service_airtable.is_none() {
+            return Err(ConsoleError::Invalid(
+                "Snapshots need the console's service token (AIRTABLE_SERVICE_TOKEN).".into(),
+            ));
+        }
+        snapshots::request(&self.state.db, &who.email)
+            .await
+            .map_err(internal)?;
+        self.log_action(who, "snapshots.take", None, serde_json::json!({}))
+            .await
+    }
+
+    async fn search_audit(
+        &self,
+        _who: &SignedInUser,
+        query: &AuditQuery,
+        cursor: Option<&str>,
+    ) -> Result<AuditSearchPage, ConsoleError> {
+        let after = match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(text) => Some(search::SearchCursor::decode(text).ok_or_else(|| {
+                ConsoleError::Invalid(
+                    "This link to a page of results is damaged: start the search again.".into(),
+                )
+            })?),
+        };
+        let (events, next) =
+            search::search(&self.state.db, query, after.as_ref(), search::PAGE_SIZE)
+                .await
+                .map_err(internal)?;
+        Ok(AuditSearchPage {
+            query: query.to_string(),
+            events,
+            next_cursor: next.map(|c| c.encode()),
+        })
+    }
+
+    async fn audit_event(
+        &self,
+        _who: &SignedInUser,
+        id: &str,
+    ) -> Result<Option<AuditEventDetail>, ConsoleError> {
+        search::event(&self.state.db, id).await.map_err(internal)
+    }
+
+    async fn request_action(
+        &self,
+        who: &SignedInUser,
+        action: RiskyAction,
+        reason: &str,
+    ) -> Result<RequestOutcome, ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        workflow::request(&self.state, who, &airtable, action, reason, Utc::now()).await
+    }
+
+    async fn approvals(
+        &self,
+        who: &SignedInUser,
+        listing: ApprovalListing,
+    ) -> Result<Vec<ApprovalRequest>, ConsoleError> {
+        workflow::list(&self.state, who, listing, Utc::now()).await
+    }
+
+    async fn approval(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+    ) -> Result<Option<ApprovalDetail>, ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        workflow::detail(&self.state, who, &airtable, id, Utc::now()).await
+    }
+
+    async fn approve(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        seen_fingerprint: &str,
+        comment: &str,
+        retry: bool,
+    ) -> Result<ApprovalRequest, ConsoleError> {
+        // The approver's own Airtable authority carries the action out.
+        let airtable = self.airtable_for(who).await?;
+        let decision = workflow::Decision {
+            id,
+            seen_fingerprint,
+            comment,
+            retry,
+        };
+        workflow::approve(&self.state, who, &airtable, decision, Utc::now()).await
+    }
+
+    async fn reject(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        comment: &str,
+    ) -> Result<(), ConsoleError> {
+        workflow::reject(&self.state, who, id, comment, Utc::now()).await
+    }
+
+    async fn cancel(&self, who: &SignedInUser, id: &str) -> Result<(), ConsoleError> {
+        workflow::cancel(&self.state, who, id, Utc::now()).await
+    }
+
+    async fn waiting_approvals(&self, who: &SignedInUser) -> Result<i64, ConsoleError> {
+        workflow::waiting_count(&self.state, who, Utc::now()).await
+    }
+
+    async fn approval_policy(&self, _who: &SignedInUser) -> Result<Vec<PolicyRow>, ConsoleError> {
+        let exempt = approvals::store::exempt_kinds(&self.state.db)
+            .await
+            .map_err(internal)?;
+        Ok(KINDS
+            .iter()
+            .map(|(kind, label)| PolicyRow {
+                kind: kind.to_string(),
+                label: label.to_string(),
+                needs_approval: !exempt.iter().any(|e| e == kind),
+            })
+            .collect())
+    }
+
+    async fn set_approval_policy(
+        &self,
+        who: &SignedInUser,
+        kind: &str,
+        needs_approval: bool,
+    ) -> Result<(), ConsoleError> {
+        if !KINDS.iter().any(|(k, _)| *k == kind) {
+            return Err(ConsoleError::Invalid(format!(
+                "{kind:?} is not a kind of action the console knows."
+            )));
+        }
+        approvals::store::set_policy(&self.state.db, kind, needs_approval, &who.email)
+            .await
+            .map_err(internal)?;
+        self.log_action(
+            who,
+            "approvals.policy",
+            Some(kind),
+            serde_json::json!({ "needs_approval": needs_approval }),
+        )
+        .await
+    }
+
+    async fn outbox(&self, who: &SignedInUser) -> Result<Vec<OutboxEmail>, ConsoleError> {
+        let everyone = who.role.allows(Role::Admin);
+        let rows = sqlx::query(
+            "SELECT id, created_at, to_email, subject, body, sent_at FROM outbox
+              WHERE $1 OR lower(to_email) = lower($2) ORDER BY id DESC LIMIT 200",
+        )
+        .bind(everyone)
+        .bind(&who.email)
+        .fetch_all(&self.state.db)
+        .await
+        .map_err(internal)?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxEmail {
+                    id: r.try_get("id")?,
+                    created_at: r.try_get("created_at")?,
+                    to: r.try_get("to_email")?,
+                    subject: r.try_get("subject")?,
+                    body: r.try_get("body")?,
+                    sent_at: r.try_get("sent_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(internal)
+    }
+
+    async fn find_user(
+        &self,
+        who: &SignedInUser,
+        email_or_id: &str,
+    ) -> Result<Option<(String, Preview)>, ConsoleError> {
+        let wanted = email_or_id.trim();
+        let airtable = self.airtable_for(who).await?;
+        let id: UserId = if wanted.contains('@') {
+            let found = airtable
+                .enterprise(&self.state.enterprise_id)
+                .users()
+                .by_emails([wanted.to_string()])
+                .send()
+                .await
+                .map_err(airtable_error)?;
+            match found.into_iter().next() {
+                Some(user) => user.id,
+                None => return Ok(None),
+            }
+        } else {
+            wanted.parse().map_err(|_| {
+                ConsoleError::Invalid(format!(
+                    "{wanted:?} is neither an email address nor a user ID (usr…)."
+                ))
+            })?
+        };
+        let preview = approvals::airtable::preview(
+            &airtable,
+            &self.state.enterprise_id,
+            &RiskyAction::DeleteUser { user: id.clone() },
+        )
+        .await
+        .map_err(airtable_error)?;
+        Ok(preview.target_exists.then(|| (id.to_string(), preview)))
+    }
+}
+
+/// Rows per page of the action log.
+const ACTION_LOG_PAGE: i64 = 50;
+
+impl ServerBackend {
+    /// Records a change someone made (that succeeded) in the hash-chained action log.
+    async fn log_action(
+        &self,
+        who: &SignedInUser,
+        action: &str,
+        target: Option<&str>,
+        details: serde_json::Value,
+    ) -> Result<(), ConsoleError> {
+        action_log::record(
+            &self.state.db,
+            action_log::NewAction {
+                actor_id: &who.airtable_user_id,
+                actor_email: &who.email,
+                action,
+                target,
+                details,
+                approval_id: None,
+                outcome: action_log::Outcome::Ok,
+                response: None,
+            },
+        )
+        .await
+        .map(|_| ())
+        .map_err(internal)
     }
 }

@@ -20,8 +20,21 @@ pub enum AirtableMode {
     /// No Airtable credentials configured: run the simulator in-process with a seeded
     /// enterprise and sign in against it.
     Demo(DemoSettings),
-    /// A real (or externally run simulated) Airtable.
+    /// A real (or externally run simulated) Airtable; people sign in with Airtable OAuth.
     Real(Box<AirtableSettings>),
+    /// A real Airtable reached with one service-account token, for installations that
+    /// cannot register an OAuth integration. People are identified by a sign-in proxy in
+    /// front of the console, and every Airtable call uses the service token.
+    ServiceAccount(Box<ServiceAccountSettings>),
+}
+
+#[derive(Clone, Debug)]
+pub struct ServiceAccountSettings {
+    pub api_url: Url,
+    pub enterprise_id: String,
+    /// Request header in which the sign-in proxy puts the person's email
+    /// (`CONSOLE_TRUSTED_EMAIL_HEADER`, e.g. `X-Forwarded-Email`).
+    pub trusted_email_header: String,
 }
 
 #[derive(Clone, Debug)]
@@ -78,6 +91,42 @@ pub struct Settings {
     pub session_absolute_timeout: Duration,
     /// Name shown on the overview (`CONSOLE_ENTERPRISE_NAME`); Airtable's API has none.
     pub enterprise_name: Option<String>,
+    /// Token the background jobs use (`AIRTABLE_SERVICE_TOKEN`): a personal access token
+    /// of a service account, or any token with the scopes the README lists. In demo mode
+    /// the simulator's token is used.
+    pub service_token: Option<Secret>,
+    pub audit: AuditSettings,
+    /// How long an approval request waits for a decision before it expires
+    /// (`CONSOLE_APPROVAL_TTL_HOURS`).
+    pub approval_ttl: Duration,
+    /// Where the console's emails go (`CONSOLE_SMTP_URL`, `CONSOLE_MAIL_FROM`); `None`
+    /// keeps them in the outbox, shown in the UI.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// An SMTP server to deliver the outbox through.
+#[derive(Clone, Debug)]
+pub struct SmtpSettings {
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS), `smtps://…` (TLS from the
+    /// start) or `smtp://host:25` (no TLS, for a relay on the same network).
+    pub url: Secret,
+    pub from: String,
+}
+
+/// The audit-log ingestion job.
+#[derive(Clone, Debug)]
+pub struct AuditSettings {
+    /// Time between runs (`CONSOLE_AUDIT_SYNC_SECONDS`); `None` (0) runs only when asked
+    /// from the UI.
+    pub interval: Option<Duration>,
+    /// How far back the first run reads (`CONSOLE_AUDIT_BACKFILL_DAYS`).
+    pub backfill_days: u32,
+    /// How far behind the newest event each run looks again for late events
+    /// (`CONSOLE_AUDIT_LATE_MINUTES`).
+    pub late_window_minutes: u32,
+    /// Time between snapshots of the enterprise's state (`CONSOLE_SNAPSHOT_HOURS`); `None`
+    /// (0) takes them only when asked from the UI.
+    pub snapshot_interval: Option<Duration>,
 }
 
 impl Settings {
@@ -104,7 +153,29 @@ impl Settings {
         )?;
 
         let client_id = get("AIRTABLE_OAUTH_CLIENT_ID");
+        let service_token = get("AIRTABLE_SERVICE_TOKEN").map(Secret);
         let airtable = match client_id {
+            None if service_token.is_some() && get("AIRTABLE_ENTERPRISE_ID").is_some() => {
+                let header = get("CONSOLE_TRUSTED_EMAIL_HEADER").ok_or_else(|| {
+                    ConfigError::Inconsistent(
+                        "AIRTABLE_SERVICE_TOKEN and AIRTABLE_ENTERPRISE_ID without OAuth need a sign-in proxy: set CONSOLE_TRUSTED_EMAIL_HEADER to the header it puts the person's email in (or set AIRTABLE_OAUTH_CLIENT_ID to sign in with Airtable)".into(),
+                    )
+                })?;
+                axum::http::HeaderName::from_bytes(header.as_bytes()).map_err(|_| {
+                    ConfigError::Invalid {
+                        name: "CONSOLE_TRUSTED_EMAIL_HEADER",
+                        reason: format!("{header:?} is not an HTTP header name"),
+                    }
+                })?;
+                AirtableMode::ServiceAccount(Box::new(ServiceAccountSettings {
+                    api_url: parse_url(
+                        "AIRTABLE_API_URL",
+                        &parse("AIRTABLE_API_URL", "https://api.airtable.com")?,
+                    )?,
+                    enterprise_id: get("AIRTABLE_ENTERPRISE_ID").unwrap_or_default(),
+                    trusted_email_header: header,
+                }))
+            }
             None => AirtableMode::Demo(DemoSettings {
                 sim_addr: parse_as(
                     "CONSOLE_DEMO_SIM_ADDR",
@@ -187,6 +258,63 @@ impl Settings {
                 )?,
             ),
             enterprise_name: get("CONSOLE_ENTERPRISE_NAME"),
+            service_token,
+            smtp: match get("CONSOLE_SMTP_URL") {
+                None => None,
+                Some(url) => {
+                    let from = get("CONSOLE_MAIL_FROM").ok_or_else(|| {
+                        ConfigError::Inconsistent(
+                            "CONSOLE_SMTP_URL needs CONSOLE_MAIL_FROM: the address the console's emails come from".into(),
+                        )
+                    })?;
+                    if from.parse::<lettre::message::Mailbox>().is_err() {
+                        return Err(ConfigError::Invalid {
+                            name: "CONSOLE_MAIL_FROM",
+                            reason: "must be an email address, optionally with a name: Console <console@example.com>".into(),
+                        });
+                    }
+                    Some(SmtpSettings {
+                        url: Secret(url),
+                        from,
+                    })
+                }
+            },
+            approval_ttl: match parse_as::<u64>(
+                "CONSOLE_APPROVAL_TTL_HOURS",
+                &parse("CONSOLE_APPROVAL_TTL_HOURS", "24")?,
+            )? {
+                0 => {
+                    return Err(ConfigError::Invalid {
+                        name: "CONSOLE_APPROVAL_TTL_HOURS",
+                        reason: "must be at least 1 (hours)".into(),
+                    })
+                }
+                hours => Duration::from_secs(hours * 3600),
+            },
+            audit: AuditSettings {
+                interval: match parse_as::<u64>(
+                    "CONSOLE_AUDIT_SYNC_SECONDS",
+                    &parse("CONSOLE_AUDIT_SYNC_SECONDS", "60")?,
+                )? {
+                    0 => None,
+                    secs => Some(Duration::from_secs(secs)),
+                },
+                backfill_days: parse_as(
+                    "CONSOLE_AUDIT_BACKFILL_DAYS",
+                    &parse("CONSOLE_AUDIT_BACKFILL_DAYS", "180")?,
+                )?,
+                late_window_minutes: parse_as(
+                    "CONSOLE_AUDIT_LATE_MINUTES",
+                    &parse("CONSOLE_AUDIT_LATE_MINUTES", "15")?,
+                )?,
+                snapshot_interval: match parse_as::<u64>(
+                    "CONSOLE_SNAPSHOT_HOURS",
+                    &parse("CONSOLE_SNAPSHOT_HOURS", "24")?,
+                )? {
+                    0 => None,
+                    hours => Some(Duration::from_secs(hours * 3600)),
+                },
+            },
         })
     }
 

@@ -12,6 +12,8 @@ pub enum AppError {
     Unavailable,
     #[error("request refused: {0}")]
     Forbidden(&'static str),
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
 }
 
 impl IntoResponse for AppError {
@@ -22,10 +24,34 @@ impl IntoResponse for AppError {
                 "The console cannot reach its database right now. Try again in a moment.",
             ),
             AppError::Forbidden(why) => (StatusCode::FORBIDDEN, *why),
+            AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, *why),
         };
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
         (status, text).into_response()
     }
+}
+
+/// Leptos answers a server function whose arguments cannot be decoded with a 500 before
+/// our code runs. Such a request is the caller's mistake: answer 422 instead, so monitors
+/// count only real server failures as 500s. (Errors from our own code already carry the
+/// right status, set by `with_status`.)
+pub async fn server_fn_argument_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if bytes.starts_with(br#"{"Invalid""#) {
+        parts.status = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }

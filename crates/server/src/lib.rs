@@ -4,6 +4,9 @@
 //! the demo simulator when no Airtable credentials are configured, and serves the Leptos
 //! app, the OAuth routes and the server functions.
 
+pub mod action_log;
+pub mod approvals;
+pub mod audit;
 pub mod auth;
 pub mod backend;
 pub mod config;
@@ -11,15 +14,17 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod mail;
 pub mod roles;
 pub mod routes;
 pub mod security;
+pub mod snapshots;
 pub mod state;
 pub mod telemetry;
 
 use std::{net::SocketAddr, sync::Arc};
 
-use airtable_client::ids::EnterpriseId;
+use airtable_client::{ids::EnterpriseId, AccessToken};
 use axum::{
     middleware,
     routing::{get, post},
@@ -32,11 +37,12 @@ use tower_http::{services::ServeDir, trace::TraceLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{
+    audit::ingest::{AuditIngester, IngestSettings},
     auth::oauth::{OAuthEndpoints, OAuthProvider},
     backend::ServerBackend,
     config::{AirtableMode, Settings},
     crypto::TokenCipher,
-    state::AppState,
+    state::{AppState, SignInMethod},
 };
 
 /// A console that is up and serving (returned by [`start`], used by tests).
@@ -69,6 +75,20 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     console.wait().await
 }
 
+/// Checks the action log's hash chain and prints the verdict; an error if it is broken.
+pub async fn verify_action_log(settings: &Settings) -> anyhow::Result<()> {
+    let db = db::connect_and_migrate(&settings.database_url).await?;
+    match action_log::verify(&db).await? {
+        action_log::Verification::Intact { rows } => {
+            println!("The console's action log is intact ({rows} rows).");
+            Ok(())
+        }
+        action_log::Verification::Broken { seq, problem } => {
+            anyhow::bail!("the console's action log was tampered with at row {seq}: {problem}")
+        }
+    }
+}
+
 /// Starts the console on `listener` and returns once it is serving.
 pub async fn start(
     settings: Settings,
@@ -80,62 +100,16 @@ pub async fn start(
     session_store.migrate().await?;
 
     let redirect_url = format!("{}auth/callback", settings.public_url);
-    let (sim, endpoints, api_url, enterprise_id, token_key) = match &settings.airtable {
-        AirtableMode::Demo(demo) => {
-            let sim = demo::start_sim(
-                demo.sim_addr,
-                demo.seed,
-                demo::size_from_name(&demo.size)?,
-                redirect_url.clone(),
-            )
-            .await?;
-            demo::grant_demo_roles(&db, &sim).await?;
-            let port = sim.addr.port();
-            // The sign-in page is on `localhost`, the console on `127.0.0.1`: different sites,
-            // as in production, so SameSite behaviour is exercised for real.
-            let endpoints = OAuthEndpoints {
-                authorize_url: format!("http://localhost:{port}/oauth2/v1/authorize"),
-                token_url: format!("{}/oauth2/v1/token", sim.base_url()),
-                client_id: demo::DEMO_CLIENT_ID.into(),
-                client_secret: demo::DEMO_CLIENT_SECRET.into(),
-                redirect_url,
-            };
-            let key = match &settings.token_key {
-                Some(key) => key.expose().to_string(),
-                None => demo::dev_token_key(&settings.data_dir)?,
-            };
-            let enterprise = sim.info().enterprise_account_id.clone();
-            let api = sim.base_url();
-            (Some(sim), endpoints, api, enterprise, key)
-        }
-        AirtableMode::Real(real) => {
-            let endpoints = OAuthEndpoints {
-                authorize_url: real.authorize_url.to_string(),
-                token_url: real.token_url.to_string(),
-                client_id: real.client_id.clone(),
-                client_secret: real.client_secret.clone(),
-                redirect_url,
-            };
-            let key = settings
-                .token_key
-                .as_ref()
-                .map(|k| k.expose().to_string())
-                .ok_or_else(|| anyhow::anyhow!("CONSOLE_TOKEN_KEY is required"))?;
-            (
-                None,
-                endpoints,
-                real.api_url.to_string(),
-                real.enterprise_id.clone(),
-                key,
-            )
-        }
-    };
-    let enterprise_id: EnterpriseId = enterprise_id.parse().map_err(|e| {
+    let airtable = resolve_airtable(&settings, &db, redirect_url).await?;
+    let enterprise_id: EnterpriseId = airtable.enterprise_id.parse().map_err(|e| {
         anyhow::anyhow!("AIRTABLE_ENTERPRISE_ID is not an enterprise account id: {e}")
     })?;
-    let airtable = airtable_client::Client::builder()
-        .base_url(api_url.trim_end_matches('/'))
+    let api = airtable_client::Client::builder()
+        .base_url(airtable.api_url.trim_end_matches('/'))
         .build()?;
+    let service_airtable = airtable
+        .service_token
+        .map(|token| api.with_token(AccessToken::new(token)));
 
     let leptos = leptos::config::LeptosOptions::builder()
         .output_name("console_app")
@@ -144,22 +118,54 @@ pub async fn start(
         .site_addr(addr)
         .build();
 
+    let audit_ingester = service_airtable.clone().map(|client| {
+        AuditIngester::new(
+            db.clone(),
+            client,
+            enterprise_id.clone(),
+            IngestSettings {
+                backfill: chrono::Duration::days(settings.audit.backfill_days.into()),
+                late_window: chrono::Duration::minutes(settings.audit.late_window_minutes.into()),
+                ..IngestSettings::default()
+            },
+        )
+    });
+    if let Some(ingester) = &audit_ingester {
+        audit::ingest::spawn_scheduler(ingester.clone(), settings.audit.interval);
+    } else {
+        tracing::warn!("no AIRTABLE_SERVICE_TOKEN: the audit log is not being copied");
+    }
+    if let Some(client) = &service_airtable {
+        snapshots::spawn_scheduler(
+            db.clone(),
+            client.clone(),
+            enterprise_id.clone(),
+            settings.audit.snapshot_interval,
+        );
+    }
+
     let state = AppState {
         settings: Arc::new(settings),
         db,
-        airtable,
+        airtable: api,
         enterprise_id,
-        oauth: Arc::new(OAuthProvider::new(endpoints)?),
-        cipher: TokenCipher::from_base64_key(&token_key)?,
+        sign_in: airtable.sign_in,
+        cipher: TokenCipher::from_base64_key(&airtable.token_key)?,
+        service_airtable,
         leptos,
+        audit_ingester,
     };
+    approvals::workflow::spawn_sweeper(state.clone());
+    if let Some(smtp) = &state.settings.smtp {
+        mail::spawn_sender(state.db.clone(), mail::Mailer::new(smtp)?);
+    }
     let app = router(state.clone(), session_store);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     let console = RunningConsole {
         addr,
         state,
-        sim,
+        sim: airtable.sim,
         server,
     };
     if let Some(sim) = &console.sim {
@@ -179,8 +185,95 @@ pub async fn start(
     Ok(console)
 }
 
+/// Where Airtable is and how people sign in, by mode.
+struct ResolvedAirtable {
+    sim: Option<airtable_sim::RunningSim>,
+    sign_in: SignInMethod,
+    api_url: String,
+    enterprise_id: String,
+    /// Base64 AES-256 key for tokens at rest.
+    token_key: String,
+    service_token: Option<String>,
+}
+
+async fn resolve_airtable(
+    settings: &Settings,
+    db: &sqlx::PgPool,
+    redirect_url: String,
+) -> anyhow::Result<ResolvedAirtable> {
+    let service_token = settings
+        .service_token
+        .as_ref()
+        .map(|t| t.expose().to_string());
+    let configured_key = settings.token_key.as_ref().map(|k| k.expose().to_string());
+    Ok(match &settings.airtable {
+        AirtableMode::Demo(demo) => {
+            let sim = demo::start_sim(
+                demo.sim_addr,
+                demo.seed,
+                demo::size_from_name(&demo.size)?,
+                redirect_url.clone(),
+            )
+            .await?;
+            demo::grant_demo_roles(db, &sim).await?;
+            let port = sim.addr.port();
+            // The sign-in page is on `localhost`, the console on `127.0.0.1`: different
+            // sites, as in production, so SameSite behaviour is exercised for real.
+            let endpoints = OAuthEndpoints {
+                authorize_url: format!("http://localhost:{port}/oauth2/v1/authorize"),
+                token_url: format!("{}/oauth2/v1/token", sim.base_url()),
+                client_id: demo::DEMO_CLIENT_ID.into(),
+                client_secret: demo::DEMO_CLIENT_SECRET.into(),
+                redirect_url,
+            };
+            let token_key = match configured_key {
+                Some(key) => key,
+                None => demo::dev_token_key(&settings.data_dir)?,
+            };
+            ResolvedAirtable {
+                sign_in: SignInMethod::OAuth(Arc::new(OAuthProvider::new(endpoints)?)),
+                api_url: sim.base_url(),
+                enterprise_id: sim.info().enterprise_account_id.to_string(),
+                token_key,
+                service_token: service_token.or_else(|| Some(sim.info().token.to_string())),
+                sim: Some(sim),
+            }
+        }
+        AirtableMode::Real(real) => {
+            let endpoints = OAuthEndpoints {
+                authorize_url: real.authorize_url.to_string(),
+                token_url: real.token_url.to_string(),
+                client_id: real.client_id.clone(),
+                client_secret: real.client_secret.clone(),
+                redirect_url,
+            };
+            ResolvedAirtable {
+                sim: None,
+                sign_in: SignInMethod::OAuth(Arc::new(OAuthProvider::new(endpoints)?)),
+                api_url: real.api_url.to_string(),
+                enterprise_id: real.enterprise_id.clone(),
+                token_key: configured_key
+                    .ok_or_else(|| anyhow::anyhow!("CONSOLE_TOKEN_KEY is required"))?,
+                service_token,
+            }
+        }
+        AirtableMode::ServiceAccount(account) => ResolvedAirtable {
+            sim: None,
+            sign_in: SignInMethod::TrustedHeader(axum::http::HeaderName::from_bytes(
+                account.trusted_email_header.as_bytes(),
+            )?),
+            api_url: account.api_url.to_string(),
+            enterprise_id: account.enterprise_id.clone(),
+            // No one's tokens are stored in this mode; a key is still needed to open the
+            // cipher, so an unconfigured one is random and lives only as long as the process.
+            token_key: configured_key.unwrap_or_else(TokenCipher::generate_base64_key),
+            service_token,
+        },
+    })
+}
+
 /// The whole HTTP surface. Layers run outside-in: trace → security headers → same-origin
-/// check → session → signed-in person → sign-in gate → route.
+/// check → session → signed-in person → sign-in gate → CSRF token → route.
 pub fn router(state: AppState, session_store: PostgresStore) -> Router {
     let routes = generate_route_list(App);
     let backend: Backend = Arc::new(ServerBackend {
@@ -199,15 +292,27 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .route("/auth/callback", get(auth::oauth::callback))
         .route("/auth/logout", post(auth::oauth::logout))
         .route("/healthz", get(routes::health))
+        .route("/audit/chart.svg", get(audit::chart::svg))
+        .route("/audit/export.csv", get(audit::download::csv))
+        .route("/audit/export.ndjson", get(audit::download::ndjson))
         .route("/assets/console.css", get(routes::stylesheet))
         .route(
             "/api/{*fn_name}",
-            post(move |req| handle_server_fns_with_context(server_fn_context.clone(), req)),
+            // Reads are GET server functions, changes POST ones (which need the CSRF token).
+            get({
+                let context = server_fn_context.clone();
+                move |req| handle_server_fns_with_context(context.clone(), req)
+            })
+            .post(move |req| handle_server_fns_with_context(server_fn_context.clone(), req)),
         )
         .leptos_routes_with_context(&state, routes, render_context, move || {
             shell(leptos_options.clone())
         })
         .nest_service("/pkg", ServeDir::new(pkg_dir))
+        .layer(middleware::from_fn(error::server_fn_argument_errors))
+        .layer(middleware::from_fn(
+            security::csrf_token_for_server_functions,
+        ))
         .layer(middleware::from_fn(auth::session::require_sign_in))
         .layer(middleware::from_fn_with_state(
             state.clone(),

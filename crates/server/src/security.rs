@@ -65,3 +65,72 @@ pub async fn headers(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// Header a script may send the CSRF token in, instead of a form field.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Form field every state-changing form carries (rendered by the app's `CsrfField`).
+pub const CSRF_FIELD: &str = "csrf_token";
+/// Largest form a server function accepts; bigger bodies are refused before parsing.
+const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+/// Server functions that change something (every POST under `/api/`) must carry the
+/// signed-in person's CSRF token, in the `x-csrf-token` header or as the `csrf_token` form
+/// field, on top of the same-origin check. Reads are GET server functions and need none.
+///
+/// One blanket rule here rather than a check in each function, so a new server function
+/// cannot forget it: without the token it simply fails.
+pub async fn csrf_token_for_server_functions(request: Request, next: Next) -> Response {
+    if request.method() != Method::POST || !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let Some(expected) = request
+        .extensions()
+        .get::<console_app::api::SignedInUser>()
+        .map(|u| u.csrf_token.clone())
+    else {
+        // Not signed in: the function itself answers "not signed in".
+        return next.run(request).await;
+    };
+    if let Some(sent) = request.headers().get(CSRF_HEADER) {
+        return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+            next.run(request).await
+        } else {
+            refuse_csrf(&request)
+        };
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return refuse_csrf(&request);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return AppError::BadRequest("The form is too large (the limit is 1 MiB).")
+                .into_response()
+        }
+    };
+    let matches = url::form_urlencoded::parse(&bytes)
+        .find(|(name, _)| name == CSRF_FIELD)
+        .is_some_and(|(_, sent)| constant_time_eq(sent.as_bytes(), expected.as_bytes()));
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    if matches {
+        next.run(request).await
+    } else {
+        refuse_csrf(&request)
+    }
+}
+
+fn refuse_csrf(request: &Request) -> Response {
+    tracing::warn!(path = %request.uri().path(), "refused a write without a valid CSRF token");
+    AppError::Forbidden(
+        "This form has expired or did not come from the console. Reload the page and try again.",
+    )
+    .into_response()
+}
+
+pub use console_app::backend::constant_time_eq;

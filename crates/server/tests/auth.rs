@@ -231,3 +231,142 @@ async fn sign_in_sets_a_strict_http_only_session_cookie() {
     assert!(session_cookie.contains("HttpOnly"));
     assert!(session_cookie.contains("SameSite=Strict"));
 }
+
+#[tokio::test]
+async fn an_expired_access_token_is_refreshed_with_rotation() {
+    let t = TestConsole::start().await;
+    let admin = t.sim().info().admins[0].clone();
+    let browser = t.browser();
+    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    let db = t.db().await;
+    let before: (Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT access_token, refresh_token FROM logins")
+            .fetch_one(&db)
+            .await
+            .expect("login");
+    sqlx::query("UPDATE logins SET access_expires_at = now() - interval '1 minute'")
+        .execute(&db)
+        .await
+        .expect("expire");
+
+    let html = browser
+        .get(t.url("/"))
+        .send()
+        .await
+        .expect("overview")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&t.sim().info().enterprise_account_id),
+        "the overview loads after a refresh"
+    );
+
+    let after: (Vec<u8>, Vec<u8>, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as("SELECT access_token, refresh_token, access_expires_at FROM logins")
+            .fetch_one(&db)
+            .await
+            .expect("login");
+    assert_ne!(before.0, after.0, "a new access token was stored");
+    assert_ne!(
+        before.1, after.1,
+        "a new refresh token was stored (rotation)"
+    );
+    assert!(after.2 > chrono::Utc::now(), "the new token is not expired");
+}
+
+#[tokio::test]
+async fn a_failed_refresh_ends_the_sign_in() {
+    let t = TestConsole::start().await;
+    let admin = t.sim().info().admins[0].clone();
+    let browser = t.browser();
+    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    let db = t.db().await;
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM logins")
+        .fetch_one(&db)
+        .await
+        .expect("login");
+    // A refresh token Airtable no longer knows (say, revoked by an admin at Airtable).
+    let revoked = t
+        .console
+        .state
+        .cipher
+        .encrypt("oarRevokedRefreshToken", id.as_bytes());
+    sqlx::query(
+        "UPDATE logins SET refresh_token = $1, access_expires_at = now() - interval '1 minute'",
+    )
+    .bind(revoked)
+    .execute(&db)
+    .await
+    .expect("expire");
+
+    let html = browser
+        .get(t.url("/"))
+        .send()
+        .await
+        .expect("overview")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("not signed in"),
+        "the page says the session ended"
+    );
+    let ended: (Option<chrono::DateTime<chrono::Utc>>, Option<String>) =
+        sqlx::query_as("SELECT ended_at, end_reason FROM logins")
+            .fetch_one(&db)
+            .await
+            .expect("login");
+    assert!(ended.0.is_some());
+    assert_eq!(ended.1.as_deref(), Some("token refresh failed"));
+    let response = browser.get(t.url("/")).send().await.expect("overview");
+    assert_eq!(location(&response), "/signin");
+}
+
+#[tokio::test]
+async fn a_sign_in_past_its_absolute_lifetime_is_over() {
+    let t = TestConsole::start().await;
+    let admin = t.sim().info().admins[0].clone();
+    let browser = t.browser();
+    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    let db = t.db().await;
+    sqlx::query("UPDATE logins SET expires_at = now() - interval '1 second'")
+        .execute(&db)
+        .await
+        .expect("age");
+    let response = browser.get(t.url("/")).send().await.expect("overview");
+    assert_eq!(location(&response), "/signin");
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_of_the_person() {
+    let t = TestConsole::start().await;
+    let admin = t.sim().info().admins[0].clone();
+    let laptop = t.browser();
+    let phone = t.browser();
+    assert_eq!(t.sign_in(&laptop, &admin.email).await, "/");
+    assert_eq!(t.sign_in(&phone, &admin.email).await, "/");
+    let db = t.db().await;
+    let csrf: String =
+        sqlx::query_scalar("SELECT csrf_token FROM logins ORDER BY created_at LIMIT 1")
+            .fetch_one(&db)
+            .await
+            .expect("login");
+    let response = laptop
+        .post(t.url("/auth/logout"))
+        .header(header::ORIGIN, t.console.url())
+        .form(&[("csrf_token", csrf.as_str()), ("everywhere", "1")])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(location(&response), "/signin?error=signed_out");
+    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM logins WHERE ended_at IS NULL")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(live, 0);
+    for browser in [&laptop, &phone] {
+        let response = browser.get(t.url("/")).send().await.expect("overview");
+        assert_eq!(location(&response), "/signin");
+    }
+}

@@ -18,6 +18,32 @@ pub struct SimConfig {
     pub oauth_redirect_uris: Vec<String>,
     /// Lifetime of OAuth access tokens (Airtable: about 60 minutes).
     pub access_token_ttl: Duration,
+    /// Airtable's rate limits; `None` (the default) serves every request.
+    pub rate_limits: Option<RateLimits>,
+    /// Audit events become visible this long after they happen (Airtable: a few minutes;
+    /// default zero so tests see their own actions at once).
+    pub audit_delay: Duration,
+}
+
+/// Requests per second allowed before a 429, and how long a 429 lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Requests per second to one base (Airtable: 5).
+    pub per_base_per_second: u32,
+    /// Requests per second with one token (Airtable: 50).
+    pub per_token_per_second: u32,
+    /// Once limited, requests keep failing for this long (Airtable: about 30 seconds).
+    pub penalty: Duration,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            per_base_per_second: 5,
+            per_token_per_second: 50,
+            penalty: Duration::from_secs(30),
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -30,6 +56,8 @@ impl Default for SimConfig {
             oauth_client_secret: "console-demo-secret".into(),
             oauth_redirect_uris: Vec::new(),
             access_token_ttl: Duration::from_secs(60 * 60),
+            rate_limits: None,
+            audit_delay: Duration::ZERO,
         }
     }
 }

@@ -7,7 +7,7 @@ use axum::{
 };
 use serde_json::json;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub kind: &'static str,
@@ -15,44 +15,85 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn unauthorized() -> Self {
+    pub fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
         ApiError {
-            status: StatusCode::UNAUTHORIZED,
-            kind: "AUTHENTICATION_REQUIRED",
-            message: "Authentication required".into(),
+            status,
+            kind,
+            message: message.into(),
         }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AUTHENTICATION_REQUIRED",
+            "Authentication required",
+        )
     }
 
     pub fn missing_scope(scope: &str) -> Self {
-        ApiError {
-            status: StatusCode::FORBIDDEN,
-            kind: "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
-            message: format!("Invalid permissions, or the requested model was not found. The token lacks the {scope} scope."),
-        }
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
+            format!("Invalid permissions, or the requested model was not found. The token lacks the {scope} scope."),
+        )
     }
 
     pub fn not_admin() -> Self {
-        ApiError {
-            status: StatusCode::FORBIDDEN,
-            kind: "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
-            message: "Invalid permissions, or the requested model was not found. Check that both your user and your token have the required permissions, and that the model names and/or ids are correct.".into(),
-        }
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
+            "Invalid permissions, or the requested model was not found. Check that both your user and your token have the required permissions, and that the model names and/or ids are correct.",
+        )
+    }
+
+    /// 403 `INVALID_PERMISSIONS` with Airtable's message for the case.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "INVALID_PERMISSIONS", message)
     }
 
     pub fn not_found() -> Self {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            kind: "NOT_FOUND",
-            message: "Could not find what you are looking for".into(),
-        }
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Could not find what you are looking for",
+        )
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            kind: "INVALID_REQUEST_UNKNOWN",
-            message: message.into(),
-        }
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_REQUEST_UNKNOWN",
+            message,
+        )
+    }
+
+    pub fn invalid_body(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_REQUEST_BODY",
+            message,
+        )
+    }
+
+    pub fn unprocessable(kind: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, kind, message)
+    }
+
+    pub fn rate_limited() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMIT_REACHED",
+            "Rate limit exceeded. Please try again later",
+        )
+    }
+
+    pub fn server_error() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SERVER_ERROR",
+            "Try again. If the problem persists, contact support.",
+        )
     }
 }
 

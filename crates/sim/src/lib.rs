@@ -3,29 +3,38 @@
 //!
 //! It is the console's demo mode and the ground of every test: the same paths, query
 //! encodings, bodies, response shapes and errors as Airtable, with an OAuth sign-in page a
-//! person can click through, and control endpoints under `/_sim/` for tests.
+//! person can click through, and control endpoints under `/_sim/` for tests (faults, rate
+//! limits, the seeded people).
 
 mod auth;
 pub mod config;
 mod error;
+mod faults;
 mod ids;
-mod json;
+mod limits;
+mod render;
 mod routes;
 mod seed;
-mod world;
+mod state;
+mod stats;
 
 use std::{net::SocketAddr, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, RwLock};
 
-pub use config::{SimConfig, SimSize};
+pub use config::{RateLimits, SimConfig, SimSize};
 
 /// Shared state behind every route.
 pub(crate) struct Sim {
     pub config: SimConfig,
-    pub world: RwLock<world::World>,
-    pub tokens: Mutex<auth::TokenStore>,
+    /// Who the fixed personal access token acts as: the seeded super admin.
+    pub fixed_token_user: String,
+    pub world: RwLock<state::World>,
+    pub tokens: Mutex<state::tokens::TokenStore>,
+    pub faults: std::sync::Mutex<faults::Faults>,
+    pub limits: std::sync::Mutex<limits::Limiter>,
+    pub stats: stats::Stats,
 }
 
 /// A person the tests and the demo can sign in as.
@@ -58,38 +67,38 @@ pub struct SimInfo {
 impl Sim {
     pub(crate) async fn info(&self) -> SimInfo {
         let world = self.world.read().await;
-        let person = |u: &world::User| SimPerson {
+        let person = |u: &state::User| SimPerson {
             id: u.id.clone(),
             email: u.email.clone(),
             name: u.name(),
         };
+        let usable = |u: &&state::User| {
+            !u.is_external && !u.is_service_account && u.state == state::UserState::Provisioned
+        };
         SimInfo {
-            enterprise_account_id: world.enterprise().id.clone(),
+            enterprise_account_id: world.enterprise.id.clone(),
             token: self.config.token.clone(),
             admins: world
                 .users
-                .iter()
+                .values()
                 .filter(|u| u.is_admin)
+                .filter(usable)
                 .map(person)
                 .collect(),
             non_admins: world
                 .users
-                .iter()
-                .filter(|u| {
-                    !u.is_admin
-                        && !u.is_external
-                        && !u.is_service_account
-                        && u.state == world::UserState::Provisioned
-                })
+                .values()
+                .filter(|u| !u.is_admin)
+                .filter(usable)
                 .take(3)
                 .map(person)
                 .collect(),
             counts: SimCounts {
-                users: world.enterprise_user_ids().len(),
+                users: world.users.len(),
                 groups: world.groups.len(),
                 workspaces: world.workspaces.len(),
                 bases: world.bases.len(),
-                audit_events: 0,
+                audit_events: world.audit.len(),
             },
         }
     }
@@ -126,11 +135,21 @@ pub fn router(config: SimConfig) -> axum::Router {
 }
 
 fn new_sim(config: SimConfig) -> Sim {
-    let world = seed::seed_world(config.seed, config.size);
+    let mut world = seed::seed_world(config.seed, config.size);
+    world.audit.delay_ms = config.audit_delay.as_millis() as u64;
+    let limits = limits::Limiter::new(config.rate_limits);
+    let fixed_token_user = world
+        .first_super_admin()
+        .map(|u| u.id.clone())
+        .unwrap_or_default();
     Sim {
         config,
+        fixed_token_user,
         world: RwLock::new(world),
-        tokens: Mutex::new(auth::TokenStore::default()),
+        tokens: Mutex::new(state::tokens::TokenStore::default()),
+        faults: std::sync::Mutex::new(faults::Faults::default()),
+        limits: std::sync::Mutex::new(limits),
+        stats: stats::Stats::default(),
     }
 }
 
@@ -140,16 +159,27 @@ pub async fn spawn(
     config: SimConfig,
 ) -> anyhow::Result<RunningSim> {
     let addr = listener.local_addr()?;
-    let sim = Arc::new(new_sim(config));
+    // Seeding a large enterprise takes a moment of CPU: keep it off the async workers.
+    let sim = Arc::new(tokio::task::spawn_blocking(move || new_sim(config)).await?);
     let info = sim.info().await;
     let app = routes::router(sim);
     let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+    // Without TCP_NODELAY a response written in several segments waits for the client's
+    // delayed ACK (~40 ms on Linux) on a keep-alive connection.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.await;
-            })
-            .await;
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.await;
+        })
+        .await;
         if let Err(error) = served {
             tracing::error!(%error, "the simulator stopped");
         }

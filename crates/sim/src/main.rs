@@ -1,8 +1,9 @@
 //! `airtable-sim`: the simulator as a program. Prints one line with its address when ready.
 
 use std::io::Write;
+use std::time::Duration;
 
-use airtable_sim::{SimConfig, SimSize};
+use airtable_sim::{RateLimits, SimConfig, SimSize};
 use clap::Parser;
 
 #[derive(Parser, Debug)]
@@ -40,6 +41,22 @@ struct Args {
     /// A registered redirect URI (repeatable). None: any loopback URI is accepted.
     #[arg(long)]
     oauth_redirect_uri: Vec<String>,
+    /// Lifetime of OAuth access tokens, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    access_token_ttl_secs: u64,
+    /// Enforce Airtable's rate limits (5 requests/s per base, 50/s per token, then 429
+    /// for 30 s). Off by default.
+    #[arg(long)]
+    rate_limit: bool,
+    #[arg(long, default_value_t = 5)]
+    rate_limit_per_base: u32,
+    #[arg(long, default_value_t = 50)]
+    rate_limit_per_token: u32,
+    #[arg(long, default_value_t = 30)]
+    rate_limit_penalty_secs: u64,
+    /// Audit events become visible this many seconds after they happen (Airtable: minutes).
+    #[arg(long, default_value_t = 0)]
+    audit_delay_secs: u64,
 }
 
 #[tokio::main]
@@ -66,7 +83,13 @@ async fn main() -> anyhow::Result<()> {
             .oauth_client_secret
             .unwrap_or(defaults.oauth_client_secret),
         oauth_redirect_uris: args.oauth_redirect_uri,
-        access_token_ttl: defaults.access_token_ttl,
+        access_token_ttl: Duration::from_secs(args.access_token_ttl_secs),
+        rate_limits: args.rate_limit.then(|| RateLimits {
+            per_base_per_second: args.rate_limit_per_base,
+            per_token_per_second: args.rate_limit_per_token,
+            penalty: Duration::from_secs(args.rate_limit_penalty_secs),
+        }),
+        audit_delay: Duration::from_secs(args.audit_delay_secs),
     };
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let sim = airtable_sim::spawn(listener, config).await?;

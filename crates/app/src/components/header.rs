@@ -2,27 +2,13 @@
 
 use leptos::prelude::*;
 
+use super::session::SignedIn;
 use super::theme_toggle::ThemeToggle;
-use crate::api::{ConsoleError, Role, SignedInUser};
-
-/// Who is signed in, if anyone. `Ok(None)` on the sign-in page.
-#[server(endpoint = "whoami")]
-pub async fn current_user() -> Result<Option<SignedInUser>, ConsoleError> {
-    crate::backend::with_status(
-        async move {
-            match crate::backend::signed_in_user() {
-                Ok(user) => Ok(Some(user)),
-                Err(ConsoleError::NotSignedIn) => Ok(None),
-                Err(other) => Err(other),
-            }
-        }
-        .await,
-    )
-}
+use crate::api::{Role, SignedInUser};
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let user = Resource::new(|| (), |_| current_user());
+    let user = SignedIn::expect().0;
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Airtable Enterprise Console"</a>
@@ -73,6 +59,21 @@ fn Nav(user: SignedInUser) -> impl IntoView {
         <nav aria-label="Main">
             <ul class="nav">
                 <li><a href="/">"Overview"</a></li>
+                <li><a href="/audit">"Audit log"</a></li>
+                <li><a href="/audit/snapshots">"Snapshots"</a></li>
+                <li><a href="/audit/actions">"Console actions"</a></li>
+                <li><a href="/users">"Users"</a></li>
+                <li>
+                    <a href="/approvals">
+                        "Approvals"
+                        {(user.waiting_approvals > 0).then(|| view! {
+                            <span class="badge" data-testid="approvals-badge"
+                                aria-label=format!("{} waiting for your approval", user.waiting_approvals)>
+                                {user.waiting_approvals}
+                            </span>
+                        })}
+                    </a>
+                </li>
                 {user
                     .role
                     .allows(Role::Admin)

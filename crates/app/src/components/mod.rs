@@ -1,2 +1,4 @@
+pub mod format;
 pub mod header;
+pub mod session;
 pub mod theme_toggle;

@@ -1,3 +1,9 @@
+pub mod action_log;
+pub mod approvals;
+pub mod audit_search;
+pub mod audit_sync;
 pub mod overview;
 pub mod roles;
 pub mod signin;
+pub mod snapshots;
+pub mod users;

@@ -1,10 +1,10 @@
 //! Enterprise overview: who the enterprise is and how big it is.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 use crate::api::{ConsoleError, Overview};
 
-#[server(endpoint = "overview")]
+#[server(endpoint = "overview", input = GetUrl)]
 pub async fn get_overview() -> Result<Overview, ConsoleError> {
     crate::backend::with_status(
         async move {

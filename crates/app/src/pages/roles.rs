@@ -1,10 +1,11 @@
 //! Console roles: who may use the console and how far. Admins only.
 
-use leptos::{form::ActionForm, prelude::*};
+use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 
 use crate::api::{ConsoleError, ConsoleUserRow, Role};
+use crate::components::session::CsrfField;
 
-#[server(endpoint = "roles/list")]
+#[server(endpoint = "roles/list", input = GetUrl)]
 pub async fn list_console_users() -> Result<Vec<ConsoleUserRow>, ConsoleError> {
     crate::backend::with_status(
         async move {
@@ -16,10 +17,14 @@ pub async fn list_console_users() -> Result<Vec<ConsoleUserRow>, ConsoleError> {
 }
 
 #[server(endpoint = "roles/grant")]
-pub async fn grant_role(person: String, role: String) -> Result<(), ConsoleError> {
+pub async fn grant_role(
+    csrf_token: String,
+    person: String,
+    role: String,
+) -> Result<(), ConsoleError> {
     crate::backend::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Admin)?;
+            let who = crate::backend::require_change(Role::Admin, &csrf_token)?;
             let role: Role = role.parse().map_err(ConsoleError::Invalid)?;
             let person = person.trim();
             if person.is_empty() {
@@ -36,10 +41,10 @@ pub async fn grant_role(person: String, role: String) -> Result<(), ConsoleError
 }
 
 #[server(endpoint = "roles/revoke")]
-pub async fn revoke_role(airtable_user_id: String) -> Result<(), ConsoleError> {
+pub async fn revoke_role(csrf_token: String, airtable_user_id: String) -> Result<(), ConsoleError> {
     crate::backend::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Admin)?;
+            let who = crate::backend::require_change(Role::Admin, &csrf_token)?;
             crate::backend::backend()?
                 .revoke_role(&who, &airtable_user_id)
                 .await
@@ -71,6 +76,7 @@ pub fn RolesPage() -> impl IntoView {
         <section class="card">
             <h2>"Give someone a role"</h2>
             <ActionForm action=grant>
+                <CsrfField />
                 <div class="form-row">
                     <label for="grant-person">"Email or Airtable user id"</label>
                     <input id="grant-person" name="person" type="text" required autocomplete="off" />
@@ -108,6 +114,7 @@ fn RolesTable(rows: Vec<ConsoleUserRow>, revoke: ServerAction<RevokeRole>) -> im
                     <td>{row.granted_by.clone().unwrap_or_default()}</td>
                     <td>
                         <ActionForm action=revoke>
+                            <CsrfField />
                             <input type="hidden" name="airtable_user_id" value=row.airtable_user_id.clone() />
                             <button type="submit" class="button secondary" aria-label=label>"Remove"</button>
                         </ActionForm>

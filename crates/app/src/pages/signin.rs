@@ -13,6 +13,7 @@ fn explain(code: &str) -> &'static str {
         "state" => "The sign-in attempt expired or did not come from this browser. Please start again.",
         "no_role" => "You are an enterprise admin, but nobody has given you a role in this console yet. Ask a console administrator.",
         "airtable" => "Airtable could not complete the sign-in. Please try again in a moment.",
+        "proxy" => "This console signs people in through your organisation's sign-in proxy, which did not say who you are. Open the console through the proxy's address.",
         "signed_out" => "You have been signed out.",
         "expired" => "Your session ended. Please sign in again.",
         _ => "Sign-in did not complete. Please try again.",

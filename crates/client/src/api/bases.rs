@@ -31,7 +31,7 @@ use crate::ids::{
 };
 use crate::models::{
     AddCollaboratorsRequest, Base, BaseSchema, BaseSummary, BasesResponse, BlockInstallation,
-    CreateBaseRequest, CreatedBase, EnabledState, NewCollaborator, PermissionLevel,
+    CreateBaseRequest, CreatedBase, EnabledState, InterfaceInfo, NewCollaborator, PermissionLevel,
     SetStateRequest, Share, SharesResponse, UpdateCollaboratorRequest,
 };
 use crate::{Client, Error};
@@ -268,6 +268,15 @@ impl InterfaceHandler {
         self.base.path(&format!("/interfaces/{}{rest}", self.id))
     }
 
+    /// "Get interface": the interface and, with `include`, its collaborators (direct and
+    /// inherited) and invite links.
+    pub fn get(&self) -> GetInterface {
+        GetInterface {
+            handler: self.clone(),
+            include: Vec::new(),
+        }
+    }
+
     /// "Add interface collaborator" (one user or group per request).
     pub async fn add_collaborator(
         &self,
@@ -318,6 +327,43 @@ impl InterfaceHandler {
             self.path(&format!("/invites/{invite}")),
         );
         self.base.client.send_unit(req).await
+    }
+}
+
+/// Builder of "get interface".
+#[derive(Debug, Clone)]
+#[must_use = "call .send().await"]
+pub struct GetInterface {
+    handler: InterfaceHandler,
+    include: Vec<&'static str>,
+}
+
+impl GetInterface {
+    fn with(mut self, what: &'static str) -> Self {
+        if !self.include.contains(&what) {
+            self.include.push(what);
+        }
+        self
+    }
+
+    /// Include collaborators: on the interface, and inherited from the base and workspace.
+    pub fn include_collaborators(self) -> Self {
+        self.with("collaborators")
+    }
+
+    /// Include outstanding invite links to the interface.
+    pub fn include_invite_links(self) -> Self {
+        self.with("inviteLinks")
+    }
+
+    /// Sends the call.
+    pub async fn send(self) -> Result<InterfaceInfo, Error> {
+        let req = Request::get(
+            "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}",
+            self.handler.path(""),
+        )
+        .query_all("include", self.include.iter().copied());
+        self.handler.base.client.send(req).await
     }
 }
 

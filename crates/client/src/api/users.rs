@@ -412,12 +412,27 @@ impl UsersHandler {
     }
 
     /// "Manage users": several users' state, email or name in one call (sent 100 per
-    /// request, replies merged). Partial success is reported in `errors`.
+    /// request, replies merged). Partial success is reported in `errors`. A new email can
+    /// only be set on a user named by ID (by email, the email names the user).
     pub async fn update_batch(
         &self,
         updates: impl IntoIterator<Item = BatchUserUpdate>,
     ) -> Result<BatchUpdateUsersResponse, Error> {
         let updates: Vec<_> = updates.into_iter().collect();
+        // With an ID, `email` is the new address; without one it names the user. Both at
+        // once would send `email` twice in one object.
+        if let Some(bad) = updates
+            .iter()
+            .find(|u| matches!(u.user, UserRef::Email { .. }) && u.update.email.is_some())
+        {
+            return Err(Error::InvalidRequest(format!(
+                "to change the email of {:?}, name the user by ID",
+                match &bad.user {
+                    UserRef::Email { email } => email.as_str(),
+                    UserRef::Id { id } => id.as_str(),
+                }
+            )));
+        }
         let mut merged = BatchUpdateUsersResponse::default();
         for chunk in super::chunks(&updates, 100) {
             let req = Request::patch(

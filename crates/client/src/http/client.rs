@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde::de::DeserializeOwned;
@@ -34,7 +34,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.airtable.com";
 ///     .token(AccessToken::new("pat…"))
 ///     .timeout(Duration::from_secs(30))
 ///     .max_retries(3)
-///     .rate_limit(RateLimit::per_second(50.0))
+///     .rate_limit(RateLimit::per_second(50))
 ///     .build()?;
 /// let me = client.whoami().await?;
 /// println!("signed in as {}", me.id);
@@ -58,25 +58,35 @@ struct Shared {
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
     /// One limiter per token (keyed by a keyed hash of the token, never the token itself).
-    limiters: Mutex<HashMap<u64, Weak<RateLimiter>>>,
+    /// Held here, not only by the clients using it: a console that makes a client per
+    /// request for the same user must still share one limiter.
+    limiters: Mutex<HashMap<u64, Arc<RateLimiter>>>,
     /// Airtable's per-base limit applies whatever the token: one limiter per base.
     base_rate_limit: Option<RateLimit>,
-    base_limiters: Mutex<HashMap<String, Weak<RateLimiter>>>,
+    base_limiters: Mutex<HashMap<String, Arc<RateLimiter>>>,
     hasher: RandomState,
+}
+
+/// Limiters kept before idle ones are dropped (an idle limiter is as good as a new one).
+const MAX_TOKEN_LIMITERS: usize = 256;
+const MAX_BASE_LIMITERS: usize = 1024;
+
+fn forget_idle<K>(map: &mut HashMap<K, Arc<RateLimiter>>, max: usize) {
+    if map.len() >= max {
+        map.retain(|_, l| Arc::strong_count(l) > 1 || !l.is_idle());
+    }
 }
 
 impl Shared {
     fn base_limiter(&self, base: &str) -> Option<Arc<RateLimiter>> {
         let limit = self.base_rate_limit?;
         let mut map = self.base_limiters.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(l) = map.get(base).and_then(Weak::upgrade) {
-            return Some(l);
+        if let Some(l) = map.get(base) {
+            return Some(l.clone());
         }
-        if map.len() >= 1024 {
-            map.retain(|_, w| w.strong_count() > 0);
-        }
+        forget_idle(&mut map, MAX_BASE_LIMITERS);
         let l = Arc::new(RateLimiter::new(Some(limit)));
-        map.insert(base.to_owned(), Arc::downgrade(&l));
+        map.insert(base.to_owned(), l.clone());
         Some(l)
     }
 
@@ -86,14 +96,12 @@ impl Shared {
         };
         let key = self.hasher.hash_one(token.expose_secret());
         let mut map = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(l) = map.get(&key).and_then(Weak::upgrade) {
-            return l;
+        if let Some(l) = map.get(&key) {
+            return l.clone();
         }
-        if map.len() >= 256 {
-            map.retain(|_, w| w.strong_count() > 0);
-        }
+        forget_idle(&mut map, MAX_TOKEN_LIMITERS);
         let l = Arc::new(RateLimiter::new(self.rate_limit));
-        map.insert(key, Arc::downgrade(&l));
+        map.insert(key, l.clone());
         l
     }
 }
@@ -133,7 +141,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             rate_limit: Some(RateLimit::default()),
-            base_rate_limit: Some(RateLimit::per_second(5.0)),
+            base_rate_limit: Some(RateLimit::per_second(5)),
             user_agent: concat!("airtable-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             http: None,
         }
@@ -179,7 +187,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Client-side rate limit per access token (default 50 requests/s).
+    /// Client-side rate limit per access token (default: 50 requests in any second, plus a
+    /// margin; see [`RateLimit`]).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
         self
@@ -232,9 +241,10 @@ impl ClientBuilder {
             .into_iter()
             .flatten()
         {
-            if !(l.per_second.is_finite() && l.per_second > 0.0) || l.burst == 0 {
+            if !l.is_valid() {
                 return Err(Error::Config(
-                    "rate limit must be a positive number of requests per second with a burst of at least 1".into(),
+                    "a rate limit must allow at least one request in a window longer than zero"
+                        .into(),
                 ));
             }
         }
@@ -471,9 +481,9 @@ impl Client {
         let base_limiter = base_of(&req.path).and_then(|b| self.shared.base_limiter(b));
         let mut retries_done: u32 = 0;
         loop {
-            self.limiter.acquire().await;
-            if let Some(l) = &base_limiter {
-                l.acquire().await;
+            match &base_limiter {
+                Some(base) => RateLimiter::acquire_all(&[&self.limiter, base]).await,
+                None => self.limiter.acquire().await,
             }
             let attempt_no = retries_done + 1;
             span.record("attempt", attempt_no);
@@ -599,7 +609,7 @@ mod tests {
             .build()
             .is_err());
         assert!(Client::builder()
-            .rate_limit(RateLimit::per_second(0.0))
+            .rate_limit(RateLimit::per_second(0))
             .build()
             .is_err());
         assert!(Client::builder().timeout(Duration::ZERO).build().is_err());
@@ -617,6 +627,19 @@ mod tests {
         assert_eq!(base_of("/v0/meta/bases/appX"), Some("appX"));
         assert_eq!(base_of("/v0/meta/bases"), None);
         assert_eq!(base_of("/v0/meta/workspaces/wspX"), None);
+    }
+
+    #[test]
+    fn a_limiter_outlives_the_clients_using_it() {
+        let c = Client::builder().build().unwrap();
+        let first = Arc::downgrade(&c.with_token(AccessToken::new("t1")).limiter);
+        let again = c.with_token(AccessToken::new("t1"));
+        assert!(first
+            .upgrade()
+            .is_some_and(|l| Arc::ptr_eq(&l, &again.limiter)));
+        let b1 = c.shared.base_limiter("appX").unwrap();
+        let b2 = c.shared.base_limiter("appX").unwrap();
+        assert!(Arc::ptr_eq(&b1, &b2));
     }
 
     #[test]

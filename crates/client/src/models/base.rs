@@ -129,6 +129,59 @@ pub struct Interface {
     pub extra: Extra,
 }
 
+/// `GET /v0/meta/bases/{baseId}/interfaces/{pageBundleId}`: one interface, with what
+/// `include` asked for. Interfaces cannot be created through the API, so this is how a
+/// console reads one interface's access without fetching the whole base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InterfaceInfo {
+    /// The interface.
+    pub id: InterfaceId,
+    /// The base holding it.
+    pub base_id: BaseId,
+    /// Its name.
+    pub name: String,
+    /// When it was created.
+    pub created_time: Timestamp,
+    /// The caller's level on the base.
+    pub permission_level: PermissionLevel,
+    /// With `include=collaborators`: users with access, by where access comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub individual_collaborators: Option<InterfaceCollaborators<IndividualCollaborator>>,
+    /// With `include=collaborators`: groups with access, by where access comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_collaborators: Option<InterfaceCollaborators<GroupCollaborator>>,
+    /// With `include=inviteLinks`: outstanding invites to the interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_links: Option<Vec<InviteLink>>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Collaborators of an interface: granted on it directly, or inherited from its base or
+/// workspace (an interface is reachable by everyone with access to its base).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[serde(bound(
+    serialize = "T: Serialize",
+    deserialize = "T: serde::de::DeserializeOwned"
+))]
+pub struct InterfaceCollaborators<T> {
+    /// Access granted on the interface itself.
+    #[serde(default = "Vec::new")]
+    pub interface_collaborators: Vec<T>,
+    /// Access granted on the base.
+    #[serde(default = "Vec::new")]
+    pub base_collaborators: Vec<T>,
+    /// Access granted on the workspace.
+    #[serde(default = "Vec::new")]
+    pub workspace_collaborators: Vec<T>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 /// A package installed in a base.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -40,12 +40,13 @@ fn to_chrono(d: std::time::Duration) -> ChronoDuration {
     ChronoDuration::from_std(d).unwrap_or(ChronoDuration::MAX)
 }
 
-/// Records a new sign-in and returns its id.
+/// Records a new sign-in and returns its id. `tokens` is `None` for sign-ins through a
+/// sign-in proxy (service-account mode), which act with the service token.
 pub async fn create(
     db: &PgPool,
     cipher: &TokenCipher,
     airtable_user_id: &str,
-    tokens: &IssuedTokens,
+    tokens: Option<&IssuedTokens>,
     absolute_timeout: std::time::Duration,
 ) -> sqlx::Result<Uuid> {
     let id = Uuid::new_v4();
@@ -59,15 +60,14 @@ pub async fn create(
     .bind(id)
     .bind(airtable_user_id)
     .bind(random_token(43))
-    .bind(cipher.encrypt(&tokens.access_token, aad))
+    .bind(tokens.map(|t| cipher.encrypt(&t.access_token, aad)))
     .bind(
         tokens
-            .refresh_token
-            .as_deref()
+            .and_then(|t| t.refresh_token.as_deref())
             .map(|t| cipher.encrypt(t, aad)),
     )
-    .bind(now + to_chrono(tokens.access_expires_in))
-    .bind(tokens.refresh_expires_in.map(|d| now + to_chrono(d)))
+    .bind(tokens.map(|t| now + to_chrono(t.access_expires_in)))
+    .bind(tokens.and_then(|t| t.refresh_expires_in.map(|d| now + to_chrono(d))))
     .bind(now + to_chrono(absolute_timeout))
     .execute(db)
     .await?;
@@ -95,6 +95,7 @@ pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<Sig
             role: role.parse().ok()?,
             csrf_token: row.get("csrf_token"),
             login_id: Some(login_id.to_string()),
+            waiting_approvals: 0,
         })
     }))
 }
@@ -164,9 +165,13 @@ where
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(TokenError::Ended)?;
-    let access_expires_at: DateTime<Utc> = row.get("access_expires_at");
+    let access_expires_at: Option<DateTime<Utc>> = row.get("access_expires_at");
+    let sealed_access: Option<Vec<u8>> = row.get("access_token");
+    let (Some(access_expires_at), Some(sealed)) = (access_expires_at, sealed_access) else {
+        // A sign-in through the proxy: it has no token of its own.
+        return Err(TokenError::Ended);
+    };
     if access_expires_at - REFRESH_MARGIN > Utc::now() {
-        let sealed: Vec<u8> = row.get("access_token");
         tx.commit().await?;
         return Ok(cipher.decrypt(&sealed, &aad)?);
     }

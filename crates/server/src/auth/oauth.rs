@@ -27,9 +27,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
+use super::admit::{admit, Identity};
 use super::logins::{self, IssuedTokens};
 use super::session::LOGIN_KEY;
-use crate::state::AppState;
+use crate::state::{AppState, SignInMethod};
 
 /// Scopes the console asks for; the README explains each.
 pub const SCOPES: &[&str] = &[
@@ -156,9 +157,11 @@ fn signin_error(code: &str) -> Response {
 
 /// `GET /auth/login`: start a sign-in and send the browser to Airtable.
 pub async fn login(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let SignInMethod::OAuth(oauth) = &state.sign_in else {
+        return signin_error("proxy");
+    };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let mut request = state
-        .oauth
+    let mut request = oauth
         .client
         .authorize_url(CsrfToken::new_random)
         .set_pkce_challenge(challenge);
@@ -263,7 +266,7 @@ async fn finish_sign_in(
         return Err("state");
     };
     if returned.len() != expected.len()
-        || !constant_time_eq(returned.as_bytes(), expected.as_bytes())
+        || !crate::security::constant_time_eq(returned.as_bytes(), expected.as_bytes())
     {
         return Err("state");
     }
@@ -282,12 +285,14 @@ async fn finish_sign_in(
     })?;
     let verifier = verifier.ok_or("state")?;
 
-    let reply = state
-        .oauth
+    let SignInMethod::OAuth(oauth) = &state.sign_in else {
+        return Err("proxy");
+    };
+    let reply = oauth
         .client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(PkceCodeVerifier::new(verifier))
-        .request_async(&state.oauth.http)
+        .request_async(&oauth.http)
         .await
         .map_err(|error| {
             tracing::warn!(error = %describe_token_error(&error), "code exchange refused");
@@ -326,41 +331,14 @@ async fn finish_sign_in(
         profile.email.clone()
     };
     let name = profile.name.clone();
-    let user_id = me.id.to_string();
 
-    let role = crate::roles::role_for(&state.db, &state.settings, &user_id, &email, &name)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "cannot read console roles");
-            "airtable"
-        })?;
-    if role.is_none() {
-        return Err("no_role");
-    }
-    let login_id = logins::create(
-        &state.db,
-        &state.cipher,
-        &user_id,
-        &tokens,
-        state.settings.session_absolute_timeout,
-    )
-    .await
-    .map_err(|error| {
-        tracing::error!(%error, "cannot record the sign-in");
-        "airtable"
-    })?;
-    // A new session id at sign-in, so an id planted before sign-in is worthless after.
-    session.cycle_id().await.map_err(|_| "airtable")?;
-    session
-        .insert(LOGIN_KEY, login_id)
-        .await
-        .map_err(|_| "airtable")?;
-    tracing::info!(user = %user_id, %login_id, "signed in");
+    let who = Identity {
+        airtable_user_id: me.id.to_string(),
+        email,
+        name,
+    };
+    admit(state, session, &who, Some(&tokens)).await?;
     Ok(())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[derive(Debug, Deserialize)]
@@ -386,7 +364,8 @@ pub async fn logout(
             let _ = session.flush().await;
             return signin_error("signed_out");
         };
-        if !constant_time_eq(who.csrf_token.as_bytes(), form.csrf_token.as_bytes()) {
+        if !crate::security::constant_time_eq(who.csrf_token.as_bytes(), form.csrf_token.as_bytes())
+        {
             return (
                 axum::http::StatusCode::FORBIDDEN,
                 "The sign-out form was not sent by this console.",

@@ -9,8 +9,11 @@ use console_app::api::SignedInUser;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use super::logins;
-use crate::{config::Settings, state::AppState};
+use super::{logins, trusted_header};
+use crate::{
+    config::Settings,
+    state::{AppState, SignInMethod},
+};
 
 /// Session key holding the login id (the only thing a session holds).
 pub const LOGIN_KEY: &str = "login_id";
@@ -43,9 +46,47 @@ pub async fn load_signed_in_user(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let login_id = session.get::<uuid::Uuid>(LOGIN_KEY).await.ok().flatten();
+    let proxy_email = match &state.sign_in {
+        SignInMethod::TrustedHeader(header) => Some(
+            request
+                .headers()
+                .get(header)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string),
+        ),
+        SignInMethod::OAuth(_) => None,
+    };
+    let mut login_id = session.get::<uuid::Uuid>(LOGIN_KEY).await.ok().flatten();
+    if login_id.is_none() {
+        if let (Some(Some(email)), Some(service)) = (&proxy_email, &state.service_airtable) {
+            match trusted_header::sign_in(&state, &session, service, email).await {
+                Ok(id) => login_id = Some(id),
+                Err(code) => {
+                    tracing::info!(%email, code, "the proxy's person cannot use the console");
+                    if request.uri().path() != "/signin" {
+                        return Redirect::to(&format!("/signin?error={code}")).into_response();
+                    }
+                }
+            }
+        }
+    }
     if let Some(login_id) = login_id {
         match logins::load_active(&state.db, login_id).await {
+            // In service-account mode the proxy says who is there on every request: a
+            // session of someone else (or of no one) ends.
+            Ok(Some(user))
+                if proxy_email.as_ref().is_some_and(|email| {
+                    !email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(&user.email))
+                }) =>
+            {
+                let _ = logins::end(&state.db, login_id, "the sign-in proxy changed person").await;
+                let _ = session.flush().await;
+                return Redirect::to(request.uri().path()).into_response();
+            }
             Ok(Some(user)) => {
                 request.extensions_mut().insert(user);
             }

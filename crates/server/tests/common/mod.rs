@@ -43,6 +43,9 @@ impl TestConsole {
             ("CONSOLE_ADDR".into(), addr.to_string()),
             ("DATABASE_URL".into(), database_url.clone()),
             ("CONSOLE_DEMO_SIZE".into(), "tiny".into()),
+            // Tests run audit syncs themselves, when they want them.
+            ("CONSOLE_AUDIT_SYNC_SECONDS".into(), "0".into()),
+            ("CONSOLE_SNAPSHOT_HOURS".into(), "0".into()),
             (
                 "CONSOLE_DATA_DIR".into(),
                 data_dir.to_string_lossy().into_owned(),

@@ -19,8 +19,12 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 use crate::{
-    auth::{IssuedAccess, IssuedRefresh, PendingCode},
     ids::secret,
+    state::{
+        audit::{Actor, Doer, NewEvent, Origin},
+        tokens::{IssuedAccess, IssuedRecord, IssuedRefresh, PendingCode, TokenKind},
+        UserState,
+    },
     Sim,
 };
 
@@ -188,8 +192,41 @@ pub(crate) async fn authorize_decision(
     let Some(user_id) = d.user_id else {
         return error_page("Choose who to sign in as.");
     };
-    if sim.world.read().await.user(&user_id).is_none() {
-        return error_page("No such user.");
+    {
+        let mut world = sim.world.write().await;
+        let Some(u) = world.user(&user_id).cloned() else {
+            return error_page("No such user.");
+        };
+        if u.state != UserState::Provisioned {
+            return error_page("This account is deactivated.");
+        }
+        if let Some(user) = world.users.get_mut(&user_id) {
+            user.last_activity_time = Some(chrono::Utc::now());
+        }
+        let doer = Doer {
+            actor: Actor::User {
+                id: u.id.clone(),
+                email: u.email.clone(),
+                name: u.name(),
+            },
+            origin: Origin {
+                ip_address: "127.0.0.1".into(),
+                user_agent: "Mozilla/5.0 (airtable-sim sign-in)".into(),
+                session_id: Some(crate::ids::new_id(&mut rand::thread_rng(), "ses")),
+                ..Origin::default()
+            },
+        };
+        world.audit.record(
+            &doer,
+            NewEvent::new("loginUser", "user", "user", &u.id)
+                .payload(serde_json::json!({ "authenticationMethod": "sso" })),
+        );
+        world.audit.record(
+            &doer,
+            NewEvent::new("grantOAuthIntegrationAccess", "oauth", "user", &u.id).payload(
+                serde_json::json!({ "integration": { "clientId": r.client_id }, "scopes": granted_scopes(&r.scope) }),
+            ),
+        );
     }
     let code = secret(&mut rand::thread_rng(), 40);
     sim.tokens.lock().await.codes.insert(
@@ -312,11 +349,16 @@ pub(crate) async fn token(
             (pending.user_id, pending.scopes)
         }
         Some("refresh_token") => {
-            let Some(old) = body
-                .refresh_token
-                .as_ref()
-                .and_then(|r| tokens.refresh.remove(r))
-            else {
+            let presented = body.refresh_token.clone().unwrap_or_default();
+            let Some(old) = tokens.refresh.remove(&presented) else {
+                if tokens.rotated.contains_key(&presented) {
+                    // Airtable answers 409 when the token was just refreshed by another call.
+                    return token_error(
+                        StatusCode::CONFLICT,
+                        "invalid_grant",
+                        "The refresh token was already used to get a new access token.",
+                    );
+                }
                 return token_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
@@ -325,6 +367,7 @@ pub(crate) async fn token(
             };
             // Rotation: the old access token dies with the old refresh token.
             tokens.access.remove(&old.access_token);
+            tokens.rotated.insert(presented, now);
             if old.expires <= now || old.client_id != client_id {
                 return token_error(
                     StatusCode::BAD_REQUEST,
@@ -342,16 +385,43 @@ pub(crate) async fn token(
             )
         }
     };
+    tokens.sweep(now);
     let mut rng = rand::thread_rng();
     let access_token = format!("oaa{}", secret(&mut rng, 60));
     let refresh_token = format!("oar{}", secret(&mut rng, 60));
+    let token_id = crate::ids::new_id(&mut rng, "oaa");
     let ttl = sim.config.access_token_ttl;
+    let issued_at = chrono::Utc::now();
+    let until = |d: std::time::Duration| {
+        issued_at + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero())
+    };
+    tokens.remember(IssuedRecord {
+        kind: TokenKind::Access,
+        token: access_token.clone(),
+        user_id: user_id.clone(),
+        scopes: scopes.clone(),
+        token_id: Some(token_id.clone()),
+        issued_at,
+        expires_at: until(ttl),
+        expires: now + ttl,
+    });
+    tokens.remember(IssuedRecord {
+        kind: TokenKind::Refresh,
+        token: refresh_token.clone(),
+        user_id: user_id.clone(),
+        scopes: scopes.clone(),
+        token_id: None,
+        issued_at,
+        expires_at: until(REFRESH_TTL),
+        expires: now + REFRESH_TTL,
+    });
     tokens.access.insert(
         access_token.clone(),
         IssuedAccess {
             user_id: user_id.clone(),
             scopes: scopes.clone(),
             expires: now + ttl,
+            token_id,
         },
     );
     tokens.refresh.insert(

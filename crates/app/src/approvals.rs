@@ -1,0 +1,750 @@
+//! Two-person approval: the risky actions the console can carry out, and what a request
+//! for one looks like on screen. Pure data (no I/O); the server stores and executes them.
+//!
+//! A [`RiskyAction`] is the exact call: its IDs are typed, so a request cannot name a user
+//! where a workspace belongs, and what is stored is what is executed.
+
+use airtable_client::ids::{
+    BaseId, BlockInstallationId, EnterpriseId, GroupId, InterfaceId, InviteId,
+    PersonalAccessTokenId, ShareId, UserId, WorkspaceId,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Who a collaborator removal is about: a user or a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum Collaborator {
+    User(UserId),
+    Group(GroupId),
+}
+
+impl Collaborator {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Collaborator::User(id) => id.as_str(),
+            Collaborator::Group(id) => id.as_str(),
+        }
+    }
+}
+
+/// A call that deletes something or takes access away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RiskyAction {
+    DeleteUser {
+        user: UserId,
+    },
+    DeleteUsersByEmail {
+        emails: Vec<String>,
+    },
+    RemoveUserFromEnterprise {
+        user: UserId,
+        replacement_owner: Option<UserId>,
+        remove_from_descendants: bool,
+    },
+    DeactivateUser {
+        user: UserId,
+    },
+    RevokeAdminAccess {
+        user: UserId,
+    },
+    DeleteWorkspace {
+        workspace: WorkspaceId,
+    },
+    DeleteBase {
+        base: BaseId,
+    },
+    RemoveWorkspaceCollaborator {
+        workspace: WorkspaceId,
+        collaborator: Collaborator,
+    },
+    RemoveBaseCollaborator {
+        base: BaseId,
+        collaborator: Collaborator,
+    },
+    RemoveInterfaceCollaborator {
+        base: BaseId,
+        interface: InterfaceId,
+        collaborator: Collaborator,
+    },
+    DeleteWorkspaceInvite {
+        workspace: WorkspaceId,
+        invite: InviteId,
+    },
+    DeleteBaseInvite {
+        base: BaseId,
+        invite: InviteId,
+    },
+    DeleteInterfaceInvite {
+        base: BaseId,
+        interface: InterfaceId,
+        invite: InviteId,
+    },
+    DeleteShare {
+        base: BaseId,
+        share: ShareId,
+    },
+    DisableShare {
+        base: BaseId,
+        share: ShareId,
+    },
+    DeleteBlockInstallation {
+        base: BaseId,
+        installation: BlockInstallationId,
+    },
+    MoveWorkspaces {
+        workspaces: Vec<WorkspaceId>,
+        target_enterprise: EnterpriseId,
+    },
+    MoveGroups {
+        groups: Vec<GroupId>,
+        target_enterprise: EnterpriseId,
+    },
+    RevokePersonalAccessTokens {
+        tokens: Vec<PersonalAccessTokenId>,
+    },
+}
+
+/// Every kind of risky action: its name (as stored), what people read, and whether a new
+/// installation asks for approval (all of them: the list is the floor).
+pub const KINDS: &[(&str, &str)] = &[
+    ("delete_user", "Delete a user"),
+    ("delete_users_by_email", "Delete users by email"),
+    (
+        "remove_user_from_enterprise",
+        "Remove a user from the enterprise",
+    ),
+    ("deactivate_user", "Deactivate a user"),
+    ("revoke_admin_access", "Revoke admin access"),
+    ("delete_workspace", "Delete a workspace"),
+    ("delete_base", "Delete a base"),
+    (
+        "remove_workspace_collaborator",
+        "Remove a workspace collaborator",
+    ),
+    ("remove_base_collaborator", "Remove a base collaborator"),
+    (
+        "remove_interface_collaborator",
+        "Remove an interface collaborator",
+    ),
+    ("delete_workspace_invite", "Delete a workspace invite link"),
+    ("delete_base_invite", "Delete a base invite link"),
+    ("delete_interface_invite", "Delete an interface invite link"),
+    ("delete_share", "Delete a share"),
+    ("disable_share", "Disable a share"),
+    (
+        "delete_block_installation",
+        "Delete an extension installation",
+    ),
+    (
+        "move_workspaces",
+        "Move workspaces to another enterprise account",
+    ),
+    ("move_groups", "Move groups to another enterprise account"),
+    (
+        "revoke_personal_access_tokens",
+        "Revoke personal access tokens",
+    ),
+];
+
+/// The label people read for a kind.
+pub fn kind_label(kind: &str) -> &str {
+    KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(kind, |(_, label)| label)
+}
+
+fn joined<T: AsRef<str>>(items: &[T]) -> String {
+    let mut sorted: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+    sorted.sort_unstable();
+    sorted.join(",")
+}
+
+impl RiskyAction {
+    /// The kind's stored name (the serde tag).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RiskyAction::DeleteUser { .. } => "delete_user",
+            RiskyAction::DeleteUsersByEmail { .. } => "delete_users_by_email",
+            RiskyAction::RemoveUserFromEnterprise { .. } => "remove_user_from_enterprise",
+            RiskyAction::DeactivateUser { .. } => "deactivate_user",
+            RiskyAction::RevokeAdminAccess { .. } => "revoke_admin_access",
+            RiskyAction::DeleteWorkspace { .. } => "delete_workspace",
+            RiskyAction::DeleteBase { .. } => "delete_base",
+            RiskyAction::RemoveWorkspaceCollaborator { .. } => "remove_workspace_collaborator",
+            RiskyAction::RemoveBaseCollaborator { .. } => "remove_base_collaborator",
+            RiskyAction::RemoveInterfaceCollaborator { .. } => "remove_interface_collaborator",
+            RiskyAction::DeleteWorkspaceInvite { .. } => "delete_workspace_invite",
+            RiskyAction::DeleteBaseInvite { .. } => "delete_base_invite",
+            RiskyAction::DeleteInterfaceInvite { .. } => "delete_interface_invite",
+            RiskyAction::DeleteShare { .. } => "delete_share",
+            RiskyAction::DisableShare { .. } => "disable_share",
+            RiskyAction::DeleteBlockInstallation { .. } => "delete_block_installation",
+            RiskyAction::MoveWorkspaces { .. } => "move_workspaces",
+            RiskyAction::MoveGroups { .. } => "move_groups",
+            RiskyAction::RevokePersonalAccessTokens { .. } => "revoke_personal_access_tokens",
+        }
+    }
+
+    /// What the action is done to, as one key: at most one open request may exist per kind
+    /// and target. Lists are sorted, so the same set in another order is the same target.
+    pub fn target(&self) -> String {
+        match self {
+            RiskyAction::DeleteUser { user }
+            | RiskyAction::RemoveUserFromEnterprise { user, .. }
+            | RiskyAction::DeactivateUser { user }
+            | RiskyAction::RevokeAdminAccess { user } => user.to_string(),
+            RiskyAction::DeleteUsersByEmail { emails } => {
+                let lower: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+                joined(&lower)
+            }
+            RiskyAction::DeleteWorkspace { workspace } => workspace.to_string(),
+            RiskyAction::DeleteBase { base } => base.to_string(),
+            RiskyAction::RemoveWorkspaceCollaborator {
+                workspace,
+                collaborator,
+            } => format!("{workspace}/{}", collaborator.as_str()),
+            RiskyAction::RemoveBaseCollaborator { base, collaborator } => {
+                format!("{base}/{}", collaborator.as_str())
+            }
+            RiskyAction::RemoveInterfaceCollaborator {
+                base,
+                interface,
+                collaborator,
+            } => format!("{base}/{interface}/{}", collaborator.as_str()),
+            RiskyAction::DeleteWorkspaceInvite { workspace, invite } => {
+                format!("{workspace}/{invite}")
+            }
+            RiskyAction::DeleteBaseInvite { base, invite } => format!("{base}/{invite}"),
+            RiskyAction::DeleteInterfaceInvite {
+                base,
+                interface,
+                invite,
+            } => format!("{base}/{interface}/{invite}"),
+            RiskyAction::DeleteShare { base, share }
+            | RiskyAction::DisableShare { base, share } => {
+                format!("{base}/{share}")
+            }
+            RiskyAction::DeleteBlockInstallation { base, installation } => {
+                format!("{base}/{installation}")
+            }
+            RiskyAction::MoveWorkspaces { workspaces, .. } => joined(workspaces),
+            RiskyAction::MoveGroups { groups, .. } => joined(groups),
+            RiskyAction::RevokePersonalAccessTokens { tokens } => joined(tokens),
+        }
+    }
+
+    /// One line saying what will happen.
+    pub fn describe(&self) -> String {
+        match self {
+            RiskyAction::DeleteUser { user } => format!("Delete user {user}"),
+            RiskyAction::DeleteUsersByEmail { emails } => {
+                format!("Delete the users {}", emails.join(", "))
+            }
+            RiskyAction::RemoveUserFromEnterprise {
+                user,
+                replacement_owner,
+                remove_from_descendants,
+            } => {
+                let mut text = format!("Remove user {user} from the enterprise");
+                if let Some(owner) = replacement_owner {
+                    text.push_str(&format!(", handing what they own to {owner}"));
+                }
+                if *remove_from_descendants {
+                    text.push_str(", and from its descendant accounts");
+                }
+                text
+            }
+            RiskyAction::DeactivateUser { user } => format!("Deactivate user {user}"),
+            RiskyAction::RevokeAdminAccess { user } => {
+                format!("Revoke the admin access of user {user}")
+            }
+            RiskyAction::DeleteWorkspace { workspace } => format!("Delete workspace {workspace}"),
+            RiskyAction::DeleteBase { base } => format!("Delete base {base}"),
+            RiskyAction::RemoveWorkspaceCollaborator {
+                workspace,
+                collaborator,
+            } => format!(
+                "Remove {} from workspace {workspace}",
+                collaborator.as_str()
+            ),
+            RiskyAction::RemoveBaseCollaborator { base, collaborator } => {
+                format!("Remove {} from base {base}", collaborator.as_str())
+            }
+            RiskyAction::RemoveInterfaceCollaborator {
+                base,
+                interface,
+                collaborator,
+            } => format!(
+                "Remove {} from interface {interface} of base {base}",
+                collaborator.as_str()
+            ),
+            RiskyAction::DeleteWorkspaceInvite { workspace, invite } => {
+                format!("Delete invite link {invite} of workspace {workspace}")
+            }
+            RiskyAction::DeleteBaseInvite { base, invite } => {
+                format!("Delete invite link {invite} of base {base}")
+            }
+            RiskyAction::DeleteInterfaceInvite {
+                base,
+                interface,
+                invite,
+            } => format!("Delete invite link {invite} of interface {interface} (base {base})"),
+            RiskyAction::DeleteShare { base, share } => {
+                format!("Delete share {share} of base {base}")
+            }
+            RiskyAction::DisableShare { base, share } => {
+                format!("Disable share {share} of base {base}")
+            }
+            RiskyAction::DeleteBlockInstallation { base, installation } => {
+                format!("Delete extension installation {installation} of base {base}")
+            }
+            RiskyAction::MoveWorkspaces {
+                workspaces,
+                target_enterprise,
+            } => format!(
+                "Move workspaces {} to enterprise account {target_enterprise}",
+                joined(workspaces).replace(',', ", ")
+            ),
+            RiskyAction::MoveGroups {
+                groups,
+                target_enterprise,
+            } => format!(
+                "Move groups {} to enterprise account {target_enterprise}",
+                joined(groups).replace(',', ", ")
+            ),
+            RiskyAction::RevokePersonalAccessTokens { tokens } => format!(
+                "Revoke personal access tokens {}",
+                joined(tokens).replace(',', ", ")
+            ),
+        }
+    }
+
+    /// Checks what the types cannot: lists are non-empty and within Airtable's limits.
+    pub fn validate(&self) -> Result<(), String> {
+        let list = |len: usize, what: &str| {
+            if len == 0 {
+                Err(format!("Name at least one {what}."))
+            } else if len > 100 {
+                Err(format!(
+                    "Airtable takes at most 100 {what}s at a time; this names {len}."
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            RiskyAction::DeleteUsersByEmail { emails } => {
+                list(emails.len(), "email")?;
+                match emails.iter().find(|e| !e.contains('@')) {
+                    Some(bad) => Err(format!("\"{bad}\" is not an email address.")),
+                    None => Ok(()),
+                }
+            }
+            RiskyAction::MoveWorkspaces { workspaces, .. } => list(workspaces.len(), "workspace"),
+            RiskyAction::MoveGroups { groups, .. } => list(groups.len(), "group"),
+            RiskyAction::RevokePersonalAccessTokens { tokens } => list(tokens.len(), "token"),
+            RiskyAction::RemoveUserFromEnterprise {
+                user,
+                replacement_owner: Some(owner),
+                ..
+            } if owner == user => Err("A user cannot be their own replacement owner.".into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What an action would touch, as the console found it: facts and lists. Shown to the
+/// requester and recomputed for the approver, who sees what changed in between.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+    /// Whether the target exists now.
+    pub target_exists: bool,
+    pub facts: Vec<(String, String)>,
+    pub lists: Vec<PreviewList>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewList {
+    pub title: String,
+    pub items: Vec<String>,
+}
+
+/// How a part of the preview changed since the request was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    Same,
+    Added,
+    Removed,
+    Changed,
+}
+
+/// A preview line as the approver sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComparedLine {
+    pub text: String,
+    pub change: Change,
+}
+
+/// A list of the preview as the approver sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComparedList {
+    pub title: String,
+    pub items: Vec<ComparedLine>,
+}
+
+/// The request-time preview against the one computed now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComparedPreview {
+    pub target_exists: bool,
+    pub facts: Vec<ComparedLine>,
+    pub lists: Vec<ComparedList>,
+    /// Whether anything differs.
+    pub changed: bool,
+}
+
+impl Preview {
+    /// `self` is the preview at request time, `now` the one computed now.
+    pub fn compare(&self, now: &Preview) -> ComparedPreview {
+        let mut changed = self.target_exists != now.target_exists;
+        let mut facts = Vec::new();
+        for (name, value) in &now.facts {
+            let change = match self.facts.iter().find(|(n, _)| n == name) {
+                Some((_, before)) if before == value => Change::Same,
+                Some((_, before)) => {
+                    facts.push(ComparedLine {
+                        text: format!("{name}: {value} (was {before})"),
+                        change: Change::Changed,
+                    });
+                    changed = true;
+                    continue;
+                }
+                None => Change::Added,
+            };
+            changed |= change != Change::Same;
+            facts.push(ComparedLine {
+                text: format!("{name}: {value}"),
+                change,
+            });
+        }
+        for (name, value) in &self.facts {
+            if !now.facts.iter().any(|(n, _)| n == name) {
+                changed = true;
+                facts.push(ComparedLine {
+                    text: format!("{name}: {value}"),
+                    change: Change::Removed,
+                });
+            }
+        }
+        let mut lists = Vec::new();
+        let empty = PreviewList::default();
+        let titles = now.lists.iter().map(|l| &l.title).chain(
+            self.lists
+                .iter()
+                .map(|l| &l.title)
+                .filter(|t| !now.lists.iter().any(|l| &l.title == *t)),
+        );
+        for title in titles {
+            let before = self
+                .lists
+                .iter()
+                .find(|l| &l.title == title)
+                .unwrap_or(&empty);
+            let after = now
+                .lists
+                .iter()
+                .find(|l| &l.title == title)
+                .unwrap_or(&empty);
+            let mut items: Vec<ComparedLine> = after
+                .items
+                .iter()
+                .map(|item| ComparedLine {
+                    text: item.clone(),
+                    change: if before.items.contains(item) {
+                        Change::Same
+                    } else {
+                        Change::Added
+                    },
+                })
+                .collect();
+            items.extend(
+                before
+                    .items
+                    .iter()
+                    .filter(|item| !after.items.contains(item))
+                    .map(|item| ComparedLine {
+                        text: item.clone(),
+                        change: Change::Removed,
+                    }),
+            );
+            changed |= items.iter().any(|i| i.change != Change::Same);
+            lists.push(ComparedList {
+                title: title.clone(),
+                items,
+            });
+        }
+        ComparedPreview {
+            target_exists: now.target_exists,
+            facts,
+            lists,
+            changed,
+        }
+    }
+}
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalStatus {
+    /// Waiting for an approver.
+    Pending,
+    /// Approved; the console is carrying it out.
+    Executing,
+    Succeeded,
+    /// Carried out and Airtable refused, or the console could not tell what happened
+    /// (stopped mid-way); the approver may retry after checking.
+    Failed,
+    Rejected,
+    Cancelled,
+    Expired,
+}
+
+impl ApprovalStatus {
+    pub const ALL: [ApprovalStatus; 7] = [
+        ApprovalStatus::Pending,
+        ApprovalStatus::Executing,
+        ApprovalStatus::Succeeded,
+        ApprovalStatus::Failed,
+        ApprovalStatus::Rejected,
+        ApprovalStatus::Cancelled,
+        ApprovalStatus::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalStatus::Pending => "pending",
+            ApprovalStatus::Executing => "executing",
+            ApprovalStatus::Succeeded => "succeeded",
+            ApprovalStatus::Failed => "failed",
+            ApprovalStatus::Rejected => "rejected",
+            ApprovalStatus::Cancelled => "cancelled",
+            ApprovalStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ApprovalStatus::Pending => "Waiting for approval",
+            ApprovalStatus::Executing => "Being carried out",
+            ApprovalStatus::Succeeded => "Done",
+            ApprovalStatus::Failed => "Failed",
+            ApprovalStatus::Rejected => "Rejected",
+            ApprovalStatus::Cancelled => "Cancelled",
+            ApprovalStatus::Expired => "Expired",
+        }
+    }
+}
+
+/// A request as the pages list and show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRequest {
+    pub id: String,
+    pub action: RiskyAction,
+    pub kind_label: String,
+    pub description: String,
+    pub reason: String,
+    pub requested_by_id: String,
+    pub requested_by_email: String,
+    pub requested_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub status: ApprovalStatus,
+    pub decided_by_email: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_comment: Option<String>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// What Airtable answered (success) or why it failed, in words.
+    pub outcome: Option<String>,
+    pub preview: Preview,
+}
+
+/// A request with what the signed-in person may do with it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalDetail {
+    pub request: ApprovalRequest,
+    /// The preview recomputed now, against the request-time one (pending requests only).
+    pub compared: Option<ComparedPreview>,
+    /// A fingerprint of the recomputed preview: the approval carries it back, and the
+    /// console refuses to execute if things changed again after the approver looked.
+    pub compared_fingerprint: Option<String>,
+    pub can_decide: bool,
+    pub can_cancel: bool,
+    pub can_retry: bool,
+    /// Why the signed-in person cannot decide, when they cannot.
+    pub why_not: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(s: &str) -> UserId {
+        s.parse().expect("user id")
+    }
+
+    #[test]
+    fn every_kind_is_listed_and_round_trips_through_json() {
+        let actions = vec![
+            RiskyAction::DeleteUser {
+                user: user("usrAAAAAAAAAAAAAA"),
+            },
+            RiskyAction::RemoveWorkspaceCollaborator {
+                workspace: "wspAAAAAAAAAAAAAA".parse().expect("wsp"),
+                collaborator: Collaborator::Group("ugpAAAAAAAAAAAAAA".parse().expect("ugp")),
+            },
+            RiskyAction::MoveGroups {
+                groups: vec!["ugpBBBBBBBBBBBBBB".parse().expect("ugp")],
+                target_enterprise: "entAAAAAAAAAAAAAA".parse().expect("ent"),
+            },
+        ];
+        for action in actions {
+            assert!(KINDS.iter().any(|(k, _)| *k == action.kind()));
+            let json = serde_json::to_value(&action).expect("json");
+            assert_eq!(json["kind"], action.kind());
+            let back: RiskyAction = serde_json::from_value(json).expect("back");
+            assert_eq!(back, action);
+        }
+    }
+
+    #[test]
+    fn the_wrong_kind_of_id_is_refused() {
+        let forged = serde_json::json!({"kind": "delete_user", "user": "wspAAAAAAAAAAAAAA"});
+        assert!(serde_json::from_value::<RiskyAction>(forged).is_err());
+    }
+
+    #[test]
+    fn targets_ignore_order_and_case() {
+        let a = RiskyAction::DeleteUsersByEmail {
+            emails: vec!["B@corp.com".into(), "a@corp.com".into()],
+        };
+        let b = RiskyAction::DeleteUsersByEmail {
+            emails: vec!["a@corp.com".into(), "b@corp.com".into()],
+        };
+        assert_eq!(a.target(), b.target());
+        assert!(RiskyAction::DeleteUsersByEmail { emails: vec![] }
+            .validate()
+            .is_err());
+        assert!(RiskyAction::DeleteUsersByEmail {
+            emails: vec!["nope".into()]
+        }
+        .validate()
+        .is_err());
+    }
+
+    #[test]
+    fn comparing_previews_marks_what_changed() {
+        let before = Preview {
+            target_exists: true,
+            facts: vec![
+                ("State".into(), "active".into()),
+                ("Admin".into(), "no".into()),
+            ],
+            lists: vec![PreviewList {
+                title: "Workspaces".into(),
+                items: vec!["A".into(), "B".into()],
+            }],
+        };
+        assert!(!before.compare(&before).changed);
+        let now = Preview {
+            target_exists: true,
+            facts: vec![
+                ("State".into(), "active".into()),
+                ("Admin".into(), "yes".into()),
+            ],
+            lists: vec![PreviewList {
+                title: "Workspaces".into(),
+                items: vec!["B".into(), "C".into()],
+            }],
+        };
+        let compared = before.compare(&now);
+        assert!(compared.changed);
+        assert_eq!(compared.facts[1].change, Change::Changed);
+        assert_eq!(compared.facts[1].text, "Admin: yes (was no)");
+        let changes: Vec<(String, Change)> = compared.lists[0]
+            .items
+            .iter()
+            .map(|i| (i.text.clone(), i.change))
+            .collect();
+        assert_eq!(
+            changes,
+            vec![
+                ("B".into(), Change::Same),
+                ("C".into(), Change::Added),
+                ("A".into(), Change::Removed)
+            ]
+        );
+    }
+}
+
+/// Which requests a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalListing {
+    /// Pending requests the signed-in person could approve (not their own).
+    WaitingForMe,
+    /// Requests the signed-in person made.
+    Mine,
+    /// Everything.
+    All,
+}
+
+impl ApprovalListing {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "mine" => ApprovalListing::Mine,
+            "all" => ApprovalListing::All,
+            _ => ApprovalListing::WaitingForMe,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalListing::WaitingForMe => "waiting",
+            ApprovalListing::Mine => "mine",
+            ApprovalListing::All => "all",
+        }
+    }
+}
+
+/// What asking for a risky action led to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestOutcome {
+    /// A request waits for a second person.
+    Requested { id: String },
+    /// This kind needs no approval here (an admin said so): it was carried out at once.
+    Done { outcome: String },
+}
+
+/// Whether a kind needs approval, for the policy page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRow {
+    pub kind: String,
+    pub label: String,
+    pub needs_approval: bool,
+}
+
+/// An email the console wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEmail {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub sent_at: Option<DateTime<Utc>>,
+}

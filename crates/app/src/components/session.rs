@@ -1,0 +1,65 @@
+//! Who is signed in, shared by every component of a page, and the CSRF field every form
+//! that changes something carries.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use crate::api::{ConsoleError, SignedInUser};
+
+/// Who is signed in, if anyone. `Ok(None)` on the sign-in page.
+#[server(endpoint = "whoami", input = GetUrl)]
+pub async fn current_user() -> Result<Option<SignedInUser>, ConsoleError> {
+    let user = match crate::backend::signed_in_user() {
+        Ok(user) => user,
+        Err(ConsoleError::NotSignedIn) => return Ok(None),
+        Err(other) => return crate::backend::with_status(Err(other)),
+    };
+    // The badge's number travels with the person, so the header needs no resource of
+    // its own (one created inside the header's Suspense broke hydration).
+    let waiting = match crate::backend::backend() {
+        Ok(backend) => backend.waiting_approvals(&user).await.unwrap_or(0),
+        Err(_) => 0,
+    };
+    Ok(Some(SignedInUser {
+        waiting_approvals: waiting,
+        ..user
+    }))
+}
+
+/// The signed-in person, loaded once per page and shared through context.
+#[derive(Clone, Copy)]
+pub struct SignedIn(pub Resource<Result<Option<SignedInUser>, ConsoleError>>);
+
+impl SignedIn {
+    /// Creates the resource and puts it in context; called once, by the app root.
+    pub fn provide() -> Self {
+        let current = SignedIn(Resource::new(|| (), |_| current_user()));
+        provide_context(current);
+        current
+    }
+
+    /// The resource the app root provided.
+    pub fn expect() -> Self {
+        use_context::<SignedIn>().unwrap_or_else(SignedIn::provide)
+    }
+}
+
+/// The hidden `csrf_token` field. Every form that changes something puts it first: the
+/// server refuses a change without the signed-in person's token (see the server's
+/// `security` module), and the server function's `csrf_token` argument carries it when
+/// the form is submitted by the hydrated app rather than by the browser.
+#[component]
+pub fn CsrfField() -> impl IntoView {
+    let user = SignedIn::expect().0;
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let token = match user.await {
+                    Ok(Some(user)) => user.csrf_token,
+                    _ => String::new(),
+                };
+                view! { <input type="hidden" name="csrf_token" value=token /> }
+            })}
+        </Suspense>
+    }
+}

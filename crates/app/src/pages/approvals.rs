@@ -1,0 +1,518 @@
+//! Two-person approval: the list of requests, one request with its preview and the
+//! decision forms, the policy (which actions need approval) and the notices (outbox).
+//! The server checks everything again; these pages only show what a person may do.
+
+use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::{ConsoleError, Role};
+use crate::approvals::{
+    ApprovalDetail, ApprovalListing, ApprovalRequest, ApprovalStatus, Change, ComparedLine,
+    OutboxEmail, PolicyRow, RequestOutcome, RiskyAction,
+};
+use crate::components::format::when;
+use crate::components::session::CsrfField;
+
+#[server(endpoint = "approvals/request")]
+pub async fn request_action(
+    csrf_token: String,
+    action: String,
+    reason: String,
+) -> Result<RequestOutcome, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            let action: RiskyAction = serde_json::from_str(&action)
+                .map_err(|e| ConsoleError::Invalid(format!("The action could not be read: {e}")))?;
+            crate::backend::backend()?
+                .request_action(&who, action, &reason)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "approvals/list", input = GetUrl)]
+pub async fn list_approvals(show: String) -> Result<Vec<ApprovalRequest>, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(Role::Viewer)?;
+            crate::backend::backend()?
+                .approvals(&who, ApprovalListing::parse(&show))
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "approvals/get", input = GetUrl)]
+pub async fn read_approval(id: String) -> Result<Option<ApprovalDetail>, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(Role::Viewer)?;
+            crate::backend::backend()?.approval(&who, &id).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "approvals/waiting", input = GetUrl)]
+pub async fn waiting_approvals() -> Result<i64, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(Role::Viewer)?;
+            crate::backend::backend()?.waiting_approvals(&who).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "approvals/approve")]
+pub async fn approve_request(
+    csrf_token: String,
+    id: String,
+    fingerprint: String,
+    comment: String,
+) -> Result<ApprovalRequest, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Approver, &csrf_token)?;
+            crate::backend::backend()?
+                .approve(&who, &id, &fingerprint, &comment, false)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "approvals/retry")]
+pub async fn retry_request(
+    csrf_token: String,
+    id: String,
+    fingerprint: String,
+    comment: String,
+) -> Result<ApprovalRequest, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Approver, &csrf_token)?;
+            crate::backend::backend()?
+                .approve(&who, &id, &fingerprint, &comment, true)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "approvals/reject")]
+pub async fn reject_request(
+    csrf_token: String,
+    id: String,
+    comment: String,
+) -> Result<(), ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Approver, &csrf_token)?;
+            crate::backend::backend()?.reject(&who, &id, &comment).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "approvals/cancel")]
+pub async fn cancel_request(csrf_token: String, id: String) -> Result<(), ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            crate::backend::backend()?.cancel(&who, &id).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "approvals/policy", input = GetUrl)]
+pub async fn read_policy() -> Result<Vec<PolicyRow>, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(Role::Viewer)?;
+            crate::backend::backend()?.approval_policy(&who).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "approvals/policy/set")]
+pub async fn set_policy(
+    csrf_token: String,
+    kind: String,
+    needs_approval: String,
+) -> Result<(), ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Admin, &csrf_token)?;
+            let needs = match needs_approval.as_str() {
+                "yes" => true,
+                "no" => false,
+                other => {
+                    return Err(ConsoleError::Invalid(format!(
+                        "needs_approval must be yes or no, not {other:?}"
+                    )))
+                }
+            };
+            crate::backend::backend()?
+                .set_approval_policy(&who, &kind, needs)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "outbox/list", input = GetUrl)]
+pub async fn list_outbox() -> Result<Vec<OutboxEmail>, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(Role::Viewer)?;
+            crate::backend::backend()?.outbox(&who).await
+        }
+        .await,
+    )
+}
+
+fn status_class(status: ApprovalStatus) -> &'static str {
+    match status {
+        ApprovalStatus::Pending | ApprovalStatus::Executing => "status pending",
+        ApprovalStatus::Succeeded => "status ok",
+        ApprovalStatus::Failed => "status failed",
+        _ => "status closed",
+    }
+}
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    let url = use_query_map();
+    let show = move || url.with(|q| q.get("show").unwrap_or_else(|| "waiting".into()));
+    let requests = Resource::new(show, list_approvals);
+    let tab = move |value: &'static str, label: &'static str| {
+        view! {
+            <a href=format!("/approvals?show={value}")
+               aria-current=move || (ApprovalListing::parse(&show()).as_str() == value).then_some("page")>
+                {label}
+            </a>
+        }
+    };
+    view! {
+        <h1>"Approvals"</h1>
+        <p class="lede">
+            "Deleting or taking access away needs a second person: one asks, a different "
+            "person with the approver role approves exactly that, and only then does the console do it."
+        </p>
+        <nav class="tabs" aria-label="Requests">
+            {tab("waiting", "Waiting for me")} {tab("mine", "Asked by me")} {tab("all", "All")}
+        </nav>
+        <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match requests.await {
+                    Ok(list) if list.is_empty() => view! { <p class="notice" data-testid="no-requests">"No requests here."</p> }.into_any(),
+                    Ok(list) => view! { <RequestTable list /> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <p><a href="/approvals/notices">"Notices the console sent"</a> " · " <a href="/settings/approvals">"Which actions need approval"</a></p>
+    }
+}
+
+#[component]
+fn RequestTable(list: Vec<ApprovalRequest>) -> impl IntoView {
+    view! {
+        <table class="table" data-testid="approval-requests">
+            <thead><tr>
+                <th scope="col">"Asked"</th><th scope="col">"What"</th><th scope="col">"Reason"</th>
+                <th scope="col">"By"</th><th scope="col">"Status"</th><th scope="col">"Expires"</th>
+            </tr></thead>
+            <tbody>
+                {list.into_iter().map(|r| view! {
+                    <tr data-testid="approval-row">
+                        <td><a href=format!("/approvals/{}", r.id)>{when(Some(r.requested_at))}</a></td>
+                        <td>{r.description.clone()}</td>
+                        <td>{r.reason.clone()}</td>
+                        <td>{r.requested_by_email.clone()}</td>
+                        <td><span class=status_class(r.status)>{r.status.label()}</span></td>
+                        <td>{(r.status == ApprovalStatus::Pending).then(|| when(Some(r.expires_at)))}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+pub fn ApprovalPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let approve = ServerAction::<ApproveRequest>::new();
+    let retry = ServerAction::<RetryRequest>::new();
+    let reject = ServerAction::<RejectRequest>::new();
+    let cancel = ServerAction::<CancelRequest>::new();
+    let detail = Resource::new(
+        move || {
+            (
+                id(),
+                approve.version().get(),
+                retry.version().get(),
+                reject.version().get(),
+                cancel.version().get(),
+            )
+        },
+        |(id, ..)| read_approval(id),
+    );
+    let failure = move || {
+        approve
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| retry.value().get().and_then(|r| r.err()))
+            .or_else(|| reject.value().get().and_then(|r| r.err()))
+            .or_else(|| cancel.value().get().and_then(|r| r.err()))
+    };
+    view! {
+        <p><a href="/approvals">"← Approvals"</a></p>
+        {move || failure().map(|e| view! { <p class="error" role="alert" data-testid="approval-error">{e.to_string()}</p> })}
+        <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(Some(d)) => view! { <RequestDetail detail=d approve retry reject cancel /> }.into_any(),
+                    Ok(None) => view! { <h1>"Request not found"</h1> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RequestDetail(
+    detail: ApprovalDetail,
+    approve: ServerAction<ApproveRequest>,
+    retry: ServerAction<RetryRequest>,
+    reject: ServerAction<RejectRequest>,
+    cancel: ServerAction<CancelRequest>,
+) -> impl IntoView {
+    let r = detail.request;
+    let id = r.id.clone();
+    let fingerprint = detail.compared_fingerprint.clone().unwrap_or_default();
+    let preview = match detail.compared {
+        Some(compared) => view! {
+            <section class="card" data-testid="approval-preview">
+                <h2>"What this touches, as of now"</h2>
+                {compared.changed.then(|| view! {
+                    <p class="notice" data-testid="preview-changed">"Things changed since the request was made: changes are marked."</p>
+                })}
+                {(!compared.target_exists).then(|| view! {
+                    <p class="error">"The target no longer exists in Airtable."</p>
+                })}
+                <ul class="preview">{compared.facts.into_iter().map(|l| view! { <Line line=l /> }).collect_view()}</ul>
+                {compared.lists.into_iter().map(|list| view! {
+                    <h3>{list.title.clone()} " (" {list.items.len()} ")"</h3>
+                    {list.items.is_empty().then(|| view! { <p class="muted">"None."</p> })}
+                    <ul class="preview">{list.items.into_iter().map(|l| view! { <Line line=l /> }).collect_view()}</ul>
+                }).collect_view()}
+            </section>
+        }
+        .into_any(),
+        None => view! {
+            <section class="card" data-testid="approval-preview">
+                <h2>"What it touched, when requested"</h2>
+                <ul class="preview">
+                    {r.preview.facts.iter().map(|(k, v)| view! { <li>{format!("{k}: {v}")}</li> }).collect_view()}
+                </ul>
+                {r.preview.lists.iter().map(|l| view! {
+                    <h3>{l.title.clone()} " (" {l.items.len()} ")"</h3>
+                    <ul class="preview">{l.items.iter().map(|i| view! { <li>{i.clone()}</li> }).collect_view()}</ul>
+                }).collect_view()}
+            </section>
+        }
+        .into_any(),
+    };
+    view! {
+        <h1>{r.kind_label.clone()}</h1>
+        <dl class="facts" data-testid="approval-facts">
+            <dt>"What"</dt><dd data-testid="approval-description">{r.description.clone()}</dd>
+            <dt>"Why"</dt><dd>{r.reason.clone()}</dd>
+            <dt>"Asked by"</dt><dd>{r.requested_by_email.clone()} " at " {when(Some(r.requested_at))}</dd>
+            <dt>"Status"</dt><dd><span class=status_class(r.status) data-testid="approval-status">{r.status.label()}</span></dd>
+            {(r.status == ApprovalStatus::Pending).then(|| view! { <dt>"Expires"</dt><dd>{when(Some(r.expires_at))}</dd> })}
+            {r.decided_by_email.clone().map(|by| view! { <dt>"Decided by"</dt><dd>{by} " at " {when(r.decided_at)}</dd> })}
+            {r.decision_comment.clone().map(|c| view! { <dt>"Comment"</dt><dd>{c}</dd> })}
+            {r.outcome.clone().map(|o| view! { <dt>"Result"</dt><dd data-testid="approval-outcome">{o}</dd> })}
+        </dl>
+        {detail.why_not.clone().filter(|_| matches!(r.status, ApprovalStatus::Pending | ApprovalStatus::Failed)).map(|why| view! {
+            <p class="notice" data-testid="why-not">{why}</p>
+        })}
+        {preview}
+        {detail.can_decide.then(|| {
+            let (id_a, id_r, fp) = (id.clone(), id.clone(), fingerprint.clone());
+            view! {
+                <section class="card decision">
+                    <h2>"Decide"</h2>
+                    <ActionForm action=approve>
+                        <CsrfField />
+                        <input type="hidden" name="id" value=id_a />
+                        <input type="hidden" name="fingerprint" value=fp />
+                        <label for="approve-comment">"Comment (optional)"</label>
+                        <textarea id="approve-comment" name="comment" rows="2"></textarea>
+                        <button type="submit" class="button danger">"Approve and carry out"</button>
+                    </ActionForm>
+                    <ActionForm action=reject>
+                        <CsrfField />
+                        <input type="hidden" name="id" value=id_r />
+                        <label for="reject-comment">"Why reject it"</label>
+                        <textarea id="reject-comment" name="comment" rows="2" required></textarea>
+                        <button type="submit" class="button secondary">"Reject"</button>
+                    </ActionForm>
+                </section>
+            }
+        })}
+        {detail.can_retry.then(|| {
+            let (id_t, fp) = (id.clone(), fingerprint.clone());
+            view! {
+                <section class="card decision">
+                    <h2>"Try again"</h2>
+                    <p>"Check in Airtable first whether the first attempt took effect."</p>
+                    <ActionForm action=retry>
+                        <CsrfField />
+                        <input type="hidden" name="id" value=id_t />
+                        <input type="hidden" name="fingerprint" value=fp />
+                        <input type="hidden" name="comment" value="" />
+                        <button type="submit" class="button danger">"Retry"</button>
+                    </ActionForm>
+                </section>
+            }
+        })}
+        {detail.can_cancel.then(|| {
+            let id_c = id.clone();
+            view! {
+                <ActionForm action=cancel>
+                    <CsrfField />
+                    <input type="hidden" name="id" value=id_c />
+                    <button type="submit" class="button secondary">
+                        {if r.status == ApprovalStatus::Failed { "Close without retrying" } else { "Withdraw the request" }}
+                    </button>
+                </ActionForm>
+            }
+        })}
+    }
+}
+
+#[component]
+fn Line(line: ComparedLine) -> impl IntoView {
+    let (class, note) = match line.change {
+        Change::Same => ("", ""),
+        Change::Added => ("added", " (new since the request)"),
+        Change::Removed => ("removed", " (gone since the request)"),
+        Change::Changed => ("changed", " (changed since the request)"),
+    };
+    view! { <li class=class>{line.text}<span class="visually-hidden">{note}</span></li> }
+}
+
+/// A disclosure with the form that asks for one risky action.
+#[component]
+pub fn RequestActionForm(action: RiskyAction, label: &'static str) -> impl IntoView {
+    let request = ServerAction::<RequestAction>::new();
+    let json = serde_json::to_string(&action).unwrap_or_default();
+    let field = format!("reason-{}", action.kind());
+    view! {
+        <details class="risky">
+            <summary>{label}</summary>
+            <ActionForm action=request>
+                <CsrfField />
+                <input type="hidden" name="action" value=json />
+                <p>{action.describe()}</p>
+                <label for=field.clone()>"Why is this needed?"</label>
+                <textarea id=field name="reason" rows="2" required></textarea>
+                <button type="submit" class="button danger">"Ask for approval"</button>
+            </ActionForm>
+            {move || request.value().get().map(|result| match result {
+                Ok(RequestOutcome::Requested { id }) => view! {
+                    <p class="notice" role="status" data-testid="request-sent">
+                        "Asked. A second person must approve it: "
+                        <a href=format!("/approvals/{id}")>"follow the request"</a> "."
+                    </p>
+                }.into_any(),
+                Ok(RequestOutcome::Done { outcome }) => view! {
+                    <p class="notice" role="status" data-testid="request-done">"Done (this action needs no approval here): " {outcome}</p>
+                }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </details>
+    }
+}
+
+#[component]
+pub fn ApprovalPolicyPage() -> impl IntoView {
+    let set = ServerAction::<SetPolicy>::new();
+    let rows = Resource::new(move || set.version().get(), |_| read_policy());
+    let user = crate::components::session::SignedIn::expect().0;
+    view! {
+        <h1>"Which actions need approval"</h1>
+        <p class="lede">"Every risky action needs a second person unless an admin exempts it here. Exemptions are recorded in the console's action log."</p>
+        {move || set.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+        <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let is_admin = matches!(user.await, Ok(Some(u)) if u.role.allows(Role::Admin));
+                match rows.await {
+                    Ok(rows) => view! {
+                        <table class="table" data-testid="approval-policy">
+                            <thead><tr><th scope="col">"Action"</th><th scope="col">"Needs approval"</th><th scope="col"></th></tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|row| {
+                                    let flip = if row.needs_approval { "no" } else { "yes" };
+                                    let button = if row.needs_approval { "Exempt" } else { "Require approval" };
+                                    view! {
+                                        <tr>
+                                            <td>{row.label.clone()}</td>
+                                            <td>{if row.needs_approval { "yes" } else { "no" }}</td>
+                                            <td>{is_admin.then(|| view! {
+                                                <ActionForm action=set>
+                                                    <CsrfField />
+                                                    <input type="hidden" name="kind" value=row.kind.clone() />
+                                                    <input type="hidden" name="needs_approval" value=flip />
+                                                    <button type="submit" class="button secondary">{button}</button>
+                                                </ActionForm>
+                                            })}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn NoticesPage() -> impl IntoView {
+    let emails = Resource::new(|| (), |_| list_outbox());
+    view! {
+        <h1>"Notices"</h1>
+        <p class="lede">"Emails the console wrote about approval requests (to you; admins see all)."</p>
+        <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match emails.await {
+                    Ok(list) if list.is_empty() => view! { <p class="notice">"No notices."</p> }.into_any(),
+                    Ok(list) => list.into_iter().map(|e| view! {
+                        <article class="card" data-testid="notice">
+                            <h2>{e.subject.clone()}</h2>
+                            <p class="muted">"To " {e.to.clone()} " · " {when(Some(e.created_at))}
+                                {if e.sent_at.is_some() { " · sent" } else { " · kept in the console" }}</p>
+                            <pre class="payload">{e.body.clone()}</pre>
+                        </article>
+                    }).collect_view().into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

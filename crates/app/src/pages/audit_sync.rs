@@ -1,0 +1,167 @@
+//! Where the console's copy of the Airtable audit log stands, and "sync now".
+
+use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
+use leptos_meta::Meta;
+
+use crate::api::{AuditSyncStatus, ConsoleError};
+use crate::components::{format::when, session::CsrfField};
+
+#[server(endpoint = "audit/sync/status", input = GetUrl)]
+pub async fn read_audit_sync_status() -> Result<AuditSyncStatus, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
+            crate::backend::backend()?.audit_sync_status(&who).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "audit/sync/now")]
+pub async fn sync_audit_now(csrf_token: String) -> Result<(), ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(crate::api::Role::Operator, &csrf_token)?;
+            crate::backend::backend()?.request_audit_sync(&who).await
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn AuditSyncPage() -> impl IntoView {
+    view! {
+        <h1>"Audit log copy"</h1>
+        <p class="lede">
+            "The console keeps its own copy of the Airtable audit log, for longer than "
+            "Airtable's 180 days. It reads new events every minute; events reach Airtable's "
+            "log a few minutes after they happen."
+        </p>
+        <AuditSyncCard />
+    }
+}
+
+/// The sync state with a progress bar during the first backfill and a "Sync now" button.
+/// While a run is under way it refreshes itself (every 2 s in the app, or by a meta
+/// refresh when the page is read without the wasm bundle).
+#[component]
+pub fn AuditSyncCard() -> impl IntoView {
+    let sync_now = ServerAction::<SyncAuditNow>::new();
+    let (tick, set_tick) = signal(0u32);
+    let status = Resource::new(
+        move || (sync_now.version().get(), tick.get()),
+        |_| read_audit_sync_status(),
+    );
+    // Poll while something is happening; stop when idle.
+    Effect::new(move |_| {
+        let busy = status
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|s| s.running || s.requested);
+        if busy {
+            set_timeout(
+                move || set_tick.update(|t| *t += 1),
+                std::time::Duration::from_secs(2),
+            );
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="sync-title" data-testid="audit-sync">
+            <h2 id="sync-title">"Sync status"</h2>
+            {move || {
+                sync_now
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+            }}
+            <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(s) => view! { <SyncDetails status=s /> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <ActionForm action=sync_now>
+                <CsrfField />
+                <button type="submit" class="button primary">"Sync now"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn SyncDetails(status: AuditSyncStatus) -> impl IntoView {
+    if !status.configured {
+        return view! {
+            <p class="notice" data-testid="sync-not-configured">
+                "The audit log is not being copied: the console has no token for background "
+                "jobs. Set AIRTABLE_SERVICE_TOKEN (see the README)."
+            </p>
+        }
+        .into_any();
+    }
+    let lag = status.lag().map(describe_duration);
+    let state = if status.running {
+        "Running"
+    } else if status.requested {
+        "Starting"
+    } else {
+        "Idle"
+    };
+    view! {
+        {(status.running || status.requested).then(|| view! { <Meta http_equiv="refresh" content="3" /> })}
+        <dl class="facts">
+            <dt>"State"</dt>
+            <dd data-testid="sync-state">{state}</dd>
+            <dt>"Events stored"</dt>
+            <dd data-testid="sync-events">{status.events_stored}</dd>
+            <dt>"Newest event"</dt>
+            <dd>{when(status.last_event_at)}</dd>
+            <dt>"Behind Airtable by"</dt>
+            <dd data-testid="sync-lag">{lag.unwrap_or_else(|| "—".into())}</dd>
+            <dt>"Last successful run"</dt>
+            <dd data-testid="sync-last-success">{when(status.last_success_at)}</dd>
+        </dl>
+        {status.backfill_percent.map(|p| view! {
+            <label for="backfill-progress">"First copy (back to " {when(status.backfill_from)} "): " {p} "%"</label>
+            <progress id="backfill-progress" max="100" value=p data-testid="backfill-progress">{p} "%"</progress>
+        })}
+        {status.running.then(|| view! {
+            <p>"This run: " {status.run_pages} " pages, " {status.run_events} " new events."</p>
+        })}
+        {status.last_error.clone().map(|e| view! {
+            <p class="error" role="alert" data-testid="sync-error">
+                "The last run failed (" {when(status.last_error_at)} "): " {e}
+            </p>
+        })}
+    }
+    .into_any()
+}
+
+/// "3 min", "2 h 5 min", "4 days".
+fn describe_duration(d: chrono::Duration) -> String {
+    let secs = d.num_seconds().max(0);
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min", secs / 60),
+        3600..=86_399 => format!("{} h {} min", secs / 3600, (secs % 3600) / 60),
+        _ => format!("{} days", secs / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_duration;
+    use chrono::Duration;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(describe_duration(Duration::seconds(-5)), "0 s");
+        assert_eq!(describe_duration(Duration::seconds(42)), "42 s");
+        assert_eq!(describe_duration(Duration::minutes(3)), "3 min");
+        assert_eq!(describe_duration(Duration::minutes(125)), "2 h 5 min");
+        assert_eq!(describe_duration(Duration::days(4)), "4 days");
+    }
+}

@@ -1,0 +1,58 @@
+//! The last step of every sign-in, whichever way the person proved who they are: check
+//! their console role, record the sign-in, and tie it to a fresh session id.
+
+use tower_sessions::Session;
+
+use super::{logins, session::LOGIN_KEY};
+use crate::state::AppState;
+
+/// Who Airtable says the person is.
+pub struct Identity {
+    pub airtable_user_id: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// Admits an enterprise admin: `Err` carries the sign-in page's error code.
+pub async fn admit(
+    state: &AppState,
+    session: &Session,
+    who: &Identity,
+    tokens: Option<&logins::IssuedTokens>,
+) -> Result<uuid::Uuid, &'static str> {
+    let role = crate::roles::role_for(
+        &state.db,
+        &state.settings,
+        &who.airtable_user_id,
+        &who.email,
+        &who.name,
+    )
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "cannot read console roles");
+        "airtable"
+    })?;
+    if role.is_none() {
+        return Err("no_role");
+    }
+    let login_id = logins::create(
+        &state.db,
+        &state.cipher,
+        &who.airtable_user_id,
+        tokens,
+        state.settings.session_absolute_timeout,
+    )
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "cannot record the sign-in");
+        "airtable"
+    })?;
+    // A new session id at sign-in, so an id planted before sign-in is worthless after.
+    session.cycle_id().await.map_err(|_| "airtable")?;
+    session
+        .insert(LOGIN_KEY, login_id)
+        .await
+        .map_err(|_| "airtable")?;
+    tracing::info!(user = %who.airtable_user_id, %login_id, "signed in");
+    Ok(login_id)
+}

@@ -1,0 +1,436 @@
+//! The audit-log ingester against the simulator and a real Postgres: it copies every event
+//! exactly once, and resumes after a failure at any step without losing or repeating one.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use airtable_client::{ids::EnterpriseId, AccessToken, Client, Timestamp};
+use airtable_sim::{RunningSim, SimConfig, SimSize};
+use console_server::audit::ingest::{AuditIngester, IngestSettings};
+use futures::TryStreamExt;
+use sqlx::PgPool;
+
+/// Small pages, so the tiny enterprise's log spans several of them.
+const PAGE_SIZE: u32 = 40;
+
+struct World {
+    sim: RunningSim,
+    db: PgPool,
+    database_url: String,
+    ingester: AuditIngester,
+    client: Client,
+    enterprise: EnterpriseId,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let url = self.database_url.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                use sqlx::migrate::MigrateDatabase;
+                sqlx::Postgres::force_drop_database(&url).await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+async fn world() -> World {
+    world_with_delay(std::time::Duration::ZERO).await
+}
+
+/// A world whose simulator shows each audit event only `audit_delay` after it happened, as
+/// Airtable does ("events appear a few minutes late").
+async fn world_with_delay(audit_delay: std::time::Duration) -> World {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let sim = airtable_sim::spawn(
+        listener,
+        SimConfig {
+            size: SimSize::tiny(),
+            audit_delay,
+            ..SimConfig::default()
+        },
+    )
+    .await
+    .expect("sim starts");
+    let base = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/airtable_console_test".into());
+    let base = base
+        .rsplit_once('/')
+        .map_or(base.clone(), |(b, _)| b.to_string());
+    let database_url = format!("{base}/ingest_test_{}", uuid::Uuid::new_v4().simple());
+    let db = console_server::db::connect_and_migrate(&database_url)
+        .await
+        .expect("database");
+    // No retries: a failure injected by a test must reach the ingester.
+    let client = Client::builder()
+        .base_url(sim.base_url().to_string())
+        .token(AccessToken::new(sim.info().token.to_string()))
+        .max_retries(0)
+        .build()
+        .expect("client");
+    let enterprise: EnterpriseId = sim
+        .info()
+        .enterprise_account_id
+        .to_string()
+        .parse()
+        .expect("enterprise id");
+    let ingester = AuditIngester::new(
+        db.clone(),
+        client.clone(),
+        enterprise.clone(),
+        IngestSettings {
+            page_size: PAGE_SIZE,
+            ..IngestSettings::default()
+        },
+    );
+    World {
+        sim,
+        db,
+        database_url,
+        ingester,
+        client,
+        enterprise,
+    }
+}
+
+impl World {
+    /// Every event the simulator has in the window, read directly.
+    async fn sim_event_ids(&self) -> BTreeSet<String> {
+        let pages = self
+            .client
+            .enterprise(&self.enterprise)
+            .audit_log()
+            .ascending()
+            .page_size(1000)
+            .start_time(Timestamp(chrono::Utc::now() - chrono::Duration::days(180)))
+            .stream();
+        let pages: Vec<_> = pages.try_collect().await.expect("read the sim's log");
+        pages
+            .into_iter()
+            .flat_map(|p| p.events.into_iter().map(|e| e.id))
+            .collect()
+    }
+
+    async fn stored_ids(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT id FROM audit_events ORDER BY id")
+            .fetch_all(&self.db)
+            .await
+            .expect("stored ids")
+    }
+
+    async fn counter(&self) -> i64 {
+        sqlx::query_scalar("SELECT events_stored FROM audit_sync")
+            .fetch_one(&self.db)
+            .await
+            .expect("counter")
+    }
+
+    async fn assert_exact_copy(&self) {
+        let want = self.sim_event_ids().await;
+        let stored = self.stored_ids().await;
+        let stored_set: BTreeSet<String> = stored.iter().cloned().collect();
+        assert_eq!(stored.len(), stored_set.len(), "no event stored twice");
+        assert_eq!(stored_set, want, "the copy equals the simulator's log");
+        assert_eq!(
+            self.counter().await,
+            want.len() as i64,
+            "the counter agrees"
+        );
+    }
+
+    /// Makes the database refuse to store the `page`-th page of every following run (a real
+    /// Postgres error inside the page's transaction), until healed.
+    async fn fail_storing_page(&self, page: i64) {
+        sqlx::raw_sql(&format!(
+            "CREATE OR REPLACE FUNCTION fail_page() RETURNS trigger AS $$
+             BEGIN
+               IF NEW.run_pages >= {page} THEN RAISE EXCEPTION 'injected failure'; END IF;
+               RETURN NEW;
+             END $$ LANGUAGE plpgsql;
+             DROP TRIGGER IF EXISTS fail_page ON audit_sync;
+             CREATE TRIGGER fail_page BEFORE UPDATE ON audit_sync FOR EACH ROW
+               WHEN (NEW.run_pages > OLD.run_pages) EXECUTE FUNCTION fail_page();"
+        ))
+        .execute(&self.db)
+        .await
+        .expect("install the failure");
+    }
+
+    async fn heal_database(&self) {
+        sqlx::raw_sql("DROP TRIGGER IF EXISTS fail_page ON audit_sync")
+            .execute(&self.db)
+            .await
+            .expect("remove the failure");
+    }
+
+    async fn faults(&self, rules: serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/_sim/faults", self.sim.base_url()))
+            .json(&rules)
+            .send()
+            .await
+            .expect("set faults");
+        assert!(response.status().is_success(), "faults accepted");
+    }
+
+    async fn no_faults(&self) {
+        reqwest::Client::new()
+            .delete(format!("{}/_sim/faults", self.sim.base_url()))
+            .send()
+            .await
+            .expect("clear faults");
+    }
+}
+
+#[tokio::test]
+async fn a_backfill_copies_every_event_once_and_a_second_run_adds_nothing() {
+    let w = world().await;
+    let first = w.ingester.run_once().await.expect("first run");
+    assert!(first.pages >= 3, "several pages: {first:?}");
+    w.assert_exact_copy().await;
+    let stored = w.stored_ids().await.len() as u64;
+    assert_eq!(first.new_events, stored);
+
+    let second = w.ingester.run_once().await.expect("second run");
+    assert_eq!(second.new_events, 0, "{second:?}");
+    w.assert_exact_copy().await;
+
+    let status = console_server::audit::status::read(&w.db, true)
+        .await
+        .expect("status");
+    assert!(status.backfill_done);
+    assert!(!status.running);
+    assert_eq!(status.last_error, None);
+    assert!(status.last_event_at.is_some());
+}
+
+#[tokio::test]
+async fn new_events_are_picked_up_by_the_next_run() {
+    let w = world().await;
+    w.ingester.run_once().await.expect("backfill");
+    let before = w.stored_ids().await.len();
+    // Something happens in the enterprise: the sim logs it.
+    let me = w.client.whoami().await.expect("whoami");
+    let someone = w
+        .sim
+        .info()
+        .non_admins
+        .first()
+        .expect("a non-admin")
+        .id
+        .to_string();
+    w.client
+        .enterprise(&w.enterprise)
+        .user(&someone.parse().expect("user id"))
+        .logout()
+        .await
+        .expect("log a user out");
+    let report = w.ingester.run_once().await.expect("follow-up run");
+    assert!(report.new_events >= 1, "{report:?} (acting as {})", me.id);
+    assert!(w.stored_ids().await.len() > before);
+    w.assert_exact_copy().await;
+}
+
+#[tokio::test]
+async fn late_events_are_copied_once_they_appear() {
+    let delay = std::time::Duration::from_secs(2);
+    let w = world_with_delay(delay).await;
+    w.ingester.run_once().await.expect("backfill");
+    let before = w.stored_ids().await.len();
+    let someone = w.sim.info().non_admins[0].id.to_string();
+    w.client
+        .enterprise(&w.enterprise)
+        .user(&someone.parse().expect("user id"))
+        .logout()
+        .await
+        .expect("log a user out");
+    // Not visible in Airtable's log yet: a run now finds nothing, and loses nothing.
+    let early = w.ingester.run_once().await.expect("early run");
+    assert_eq!(early.new_events, 0, "{early:?}");
+    tokio::time::sleep(delay + std::time::Duration::from_millis(500)).await;
+    let late = w.ingester.run_once().await.expect("late run");
+    assert_eq!(late.new_events, 1, "{late:?}");
+    assert_eq!(w.stored_ids().await.len(), before + 1);
+    let again = w.ingester.run_once().await.expect("another run");
+    assert_eq!(again.new_events, 0, "{again:?}");
+    w.assert_exact_copy().await;
+}
+
+#[tokio::test]
+async fn a_database_failure_at_any_page_loses_and_repeats_nothing() {
+    let w = world().await;
+    // How many pages a full backfill takes, measured on a throwaway copy.
+    let pages = {
+        let probe = world().await;
+        probe.ingester.run_once().await.expect("probe").pages as i64
+    };
+    assert!(pages >= 3);
+    // Run k stores one page more than run k-1 and then fails: every page of the walk is,
+    // in turn, the one whose transaction fails.
+    for page in 1..=pages {
+        w.fail_storing_page(if page == 1 { 1 } else { 2 }).await;
+        let failed = w.ingester.run_once().await;
+        assert!(
+            failed.is_err(),
+            "page {page}: the injected failure surfaces"
+        );
+        assert_eq!(
+            stored_pages(&w).await,
+            page - 1,
+            "page {page}: the pages before it are kept"
+        );
+        let status = console_server::audit::status::read(&w.db, true)
+            .await
+            .expect("status");
+        assert!(
+            status.last_error.is_some(),
+            "page {page}: the failure is shown in plain words"
+        );
+        // What was committed before the failure is consistent: counter = rows.
+        assert_eq!(w.counter().await, w.stored_ids().await.len() as i64);
+        w.heal_database().await;
+    }
+    w.ingester.run_once().await.expect("run after healing");
+    w.assert_exact_copy().await;
+    let status = console_server::audit::status::read(&w.db, true)
+        .await
+        .expect("status");
+    assert_eq!(status.last_error, None, "a good run clears the error");
+}
+
+#[tokio::test]
+async fn an_airtable_failure_at_any_page_loses_and_repeats_nothing() {
+    let w = world().await;
+    let pages = {
+        let probe = world().await;
+        probe.ingester.run_once().await.expect("probe").pages as i64
+    };
+    for page in 1..=pages {
+        // Store one more page than before (the database stops the run after it)...
+        if page > 1 {
+            w.fail_storing_page(2).await;
+            let _ = w.ingester.run_once().await;
+            w.heal_database().await;
+        }
+        assert_eq!(stored_pages(&w).await, page - 1);
+        // ...then Airtable fails the next fetch, with a 503 or a dropped connection.
+        let rule = if page % 2 == 0 {
+            serde_json::json!({"path": "/v0/meta/enterpriseAccounts/*", "rate5xx": 1.0, "serverErrorStatus": 503})
+        } else {
+            serde_json::json!({"path": "/v0/meta/enterpriseAccounts/*", "dropRate": 1.0})
+        };
+        w.faults(serde_json::json!({"seed": page, "rules": [rule]}))
+            .await;
+        let failed = w.ingester.run_once().await;
+        assert!(failed.is_err(), "page {page}: Airtable's failure surfaces");
+        w.no_faults().await;
+        assert_eq!(w.counter().await, w.stored_ids().await.len() as i64);
+    }
+    w.ingester
+        .run_once()
+        .await
+        .expect("run after Airtable recovers");
+    w.assert_exact_copy().await;
+}
+
+#[tokio::test]
+async fn two_runners_at_once_store_each_event_once() {
+    let w = world().await;
+    let (a, b) = tokio::join!(w.ingester.run_once(), w.ingester.run_once());
+    a.expect("first runner");
+    b.expect("second runner");
+    w.assert_exact_copy().await;
+}
+
+#[tokio::test]
+async fn a_damaged_cursor_is_reported_not_a_crash() {
+    let w = world().await;
+    sqlx::query("UPDATE audit_sync SET cursor = 'not a cursor'")
+        .execute(&w.db)
+        .await
+        .expect("damage");
+    let error = w.ingester.run_once().await.expect_err("refused");
+    assert!(
+        error.user_message().contains("reset the audit sync"),
+        "{error}"
+    );
+}
+
+/// Pages stored so far, counted from the stored events (the pages are `PAGE_SIZE` long).
+async fn stored_pages(w: &World) -> i64 {
+    let stored = w.stored_ids().await.len() as i64;
+    (stored + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE)
+}
+
+mod through_the_console {
+    //! The same, as people use it: the scheduler in the running console, "Sync now".
+    use super::common::TestConsole;
+    use reqwest::header;
+
+    #[tokio::test]
+    async fn sync_now_runs_the_ingester_and_picks_up_the_sign_in() {
+        let t = TestConsole::start().await;
+        let admin = t.sim().info().admins[0].clone();
+        let browser = t.browser();
+        assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+        let me: serde_json::Value = browser
+            .get(t.url("/api/whoami"))
+            .send()
+            .await
+            .expect("whoami")
+            .json()
+            .await
+            .expect("json");
+        let csrf = me["csrf_token"].as_str().expect("token").to_string();
+        let db = t.db().await;
+        for round in 0..2 {
+            let before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+                .fetch_one(&db)
+                .await
+                .expect("count");
+            let response = browser
+                .post(t.url("/api/audit/sync/now"))
+                .header(header::ORIGIN, t.console.url())
+                .form(&[("csrf_token", csrf.as_str())])
+                .send()
+                .await
+                .expect("sync now");
+            assert!(
+                response.status().is_success(),
+                "round {round}: {}",
+                response.status()
+            );
+            let mut after = before;
+            for _ in 0..100 {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                let done: bool = sqlx::query_scalar(
+                    "SELECT requested_at IS NULL AND run_finished_at IS NOT NULL FROM audit_sync",
+                )
+                .fetch_one(&db)
+                .await
+                .expect("state");
+                if done {
+                    after = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+                        .fetch_one(&db)
+                        .await
+                        .expect("count");
+                    break;
+                }
+            }
+            assert!(
+                after > before,
+                "round {round}: new events were copied ({before} → {after})"
+            );
+            // Something new for the second round: a sign-in is an audit event.
+            let _ = t.sign_in(&t.browser(), &admin.email).await;
+        }
+    }
+}

@@ -1,0 +1,473 @@
+//! Audit search against real Postgres: every filter of the search language, negation,
+//! free text, keyset paging, the histogram, the downloads and the event page, over HTTP
+//! where a person would use them.
+
+mod common;
+
+use airtable_client::models::AuditEvent;
+use chrono::{DateTime, Duration, Utc};
+use common::TestConsole;
+use console_app::audit::query::AuditQuery;
+use console_server::audit::{ingest::store_events, search};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// Monday 5 January 2026, noon UTC: event `n` happens `n` hours later.
+fn base_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-01-05T12:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+struct Spec {
+    action: &'static str,
+    email: &'static str,
+    user_id: &'static str,
+    model: &'static str,
+    model_type: &'static str,
+    workspace: Option<&'static str>,
+    base: Option<&'static str>,
+    ip: &'static str,
+    payload: serde_json::Value,
+}
+
+fn event(n: i64, spec: &Spec) -> AuditEvent {
+    let at = base_time() + Duration::hours(n);
+    let mut context =
+        json!({ "enterpriseAccountId": "entSEARCHTEST0001", "actionId": format!("act{n:014}") });
+    if let Some(w) = spec.workspace {
+        context["workspaceId"] = json!(w);
+    }
+    if let Some(b) = spec.base {
+        context["baseId"] = json!(b);
+    }
+    serde_json::from_value(json!({
+        // Sortable like Airtable's ULIDs: fixed width, increasing with time.
+        "id": format!("01SEARCH{n:018}"),
+        "timestamp": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "action": spec.action,
+        "actor": { "type": "user", "user": { "id": spec.user_id, "email": spec.email, "name": "Someone" } },
+        "modelId": spec.model,
+        "modelType": spec.model_type,
+        "payload": spec.payload,
+        "payloadVersion": "1.0",
+        "context": context,
+        "origin": { "ipAddress": spec.ip, "userAgent": "test-agent/1.0", "sessionId": "sesX" },
+    }))
+    .expect("a valid Airtable audit event")
+}
+
+/// Seven distinct events (ids 0–6) and then 120 filler logins (ids 100–219), stored the
+/// way the ingester stores them.
+async fn seed(db: &sqlx::PgPool) {
+    let distinct = [
+        Spec {
+            action: "createBase",
+            email: "Alice@Corp.com",
+            user_id: "usrALICE000000001",
+            model: "appBASE0000000001",
+            model_type: "base",
+            workspace: Some("wspWORK0000000001"),
+            base: Some("appBASE0000000001"),
+            ip: "203.0.113.7",
+            payload: json!({"name": "Quarterly report"}),
+        },
+        Spec {
+            action: "deleteBase",
+            email: "alice@corp.com",
+            user_id: "usrALICE000000001",
+            model: "appBASE0000000002",
+            model_type: "base",
+            workspace: Some("wspWORK0000000001"),
+            base: Some("appBASE0000000002"),
+            ip: "203.0.113.7",
+            payload: json!({"name": "Old budget"}),
+        },
+        Spec {
+            action: "deleteBase",
+            email: "bob@corp.com",
+            user_id: "usrBOB00000000001",
+            model: "appBASE0000000003",
+            model_type: "base",
+            workspace: Some("wspWORK0000000002"),
+            base: Some("appBASE0000000003"),
+            ip: "198.51.100.2",
+            payload: json!({"name": "Budget 2025"}),
+        },
+        Spec {
+            action: "createShare",
+            email: "bob@corp.com",
+            user_id: "usrBOB00000000001",
+            model: "shrSHARE000000001",
+            model_type: "share",
+            workspace: Some("wspWORK0000000002"),
+            base: Some("appBASE0000000003"),
+            ip: "2001:db8::1",
+            payload: json!({"shareType": "view", "note": "for the auditors"}),
+        },
+        Spec {
+            action: "grantAdminAccess",
+            email: "carol@corp.com",
+            user_id: "usrCAROL000000001",
+            model: "usrBOB00000000001",
+            model_type: "user",
+            workspace: None,
+            base: None,
+            ip: "192.0.2.9",
+            payload: json!({}),
+        },
+        Spec {
+            action: "createWorkspace",
+            email: "carol@corp.com",
+            user_id: "usrCAROL000000001",
+            model: "wspWORK0000000003",
+            model_type: "workspace",
+            workspace: Some("wspWORK0000000003"),
+            base: None,
+            ip: "192.0.2.9",
+            payload: json!({"name": "Quarterly planning"}),
+        },
+        Spec {
+            action: "deleteWorkspace",
+            email: "dave@corp.com",
+            user_id: "usrDAVE0000000001",
+            model: "wspWORK0000000003",
+            model_type: "workspace",
+            workspace: Some("wspWORK0000000003"),
+            base: None,
+            ip: "192.0.2.10",
+            payload: json!({"reason": "quarterly clean-up"}),
+        },
+    ];
+    let mut events: Vec<AuditEvent> = distinct
+        .iter()
+        .enumerate()
+        .map(|(i, s)| event(i as i64, s))
+        .collect();
+    let filler = Spec {
+        action: "loginUser",
+        email: "erin@corp.com",
+        user_id: "usrERIN0000000001",
+        model: "usrERIN0000000001",
+        model_type: "user",
+        workspace: None,
+        base: None,
+        ip: "192.0.2.50",
+        payload: json!({}),
+    };
+    events.extend((100..220).map(|n| event(n, &filler)));
+    let mut tx = db.begin().await.expect("tx");
+    assert_eq!(store_events(&mut tx, &events).await.expect("store"), 127);
+    tx.commit().await.expect("commit");
+}
+
+async fn ids(db: &sqlx::PgPool, query: &str) -> Vec<i64> {
+    let query = AuditQuery::parse(query).expect("query parses");
+    let (events, _) = search::search(db, &query, None, 500).await.expect("search");
+    events
+        .iter()
+        .map(|e| {
+            e.id.trim_start_matches("01SEARCH")
+                .parse::<i64>()
+                .expect("test id")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_filter_finds_exactly_its_events() {
+    let t = TestConsole::start().await;
+    let db = t.db().await;
+    seed(&db).await;
+
+    // Newest first.
+    let all = ids(&db, "").await;
+    assert_eq!(all.len(), 127);
+    assert_eq!(&all[..2], &[219, 218]);
+    assert_eq!(&all[120..], &[6, 5, 4, 3, 2, 1, 0]);
+
+    let cases: &[(&str, &[i64])] = &[
+        ("actor:alice@corp.com", &[1, 0]), // emails compare without case
+        ("actor:ALICE@corp.COM", &[1, 0]),
+        ("actor:usrBOB00000000001", &[3, 2]),
+        (
+            "actor:alice@corp.com actor:usrBOB00000000001",
+            &[3, 2, 1, 0],
+        ), // either person
+        ("action:deleteBase", &[2, 1]),
+        ("action:deleteBase action:deleteWorkspace", &[6, 2, 1]),
+        ("action:deleteBase actor:bob@corp.com", &[2]), // different filters: both
+        ("category:share", &[3]),
+        ("category:groups", &[]),
+        ("model:usrBOB00000000001", &[4]),
+        ("workspace:wspWORK0000000002", &[3, 2]),
+        ("base:appBASE0000000003", &[3, 2]),
+        ("ip:203.0.113.7", &[1, 0]),
+        ("ip:2001:DB8:0::1", &[3]),     // IPv6 in any spelling
+        ("\"quarterly\"", &[6, 5, 0]),  // free text reaches the payload
+        ("\"quarterly report\"", &[0]), // as a phrase
+        ("budget", &[2, 1]),
+        ("\"auditors\"", &[3]),
+        ("\"dave@corp.com\"", &[6]), // and the actor's fields
+        (
+            "after:2026-01-05T15:00:00Z before:2026-01-05T18:00:00Z",
+            &[5, 4, 3],
+        ),
+        ("before:2026-01-05T13:00:00Z", &[0]),
+        ("after:2026-01-10", &(108..220).rev().collect::<Vec<_>>()),
+        ("-action:loginUser -action:deleteBase", &[6, 5, 4, 3, 0]),
+        (
+            "-workspace:wspWORK0000000001 -action:loginUser",
+            &[6, 5, 4, 3, 2],
+        ), // NULL workspace counts as "not it"
+        (
+            "-actor:erin@corp.com -actor:usrALICE000000001",
+            &[6, 5, 4, 3, 2],
+        ),
+        ("-\"quarterly\" -action:loginUser", &[4, 3, 2, 1]),
+        ("category:base -\"budget\"", &[6, 5, 0]), // workspace events are in "base"
+    ];
+    for (query, expected) in cases {
+        assert_eq!(&ids(&db, query).await, expected, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn keyset_pages_cover_everything_once_and_stay_stable_under_new_events() {
+    let t = TestConsole::start().await;
+    let db = t.db().await;
+    seed(&db).await;
+    let query = AuditQuery::parse("action:loginUser").expect("query");
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let (events, next) = search::search(&db, &query, cursor.as_ref(), 50)
+            .await
+            .expect("page");
+        pages += 1;
+        if pages == 1 {
+            // A newer event arriving between pages must not shift the later pages.
+            let newer = event(
+                500,
+                &Spec {
+                    action: "loginUser",
+                    email: "erin@corp.com",
+                    user_id: "usrERIN0000000001",
+                    model: "usrERIN0000000001",
+                    model_type: "user",
+                    workspace: None,
+                    base: None,
+                    ip: "192.0.2.50",
+                    payload: json!({}),
+                },
+            );
+            let mut tx = db.begin().await.expect("tx");
+            store_events(&mut tx, &[newer]).await.expect("store");
+            tx.commit().await.expect("commit");
+        }
+        seen.extend(events.into_iter().map(|e| e.id));
+        match next {
+            Some(next) => {
+                // The cursor survives the trip through a URL.
+                cursor = Some(search::SearchCursor::decode(&next.encode()).expect("cursor"));
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 120);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 120, "no event twice");
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first");
+}
+
+#[tokio::test]
+async fn histogram_counts_every_bucket_of_the_span() {
+    let t = TestConsole::start().await;
+    let db = t.db().await;
+    seed(&db).await;
+    let query = AuditQuery::parse("after:2026-01-05 before:2026-01-06").expect("query");
+    let histogram = search::histogram(&db, &query).await.expect("histogram");
+    assert_eq!(histogram.unit, "hour");
+    assert_eq!(histogram.buckets.len(), 24);
+    assert_eq!(histogram.buckets.iter().map(|(_, n)| n).sum::<i64>(), 7);
+    // 12:00 holds event 0 only; an empty hour is there with 0.
+    assert_eq!(histogram.buckets[12], (base_time(), 1));
+    assert_eq!(histogram.buckets[0].1, 0);
+
+    // A week in days: the 5th has the seven distinct events, the logins start on the 9th
+    // at 16:00 and those before the 12th count.
+    let week = AuditQuery::parse("after:2026-01-05 before:2026-01-12").expect("query");
+    let histogram = search::histogram(&db, &week).await.expect("histogram");
+    assert_eq!(histogram.unit, "day");
+    let counts: Vec<i64> = histogram.buckets.iter().map(|(_, n)| *n).collect();
+    assert_eq!(counts, vec![7, 0, 0, 0, 8, 24, 24]);
+
+    let month =
+        AuditQuery::parse("after:2025-01-01 before:2026-02-01 action:deleteBase").expect("query");
+    let histogram = search::histogram(&db, &month).await.expect("histogram");
+    assert_eq!(histogram.unit, "week");
+    assert_eq!(histogram.buckets.iter().map(|(_, n)| n).sum::<i64>(), 2);
+}
+
+#[tokio::test]
+async fn people_search_read_and_download_through_the_console() {
+    let t = TestConsole::start().await;
+    let db = t.db().await;
+    seed(&db).await;
+    let browser = t.browser();
+    let admin = t.sim().info().admins[0].clone();
+    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+
+    // The page, rendered on the server.
+    let page = browser
+        .get(t.url("/audit?q=action%3AdeleteBase&actor=bob%40corp.com"))
+        .send()
+        .await
+        .expect("search page");
+    let status = page.status();
+    let html = page.text().await.expect("html");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Events matching action:deleteBase actor:bob@corp.com"),
+        "{html}"
+    );
+    assert!(html.contains("appBASE0000000003"));
+    assert!(!html.contains("appBASE0000000002"));
+    assert_eq!(html.matches("data-testid=\"audit-row\"").count(), 1);
+
+    // A query it cannot read gets words, not a server error.
+    let bad = browser
+        .get(t.url(
+            "/api/audit/search?q=colour%3Ared&action=&category=&actor=&after=&before=&cursor=",
+        ))
+        .send()
+        .await
+        .expect("bad search");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.expect("body").contains("no filter called"));
+    // The page still renders, with the box and the message, as a failed form does.
+    let page = browser
+        .get(t.url("/audit?q=%22unclosed"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text().await.expect("html").contains("never closed"));
+    let damaged = browser
+        .get(t.url("/api/audit/search?q=&action=&category=&actor=&after=&before=&cursor=junk"))
+        .send()
+        .await
+        .expect("damaged cursor");
+    assert_eq!(damaged.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Paging through the server function.
+    let first: serde_json::Value = browser
+        .get(t.url("/api/audit/search?q=action%3AloginUser&action=&category=&actor=&after=&before=&cursor="))
+        .send()
+        .await
+        .expect("search")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(first["events"].as_array().map(Vec::len), Some(50));
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let second: serde_json::Value = browser
+        .get(t.url(&format!("/api/audit/search?q=action%3AloginUser&action=&category=&actor=&after=&before=&cursor={cursor}")))
+        .send()
+        .await
+        .expect("search")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        second["events"][0]["id"],
+        json!("01SEARCH000000000000000169")
+    );
+
+    // The event page shows the whole payload.
+    let detail = browser
+        .get(t.url("/audit/events/01SEARCH000000000000000003"))
+        .send()
+        .await
+        .expect("event page")
+        .text()
+        .await
+        .expect("html");
+    assert!(detail.contains("for the auditors"), "{detail}");
+    assert!(detail.contains("Every event in this workspace"));
+
+    // Downloads: every matching row, streamed.
+    let csv = browser
+        .get(t.url("/audit/export.csv?q=-action%3AloginUser"))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .expect("header")
+        .contains(".csv"));
+    let csv = csv.text().await.expect("csv body");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 8, "header and seven events:\n{csv}");
+    assert!(lines[0].starts_with("id,timestamp,action,category"));
+    assert!(
+        lines[1].starts_with("01SEARCH000000000000000006,2026-01-05T18:00:00.000Z,deleteWorkspace")
+    );
+    assert!(
+        csv.contains(r#""{""reason"": ""quarterly clean-up""}""#),
+        "payload as JSON text:\n{csv}"
+    );
+
+    let ndjson = browser
+        .get(t.url("/audit/export.ndjson?action=loginUser"))
+        .send()
+        .await
+        .expect("ndjson")
+        .text()
+        .await
+        .expect("body");
+    let lines: Vec<serde_json::Value> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is an event"))
+        .collect();
+    assert_eq!(lines.len(), 120);
+    assert_eq!(lines[0]["origin"]["ipAddress"], json!("192.0.2.50"));
+
+    let refused = browser
+        .get(t.url("/audit/export.csv?q=colour%3Ared"))
+        .send()
+        .await
+        .expect("bad export");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The chart is an image of the same search.
+    let chart = browser
+        .get(t.url("/audit/chart.svg?q=action%3AdeleteBase&after=2026-01-05&before=2026-01-06"))
+        .send()
+        .await
+        .expect("chart");
+    assert_eq!(chart.headers()["content-type"], "image/svg+xml");
+    let svg = chart.text().await.expect("svg");
+    assert!(svg.contains("<title>2 events, per hour</title>"), "{svg}");
+
+    // None of it without signing in.
+    let stranger = t.browser();
+    for path in [
+        "/audit/export.csv",
+        "/audit/export.ndjson",
+        "/audit/chart.svg",
+        "/audit",
+    ] {
+        let response = stranger.get(t.url(path)).send().await.expect("anonymous");
+        assert!(
+            response.status().is_redirection() || response.status() == StatusCode::UNAUTHORIZED,
+            "{path}: {}",
+            response.status()
+        );
+    }
+}

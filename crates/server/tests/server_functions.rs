@@ -1,0 +1,310 @@
+//! Every server function, walked: reads are GETs, and every change (a POST) checks the CSRF
+//! token and the caller's role on the server, whatever the browser shows or hides.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::TestConsole;
+use console_app::api::Role;
+use leptos::server_fn::axum::server_fn_paths;
+use reqwest::{header, Method, StatusCode};
+
+/// A form's fields, as `(name, value)` pairs.
+type FormFields = Vec<(&'static str, &'static str)>;
+
+/// Every POST server function, the least role allowed to call it, and arguments that make
+/// a valid call. A new server function that changes something must be added here, or
+/// `every_server_function_is_listed` fails.
+fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
+    BTreeMap::from([
+        (
+            "/api/roles/grant",
+            (
+                Role::Admin,
+                vec![("person", "nobody@example.invalid"), ("role", "viewer")],
+            ),
+        ),
+        ("/api/audit/sync/now", (Role::Operator, vec![])),
+        ("/api/snapshots/take", (Role::Operator, vec![])),
+        (
+            "/api/roles/revoke",
+            (Role::Admin, vec![("airtable_user_id", "usrNobodyNobody01")]),
+        ),
+        (
+            "/api/approvals/request",
+            (
+                Role::Operator,
+                vec![
+                    (
+                        "action",
+                        r#"{"kind":"delete_user","user":"usrNobodyNobody01"}"#,
+                    ),
+                    ("reason", "walk"),
+                ],
+            ),
+        ),
+        (
+            "/api/approvals/approve",
+            (
+                Role::Approver,
+                vec![
+                    ("id", "00000000-0000-0000-0000-000000000000"),
+                    ("fingerprint", "x"),
+                    ("comment", ""),
+                ],
+            ),
+        ),
+        (
+            "/api/approvals/retry",
+            (
+                Role::Approver,
+                vec![
+                    ("id", "00000000-0000-0000-0000-000000000000"),
+                    ("fingerprint", "x"),
+                    ("comment", ""),
+                ],
+            ),
+        ),
+        (
+            "/api/approvals/reject",
+            (
+                Role::Approver,
+                vec![
+                    ("id", "00000000-0000-0000-0000-000000000000"),
+                    ("comment", "no"),
+                ],
+            ),
+        ),
+        (
+            "/api/approvals/cancel",
+            (
+                Role::Operator,
+                vec![("id", "00000000-0000-0000-0000-000000000000")],
+            ),
+        ),
+        (
+            "/api/approvals/policy/set",
+            (
+                Role::Admin,
+                vec![("kind", "delete_base"), ("needs_approval", "yes")],
+            ),
+        ),
+    ])
+}
+
+/// Server functions that only read. They answer GET and are listed so that a new one is
+/// looked at by a person before it is trusted as read-only.
+const READS: &[&str] = &[
+    "/api/whoami",
+    "/api/overview",
+    "/api/roles/list",
+    "/api/audit/sync/status",
+    "/api/actions/list",
+    "/api/actions/verify",
+    "/api/snapshots/list",
+    "/api/snapshots/admins-at",
+    "/api/snapshots/diff",
+    "/api/audit/search",
+    "/api/audit/event",
+    "/api/approvals/list",
+    "/api/approvals/get",
+    "/api/approvals/waiting",
+    "/api/approvals/policy",
+    "/api/outbox/list",
+    "/api/users/find",
+];
+
+#[tokio::test]
+async fn every_server_function_is_listed() {
+    let registered: Vec<(String, Method)> = server_fn_paths()
+        .map(|(path, method)| {
+            (
+                path.to_string(),
+                Method::from_bytes(method.as_str().as_bytes()).expect("method"),
+            )
+        })
+        .collect();
+    let changes = changes();
+    for (path, method) in &registered {
+        if *method == Method::POST {
+            assert!(
+                changes.contains_key(path.as_str()),
+                "{path} changes something: list it in changes() with its role"
+            );
+        } else {
+            assert_eq!(*method, Method::GET, "{path}");
+            assert!(READS.contains(&path.as_str()), "{path}: list it in READS");
+        }
+    }
+    for path in changes.keys() {
+        assert!(
+            registered
+                .iter()
+                .any(|(p, m)| p == path && *m == Method::POST),
+            "{path} is listed but is not a POST server function"
+        );
+    }
+}
+
+/// Signs in as the demo admin, then gives that person `role` directly in the database
+/// (roles are read on every request, so the new role applies at once).
+async fn signed_in_as(t: &TestConsole, role: Role) -> (reqwest::Client, String) {
+    let admin = t.sim().info().admins[0].clone();
+    let browser = t.browser();
+    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    sqlx::query("UPDATE console_users SET role = $1 WHERE airtable_user_id = $2")
+        .bind(role.as_str())
+        .bind(admin.id.to_string())
+        .execute(&t.db().await)
+        .await
+        .expect("set role");
+    let me: serde_json::Value = browser
+        .get(t.url("/api/whoami"))
+        .send()
+        .await
+        .expect("whoami")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["role"], role.as_str(), "the new role applies at once");
+    let csrf = me["csrf_token"].as_str().expect("csrf token").to_string();
+    (browser, csrf)
+}
+
+async fn post(
+    t: &TestConsole,
+    browser: &reqwest::Client,
+    path: &str,
+    csrf: Option<&str>,
+    args: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let mut form: Vec<(&str, &str)> = args.to_vec();
+    if let Some(token) = csrf {
+        form.push(("csrf_token", token));
+    }
+    let response = browser
+        .post(t.url(path))
+        .header(header::ORIGIN, t.console.url())
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status();
+    (status, response.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn no_role_below_the_required_one_can_call_a_change() {
+    let t = TestConsole::start().await;
+    for role in [Role::Viewer, Role::Operator, Role::Approver] {
+        let (browser, csrf) = signed_in_as(&t, role).await;
+        for (path, (need, args)) in changes() {
+            if role.allows(need) {
+                continue;
+            }
+            let (status, body) = post(&t, &browser, path, Some(&csrf), &args).await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{role} calling {path}: {body}"
+            );
+            assert!(body.contains("Forbidden"), "{path}: {body}");
+        }
+    }
+    // Nothing was granted by any of those calls.
+    let granted: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM console_users WHERE email = 'nobody@example.invalid'",
+    )
+    .fetch_one(&t.db().await)
+    .await
+    .expect("count");
+    assert_eq!(granted, 0);
+}
+
+#[tokio::test]
+async fn a_change_without_the_right_csrf_token_is_refused() {
+    let t = TestConsole::start().await;
+    let (browser, csrf) = signed_in_as(&t, Role::Admin).await;
+    let forged = "A".repeat(csrf.len());
+    for (path, (_, args)) in changes() {
+        for token in [None, Some(""), Some(forged.as_str())] {
+            let (status, body) = post(&t, &browser, path, token, &args).await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{path} with {token:?}: {body}"
+            );
+            assert!(body.contains("Reload the page"), "{path}: {body}");
+        }
+        // A wrong token in the header is refused too, even with the right one in the form.
+        let response = browser
+            .post(t.url(path))
+            .header(header::ORIGIN, t.console.url())
+            .header("x-csrf-token", forged.as_str())
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    // And the same call with the token goes through.
+    let (status, body) = post(
+        &t,
+        &browser,
+        "/api/roles/grant",
+        Some(&csrf),
+        &[("person", &last_admin_email(&t)), ("role", "viewer")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn reads_answer_get_and_not_post() {
+    let t = TestConsole::start().await;
+    let (browser, csrf) = signed_in_as(&t, Role::Viewer).await;
+    for path in READS {
+        let response = browser.get(t.url(path)).send().await.expect("get");
+        let status = response.status();
+        // Admin-only reads refuse a viewer with 403, reads that need arguments say they are
+        // missing (422); none fails with a server error.
+        assert!(
+            status.is_success()
+                || status == StatusCode::FORBIDDEN
+                || status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {status}"
+        );
+        let (status, _) = post(&t, &browser, path, Some(&csrf), &[]).await;
+        assert!(
+            status.is_client_error(),
+            "{path} must not answer POST: {status}"
+        );
+    }
+}
+
+fn last_admin_email(t: &TestConsole) -> String {
+    let info = t.sim().info();
+    info.admins
+        .last()
+        .expect("the sim has admins")
+        .email
+        .clone()
+}
+
+#[tokio::test]
+async fn malformed_arguments_get_a_clear_422_not_a_500() {
+    let t = TestConsole::start().await;
+    let (browser, _) = signed_in_as(&t, Role::Viewer).await;
+    for url in [
+        "/api/snapshots/diff?from=abc&to=1",
+        "/api/snapshots/admins-at",
+        "/api/actions/list?before=%FF%FE",
+    ] {
+        let response = browser.get(t.url(url)).send().await.expect("get");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
+        assert!(body.contains("not valid"), "{url}: {body}");
+    }
+}

@@ -1,0 +1,134 @@
+//! Snapshots of the enterprise: taken from the simulator into Postgres, then asked "who was
+//! an admin on date X" and "what changed".
+
+use airtable_client::{
+    ids::{EnterpriseId, UserId},
+    models::{UserRef, UserState},
+    AccessToken, Client,
+};
+use airtable_sim::{SimConfig, SimSize};
+use console_server::snapshots;
+
+#[tokio::test]
+async fn two_snapshots_answer_who_was_admin_and_what_changed() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let sim = airtable_sim::spawn(
+        listener,
+        SimConfig {
+            size: SimSize::tiny(),
+            ..SimConfig::default()
+        },
+    )
+    .await
+    .expect("sim");
+    let base = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/airtable_console_test".into());
+    let base = base
+        .rsplit_once('/')
+        .map_or(base.clone(), |(b, _)| b.to_string());
+    let url = format!("{base}/snapshots_test_{}", uuid::Uuid::new_v4().simple());
+    let db = console_server::db::connect_and_migrate(&url)
+        .await
+        .expect("database");
+    let client = Client::builder()
+        .base_url(sim.base_url().to_string())
+        .token(AccessToken::new(sim.info().token.to_string()))
+        .build()
+        .expect("client");
+    let ent: EnterpriseId = sim
+        .info()
+        .enterprise_account_id
+        .to_string()
+        .parse()
+        .expect("ent");
+
+    let before_any = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let first = snapshots::take(&db, &client, &ent, Some("test"))
+        .await
+        .expect("first snapshot");
+    let between = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+
+    // The last admin loses admin rights; a non-admin is deactivated.
+    let info = sim.info();
+    let demoted = info.admins.last().expect("admins").clone();
+    let demoted_id: UserId = demoted.id.to_string().parse().expect("id");
+    client
+        .enterprise(&ent)
+        .users()
+        .revoke_admin([UserRef::Id { id: demoted_id }])
+        .await
+        .expect("revoke admin");
+    let deactivated = info.non_admins.first().expect("non-admins").clone();
+    let deactivated_id: UserId = deactivated.id.to_string().parse().expect("id");
+    client
+        .enterprise(&ent)
+        .user(&deactivated_id)
+        .update()
+        .state(UserState::Deactivated)
+        .send()
+        .await
+        .expect("deactivate");
+
+    let second = snapshots::take(&db, &client, &ent, None)
+        .await
+        .expect("second snapshot");
+
+    let list = snapshots::list(&db, 10).await.expect("list");
+    assert_eq!(
+        list.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![second, first]
+    );
+    assert_eq!(list[1].users, list[0].users, "nobody joined or left");
+    assert_eq!(list[1].admins, list[0].admins + 1);
+    assert!(
+        list[0].groups > 0 && list[0].workspaces > 0,
+        "{:?}",
+        list[0]
+    );
+
+    assert!(snapshots::admins_at(&db, before_any)
+        .await
+        .expect("query")
+        .is_none());
+    let (then, admins_then) = snapshots::admins_at(&db, between)
+        .await
+        .expect("query")
+        .expect("a snapshot");
+    assert_eq!(then.id, first);
+    assert!(admins_then.iter().any(|a| a.email == demoted.email));
+    let (now, admins_now) = snapshots::admins_at(&db, chrono::Utc::now())
+        .await
+        .expect("query")
+        .expect("a snapshot");
+    assert_eq!(now.id, second);
+    assert!(!admins_now.iter().any(|a| a.email == demoted.email));
+
+    let diff = snapshots::diff(&db, first, second).await.expect("diff");
+    let change_of = |email: &str| {
+        diff.users_changed
+            .iter()
+            .find(|c| c.user.email == email)
+            .map(|c| c.changes.join("; "))
+    };
+    assert_eq!(
+        change_of(&demoted.email).as_deref(),
+        Some("is no longer an admin")
+    );
+    assert_eq!(
+        change_of(&deactivated.email).as_deref(),
+        Some("state provisioned → deactivated")
+    );
+    assert_eq!(diff.users_changed.len(), 2, "{:?}", diff.users_changed);
+    assert!(diff.users_added.is_empty() && diff.users_removed.is_empty());
+
+    // A snapshot compared with itself shows nothing.
+    let same = snapshots::diff(&db, second, second).await.expect("diff");
+    assert!(same.users_changed.is_empty() && same.workspace_access.is_empty());
+
+    db.close().await;
+    use sqlx::migrate::MigrateDatabase;
+    let _ = sqlx::Postgres::force_drop_database(&url).await;
+}

@@ -1,0 +1,586 @@
+//! Workspaces: create, read, delete, collaborators, invites, restrictions, moving bases.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Path, RawQuery, State},
+    Json,
+};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{empty, includes, record, Body, JsonResult};
+use crate::{
+    auth::Caller,
+    error::ApiError,
+    render,
+    state::{audit::NewEvent, Grant, Principal, UserState, Workspace, World},
+    Sim,
+};
+
+pub const WORKSPACE_LEVELS: &[&str] = &["owner", "create", "edit", "comment", "read"];
+
+fn is_admin(world: &World, caller: &Caller) -> bool {
+    world
+        .user(&caller.user_id)
+        .is_some_and(|u| u.is_admin && u.state == UserState::Provisioned)
+}
+
+/// The caller's own grant on a workspace, directly or through a group.
+pub(crate) fn level_on(world: &World, w: &Workspace, user_id: &str) -> Option<String> {
+    let groups: Vec<String> = world
+        .groups_of(user_id)
+        .iter()
+        .map(|g| g.id.clone())
+        .collect();
+    w.grants
+        .iter()
+        .filter(|g| match &g.principal {
+            Principal::User(id) => id == user_id,
+            Principal::Group(id) => groups.contains(id),
+        })
+        .map(|g| g.permission_level.clone())
+        .min_by_key(|l| WORKSPACE_LEVELS.iter().position(|x| x == l).unwrap_or(99))
+}
+
+/// Enterprise admins may do anything; otherwise the caller needs `min` on the workspace.
+pub(crate) fn require_on_workspace(
+    world: &World,
+    caller: &Caller,
+    w: &Workspace,
+    min: &str,
+) -> Result<(), ApiError> {
+    if is_admin(world, caller) && world.is_known_enterprise(&w.enterprise_id) {
+        return Ok(());
+    }
+    let rank = |l: &str| WORKSPACE_LEVELS.iter().position(|x| *x == l).unwrap_or(99);
+    match level_on(world, w, &caller.user_id) {
+        Some(l) if rank(&l) <= rank(min) => Ok(()),
+        _ => Err(ApiError::not_admin()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CreateWorkspace {
+    enterprise_account_id: Option<String>,
+    name: Option<String>,
+}
+
+pub(crate) async fn create(
+    State(sim): State<Arc<Sim>>,
+    caller: Caller,
+    Body(body): Body<CreateWorkspace>,
+) -> JsonResult {
+    let mut world = sim.world.write().await;
+    caller.require("workspacesAndBases:manage")?;
+    let enterprise_id = body
+        .enterprise_account_id
+        .ok_or_else(|| ApiError::invalid_body("enterpriseAccountId is required"))?;
+    let name = body
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| ApiError::invalid_body("name is required"))?;
+    caller.require_admin_of(&world, &enterprise_id)?;
+    let id = world.new_id("wsp");
+    let now = Utc::now();
+    world.workspaces.insert(
+        id.clone(),
+        Workspace {
+            id: id.clone(),
+            name: name.clone(),
+            enterprise_id,
+            created_time: now,
+            grants: vec![Grant {
+                principal: Principal::User(caller.user_id.clone()),
+                permission_level: "owner".into(),
+                granted_by: caller.user_id.clone(),
+                created_time: now,
+            }],
+            base_ids: Vec::new(),
+            invites: Vec::new(),
+            invite_creation_restriction: "unrestricted".into(),
+            share_creation_restriction: "unrestricted".into(),
+        },
+    );
+    record(
+        &mut world,
+        &caller,
+        NewEvent::new("createWorkspace", "base", "workspace", &id)
+            .workspace(&id)
+            .payload(json!({ "name": name })),
+    );
+    Ok(Json(json!({ "id": id })))
+}
+
+pub(crate) async fn get(
+    State(sim): State<Arc<Sim>>,
+    Path(workspace_id): Path<String>,
+    RawQuery(query): RawQuery,
+    caller: Caller,
+) -> JsonResult {
+    let world = sim.world.read().await;
+    caller.require("workspacesAndBases:read")?;
+    let w = world
+        .workspaces
+        .get(&workspace_id)
+        .ok_or_else(ApiError::not_found)?;
+    require_on_workspace(&world, &caller, w, "read")?;
+    let include = includes(query.as_deref(), &["collaborators", "inviteLinks"])?;
+    let has = |name: &str| include.iter().any(|i| i == name);
+    Ok(Json(render::workspace(
+        &world,
+        w,
+        has("collaborators"),
+        has("inviteLinks"),
+    )))
+}
+
+pub(crate) async fn delete(
+    State(sim): State<Arc<Sim>>,
+    Path(workspace_id): Path<String>,
+    caller: Caller,
+) -> JsonResult {
+    let mut world = sim.world.write().await;
+    caller.require("workspacesAndBases:manage")?;
+    let w = world
+        .workspaces
+        .get(&workspace_id)
+        .ok_or_else(ApiError::not_found)?;
+    require_on_workspace(&world, &caller, w, "owner")?;
+    let Some(w) = world.workspaces.shift_remove(&workspace_id) else {
+        return Err(ApiError::not_found());
+    };
+    for base_id in &w.base_ids {
+        if let Some(b) = world.bases.shift_remove(base_id) {
+            record(
+                &mut world,
+                &caller,
+                NewEvent::new("deleteBase", "base", "base", &b.id)
+                    .workspace(&w.id)
+                    .base(&b.id)
+                    .payload(json!({ "name": b.name })),
+            );
+        }
+    }
+    world.enterprise.ai_allowlist.retain(|id| id != &w.id);
+    record(
+        &mut world,
+        &caller,
+        NewEvent::new("deleteWorkspace", "base", "workspace", &w.id)
+            .workspace(&w.id)
+            .payload(json!({ "name": w.name })),
+    );
+    Ok(empty())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct IdRef {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NewCollaborator {
+    user: Option<IdRef>,
+    group: Option<IdRef>,
+    permission_level: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AddCollaborators {
+    collaborators: Vec<NewCollaborator>,
+}
+
+/// Checks one collaborator to add and returns who it is.
+pub(crate) fn new_principal(
+    world: &World,
+    body: &AddCollaborators,
+    levels: &[&str],
+) -> Result<(Principal, String), ApiError> {
+    if body.collaborators.len() != 1 {
+        return Err(ApiError::forbidden(
+            "You are only permitted to add one collaborator at a time",
+        ));
+    }
+    let c = &body.collaborators[0];
+    if !levels.contains(&c.permission_level.as_str()) {
+        return Err(ApiError::invalid(format!(
+            "Invalid permissionLevel {:?} (expected one of {})",
+            c.permission_level,
+            levels.join(", ")
+        )));
+    }
+    let principal = match (&c.user, &c.group) {
+        (Some(u), None) => {
+            let user = world.user(&u.id).ok_or_else(ApiError::not_found)?;
+            if user.state != UserState::Provisioned {
+                return Err(ApiError::forbidden(
+                    "User must be active and email verified",
+                ));
+            }
+            Principal::User(user.id.clone())
+        }
+        (None, Some(g)) => {
+            let group = world.groups.get(&g.id).ok_or_else(ApiError::not_found)?;
+            Principal::Group(group.id.clone())
+        }
+        _ => {
+            return Err(ApiError::invalid_body(
+                "Each collaborator needs exactly one of user or group",
+            ))
+        }
+    };
+    Ok((principal, c.permission_level.clone()))
+}
+
+/// `{"user": {...}}` or `{"group": {...}}` for audit payloads.
+pub(crate) fn principal_json(world: &World, p: &Principal) -> serde_json::Value {
+    match p {
+        Principal::User(id) => match world.user(id) {
+            Some(u) => json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } }),
+            None => json!({ "user": { "id": id } }),
+        },
+        Principal::Group(id) => match world.groups.get(id) {
+            Some(g) => json!({ "group": { "id": g.id, "name": g.name } }),
+            None => json!({ "group": { "id": id } }),
+        },
+    }
+}
+
+fn workspace_mut<'w>(world: &'w mut World, id: &str) -> Result<&'w mut Workspace, ApiError> {
+    world.workspaces.get_mut(id).ok_or_else(ApiError::not_found)
+}
+
+pub(crate) async fn add_collaborator(
+    State(sim): State<Arc<Sim>>,
+    Path(workspace_id): Path<String>,
+    caller: Caller,
+    Body(body): Body<AddCollaborators>,
+) -> JsonResult {
+    let mut world = sim.world.write().await;
+    caller.require("workspacesAndBases:write")?;
+    let w = world
+        .workspaces
+        .get(&workspace_id)
+        .ok_or_else(ApiError::not_found)?;
+    let needed = if w.invite_creation_restriction == "onlyOwners" {
+        "owner"
+    } else {
+        "create"
+    };
+    require_on_workspace(&world, &caller, w, needed)?;
+    let (principal, level) = new_principal(&world, &body, WORKSPACE_LEVELS)?;
+    if matches!(principal, Principal::Group(_)) && level == "owner" {
+        return Err(ApiError::forbidden(
+            "Groups cannot be the owners of a workspace",
+        ));
+    }
+    if w.grants.iter().any(|g| g.principal == principal) {
+        return Err(ApiError::invalid(
+            "The collaborator already has access to this workspace",
+        ));
+    }
+    let who = principal_json(&world, &principal);
+    workspace_mut(&mut world, &workspace_id)?
+        .grants
+        .push(Grant {
+            principal,
+            permission_level: level.clone(),
+            granted_by: caller.user_id.clone(),
+            created_time: Utc::now(),
+        });
+    let mut payload = who;
+    payload["permissionLevel"] = json!(level);
+    record(
+        &mut world,
+        &caller,
+        NewEvent::new(
+            "addWorkspaceCollaborator",
+            "baseCollaboration",
+            "workspace",
+            &workspace_id,
+        )
+        .workspace(&workspace_id)
+        .payload(payload),
+    );
+    Ok(empty())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LevelChange {
+    pub permission_level: String,
+}
+
+/// A workspace with collaborators must keep an owner.
+fn keeps_an_owner(grants: &[Grant]) -> bool {
+    grants.len() <= 1 || grants.iter().any(|g| g.permission_level == "owner")
+}
+
+pub(crate) async fn update_collaborator(
+    State(sim): State<Arc<Sim>>,
+    Path((workspace_id, principal_id)): Path<(String, String)>,
+    caller: Caller,
+    Body(body): Body<LevelChange>,
+) -> JsonResult {
+    let mut world = sim.world.write().await;
+    caller.require("workspacesAndBases:write")?;
+    let w = world
+        .workspaces
+        .get(&workspace_id)
+        .ok_or_else(ApiError::not_found)?;
+    require_on_workspace(&world, &caller, w, "create")?;
+    if !WORKSPACE_LEVELS.contains(&body.permission_level.as_str()) {
+        return Err(ApiError::invalid(format!(
+            "Invalid permissionLevel {:?}",
+            body.permission_level
+        )));
+    }
+    let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
+    if matches!(principal, Principal::Group(_)) && body.permission_level == "owner" {
+        return Err(ApiError::forbidden(
+            "Groups cannot be the owners of a workspace",
+        ));
+    }
+    let mut grants = w.grants.clone();
+    let grant = grants
+        .iter_mut()
+        .find(|g| g.principal == principal)
+        .ok_or_else(ApiError::not_found)?;
+    let previous = std::mem::replace(&mut grant.permission_level, body.permission_level.clone());
+    if !keeps_an_owner(&grants) {
+        return Err(ApiError::forbidden(
+            "A workspace with collaborators must have at least one owner",
+        ));
+    }
+    let mut payload = principal_json(&world, &principal);
+    workspace_mut(&mut world, &workspace_id)?.grants = grants;
+    payload["previous"] = json!({ "permissionLevel": previous });
+    payload["current"] = json!({ "permissionLevel": body.permission_level });
+    record(
+        &mut world,
+        &caller,
+        NewEvent::new(
+            "changeWorkspaceCollaboratorPermission",
+            "baseCollaboration",
+            "workspace",
+            &workspace_id,
+        )
+        .workspace(&workspace_id)
+        .payload(payload),
+    );
+    Ok(empty())
+}
+
+pub(crate) async fn remove_collaborator(
+    State(sim): State<Arc<Sim>>,
+    Path((workspace_id, principal_id)): Path<(String, String)>,
+    caller: Caller,
+) -> JsonResult {
+    let mut world = sim.world.write().await;
+    caller.require("workspacesAndBases:write")?;
+    let w = world
+        .workspaces
+        .get(&workspace_id)
+        .ok_or_else(ApiError::not_found)?;
+    let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
+    // Anyone may leave; removing someone else needs creator access.
+    if principal != Principal::User(caller.user_id.clone()) {
+        require_on_workspace(&world, &caller, w, "create")?;
+    }
+    let mut grants = w.grants.clone();
+    let before = grants.len();
+    let former: Vec<String> = grants
+        .iter()
+        .filter(|g| g.principal == principal)
+        .map(|g| g.permission_level.clone())
+        .collect();
+    grants.retain(|g| g.principal != principal);
+    if grants.len() == before {
+        return Err(ApiError::not_found());
+    }
+    if !keeps_an_owner(&grants) {
+        return Err(ApiError::forbidden(
+            "A workspace with collaborators must have at least one owner",
+        ));
+    }
+    let mut payload = principal_json(&world, &principal);
+    workspace_mut(&mut world, &workspace_id)?.grants = grants;
+    payload["permissionLevel"] = json!(former.first());
+    record(
+        &mut world,
+        &caller,
+        NewEvent::new(
+            "removeWorkspaceCollaborator",
+            "baseCollaboration",
+            "workspace",
+            &workspace_id,
+        )
+        .workspace(&workspace_id)
+        .payload(payload),
+    );
+    Ok(empty())
+}
+
+pub(crate) async fn delete_invite(
+    State(sim): State<Arc<Sim>>,
+    Path((workspace_id, invite_id)): Path<(String, String)>,
+    caller: Caller,
+) -> JsonResult {
+    let mut world = sim.world.write().await;
+    caller.require("workspacesAndBases:write")?;
+    let w = world
+        .workspaces
+        .get(&workspace_id)
+        .ok_or_else(ApiError::not_found)?;
+    require_on_workspace(&world, &caller, w, "create")?;
+    let w = workspace_mut(&mut world, &workspace_id)?;
+    let before = w.invites.len();
+    w.invites.retain(|i| i.id != invite_id);
+    if w.invites.len() == before {
+        return Err(ApiError::not_found());
+    }
+    record(
+        &mut world,
+        &caller,
+        NewEvent::new(
+            "removeWorkspaceInviteLink",
+            "baseCollaboration",
+            "workspace",
+            &workspace_id,
+        )
+        .workspace(&workspace_id)
+        .payload(json!({ "inviteId": invite_id })),
+    );
+    Ok(empty())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Restrictions {
+    invite_creation_restriction: Option<String>,
+    share_creation_restriction: Option<String>,
+}
+
+pub(crate) async fn update_restrictions(
+    State(sim): State<Arc<Sim>>,
+    Path(workspace_id): Path<String>,
+    caller: Caller,
+    Body(body): Body<Restrictions>,
+) -> JsonResult {
+    let mut world = sim.world.write().await;
+    caller.require("workspacesAndBases:manage")?;
+    let w = world
+        .workspaces
+        .get(&workspace_id)
+        .ok_or_else(ApiError::not_found)?;
+    require_on_workspace(&world, &caller, w, "owner")?;
+    for value in [
+        &body.invite_creation_restriction,
+        &body.share_creation_restriction,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if value != "unrestricted" && value != "onlyOwners" {
+            return Err(ApiError::invalid(format!(
+                "Invalid restriction {value:?}: expected unrestricted or onlyOwners"
+            )));
+        }
+    }
+    let previous = json!({
+        "inviteCreationRestriction": w.invite_creation_restriction,
+        "shareCreationRestriction": w.share_creation_restriction,
+    });
+    let w = workspace_mut(&mut world, &workspace_id)?;
+    if let Some(v) = body.invite_creation_restriction {
+        w.invite_creation_restriction = v;
+    }
+    if let Some(v) = body.share_creation_restriction {
+        w.share_creation_restriction = v;
+    }
+    let current = json!({
+        "inviteCreationRestriction": w.invite_creation_restriction,
+        "shareCreationRestriction": w.share_creation_restriction,
+    });
+    record(
+        &mut world,
+        &caller,
+        NewEvent::new(
+            "updateWorkspaceRestrictions",
+            "enterpriseSettings",
+            "workspace",
+            &workspace_id,
+        )
+        .workspace(&workspace_id)
+        .payload(json!({ "previous": previous, "current": current })),
+    );
+    Ok(empty())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MoveBase {
+    base_id: String,
+    target_workspace_id: String,
+    target_index: Option<usize>,
+}
+
+pub(crate) async fn move_base(
+    State(sim): State<Arc<Sim>>,
+    Path(workspace_id): Path<String>,
+    caller: Caller,
+    Body(body): Body<MoveBase>,
+) -> JsonResult {
+    let mut world = sim.world.write().await;
+    caller.require("workspacesAndBases:write")?;
+    let source = world
+        .workspaces
+        .get(&workspace_id)
+        .ok_or_else(ApiError::not_found)?;
+    require_on_workspace(&world, &caller, source, "create")?;
+    if !source.base_ids.contains(&body.base_id) {
+        return Err(ApiError::not_found());
+    }
+    let target = world
+        .workspaces
+        .get(&body.target_workspace_id)
+        .ok_or_else(ApiError::not_found)?;
+    require_on_workspace(&world, &caller, target, "create")?;
+    let base_name = world
+        .bases
+        .get(&body.base_id)
+        .map(|b| b.name.clone())
+        .unwrap_or_default();
+    let payload = json!({
+        "name": base_name,
+        "previous": { "workspace": { "id": source.id, "name": source.name } },
+        "current": {
+            "workspace": { "id": target.id, "name": target.name },
+            "enterpriseAccount": { "id": world.enterprise.id, "name": world.enterprise.name },
+        },
+    });
+    workspace_mut(&mut world, &workspace_id)?
+        .base_ids
+        .retain(|b| b != &body.base_id);
+    let target = workspace_mut(&mut world, &body.target_workspace_id)?;
+    let at = body
+        .target_index
+        .unwrap_or(target.base_ids.len())
+        .min(target.base_ids.len());
+    target.base_ids.insert(at, body.base_id.clone());
+    if let Some(b) = world.bases.get_mut(&body.base_id) {
+        b.workspace_id = body.target_workspace_id.clone();
+    }
+    record(
+        &mut world,
+        &caller,
+        NewEvent::new("moveBase", "base", "base", &body.base_id)
+            .workspace(&body.target_workspace_id)
+            .base(&body.base_id)
+            .payload(payload),
+    );
+    Ok(empty())
+}
