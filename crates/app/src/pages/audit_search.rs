@@ -307,6 +307,21 @@ pub fn AuditEventPage() -> impl IntoView {
     }
 }
 
+/// The console page for an Airtable ID (`usr…`, `wsp…`, `app…`, `ugp…`), if it has one.
+fn console_page(id: &str) -> Option<(&'static str, String)> {
+    if !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let page = match id.get(..3)? {
+        "usr" => ("The user's page", format!("/users?q={id}")),
+        "wsp" => ("The workspace's page", format!("/workspaces/{id}")),
+        "app" => ("The base's page", format!("/bases/{id}")),
+        "ugp" => ("The group's page", format!("/groups/{id}")),
+        _ => return None,
+    };
+    Some(page)
+}
+
 #[component]
 fn EventDetail(detail: AuditEventDetail) -> impl IntoView {
     let e = detail.row;
@@ -334,6 +349,19 @@ fn EventDetail(detail: AuditEventDetail) -> impl IntoView {
     if let Some(id) = &e.base_id {
         related.push(("Every event in this base", search_link("base", id)));
     }
+    // Links to the console's own pages for what the event names, for IDs of a known kind.
+    let mut pages: Vec<(&'static str, String)> = Vec::new();
+    for id in [&e.actor_id, &e.model_id, &e.workspace_id, &e.base_id]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(page) = console_page(id) {
+            if !pages.contains(&page) {
+                pages.push(page);
+            }
+        }
+    }
+    related.extend(pages);
     view! {
         <h1>{e.action.clone()}</h1>
         <dl class="facts" data-testid="event-facts">
@@ -361,5 +389,25 @@ fn EventDetail(detail: AuditEventDetail) -> impl IntoView {
         </ul>
         <h2>"The event as Airtable sent it"</h2>
         <pre class="payload" data-testid="event-json">{detail.raw_json}</pre>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::console_page;
+
+    #[test]
+    fn known_ids_link_to_their_pages_and_others_do_not() {
+        assert_eq!(
+            console_page("wspAbc123").map(|(_, href)| href),
+            Some("/workspaces/wspAbc123".to_string())
+        );
+        assert_eq!(
+            console_page("usrX1").map(|(_, href)| href),
+            Some("/users?q=usrX1".to_string())
+        );
+        assert_eq!(console_page("appX/../x"), None);
+        assert_eq!(console_page("entAbc"), None);
+        assert_eq!(console_page("us"), None);
     }
 }
