@@ -8,6 +8,9 @@ use crate::approvals::{
     RequestOutcome, RiskyAction,
 };
 use crate::audit::query::AuditQuery;
+use crate::directory::{
+    BaseDetail, GroupDetail, GroupRow, SnapshotPage, WorkspaceDetail, WorkspaceRow,
+};
 
 use crate::api::{
     ActionLogCheck, AdminsAt, AuditEventDetail, AuditSearchPage, AuditSyncStatus, ConsoleActionRow,
@@ -149,6 +152,87 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         who: &SignedInUser,
         email_or_id: &str,
     ) -> Result<Option<(String, Preview)>, ConsoleError>;
+
+    /// One page of the enterprise's workspaces whose name or id contains `q`, from the
+    /// latest complete snapshot (page numbers start at 1).
+    async fn workspaces(
+        &self,
+        who: &SignedInUser,
+        q: &str,
+        page: i64,
+    ) -> Result<SnapshotPage<WorkspaceRow>, ConsoleError>;
+
+    /// One page of the enterprise's groups whose name or id contains `q`, from the latest
+    /// complete snapshot.
+    async fn groups(
+        &self,
+        who: &SignedInUser,
+        q: &str,
+        page: i64,
+    ) -> Result<SnapshotPage<GroupRow>, ConsoleError>;
+
+    /// One workspace, read now from Airtable with the person's token.
+    async fn workspace(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+    ) -> Result<WorkspaceDetail, ConsoleError>;
+
+    /// Creates a workspace in the enterprise (the person becomes its owner); returns its id.
+    async fn create_workspace(
+        &self,
+        who: &SignedInUser,
+        name: &str,
+    ) -> Result<String, ConsoleError>;
+
+    /// Gives a user or group (`usr…`/`ugp…`) access to a workspace.
+    async fn add_workspace_collaborator(
+        &self,
+        who: &SignedInUser,
+        workspace: &str,
+        collaborator: &str,
+        permission: &str,
+    ) -> Result<(), ConsoleError>;
+
+    /// Changes a workspace collaborator's permission.
+    async fn update_workspace_collaborator(
+        &self,
+        who: &SignedInUser,
+        workspace: &str,
+        collaborator: &str,
+        permission: &str,
+    ) -> Result<(), ConsoleError>;
+
+    /// Sets who may create invites and shares in a workspace.
+    async fn update_workspace_restrictions(
+        &self,
+        who: &SignedInUser,
+        workspace: &str,
+        invites: &str,
+        shares: &str,
+    ) -> Result<(), ConsoleError>;
+
+    /// One base, read now from Airtable with the person's token.
+    async fn base(&self, who: &SignedInUser, id: &str) -> Result<BaseDetail, ConsoleError>;
+
+    /// Enables a share of a base (disabling and deleting need approval).
+    async fn enable_share(
+        &self,
+        who: &SignedInUser,
+        base: &str,
+        share: &str,
+    ) -> Result<(), ConsoleError>;
+
+    /// Enables an extension installed in a base (deleting needs approval).
+    async fn enable_extension(
+        &self,
+        who: &SignedInUser,
+        base: &str,
+        installation: &str,
+    ) -> Result<(), ConsoleError>;
+
+    /// One group, read now from Airtable with the person's token.
+    async fn group(&self, who: &SignedInUser, id: &str) -> Result<GroupDetail, ConsoleError>;
 }
 
 /// Shared handle the server provides to every render and server function as context.
@@ -200,7 +284,14 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Passes a server function's result through, setting the response's HTTP status from the
 /// error (a refused request is a 403, not a 500) so logs and monitors tell them apart.
+///
+/// Not for a plain HTML form post (no wasm): leptos_axum answers that with a redirect back
+/// to the page, which shows the error, and a status set here would replace the redirect's
+/// and leave the browser on a bare error body.
 pub fn with_status<T>(result: Result<T, ConsoleError>) -> Result<T, ConsoleError> {
+    if result.is_err() && is_plain_form_post() {
+        return result;
+    }
     if let Err(error) = &result {
         if let (Some(response), Ok(status)) = (
             leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
@@ -210,4 +301,17 @@ pub fn with_status<T>(result: Result<T, ConsoleError>) -> Result<T, ConsoleError
         }
     }
     result
+}
+
+/// Whether this request is a browser's own form submission (it accepts HTML and says where
+/// it came from), which leptos_axum redirects back to the page it came from.
+fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        let accepts_html = parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+        accepts_html && parts.headers.contains_key(http::header::REFERER)
+    })
 }

@@ -16,6 +16,7 @@ pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;
+pub mod directory;
 mod pages;
 mod shell;
 

@@ -13,11 +13,14 @@ use crate::pages::{
     approvals::{ApprovalPage, ApprovalPolicyPage, ApprovalsPage, NoticesPage},
     audit_search::{AuditEventPage, AuditSearchPage},
     audit_sync::AuditSyncPage,
+    bases::BasePage,
+    groups::{GroupPage, GroupsPage},
     overview::OverviewPage,
     roles::RolesPage,
     signin::SignInPage,
     snapshots::SnapshotsPage,
     users::UsersPage,
+    workspaces::{WorkspacePage, WorkspacesPage},
 };
 
 /// The whole document, rendered on the server. The server adds the CSP nonce to context
@@ -70,6 +73,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit") view=AuditSearchPage ssr=SsrMode::Async />
                     <Route path=path!("/audit/events/:id") view=AuditEventPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/workspaces") view=WorkspacesPage ssr=SsrMode::Async />
+                    <Route path=path!("/workspaces/:id") view=WorkspacePage ssr=SsrMode::Async />
+                    <Route path=path!("/bases/:id") view=BasePage ssr=SsrMode::Async />
+                    <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async />
+                    <Route path=path!("/groups/:id") view=GroupPage ssr=SsrMode::Async />
                     <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
                     <Route path=path!("/approvals/notices") view=NoticesPage ssr=SsrMode::Async />
                     <Route path=path!("/approvals/:id") view=ApprovalPage ssr=SsrMode::Async />

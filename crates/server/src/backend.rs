@@ -15,6 +15,7 @@ use console_app::{
     },
     audit::query::AuditQuery,
     backend::ConsoleBackend,
+    directory::{BaseDetail, GroupDetail, GroupRow, SnapshotPage, WorkspaceDetail, WorkspaceRow},
 };
 use sqlx::Row;
 
@@ -23,7 +24,7 @@ use crate::{
     approvals::workflow,
     audit::search,
     auth::logins,
-    roles, snapshots,
+    directory, roles, snapshots,
     state::{AppState, SignInMethod},
 };
 
@@ -495,6 +496,171 @@ impl ConsoleBackend for ServerBackend {
         .await
         .map_err(airtable_error)?;
         Ok(preview.target_exists.then(|| (id.to_string(), preview)))
+    }
+
+    async fn workspaces(
+        &self,
+        _who: &SignedInUser,
+        q: &str,
+        page: i64,
+    ) -> Result<SnapshotPage<WorkspaceRow>, ConsoleError> {
+        directory::workspaces(&self.state.db, q, page).await
+    }
+
+    async fn groups(
+        &self,
+        _who: &SignedInUser,
+        q: &str,
+        page: i64,
+    ) -> Result<SnapshotPage<GroupRow>, ConsoleError> {
+        directory::groups(&self.state.db, q, page).await
+    }
+
+    async fn workspace(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+    ) -> Result<WorkspaceDetail, ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        directory::workspace(&airtable, id).await
+    }
+
+    async fn create_workspace(
+        &self,
+        who: &SignedInUser,
+        name: &str,
+    ) -> Result<String, ConsoleError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(ConsoleError::Invalid(
+                "Give the new workspace a name (at most 200 characters).".into(),
+            ));
+        }
+        let airtable = self.airtable_for(who).await?;
+        let created = airtable
+            .enterprise(&self.state.enterprise_id)
+            .create_workspace(name)
+            .await
+            .map_err(airtable_error)?;
+        let id = created.id.to_string();
+        self.log_action(
+            who,
+            "workspaces.create",
+            Some(&id),
+            serde_json::json!({ "name": name }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    async fn add_workspace_collaborator(
+        &self,
+        who: &SignedInUser,
+        workspace: &str,
+        collaborator: &str,
+        permission: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (wid, whom, level) =
+            directory::add_workspace_collaborator(&airtable, workspace, collaborator, permission)
+                .await?;
+        self.log_action(
+            who,
+            "workspaces.add_collaborator",
+            Some(wid.as_str()),
+            serde_json::json!({ "collaborator": whom.as_str(), "permission": level.as_str() }),
+        )
+        .await
+    }
+
+    async fn update_workspace_collaborator(
+        &self,
+        who: &SignedInUser,
+        workspace: &str,
+        collaborator: &str,
+        permission: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (wid, whom, level) = directory::update_workspace_collaborator(
+            &airtable,
+            workspace,
+            collaborator,
+            permission,
+        )
+        .await?;
+        self.log_action(
+            who,
+            "workspaces.update_collaborator",
+            Some(wid.as_str()),
+            serde_json::json!({ "collaborator": whom.as_str(), "permission": level.as_str() }),
+        )
+        .await
+    }
+
+    async fn update_workspace_restrictions(
+        &self,
+        who: &SignedInUser,
+        workspace: &str,
+        invites: &str,
+        shares: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (wid, invites, shares) =
+            directory::update_workspace_restrictions(&airtable, workspace, invites, shares).await?;
+        self.log_action(
+            who,
+            "workspaces.update_restrictions",
+            Some(wid.as_str()),
+            serde_json::json!({
+                "invite_creation": invites.as_str(),
+                "share_creation": shares.as_str(),
+            }),
+        )
+        .await
+    }
+
+    async fn base(&self, who: &SignedInUser, id: &str) -> Result<BaseDetail, ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        directory::base(&airtable, id).await
+    }
+
+    async fn enable_share(
+        &self,
+        who: &SignedInUser,
+        base: &str,
+        share: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (bid, sid) = directory::enable_share(&airtable, base, share).await?;
+        self.log_action(
+            who,
+            "bases.enable_share",
+            Some(&format!("{bid}/{sid}")),
+            serde_json::json!({ "base": bid.as_str(), "share": sid.as_str() }),
+        )
+        .await
+    }
+
+    async fn enable_extension(
+        &self,
+        who: &SignedInUser,
+        base: &str,
+        installation: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (bid, xid) = directory::enable_extension(&airtable, base, installation).await?;
+        self.log_action(
+            who,
+            "bases.enable_extension",
+            Some(&format!("{bid}/{xid}")),
+            serde_json::json!({ "base": bid.as_str(), "installation": xid.as_str() }),
+        )
+        .await
+    }
+
+    async fn group(&self, who: &SignedInUser, id: &str) -> Result<GroupDetail, ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        directory::group(&airtable, id).await
     }
 }
 

@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod error;
 pub mod mail;
 pub mod roles;

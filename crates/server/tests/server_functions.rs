@@ -90,6 +90,63 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
                 vec![("kind", "delete_base"), ("needs_approval", "yes")],
             ),
         ),
+        (
+            "/api/workspaces/create",
+            (Role::Operator, vec![("name", "Walked workspace")]),
+        ),
+        (
+            "/api/workspaces/collaborators/add",
+            (
+                Role::Operator,
+                vec![
+                    ("workspace", "wspNobodyNobody01"),
+                    ("collaborator", "usrNobodyNobody01"),
+                    ("permission", "read"),
+                ],
+            ),
+        ),
+        (
+            "/api/workspaces/collaborators/update",
+            (
+                Role::Operator,
+                vec![
+                    ("workspace", "wspNobodyNobody01"),
+                    ("collaborator", "usrNobodyNobody01"),
+                    ("permission", "read"),
+                ],
+            ),
+        ),
+        (
+            "/api/workspaces/restrictions",
+            (
+                Role::Operator,
+                vec![
+                    ("workspace", "wspNobodyNobody01"),
+                    ("invites", "onlyOwners"),
+                    ("shares", "onlyOwners"),
+                ],
+            ),
+        ),
+        (
+            "/api/bases/shares/enable",
+            (
+                Role::Operator,
+                vec![
+                    ("base", "appNobodyNobody01"),
+                    ("share", "shrNobodyNobody01"),
+                ],
+            ),
+        ),
+        (
+            "/api/bases/extensions/enable",
+            (
+                Role::Operator,
+                vec![
+                    ("base", "appNobodyNobody01"),
+                    ("installation", "bliNobodyNobody01"),
+                ],
+            ),
+        ),
     ])
 }
 
@@ -113,6 +170,11 @@ const READS: &[&str] = &[
     "/api/approvals/policy",
     "/api/outbox/list",
     "/api/users/find",
+    "/api/workspaces/list",
+    "/api/workspaces/get",
+    "/api/bases/get",
+    "/api/groups/list",
+    "/api/groups/get",
 ];
 
 #[tokio::test]

@@ -63,6 +63,8 @@ fn Nav(user: SignedInUser) -> impl IntoView {
                 <li><a href="/audit/snapshots">"Snapshots"</a></li>
                 <li><a href="/audit/actions">"Console actions"</a></li>
                 <li><a href="/users">"Users"</a></li>
+                <li><a href="/groups">"Groups"</a></li>
+                <li><a href="/workspaces">"Workspaces"</a></li>
                 <li>
                     <a href="/approvals">
                         "Approvals"

@@ -1,0 +1,190 @@
+//! Groups: the list (from the latest snapshot, searchable, paged on the server) and one
+//! group read live from Airtable with its members and where it has access.
+
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::workspaces::{page_href, page_param};
+use crate::api::ConsoleError;
+use crate::components::format::when;
+use crate::directory::{GroupDetail, GroupRow, SnapshotPage};
+
+#[server(endpoint = "groups/list", input = GetUrl)]
+pub async fn list_groups(
+    q: Option<String>,
+    page: Option<i64>,
+) -> Result<SnapshotPage<GroupRow>, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
+            crate::backend::backend()?
+                .groups(&who, q.as_deref().unwrap_or_default(), page.unwrap_or(1))
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "groups/get", input = GetUrl)]
+pub async fn read_group(id: String) -> Result<GroupDetail, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
+            crate::backend::backend()?.group(&who, &id).await
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn GroupsPage() -> impl IntoView {
+    let url = use_query_map();
+    let q = move || url.with(|p| p.get("q").unwrap_or_default());
+    let page = move || url.with(|p| page_param(p.get("page")));
+    let list = Resource::new(
+        move || (q(), page()),
+        |(q, page)| list_groups(Some(q), Some(page)),
+    );
+    view! {
+        <h1>"Groups"</h1>
+        <form method="get" action="/groups" role="search" class="search">
+            <label for="group-q">"Name or group ID"</label>
+            <div class="search-row">
+                <input id="group-q" name="q" type="search" value=q />
+                <button type="submit" class="button primary">"Search"</button>
+            </div>
+        </form>
+        <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(listing) => view! { <GroupTable listing /> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn GroupTable(listing: SnapshotPage<GroupRow>) -> impl IntoView {
+    let Some(as_of) = listing.as_of else {
+        return view! {
+            <p class="notice" data-testid="no-snapshot">
+                "The console has no complete snapshot of the enterprise yet, so it cannot list groups. "
+                <a href="/audit/snapshots">"Take one"</a> ", then come back in a minute."
+            </p>
+        }
+        .into_any();
+    };
+    let prev = (listing.page > 1).then(|| {
+        view! { <a rel="prev" href=page_href("/groups", &listing.q, listing.page - 1)>"← Previous"</a> }
+    });
+    let next = listing.has_next().then(|| {
+        view! { <a rel="next" href=page_href("/groups", &listing.q, listing.page + 1)>"Next →"</a> }
+    });
+    view! {
+        <p class="muted" data-testid="as-of">
+            "As of " {when(Some(as_of))} " (snapshot " {listing.snapshot_id.unwrap_or_default()} "); "
+            {listing.total} " groups match. Groups without members are not in snapshots."
+        </p>
+        <table class="table" data-testid="groups">
+            <thead><tr><th scope="col">"Name"</th><th scope="col">"ID"</th><th scope="col">"Members"</th></tr></thead>
+            <tbody>
+                {listing.rows.into_iter().map(|g| view! {
+                    <tr data-testid="group-row">
+                        <td><a href=format!("/groups/{}", g.id)>{g.name.clone()}</a></td>
+                        <td><code>{g.id.clone()}</code></td>
+                        <td>{g.members}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">{prev} " " {next}</nav>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn GroupPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let detail = Resource::new(id, read_group);
+    view! {
+        <p><a href="/groups">"← Groups"</a></p>
+        <Suspense fallback=|| view! { <p aria-busy="true">"Reading the group from Airtable…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(g) => view! { <GroupView g /> }.into_any(),
+                    Err(e) => view! {
+                        <h1>"Group"</h1>
+                        <p class="error" role="alert" data-testid="group-error">{e.to_string()}</p>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn GroupView(g: GroupDetail) -> impl IntoView {
+    let members = g
+        .members
+        .iter()
+        .map(|m| {
+            view! {
+                <tr data-testid="member-row">
+                    <td>{m.name.clone()}</td>
+                    <td>{m.email.clone()}</td>
+                    <td><code>{m.user_id.clone()}</code></td>
+                    <td>{m.role.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let collaborations = g
+        .collaborations
+        .iter()
+        .map(|c| {
+            let target = match (c.kind.as_str(), &c.base_id) {
+                ("workspace", _) => view! { <a href=format!("/workspaces/{}", c.id)>{c.id.clone()}</a> }.into_any(),
+                ("base", _) => view! { <a href=format!("/bases/{}", c.id)>{c.id.clone()}</a> }.into_any(),
+                (_, Some(base)) => view! {
+                    <code>{c.id.clone()}</code> " in base " <a href=format!("/bases/{base}")>{base.clone()}</a>
+                }.into_any(),
+                _ => view! { <code>{c.id.clone()}</code> }.into_any(),
+            };
+            view! {
+                <tr data-testid="collaboration-row">
+                    <td>{c.kind.clone()}</td>
+                    <td>{target}</td>
+                    <td>{c.permission.clone()}</td>
+                    <td>{when(Some(c.granted_at))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h1 data-testid="group-name">{g.name.clone()}</h1>
+        <section class="card">
+            <dl class="facts">
+                <dt>"ID"</dt><dd><code>{g.id.clone()}</code></dd>
+                <dt>"Created"</dt><dd>{when(Some(g.created_at))}</dd>
+                <dt>"Read from Airtable"</dt><dd>{when(Some(g.read_at))}</dd>
+            </dl>
+        </section>
+        <section class="card">
+            <h2>"Members (" {g.members.len()} ")"</h2>
+            <table class="table" data-testid="members">
+                <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"ID"</th><th scope="col">"Role"</th></tr></thead>
+                <tbody>{members}</tbody>
+            </table>
+        </section>
+        <section class="card">
+            <h2>"Where it has access (" {g.collaborations.len()} ")"</h2>
+            <table class="table" data-testid="collaborations">
+                <thead><tr><th scope="col">"Kind"</th><th scope="col">"On"</th><th scope="col">"Permission"</th><th scope="col">"Since"</th></tr></thead>
+                <tbody>{collaborations}</tbody>
+            </table>
+        </section>
+    }
+}
