@@ -30,6 +30,11 @@ export async function signIn(page: Page, person: SimPerson) {
   // The simulator's page is on `localhost`, another site than the console's `127.0.0.1`.
   await expect(page).toHaveURL(/^http:\/\/localhost:\d+\/oauth2\/v1\/authorize/);
   await page.getByRole('button', { name: new RegExp(`Sign in as .*${escapeRegExp(person.email)}`) }).click();
+  // Wait until the round trip is over (the callback page moves on by a meta refresh), so a
+  // navigation right after this cannot be overtaken by it.
+  await page.waitForURL(
+    (url) => url.hostname !== 'localhost' && !url.pathname.startsWith('/auth/callback'),
+  );
 }
 
 export function escapeRegExp(text: string) {

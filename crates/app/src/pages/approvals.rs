@@ -414,12 +414,22 @@ fn Line(line: ComparedLine) -> impl IntoView {
     view! { <li class=class>{line.text}<span class="visually-hidden">{note}</span></li> }
 }
 
+/// A short, stable fingerprint of `text` for element IDs (FNV-1a: the same on the server
+/// and in the browser, whatever compiler built either).
+fn fnv1a(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5, |hash: u32, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// A disclosure with the form that asks for one risky action.
 #[component]
 pub fn RequestActionForm(action: RiskyAction, label: &'static str) -> impl IntoView {
     let request = ServerAction::<RequestAction>::new();
     let json = serde_json::to_string(&action).unwrap_or_default();
-    let field = format!("reason-{}", action.kind());
+    // One page can hold several forms of a kind (a row per collaborator): the call itself
+    // tells them apart, so each label points at its own text box.
+    let field = format!("reason-{}-{:08x}", action.kind(), fnv1a(&json));
     view! {
         <details class="risky">
             <summary>{label}</summary>
@@ -514,5 +524,18 @@ pub fn NoticesPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fnv1a;
+
+    #[test]
+    fn form_ids_come_from_a_known_hash_and_differ_per_call() {
+        // Published FNV-1a 32-bit test vectors.
+        assert_eq!(fnv1a(""), 0x811c_9dc5);
+        assert_eq!(fnv1a("a"), 0xe40c_292c);
+        assert_ne!(fnv1a(r#"{"user":"usrA"}"#), fnv1a(r#"{"user":"usrB"}"#));
     }
 }
