@@ -15,8 +15,10 @@ test('an operator asks to delete a user, a second person approves, and it shows 
   await expect(a.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await a.getByRole('link', { name: 'Users' }).click();
   await expect(a).toHaveURL(/\/users$/);
-  await a.getByLabel('Email address or user ID').fill(doomed.email);
-  await a.getByRole('button', { name: 'Find' }).click();
+  // An exact email goes straight to the user's page.
+  await a.getByLabel('Name, email address or user ID').fill(doomed.email);
+  await a.getByRole('button', { name: 'Search' }).click();
+  await expect(a).toHaveURL(new RegExp(`/users/${doomed.id}$`));
   await expect(a.getByTestId('user-card')).toContainText(doomed.email);
   await a.getByText('Delete', { exact: true }).click();
   await a.getByLabel('Why is this needed?').last().fill('Left the company on Friday; HR ticket 4711.');

@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use crate::approvals::{
-    ApprovalDetail, ApprovalListing, ApprovalRequest, OutboxEmail, PolicyRow, Preview,
-    RequestOutcome, RiskyAction,
+    ApprovalDetail, ApprovalListing, ApprovalRequest, OutboxEmail, PolicyRow, RequestOutcome,
+    RiskyAction,
 };
 use crate::audit::query::AuditQuery;
 use crate::directory::{
     BaseDetail, GroupDetail, GroupRow, SnapshotPage, WorkspaceDetail, WorkspaceRow,
 };
+use crate::people::{UserDetail, UserListing, UserQuery};
 
 use crate::api::{
     ActionLogCheck, AdminsAt, AuditEventDetail, AuditSearchPage, AuditSyncStatus, ConsoleActionRow,
@@ -145,14 +146,6 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     /// Emails the console wrote: to this person, or all of them for an admin.
     async fn outbox(&self, who: &SignedInUser) -> Result<Vec<OutboxEmail>, ConsoleError>;
 
-    /// An enterprise user by email or ID, described as the approval preview describes
-    /// one (`None`: no such user).
-    async fn find_user(
-        &self,
-        who: &SignedInUser,
-        email_or_id: &str,
-    ) -> Result<Option<(String, Preview)>, ConsoleError>;
-
     /// One page of the enterprise's workspaces whose name or id contains `q`, from the
     /// latest complete snapshot (page numbers start at 1).
     async fn workspaces(
@@ -233,6 +226,37 @@ pub trait ConsoleBackend: Send + Sync + 'static {
 
     /// One group, read now from Airtable with the person's token.
     async fn group(&self, who: &SignedInUser, id: &str) -> Result<GroupDetail, ConsoleError>;
+
+    /// One page of the enterprise's users from the latest complete snapshot, filtered and
+    /// sorted as asked; a search naming exactly one user by ID or email says who.
+    async fn users(
+        &self,
+        who: &SignedInUser,
+        query: &UserQuery,
+    ) -> Result<UserListing, ConsoleError>;
+
+    /// One user, read now from Airtable with the person's token.
+    async fn user(&self, who: &SignedInUser, id: &str) -> Result<UserDetail, ConsoleError>;
+
+    /// Ends all of a user's Airtable sessions.
+    async fn logout_user(&self, who: &SignedInUser, id: &str) -> Result<(), ConsoleError>;
+
+    /// Changes a user's first and last name.
+    async fn rename_user(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        first_name: &str,
+        last_name: &str,
+    ) -> Result<(), ConsoleError>;
+
+    /// Changes a user's email address (Airtable ends their sessions).
+    async fn change_user_email(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        email: &str,
+    ) -> Result<(), ConsoleError>;
 }
 
 /// Shared handle the server provides to every render and server function as context.

@@ -18,6 +18,7 @@ pub mod backend;
 mod components;
 pub mod directory;
 mod pages;
+pub mod people;
 mod shell;
 
 pub use shell::{shell, App};

@@ -19,7 +19,7 @@ use crate::pages::{
     roles::RolesPage,
     signin::SignInPage,
     snapshots::SnapshotsPage,
-    users::UsersPage,
+    users::{UserPage, UsersPage},
     workspaces::{WorkspacePage, WorkspacesPage},
 };
 
@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit") view=AuditSearchPage ssr=SsrMode::Async />
                     <Route path=path!("/audit/events/:id") view=AuditEventPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/users/:id") view=UserPage ssr=SsrMode::Async />
                     <Route path=path!("/workspaces") view=WorkspacesPage ssr=SsrMode::Async />
                     <Route path=path!("/workspaces/:id") view=WorkspacePage ssr=SsrMode::Async />
                     <Route path=path!("/bases/:id") view=BasePage ssr=SsrMode::Async />

@@ -10,12 +10,13 @@ use console_app::{
         SnapshotDiff, SnapshotSummary,
     },
     approvals::{
-        ApprovalDetail, ApprovalListing, ApprovalRequest, OutboxEmail, PolicyRow, Preview,
-        RequestOutcome, RiskyAction, KINDS,
+        ApprovalDetail, ApprovalListing, ApprovalRequest, OutboxEmail, PolicyRow, RequestOutcome,
+        RiskyAction, KINDS,
     },
     audit::query::AuditQuery,
     backend::ConsoleBackend,
     directory::{BaseDetail, GroupDetail, GroupRow, SnapshotPage, WorkspaceDetail, WorkspaceRow},
+    people::{UserDetail, UserListing, UserQuery},
 };
 use sqlx::Row;
 
@@ -24,7 +25,7 @@ use crate::{
     approvals::workflow,
     audit::search,
     auth::logins,
-    directory, roles, snapshots,
+    directory, people, roles, snapshots,
     state::{AppState, SignInMethod},
 };
 
@@ -462,42 +463,6 @@ impl ConsoleBackend for ServerBackend {
             .map_err(internal)
     }
 
-    async fn find_user(
-        &self,
-        who: &SignedInUser,
-        email_or_id: &str,
-    ) -> Result<Option<(String, Preview)>, ConsoleError> {
-        let wanted = email_or_id.trim();
-        let airtable = self.airtable_for(who).await?;
-        let id: UserId = if wanted.contains('@') {
-            let found = airtable
-                .enterprise(&self.state.enterprise_id)
-                .users()
-                .by_emails([wanted.to_string()])
-                .send()
-                .await
-                .map_err(airtable_error)?;
-            match found.into_iter().next() {
-                Some(user) => user.id,
-                None => return Ok(None),
-            }
-        } else {
-            wanted.parse().map_err(|_| {
-                ConsoleError::Invalid(format!(
-                    "{wanted:?} is neither an email address nor a user ID (usr…)."
-                ))
-            })?
-        };
-        let preview = approvals::airtable::preview(
-            &airtable,
-            &self.state.enterprise_id,
-            &RiskyAction::DeleteUser { user: id.clone() },
-        )
-        .await
-        .map_err(airtable_error)?;
-        Ok(preview.target_exists.then(|| (id.to_string(), preview)))
-    }
-
     async fn workspaces(
         &self,
         _who: &SignedInUser,
@@ -661,6 +626,80 @@ impl ConsoleBackend for ServerBackend {
     async fn group(&self, who: &SignedInUser, id: &str) -> Result<GroupDetail, ConsoleError> {
         let airtable = self.airtable_for(who).await?;
         directory::group(&airtable, id).await
+    }
+
+    async fn users(
+        &self,
+        who: &SignedInUser,
+        query: &UserQuery,
+    ) -> Result<UserListing, ConsoleError> {
+        let mut listing = people::list(&self.state.db, query).await?;
+        // Someone newer than the snapshot is still found by exact ID or email.
+        if let (None, Some(key)) = (&listing.exact, people::exact_key(&query.q)) {
+            let airtable = self.airtable_for(who).await?;
+            listing.exact = people::find_live(&airtable, &self.state.enterprise_id, key).await?;
+        }
+        Ok(listing)
+    }
+
+    async fn user(&self, who: &SignedInUser, id: &str) -> Result<UserDetail, ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        people::user(&airtable, &self.state.db, &self.state.enterprise_id, id).await
+    }
+
+    async fn logout_user(&self, who: &SignedInUser, id: &str) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let user = people::logout(&airtable, &self.state.enterprise_id, id).await?;
+        self.log_action(
+            who,
+            "users.logout",
+            Some(user.as_str()),
+            serde_json::json!({}),
+        )
+        .await
+    }
+
+    async fn rename_user(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        first_name: &str,
+        last_name: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (user, first, last) = people::rename(
+            &airtable,
+            &self.state.enterprise_id,
+            id,
+            first_name,
+            last_name,
+        )
+        .await?;
+        self.log_action(
+            who,
+            "users.rename",
+            Some(user.as_str()),
+            serde_json::json!({ "first_name": first, "last_name": last }),
+        )
+        .await
+    }
+
+    async fn change_user_email(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        email: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (user, email) =
+            people::change_email(&airtable, &self.state.enterprise_id, id, email).await?;
+        self.log_action(
+            who,
+            "users.change_email",
+            Some(user.as_str()),
+            serde_json::json!({ "email": email }),
+        )
+        .await
     }
 }
 

@@ -86,7 +86,7 @@ pub fn airtable_error(what: &str, error: airtable_client::Error) -> ConsoleError
 }
 
 /// `%` and `_` in a search are literal characters, not wildcards.
-fn like_pattern(q: &str) -> String {
+pub(crate) fn like_pattern(q: &str) -> String {
     let mut out = String::with_capacity(q.len() + 2);
     out.push('%');
     for c in q.chars() {
@@ -99,7 +99,7 @@ fn like_pattern(q: &str) -> String {
     out
 }
 
-async fn latest_snapshot(db: &PgPool) -> sqlx::Result<Option<(i64, DateTime<Utc>)>> {
+pub(crate) async fn latest_snapshot(db: &PgPool) -> sqlx::Result<Option<(i64, DateTime<Utc>)>> {
     sqlx::query_as(
         "SELECT id, taken_at FROM snapshots WHERE taken_at IS NOT NULL
           ORDER BY taken_at DESC, id DESC LIMIT 1",

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod mail;
+pub mod people;
 pub mod roles;
 pub mod routes;
 pub mod security;
@@ -296,6 +297,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .route("/audit/chart.svg", get(audit::chart::svg))
         .route("/audit/export.csv", get(audit::download::csv))
         .route("/audit/export.ndjson", get(audit::download::ndjson))
+        .route("/users/export.csv", get(people::export_csv))
         .route("/assets/console.css", get(routes::stylesheet))
         .route(
             "/api/{*fn_name}",

@@ -98,11 +98,17 @@ async fn read_and_store(
         .try_collect()
         .await?;
 
+    let domains: Vec<String> = info
+        .email_domains
+        .iter()
+        .map(|d| d.email_domain.to_lowercase())
+        .collect();
     let mut tx = db.begin().await?;
     for chunk in users.chunks(1000) {
         let mut q = sqlx::QueryBuilder::new(
             "INSERT INTO snapshot_users (snapshot_id, user_id, email, name, state, is_admin,
-                 is_super_admin, is_managed, is_service_account) ",
+                 is_super_admin, is_managed, is_service_account, is_external,
+                 is_two_factor_auth_enabled, is_sso_required, last_activity_at) ",
         );
         q.push_values(chunk, |mut row, u| {
             row.push_bind(id)
@@ -113,7 +119,11 @@ async fn read_and_store(
                 .push_bind(u.is_admin.unwrap_or(false))
                 .push_bind(u.is_super_admin.unwrap_or(false))
                 .push_bind(u.is_managed.unwrap_or(false))
-                .push_bind(u.is_service_account);
+                .push_bind(u.is_service_account)
+                .push_bind(is_external(&u.email, &domains))
+                .push_bind(u.is_two_factor_auth_enabled)
+                .push_bind(u.is_sso_required)
+                .push_bind(u.last_activity_time.as_ref().map(|t| *t.as_datetime()));
         });
         q.build().execute(&mut *tx).await?;
     }
@@ -186,12 +196,22 @@ async fn read_and_store(
         q.push(" ON CONFLICT DO NOTHING");
         q.build().execute(&mut *tx).await?;
     }
-    sqlx::query("UPDATE snapshots SET taken_at = now() WHERE id = $1")
+    sqlx::query("UPDATE snapshots SET taken_at = now(), email_domains = $2 WHERE id = $1")
         .bind(id)
+        .bind(&domains)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Whether an email address is outside the enterprise's email domains (lower case).
+pub fn is_external(email: &str, domains: &[String]) -> bool {
+    let domain = email
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim().to_lowercase())
+        .unwrap_or_default();
+    !domains.contains(&domain)
 }
 
 /// Complete snapshots, newest first, with their sizes.
@@ -452,4 +472,17 @@ pub async fn request(db: &PgPool, requested_by: &str) -> sqlx::Result<()> {
         .execute(db)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn external_means_an_email_domain_outside_the_enterprise() {
+        let domains = vec!["corp.com".to_string(), "corp-eu.com".to_string()];
+        assert!(!super::is_external("Ann@CORP.com", &domains));
+        assert!(!super::is_external("bo@corp-eu.com", &domains));
+        assert!(super::is_external("cy@sub.corp.com", &domains));
+        assert!(super::is_external("dee@gmail.com", &domains));
+        assert!(super::is_external("no-at-sign", &domains));
+    }
 }

@@ -138,6 +138,31 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
             ),
         ),
         (
+            "/api/users/logout",
+            (Role::Operator, vec![("user", "usrNobodyNobody01")]),
+        ),
+        (
+            "/api/users/email",
+            (
+                Role::Operator,
+                vec![
+                    ("user", "usrNobodyNobody01"),
+                    ("email", "nobody@example.invalid"),
+                ],
+            ),
+        ),
+        (
+            "/api/users/rename",
+            (
+                Role::Operator,
+                vec![
+                    ("user", "usrNobodyNobody01"),
+                    ("first_name", "No"),
+                    ("last_name", "Body"),
+                ],
+            ),
+        ),
+        (
             "/api/bases/extensions/enable",
             (
                 Role::Operator,
@@ -169,7 +194,8 @@ const READS: &[&str] = &[
     "/api/approvals/waiting",
     "/api/approvals/policy",
     "/api/outbox/list",
-    "/api/users/find",
+    "/api/users/list",
+    "/api/users/get",
     "/api/workspaces/list",
     "/api/workspaces/get",
     "/api/bases/get",

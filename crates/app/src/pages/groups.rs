@@ -133,7 +133,7 @@ fn GroupView(g: GroupDetail) -> impl IntoView {
         .map(|m| {
             view! {
                 <tr data-testid="member-row">
-                    <td>{m.name.clone()}</td>
+                    <td><a href=format!("/users/{}", m.user_id)>{m.name.clone()}</a></td>
                     <td>{m.email.clone()}</td>
                     <td><code>{m.user_id.clone()}</code></td>
                     <td>{m.role.clone()}</td>

@@ -575,7 +575,7 @@ fn export_line(row: &sqlx::postgres::PgRow, format: ExportFormat) -> Result<Vec<
 /// One CSV record (RFC 4180: fields with commas, quotes or line breaks are quoted, quotes
 /// doubled). A field that a spreadsheet would run as a formula is prefixed with `'`, so an
 /// event name or payload written by someone else cannot execute in the reader's Excel.
-fn csv_line<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = Option<&'a str>>) {
+pub(crate) fn csv_line<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = Option<&'a str>>) {
     for (i, field) in fields.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
