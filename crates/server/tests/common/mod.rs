@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod session;
+
 use console_server::{config::Settings, RunningConsole};
 use reqwest::{header, redirect, StatusCode};
 use scraper::{Html, Selector};

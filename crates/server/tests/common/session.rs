@@ -1,0 +1,94 @@
+//! A signed-in person driving the console's JSON server functions over HTTP, and the
+//! simulator seen with its own token (the tests' independent view of Airtable).
+
+use airtable_client::{ids::EnterpriseId, AccessToken, Client};
+use console_app::api::Role;
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+
+use super::TestConsole;
+
+/// A signed-in browser and the CSRF token its forms carry.
+pub struct Person {
+    pub browser: reqwest::Client,
+    pub csrf: String,
+}
+
+/// Signs in as the first demo admin and gives them `role`.
+pub async fn sign_in_as(t: &TestConsole, role: Role) -> Person {
+    let admin = t.sim().info().admins[0].clone();
+    let browser = t.browser();
+    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    sqlx::query("UPDATE console_users SET role = $1 WHERE airtable_user_id = $2")
+        .bind(role.as_str())
+        .bind(admin.id.to_string())
+        .execute(&t.db().await)
+        .await
+        .expect("set role");
+    let me: Value = browser
+        .get(t.url("/api/whoami"))
+        .send()
+        .await
+        .expect("whoami")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["role"], role.as_str());
+    Person {
+        browser,
+        csrf: me["csrf_token"].as_str().expect("csrf").to_string(),
+    }
+}
+
+pub async fn get(t: &TestConsole, who: &Person, path: &str) -> (StatusCode, Value) {
+    let response = who.browser.get(t.url(path)).send().await.expect("get");
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+pub async fn post(
+    t: &TestConsole,
+    who: &Person,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let mut fields = form.to_vec();
+    fields.push(("csrf_token", &who.csrf));
+    let response = who
+        .browser
+        .post(t.url(path))
+        .header(header::ORIGIN, t.console.url())
+        .header(header::ACCEPT, "application/json")
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// The simulator seen with its own (super admin) token: the test's independent view.
+pub fn sim_client(t: &TestConsole) -> Client {
+    Client::builder()
+        .base_url(t.sim().base_url())
+        .token(AccessToken::new(t.sim().info().token.to_string()))
+        .build()
+        .expect("client")
+}
+
+pub fn enterprise(t: &TestConsole) -> EnterpriseId {
+    t.sim()
+        .info()
+        .enterprise_account_id
+        .to_string()
+        .parse()
+        .expect("enterprise id")
+}
