@@ -35,7 +35,7 @@ pub struct ServerBackend {
 
 impl ServerBackend {
     /// An Airtable client acting as the signed-in person (their own token, refreshed if due).
-    async fn airtable_for(
+    pub(crate) async fn airtable_for(
         &self,
         who: &SignedInUser,
     ) -> Result<airtable_client::Client, ConsoleError> {
@@ -708,7 +708,7 @@ const ACTION_LOG_PAGE: i64 = 50;
 
 impl ServerBackend {
     /// Records a change someone made (that succeeded) in the hash-chained action log.
-    async fn log_action(
+    pub(crate) async fn log_action(
         &self,
         who: &SignedInUser,
         action: &str,
