@@ -20,8 +20,10 @@ test('an operator asks to delete a user, a second person approves, and it shows 
   await a.getByRole('button', { name: 'Search' }).click();
   await expect(a).toHaveURL(new RegExp(`/users/${doomed.id}$`));
   await expect(a.getByTestId('user-card')).toContainText(doomed.email);
-  await a.getByText('Delete', { exact: true }).click();
+  await a.getByText(`Delete ${doomed.email}…`, { exact: true }).click();
   await a.getByLabel('Why is this needed?').last().fill('Left the company on Friday; HR ticket 4711.');
+  // Deleting a person is among the most destructive actions: their email must be typed.
+  await a.getByLabel(`Type ${doomed.email} to confirm`).fill(doomed.email);
   await a.getByRole('button', { name: 'Ask for approval' }).last().click();
   await expect(a.getByTestId('request-sent')).toBeVisible();
   await a.getByRole('link', { name: 'follow the request' }).click();

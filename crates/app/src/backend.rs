@@ -11,6 +11,7 @@ use crate::audit::query::AuditQuery;
 use crate::directory::{
     BaseDetail, GroupDetail, GroupRow, SnapshotPage, WorkspaceDetail, WorkspaceRow,
 };
+pub use crate::enterprise::EnterpriseBackend;
 use crate::people::{UserDetail, UserListing, UserQuery};
 
 use crate::api::{
@@ -19,7 +20,7 @@ use crate::api::{
 };
 
 #[async_trait::async_trait]
-pub trait ConsoleBackend: Send + Sync + 'static {
+pub trait ConsoleBackend: EnterpriseBackend + Send + Sync + 'static {
     /// Enterprise figures for the overview page, read with the signed-in person's token.
     async fn overview(&self, who: &SignedInUser) -> Result<Overview, ConsoleError>;
 
@@ -257,6 +258,41 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         id: &str,
         email: &str,
     ) -> Result<(), ConsoleError>;
+
+    /// Gives a user or group (`usr…`/`ugp…`) access to one base.
+    async fn add_base_collaborator(
+        &self,
+        who: &SignedInUser,
+        base: &str,
+        collaborator: &str,
+        permission: &str,
+    ) -> Result<(), ConsoleError>;
+
+    /// Changes the permission a user or group has on one base.
+    async fn update_base_collaborator(
+        &self,
+        who: &SignedInUser,
+        base: &str,
+        collaborator: &str,
+        permission: &str,
+    ) -> Result<(), ConsoleError>;
+
+    /// Makes a base with one table in a workspace; returns the base's id.
+    async fn create_base(
+        &self,
+        who: &SignedInUser,
+        workspace: &str,
+        name: &str,
+        table: &str,
+    ) -> Result<String, ConsoleError>;
+
+    /// Moves a base into another workspace; returns the workspace it was in.
+    async fn move_base(
+        &self,
+        who: &SignedInUser,
+        base: &str,
+        target_workspace: &str,
+    ) -> Result<String, ConsoleError>;
 }
 
 /// Shared handle the server provides to every render and server function as context.

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod backend;
 mod components;
 pub mod directory;
+pub mod enterprise;
 mod pages;
 pub mod people;
 mod shell;

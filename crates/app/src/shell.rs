@@ -14,9 +14,11 @@ use crate::pages::{
     audit_search::{AuditEventPage, AuditSearchPage},
     audit_sync::AuditSyncPage,
     bases::BasePage,
+    enterprise::{AiAllowlistPage, PackagesPage, TokensPage},
     groups::{GroupPage, GroupsPage},
     overview::OverviewPage,
     roles::RolesPage,
+    scim::{ScimGroupsPage, ScimUsersPage},
     signin::SignInPage,
     snapshots::SnapshotsPage,
     users::{UserPage, UsersPage},
@@ -86,6 +88,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit/sync") view=AuditSyncPage ssr=SsrMode::Async />
                     <Route path=path!("/audit/actions") view=ActionLogPage ssr=SsrMode::Async />
                     <Route path=path!("/audit/snapshots") view=SnapshotsPage ssr=SsrMode::Async />
+                    <Route path=path!("/enterprise/tokens") view=TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/enterprise/packages") view=PackagesPage ssr=SsrMode::Async />
+                    <Route path=path!("/enterprise/ai") view=AiAllowlistPage ssr=SsrMode::Async />
+                    <Route path=path!("/scim/users") view=ScimUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/scim/groups") view=ScimGroupsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

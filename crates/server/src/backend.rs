@@ -606,6 +606,81 @@ impl ConsoleBackend for ServerBackend {
         .await
     }
 
+    async fn add_base_collaborator(
+        &self,
+        who: &SignedInUser,
+        base: &str,
+        collaborator: &str,
+        permission: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (bid, whom, level) =
+            directory::add_base_collaborator(&airtable, base, collaborator, permission).await?;
+        self.log_action(
+            who,
+            "bases.add_collaborator",
+            Some(&format!("{bid}/{whom}")),
+            serde_json::json!({ "base": bid.as_str(), "collaborator": whom.to_string(), "permission": level.to_string() }),
+        )
+        .await
+    }
+
+    async fn update_base_collaborator(
+        &self,
+        who: &SignedInUser,
+        base: &str,
+        collaborator: &str,
+        permission: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (bid, whom, level) =
+            directory::update_base_collaborator(&airtable, base, collaborator, permission).await?;
+        self.log_action(
+            who,
+            "bases.update_collaborator",
+            Some(&format!("{bid}/{whom}")),
+            serde_json::json!({ "base": bid.as_str(), "collaborator": whom.to_string(), "permission": level.to_string() }),
+        )
+        .await
+    }
+
+    async fn create_base(
+        &self,
+        who: &SignedInUser,
+        workspace: &str,
+        name: &str,
+        table: &str,
+    ) -> Result<String, ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (wid, bid) = directory::create_base(&airtable, workspace, name, table).await?;
+        self.log_action(
+            who,
+            "bases.create",
+            Some(bid.as_str()),
+            serde_json::json!({ "workspace": wid.as_str(), "name": name.trim(), "table": table.trim() }),
+        )
+        .await?;
+        Ok(bid.to_string())
+    }
+
+    async fn move_base(
+        &self,
+        who: &SignedInUser,
+        base: &str,
+        target_workspace: &str,
+    ) -> Result<String, ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let (bid, from, to) = directory::move_base(&airtable, base, target_workspace).await?;
+        self.log_action(
+            who,
+            "bases.move",
+            Some(bid.as_str()),
+            serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
+        )
+        .await?;
+        Ok(from.to_string())
+    }
+
     async fn enable_extension(
         &self,
         who: &SignedInUser,

@@ -406,6 +406,42 @@ pub async fn update_workspace_collaborator(
     Ok((wid, who, level))
 }
 
+/// Gives a user or group access to one base; returns what to record.
+pub async fn add_base_collaborator(
+    airtable: &Client,
+    base: &str,
+    collaborator: &str,
+    permission: &str,
+) -> Result<(BaseId, CollaboratorId, PermissionLevel), ConsoleError> {
+    let bid: BaseId = parse_id(base, "base")?;
+    let who: CollaboratorId = parse_id(collaborator, "user or group")?;
+    let level = parse_permission(permission)?;
+    airtable
+        .base(&bid)
+        .add_collaborator(who.clone(), level.clone())
+        .await
+        .map_err(|e| airtable_error(&format!("base {bid} or {who}"), e))?;
+    Ok((bid, who, level))
+}
+
+/// Changes the permission a user or group has on one base; returns what to record.
+pub async fn update_base_collaborator(
+    airtable: &Client,
+    base: &str,
+    collaborator: &str,
+    permission: &str,
+) -> Result<(BaseId, CollaboratorId, PermissionLevel), ConsoleError> {
+    let bid: BaseId = parse_id(base, "base")?;
+    let who: CollaboratorId = parse_id(collaborator, "user or group")?;
+    let level = parse_permission(permission)?;
+    airtable
+        .base(&bid)
+        .update_collaborator(who.clone(), level.clone())
+        .await
+        .map_err(|e| airtable_error(&format!("{who} on base {bid}"), e))?;
+    Ok((bid, who, level))
+}
+
 /// Sets who may create invites and shares in a workspace.
 pub async fn update_workspace_restrictions(
     airtable: &Client,
@@ -548,6 +584,76 @@ pub async fn enable_share(
         .await
         .map_err(|e| airtable_error(&format!("share {sid} of base {bid}"), e))?;
     Ok((bid, sid))
+}
+
+/// Makes a base in a workspace with one table of the given name (Airtable requires at least
+/// one table with one field; the field is the primary "Name" text field people expect).
+pub async fn create_base(
+    airtable: &Client,
+    workspace: &str,
+    name: &str,
+    table: &str,
+) -> Result<(WorkspaceId, BaseId), ConsoleError> {
+    let wid: WorkspaceId = parse_id(workspace, "workspace")?;
+    let name = bounded_name(name, "base")?;
+    let table = match table.trim() {
+        "" => "Table 1".to_string(),
+        other => bounded_name(other, "table")?,
+    };
+    let created = airtable
+        .create_base(
+            &wid,
+            name,
+            vec![serde_json::json!({
+                "name": table,
+                "fields": [{ "name": "Name", "type": "singleLineText" }],
+            })],
+        )
+        .await
+        .map_err(|e| airtable_error(&format!("workspace {wid}"), e))?;
+    Ok((wid, created.id))
+}
+
+/// Moves a base into another workspace of the enterprise (Airtable's call is made on the
+/// workspace the base is in now, which is read first).
+pub async fn move_base(
+    airtable: &Client,
+    base: &str,
+    target: &str,
+) -> Result<(BaseId, WorkspaceId, WorkspaceId), ConsoleError> {
+    let bid: BaseId = parse_id(base, "base")?;
+    let to: WorkspaceId = parse_id(target, "workspace")?;
+    let what = format!("base {bid}");
+    let current = airtable
+        .base(&bid)
+        .get()
+        .send()
+        .await
+        .map_err(|e| airtable_error(&what, e))?;
+    let from = current.workspace_id.clone();
+    if from == to {
+        return Err(ConsoleError::Invalid(format!(
+            "Base {bid} is already in workspace {to}."
+        )));
+    }
+    airtable
+        .workspace(&from)
+        .move_base(&bid, &to)
+        .send()
+        .await
+        .map_err(|e| airtable_error(&what, e))?;
+    Ok((bid, from, to))
+}
+
+/// A name for something new: trimmed, not empty, at most 200 characters.
+pub fn bounded_name(text: &str, what: &str) -> Result<String, ConsoleError> {
+    let name = text.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ConsoleError::Invalid(format!(
+            "Give the {what} a name (at most 200 characters)."
+        )));
+    }
+    Ok(name.to_string())
 }
 
 /// Enables an extension installed in a base.

@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod directory;
+pub mod enterprise;
 pub mod error;
 pub mod mail;
 pub mod people;

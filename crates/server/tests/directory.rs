@@ -795,3 +795,142 @@ async fn destructive_actions_are_only_requests_for_approval() {
     let (status, body) = post(&t, &operator, "/api/workspaces/collaborators/update", &form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
+
+#[tokio::test]
+async fn bases_are_made_moved_and_shared_directly_and_logged() {
+    let t = TestConsole::start().await;
+    let operator = sign_in_as(&t, Role::Operator).await;
+    let sim = sim_client(&t);
+    let ids = workspace_ids(&t).await;
+    let (home, other) = (ids[0].clone(), ids[1].clone());
+
+    // Made in a workspace, with the table it was given.
+    let (status, base) = post(
+        &t,
+        &operator,
+        "/api/bases/create",
+        &[
+            ("workspace", home.as_str()),
+            ("name", " Hiring 2027 "),
+            ("table", "Candidates"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{base}");
+    let base: BaseId = base.as_str().expect("base id").parse().expect("a base id");
+    let schema = sim.base(&base).schema().await.expect("schema");
+    assert_eq!(schema.tables.len(), 1);
+    assert_eq!(schema.tables[0].name, "Candidates");
+    let created = sim.base(&base).get().send().await.expect("base");
+    assert_eq!(created.name, "Hiring 2027");
+    assert_eq!(created.workspace_id, home);
+    let (target, _) = logged(&t, "bases.create").await.expect("logged");
+    assert_eq!(target.as_deref(), Some(base.as_str()));
+
+    // Moved to another workspace: the answer names where it was.
+    let (status, from) = post(
+        &t,
+        &operator,
+        "/api/bases/move",
+        &[("base", base.as_str()), ("workspace", other.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{from}");
+    assert_eq!(from, home.as_str());
+    let moved = sim.base(&base).get().send().await.expect("base");
+    assert_eq!(moved.workspace_id, other);
+    let (_, details) = logged(&t, "bases.move").await.expect("logged");
+    assert_eq!(details["from"], home.as_str());
+    assert_eq!(details["to"], other.as_str());
+    // Moving it where it already is says so.
+    let (status, error) = post(
+        &t,
+        &operator,
+        "/api/bases/move",
+        &[("base", base.as_str()), ("workspace", other.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+
+    // A collaborator added on the base, then their permission changed.
+    let newcomer = t.sim().info().non_admins[0].id.to_string();
+    let (status, body) = post(
+        &t,
+        &operator,
+        "/api/bases/collaborators/add",
+        &[
+            ("base", base.as_str()),
+            ("collaborator", &newcomer),
+            ("permission", "comment"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let level = |b: &airtable_client::models::Base| {
+        b.individual_collaborators
+            .as_ref()
+            .or(b.collaborators.as_ref())
+            .and_then(|set| {
+                set.base_collaborators
+                    .iter()
+                    .find(|c| c.user_id.to_string() == newcomer)
+            })
+            .map(|c| c.permission_level.clone())
+    };
+    let read = sim
+        .base(&base)
+        .get()
+        .include_collaborators()
+        .send()
+        .await
+        .expect("base");
+    assert_eq!(level(&read), Some(PermissionLevel::from("comment")));
+    let (status, body) = post(
+        &t,
+        &operator,
+        "/api/bases/collaborators/update",
+        &[
+            ("base", base.as_str()),
+            ("collaborator", &newcomer),
+            ("permission", "edit"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let read = sim
+        .base(&base)
+        .get()
+        .include_collaborators()
+        .send()
+        .await
+        .expect("base");
+    assert_eq!(level(&read), Some(PermissionLevel::from("edit")));
+    assert!(logged(&t, "bases.update_collaborator").await.is_some());
+
+    // Bad input is refused in words before Airtable is asked.
+    for (path, form) in [
+        (
+            "/api/bases/create",
+            vec![("workspace", home.as_str()), ("name", " "), ("table", "")],
+        ),
+        (
+            "/api/bases/create",
+            vec![("workspace", base.as_str()), ("name", "x"), ("table", "")],
+        ),
+        (
+            "/api/bases/move",
+            vec![("base", base.as_str()), ("workspace", "nope")],
+        ),
+        (
+            "/api/bases/collaborators/add",
+            vec![
+                ("base", base.as_str()),
+                ("collaborator", &newcomer),
+                ("permission", "god"),
+            ],
+        ),
+    ] {
+        let (status, error) = post(&t, &operator, path, &form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {error}");
+    }
+}

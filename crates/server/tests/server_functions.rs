@@ -163,6 +163,90 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
             ),
         ),
         (
+            "/api/enterprise/descendants/create",
+            (Role::Operator, vec![("name", "")]),
+        ),
+        (
+            "/api/enterprise/move",
+            (
+                Role::Operator,
+                vec![
+                    ("what", "workspaces"),
+                    ("ids", "wspNobodyNobody01"),
+                    ("target", "entNobodyNobody01"),
+                    ("reason", "walk"),
+                ],
+            ),
+        ),
+        (
+            "/api/enterprise/tokens/revoke",
+            (
+                Role::Operator,
+                vec![("ids", "patNobodyNobody01"), ("reason", "walk")],
+            ),
+        ),
+        (
+            "/api/enterprise/packages/install",
+            (
+                Role::Operator,
+                vec![
+                    ("package", "pkgNobodyNobody01"),
+                    ("workspace", "wspNobodyNobody01"),
+                    ("name", "Walked base"),
+                ],
+            ),
+        ),
+        (
+            "/api/enterprise/ai-allowlist",
+            (
+                Role::Operator,
+                vec![("workspaces", "wspNobodyNobody01"), ("allowed", "yes")],
+            ),
+        ),
+        (
+            "/api/bases/collaborators/add",
+            (
+                Role::Operator,
+                vec![
+                    ("base", "appNobodyNobody01"),
+                    ("collaborator", "usrNobodyNobody01"),
+                    ("permission", "read"),
+                ],
+            ),
+        ),
+        (
+            "/api/bases/collaborators/update",
+            (
+                Role::Operator,
+                vec![
+                    ("base", "appNobodyNobody01"),
+                    ("collaborator", "usrNobodyNobody01"),
+                    ("permission", "read"),
+                ],
+            ),
+        ),
+        (
+            "/api/bases/create",
+            (
+                Role::Operator,
+                vec![
+                    ("workspace", "wspNobodyNobody01"),
+                    ("name", "Walked base"),
+                    ("table", ""),
+                ],
+            ),
+        ),
+        (
+            "/api/bases/move",
+            (
+                Role::Operator,
+                vec![
+                    ("base", "appNobodyNobody01"),
+                    ("workspace", "wspNobodyNobody01"),
+                ],
+            ),
+        ),
+        (
             "/api/bases/extensions/enable",
             (
                 Role::Operator,
@@ -201,6 +285,12 @@ const READS: &[&str] = &[
     "/api/bases/get",
     "/api/groups/list",
     "/api/groups/get",
+    "/api/enterprise/descendants",
+    "/api/enterprise/tokens",
+    "/api/enterprise/packages",
+    "/api/enterprise/ai-allowlist/changes",
+    "/api/scim/users",
+    "/api/scim/groups",
 ];
 
 #[tokio::test]

@@ -66,6 +66,18 @@ fn Nav(user: SignedInUser) -> impl IntoView {
                 <li><a href="/groups">"Groups"</a></li>
                 <li><a href="/workspaces">"Workspaces"</a></li>
                 <li>
+                    // A disclosure, so the menu opens with or without the wasm bundle.
+                    <details class="menu">
+                        <summary>"Enterprise"</summary>
+                        <ul>
+                            <li><a href="/enterprise/tokens">"Personal access tokens"</a></li>
+                            <li><a href="/enterprise/packages">"Packages"</a></li>
+                            <li><a href="/enterprise/ai">"AI allowlist"</a></li>
+                            <li><a href="/scim/users">"SCIM directory"</a></li>
+                        </ul>
+                    </details>
+                </li>
+                <li>
                     <a href="/approvals">
                         "Approvals"
                         {(user.waiting_approvals > 0).then(|| view! {

@@ -422,14 +422,31 @@ fn fnv1a(text: &str) -> u32 {
     })
 }
 
-/// A disclosure with the form that asks for one risky action.
+/// A disclosure with the form that asks for one risky action. `label` names what will
+/// happen ("Delete workspace Marketing (14 bases, 37 collaborators)…"); with `confirm`,
+/// the person must also type that name, for the actions that cannot be undone.
 #[component]
-pub fn RequestActionForm(action: RiskyAction, label: &'static str) -> impl IntoView {
+pub fn RequestActionForm(
+    action: RiskyAction,
+    #[prop(into)] label: String,
+    #[prop(optional, into)] confirm: Option<String>,
+) -> impl IntoView {
     let request = ServerAction::<RequestAction>::new();
     let json = serde_json::to_string(&action).unwrap_or_default();
     // One page can hold several forms of a kind (a row per collaborator): the call itself
     // tells them apart, so each label points at its own text box.
     let field = format!("reason-{}-{:08x}", action.kind(), fnv1a(&json));
+    let confirm_field = format!("confirm-{}-{:08x}", action.kind(), fnv1a(&json));
+    // The browser checks the typed name (the field has no `name`, so it is not sent):
+    // a guard against the wrong row or the wrong tab, not a security control. The
+    // approval is the control.
+    let confirm = confirm.map(|expected| {
+        view! {
+            <label for=confirm_field.clone()>"Type " <strong>{expected.clone()}</strong> " to confirm"</label>
+            <input id=confirm_field type="text" required autocomplete="off"
+                pattern=regex_literal(&expected) title=format!("Type {expected} exactly") />
+        }
+    });
     view! {
         <details class="risky">
             <summary>{label}</summary>
@@ -439,6 +456,7 @@ pub fn RequestActionForm(action: RiskyAction, label: &'static str) -> impl IntoV
                 <p>{action.describe()}</p>
                 <label for=field.clone()>"Why is this needed?"</label>
                 <textarea id=field name="reason" rows="2" required></textarea>
+                {confirm}
                 <button type="submit" class="button danger">"Ask for approval"</button>
             </ActionForm>
             {move || request.value().get().map(|result| match result {
@@ -455,6 +473,20 @@ pub fn RequestActionForm(action: RiskyAction, label: &'static str) -> impl IntoV
             })}
         </details>
     }
+}
+
+/// `text` as an HTML `pattern` that matches exactly it: regular-expression syntax
+/// characters are escaped (only those: browsers read patterns in Unicode mode, where any
+/// other escape makes the whole pattern invalid and silently unchecked).
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "^$\\.*+?()[]{}|/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[component]
@@ -537,5 +569,19 @@ mod tests {
         assert_eq!(fnv1a(""), 0x811c_9dc5);
         assert_eq!(fnv1a("a"), 0xe40c_292c);
         assert_ne!(fnv1a(r#"{"user":"usrA"}"#), fnv1a(r#"{"user":"usrB"}"#));
+    }
+}
+
+#[cfg(test)]
+mod confirm_tests {
+    use super::regex_literal;
+
+    #[test]
+    fn names_become_exact_patterns() {
+        assert_eq!(regex_literal("Marketing"), "Marketing");
+        assert_eq!(regex_literal("Q1 (old) v2.0"), "Q1 \\(old\\) v2\\.0");
+        assert_eq!(regex_literal("a+b|c/d"), "a\\+b\\|c\\/d");
+        // Other punctuation stays as it is: escaping it would make the pattern invalid.
+        assert_eq!(regex_literal("ann-marie@corp.com"), "ann-marie@corp\\.com");
     }
 }

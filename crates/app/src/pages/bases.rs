@@ -7,7 +7,9 @@ use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::use_params_map;
 
 use super::approvals::RequestActionForm;
-use super::workspaces::{collaborator_label, invite_row, typed_collaborator, InviteTable};
+use super::workspaces::{
+    collaborator_label, invite_row, permission_options, typed_collaborator, InviteTable,
+};
 use crate::api::{ConsoleError, Role};
 use crate::approvals::RiskyAction;
 use crate::components::{format::when, session::CsrfField};
@@ -58,10 +60,85 @@ pub async fn enable_extension(
     )
 }
 
+#[server(endpoint = "bases/collaborators/add")]
+pub async fn add_base_collaborator(
+    csrf_token: String,
+    base: String,
+    collaborator: String,
+    permission: String,
+) -> Result<(), ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            crate::backend::backend()?
+                .add_base_collaborator(&who, &base, &collaborator, &permission)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "bases/collaborators/update")]
+pub async fn update_base_collaborator(
+    csrf_token: String,
+    base: String,
+    collaborator: String,
+    permission: String,
+) -> Result<(), ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            crate::backend::backend()?
+                .update_base_collaborator(&who, &base, &collaborator, &permission)
+                .await
+        }
+        .await,
+    )
+}
+
+/// Makes a base with one table in a workspace (offered on the workspace's page).
+#[server(endpoint = "bases/create")]
+pub async fn create_base(
+    csrf_token: String,
+    workspace: String,
+    name: String,
+    table: String,
+) -> Result<String, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            crate::backend::backend()?
+                .create_base(&who, &workspace, &name, &table)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "bases/move")]
+pub async fn move_base(
+    csrf_token: String,
+    base: String,
+    workspace: String,
+) -> Result<String, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            crate::backend::backend()?
+                .move_base(&who, &base, &workspace)
+                .await
+        }
+        .await,
+    )
+}
+
 #[derive(Clone, Copy)]
 struct BaseActions {
     share: ServerAction<EnableShare>,
     extension: ServerAction<EnableExtension>,
+    moved: ServerAction<MoveBase>,
+    add: ServerAction<AddBaseCollaborator>,
+    update: ServerAction<UpdateBaseCollaborator>,
 }
 
 #[component]
@@ -71,6 +148,9 @@ pub fn BasePage() -> impl IntoView {
     let actions = BaseActions {
         share: ServerAction::new(),
         extension: ServerAction::new(),
+        moved: ServerAction::new(),
+        add: ServerAction::new(),
+        update: ServerAction::new(),
     };
     let detail = Resource::new(
         move || {
@@ -78,6 +158,9 @@ pub fn BasePage() -> impl IntoView {
                 id(),
                 actions.share.version().get(),
                 actions.extension.version().get(),
+                actions.moved.version().get(),
+                actions.add.version().get(),
+                actions.update.version().get(),
             )
         },
         |(id, ..)| read_base(id),
@@ -90,9 +173,22 @@ pub fn BasePage() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .or_else(|| actions.extension.value().get().and_then(Result::err))
+            .or_else(|| actions.moved.value().get().and_then(Result::err))
+            .or_else(|| actions.add.value().get().and_then(Result::err))
+            .or_else(|| actions.update.value().get().and_then(Result::err))
+    };
+    let moved = move || {
+        actions.moved.value().get().and_then(Result::ok).map(|from| {
+            view! {
+                <p class="notice" role="status" data-testid="base-moved">
+                    "Moved out of workspace " <a href=format!("/workspaces/{from}")>{from.clone()}</a> "."
+                </p>
+            }
+        })
     };
     view! {
         {move || failure().map(|e| view! { <p class="error" role="alert" data-testid="change-error">{e.to_string()}</p> })}
+        {moved}
         <Suspense fallback=|| view! { <p aria-busy="true">"Reading the base from Airtable…"</p> }>
             {move || Suspend::new(async move {
                 let can = matches!(user.await, Ok(Some(u)) if u.role.allows(Role::Operator));
@@ -113,11 +209,27 @@ fn collaborator_rows(
     rows: &[CollaboratorRow],
     base: Option<&airtable_client::ids::BaseId>,
     can: bool,
+    update: ServerAction<UpdateBaseCollaborator>,
 ) -> impl IntoView {
     rows.iter()
         .map(|c| {
-            // Access granted on the workspace is removed on the workspace's page.
+            // Access granted on the workspace is changed and removed on the workspace's page.
             let on_base = c.base_id.is_some();
+            let change = (can && on_base).then(|| {
+                let label = format!("Permission for {}", c.label);
+                let options = permission_options(&c.permission);
+                let base_id = base.map(ToString::to_string).unwrap_or_default();
+                let collaborator_id = c.id.clone();
+                view! {
+                    <ActionForm action=update attr:class="inline">
+                        <CsrfField />
+                        <input type="hidden" name="base" value=base_id />
+                        <input type="hidden" name="collaborator" value=collaborator_id />
+                        <select name="permission" aria-label=label>{options}</select>
+                        <button type="submit" class="button secondary">"Change"</button>
+                    </ActionForm>
+                }
+            });
             let remove = (can && on_base)
                 .then(|| base.cloned().zip(typed_collaborator(c)))
                 .flatten()
@@ -132,9 +244,9 @@ fn collaborator_rows(
                 <tr data-testid="collaborator-row">
                     <td>{collaborator_label(c)}</td>
                     <td><code>{c.id.clone()}</code></td>
-                    <td>{c.permission.clone()}</td>
+                    <td data-testid="collaborator-permission">{c.permission.clone()}</td>
                     <td>{if on_base { "this base" } else { "the workspace" }}</td>
-                    <td>{remove}</td>
+                    <td>{change} {remove}</td>
                 </tr>
             }
         })
@@ -144,7 +256,24 @@ fn collaborator_rows(
 #[component]
 fn BaseView(b: BaseDetail, can: bool, actions: BaseActions) -> impl IntoView {
     let bid = b.id.parse::<airtable_client::ids::BaseId>().ok();
-    let people = collaborator_rows(&b.collaborators, bid.as_ref(), can);
+    let people = collaborator_rows(&b.collaborators, bid.as_ref(), can, actions.update);
+    let add_id = b.id.clone();
+    let add_form = can.then(move || {
+        view! {
+            <h3>"Add a collaborator to this base"</h3>
+            <ActionForm action=actions.add>
+                <CsrfField />
+                <input type="hidden" name="base" value=add_id />
+                <div class="form-row">
+                    <label for="add-base-collaborator">"User or group ID (usr… or ugp…)"</label>
+                    <input id="add-base-collaborator" name="collaborator" type="text" required autocomplete="off" />
+                    <label for="add-base-permission">"Permission"</label>
+                    <select id="add-base-permission" name="permission">{permission_options("edit")}</select>
+                    <button type="submit" class="button primary">"Add"</button>
+                </div>
+            </ActionForm>
+        }
+    });
     let interfaces = b
         .interfaces
         .iter()
@@ -296,12 +425,36 @@ fn BaseView(b: BaseDetail, can: bool, actions: BaseActions) -> impl IntoView {
             }
         })
         .collect_view();
+    let move_id = b.id.clone();
+    let move_form = can.then(move || {
+        view! {
+            <section class="card">
+                <h2>"Move to another workspace"</h2>
+                <p class="muted">"Its collaborators on the base stay; access through the old workspace ends."</p>
+                <ActionForm action=actions.moved>
+                    <CsrfField />
+                    <input type="hidden" name="base" value=move_id />
+                    <label for="move-base-target">"Workspace ID (wsp…)"</label>
+                    <input id="move-base-target" name="workspace" type="text" required
+                        pattern="wsp[A-Za-z0-9]{14}" autocomplete="off" />
+                    <button type="submit" class="button primary">"Move"</button>
+                </ActionForm>
+            </section>
+        }
+    });
+    let delete_label = format!(
+        "Delete base {} ({} collaborators, {} shares, {} interfaces)…",
+        b.name,
+        b.collaborators.len(),
+        b.shares.len(),
+        b.interfaces.len()
+    );
     let delete_base = can.then_some(bid).flatten().map(|base| {
         view! {
             <section class="card">
                 <h2>"Risky actions"</h2>
                 <p class="muted">"Each needs a second person's approval before it happens."</p>
-                <RequestActionForm action=RiskyAction::DeleteBase { base } label="Delete this base…" />
+                <RequestActionForm action=RiskyAction::DeleteBase { base } label=delete_label.clone() confirm=b.name.clone() />
             </section>
         }
     });
@@ -325,6 +478,7 @@ fn BaseView(b: BaseDetail, can: bool, actions: BaseActions) -> impl IntoView {
                 </tr></thead>
                 <tbody>{people}</tbody>
             </table>
+            {add_form}
         </section>
         <section class="card">
             <h2>"Interfaces (" {b.interfaces.len()} ")"</h2>
@@ -362,6 +516,7 @@ fn BaseView(b: BaseDetail, can: bool, actions: BaseActions) -> impl IntoView {
                 <tbody>{extensions}</tbody>
             </table>
         </section>
+        {move_form}
         {delete_base}
     }
 }

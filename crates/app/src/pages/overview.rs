@@ -1,8 +1,20 @@
-//! Enterprise overview: who the enterprise is and how big it is.
+//! Enterprise overview: who the enterprise is and how big it is, where the audit copy
+//! stands, what waits for the signed-in person's approval, recent risky events and the
+//! organization's descendant accounts.
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
+use super::approvals::list_approvals;
+use super::audit_search::search_audit;
+use super::audit_sync::AuditSyncCard;
+use super::enterprise::DescendantsCard;
 use crate::api::{ConsoleError, Overview};
+use crate::audit::query::percent_encode;
+use crate::components::format::when;
+use crate::enterprise::risky_events_query;
+
+/// Rows of the "recent risky events" and "waiting for you" lists.
+const SHORT_LIST: usize = 8;
 
 #[server(endpoint = "overview", input = GetUrl)]
 pub async fn get_overview() -> Result<Overview, ConsoleError> {
@@ -30,6 +42,99 @@ pub fn OverviewPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <div class="overview-grid">
+            <WaitingForMe />
+            <RecentRiskyEvents />
+        </div>
+        <AuditSyncCard />
+        <DescendantsCard />
+    }
+}
+
+/// Requests this person could approve, the oldest first to go.
+#[component]
+fn WaitingForMe() -> impl IntoView {
+    let waiting = Resource::new(|| (), |_| list_approvals("waiting".into()));
+    view! {
+        <section class="card" aria-labelledby="waiting-heading" data-testid="waiting-for-me">
+            <h2 id="waiting-heading">"Waiting for your approval"</h2>
+            <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match waiting.await {
+                        Ok(rows) if rows.is_empty() => view! { <p class="muted">"Nothing waits for you."</p> }.into_any(),
+                        Ok(rows) => {
+                            let more = rows.len().saturating_sub(SHORT_LIST);
+                            view! {
+                                <ul class="compact">
+                                    {rows.into_iter().take(SHORT_LIST).map(|r| view! {
+                                        <li data-testid="waiting-row">
+                                            <a href=format!("/approvals/{}", r.id)>{r.description.clone()}</a>
+                                            <span class="muted">" · asked by " {r.requested_by_email.clone()} " · expires " {when(Some(r.expires_at))}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                                {(more > 0).then(|| view! { <p><a href="/approvals">{format!("{more} more…")}</a></p> })}
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The newest deletions, removals, revocations and moves in the console's audit copy.
+#[component]
+fn RecentRiskyEvents() -> impl IntoView {
+    let query = risky_events_query();
+    let search_href = format!("/audit?q={}", percent_encode(&query));
+    let events = Resource::new(
+        move || (),
+        move |_| {
+            search_audit(
+                risky_events_query(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            )
+        },
+    );
+    view! {
+        <section class="card" aria-labelledby="risky-heading" data-testid="recent-risky-events">
+            <h2 id="risky-heading">"Recent risky events"</h2>
+            <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+                {move || {
+                    let search_href = search_href.clone();
+                    Suspend::new(async move {
+                        match events.await {
+                            Ok(page) if page.events.is_empty() => view! {
+                                <p class="muted">"No deletions, removals, revocations or moves in the console's copy of the audit log."</p>
+                            }.into_any(),
+                            Ok(page) => view! {
+                                <ul class="compact">
+                                    {page.events.into_iter().take(SHORT_LIST).map(|e| {
+                                        let who = e.actor_email.clone().or(e.actor_name.clone()).unwrap_or_else(|| e.actor_type.clone());
+                                        view! {
+                                            <li data-testid="risky-event-row">
+                                                <a href=format!("/audit/events/{}", e.id)>{e.action.clone()}</a>
+                                                " " <code>{e.model_id.clone().unwrap_or_default()}</code>
+                                                <span class="muted">" · " {who} " · " {when(Some(e.occurred_at))}</span>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                                <p><a href=search_href>"All of them in the audit log"</a></p>
+                            }.into_any(),
+                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
     }
 }
 

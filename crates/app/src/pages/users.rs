@@ -523,15 +523,16 @@ fn UserView(u: UserDetail, can: bool, actions: UserActions) -> impl IntoView {
     let typed = u.id.parse::<airtable_client::ids::UserId>().ok();
     let deactivated = u.is_deactivated();
     let is_admin = u.is_admin;
+    let email = u.email.clone();
     let risky = typed.filter(|_| can).map(|user| {
         view! {
             <section class="card">
                 <h2>"Risky actions"</h2>
                 <p class="muted">"Each needs a second person's approval before it happens."</p>
                 {(!deactivated).then(|| view! { <RequestActionForm action=RiskyAction::DeactivateUser { user: user.clone() } label="Deactivate" /> })}
-                <RequestActionForm action=RiskyAction::RemoveUserFromEnterprise { user: user.clone(), replacement_owner: None, remove_from_descendants: false } label="Remove from the enterprise" />
+                <RequestActionForm action=RiskyAction::RemoveUserFromEnterprise { user: user.clone(), replacement_owner: None, remove_from_descendants: false } label=format!("Remove {email} from the enterprise…") />
                 {is_admin.then(|| view! { <RequestActionForm action=RiskyAction::RevokeAdminAccess { user: user.clone() } label="Revoke admin access" /> })}
-                <RequestActionForm action=RiskyAction::DeleteUser { user: user.clone() } label="Delete" />
+                <RequestActionForm action=RiskyAction::DeleteUser { user: user.clone() } label=format!("Delete {email}…") confirm=email.clone() />
             </section>
         }
     });

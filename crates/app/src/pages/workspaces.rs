@@ -13,6 +13,7 @@ use crate::directory::{
     CollaboratorKind, CollaboratorRow, InviteRow, SnapshotPage, WorkspaceDetail, WorkspaceRow,
     PERMISSIONS, RESTRICTIONS,
 };
+use crate::pages::bases::CreateBase;
 use crate::pages::snapshots::TakeSnapshot;
 
 #[server(endpoint = "workspaces/list", input = GetUrl)]
@@ -272,6 +273,7 @@ struct WorkspaceActions {
     add: ServerAction<AddWorkspaceCollaborator>,
     update: ServerAction<UpdateWorkspaceCollaborator>,
     restrict: ServerAction<UpdateWorkspaceRestrictions>,
+    base: ServerAction<CreateBase>,
 }
 
 #[component]
@@ -282,6 +284,7 @@ pub fn WorkspacePage() -> impl IntoView {
         add: ServerAction::new(),
         update: ServerAction::new(),
         restrict: ServerAction::new(),
+        base: ServerAction::new(),
     };
     let detail = Resource::new(
         move || {
@@ -290,6 +293,7 @@ pub fn WorkspacePage() -> impl IntoView {
                 actions.add.version().get(),
                 actions.update.version().get(),
                 actions.restrict.version().get(),
+                actions.base.version().get(),
             )
         },
         |(id, ..)| read_workspace(id),
@@ -303,6 +307,7 @@ pub fn WorkspacePage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| actions.update.value().get().and_then(Result::err))
             .or_else(|| actions.restrict.value().get().and_then(Result::err))
+            .or_else(|| actions.base.value().get().and_then(Result::err))
     };
     view! {
         <p><a href="/workspaces">"← Workspaces"</a></p>
@@ -322,7 +327,7 @@ pub fn WorkspacePage() -> impl IntoView {
     }
 }
 
-fn permission_options(selected: &str) -> impl IntoView {
+pub(crate) fn permission_options(selected: &str) -> impl IntoView {
     let selected = selected.to_string();
     PERMISSIONS
         .iter()
@@ -394,6 +399,28 @@ fn WorkspaceView(w: WorkspaceDetail, can: bool, actions: WorkspaceActions) -> im
             }
         })
         .collect_view();
+    let base_wid = w.id.clone();
+    let create_base = can.then(move || {
+        view! {
+            <details>
+                <summary>"Make a base here…"</summary>
+                <ActionForm action=actions.base>
+                    <CsrfField />
+                    <input type="hidden" name="workspace" value=base_wid />
+                    <label for="new-base-name">"Name of the base"</label>
+                    <input id="new-base-name" name="name" type="text" required maxlength="200" autocomplete="off" />
+                    <label for="new-base-table">"Name of its first table"</label>
+                    <input id="new-base-table" name="table" type="text" maxlength="200" value="Table 1" />
+                    <button type="submit" class="button primary">"Make base"</button>
+                </ActionForm>
+                {move || actions.base.value().get().and_then(Result::ok).map(|id| view! {
+                    <p class="notice" role="status" data-testid="base-created">
+                        "Made " <a href=format!("/bases/{id}")>{id.clone()}</a> "."
+                    </p>
+                })}
+            </details>
+        }
+    });
     let row_wid = w.id.clone();
     let collaborator_rows = w
         .collaborators
@@ -480,6 +507,13 @@ fn WorkspaceView(w: WorkspaceDetail, can: bool, actions: WorkspaceActions) -> im
             invite_row(i, request)
         })
         .collect_view();
+    let people = w.collaborators.len() + w.base_collaborators.len();
+    let delete_label = format!(
+        "Delete workspace {} ({} bases, {} collaborators)…",
+        w.name,
+        w.bases.len(),
+        people
+    );
     let delete = can
         .then_some(wid)
         .flatten()
@@ -488,7 +522,7 @@ fn WorkspaceView(w: WorkspaceDetail, can: bool, actions: WorkspaceActions) -> im
                 <section class="card">
                     <h2>"Risky actions"</h2>
                     <p class="muted">"Each needs a second person's approval before it happens."</p>
-                    <RequestActionForm action=RiskyAction::DeleteWorkspace { workspace } label="Delete this workspace…" />
+                    <RequestActionForm action=RiskyAction::DeleteWorkspace { workspace } label=delete_label.clone() confirm=w.name.clone() />
                 </section>
             }
         });
@@ -507,6 +541,7 @@ fn WorkspaceView(w: WorkspaceDetail, can: bool, actions: WorkspaceActions) -> im
         <section class="card">
             <h2>"Bases (" {w.bases.len()} ")"</h2>
             <ul>{bases}</ul>
+            {create_base}
         </section>
         <section class="card">
             <h2>"Collaborators (" {w.collaborators.len()} ")"</h2>

@@ -49,6 +49,7 @@ pub const SCOPES: &[&str] = &[
     "workspacesAndBases.shares:manage",
     "block:manage",
     "schema.bases:read",
+    "schema.bases:write",
 ];
 
 const STATE_COOKIE: &str = "console_oauth_state";
