@@ -19,6 +19,7 @@ mod components;
 pub mod directory;
 mod pages;
 pub mod people;
+pub mod reports;
 mod shell;
 
 pub use shell::{shell, App};

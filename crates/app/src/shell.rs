@@ -16,6 +16,7 @@ use crate::pages::{
     bases::BasePage,
     groups::{GroupPage, GroupsPage},
     overview::OverviewPage,
+    reports::{ReportPage, ReportsPage},
     roles::RolesPage,
     signin::SignInPage,
     snapshots::SnapshotsPage,
@@ -79,6 +80,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/bases/:id") view=BasePage ssr=SsrMode::Async />
                     <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:id") view=GroupPage ssr=SsrMode::Async />
+                    <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async />
+                    <Route path=path!("/reports/:name") view=ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
                     <Route path=path!("/approvals/notices") view=NoticesPage ssr=SsrMode::Async />
                     <Route path=path!("/approvals/:id") view=ApprovalPage ssr=SsrMode::Async />

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod error;
 pub mod mail;
 pub mod people;
+pub mod reports;
 pub mod roles;
 pub mod routes;
 pub mod security;
@@ -298,6 +299,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .route("/audit/export.csv", get(audit::download::csv))
         .route("/audit/export.ndjson", get(audit::download::ndjson))
         .route("/users/export.csv", get(people::export_csv))
+        .merge(reports::export::routes())
         .route("/assets/console.css", get(routes::stylesheet))
         .route(
             "/api/{*fn_name}",

@@ -201,6 +201,8 @@ const READS: &[&str] = &[
     "/api/bases/get",
     "/api/groups/list",
     "/api/groups/get",
+    "/api/reports/index",
+    "/api/reports/get",
 ];
 
 #[tokio::test]

@@ -5,6 +5,7 @@ pub mod audit_sync;
 pub mod bases;
 pub mod groups;
 pub mod overview;
+pub mod reports;
 pub mod roles;
 pub mod signin;
 pub mod snapshots;
