@@ -791,3 +791,45 @@ async fn bad_input_is_refused_in_plain_words_and_old_snapshots_say_what_they_lac
     assert_eq!(view["snapshot_id"], newer);
     assert!(view["unavailable"].is_null(), "{view}");
 }
+
+#[tokio::test]
+async fn a_snapshot_whose_shares_airtable_refused_keeps_the_rest_and_says_why() {
+    let t = TestConsole::start().await;
+    let viewer = common::session::sign_in_as(&t, Role::Viewer).await;
+    let faults = format!("{}/_sim/faults", t.sim().base_url());
+    let http = reqwest::Client::new();
+    let response = http
+        .post(&faults)
+        .json(&serde_json::json!({ "path": "/v0/meta/bases/*/shares", "rate5xx": 1.0, "serverErrorStatus": 503 }))
+        .send()
+        .await
+        .expect("set faults");
+    assert!(response.status().is_success());
+    // No retries: the refusal is final at once (the console's own client retries first).
+    let client = airtable_client::Client::builder()
+        .base_url(t.sim().base_url())
+        .token(airtable_client::AccessToken::new(
+            t.sim().info().token.to_string(),
+        ))
+        .retry_policy(airtable_client::RetryPolicy::none())
+        .build()
+        .expect("client");
+    let snapshot = console_server::snapshots::take(&t.db().await, &client, &enterprise(&t), None)
+        .await
+        .expect("the snapshot is still taken");
+    http.delete(&faults).send().await.expect("clear faults");
+
+    let (_, view) = get(&t, &viewer, "/api/reports/get?name=public-shares").await;
+    assert_eq!(view["snapshot_id"], snapshot);
+    let reason = view["unavailable"].as_str().expect("a reason");
+    assert!(
+        reason.starts_with("This snapshot did not record shares (Airtable refused:"),
+        "{reason}"
+    );
+    assert!(reason.ends_with("take a new one."), "{reason}");
+    // The users in the same snapshot are there.
+    let (_, view) = get(&t, &viewer, "/api/reports/get?name=inactive-users").await;
+    assert!(view["unavailable"].is_null(), "{view}");
+    let (_, users) = get(&t, &viewer, "/api/users/list").await;
+    assert!(users["page"]["total"].as_i64().expect("total") > 0);
+}
