@@ -20,7 +20,9 @@ use crate::api::{
 };
 
 #[async_trait::async_trait]
-pub trait ConsoleBackend: EnterpriseBackend + Send + Sync + 'static {
+pub trait ConsoleBackend:
+    EnterpriseBackend + crate::reports::ReportsBackend + Send + Sync + 'static
+{
     /// Enterprise figures for the overview page, read with the signed-in person's token.
     async fn overview(&self, who: &SignedInUser) -> Result<Overview, ConsoleError>;
 

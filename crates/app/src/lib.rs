@@ -20,6 +20,7 @@ pub mod directory;
 pub mod enterprise;
 mod pages;
 pub mod people;
+pub mod reports;
 mod shell;
 
 pub use shell::{shell, App};

@@ -17,6 +17,7 @@ use crate::pages::{
     enterprise::{AiAllowlistPage, PackagesPage, TokensPage},
     groups::{GroupPage, GroupsPage},
     overview::OverviewPage,
+    reports::{ReportPage, ReportsPage},
     roles::RolesPage,
     scim::{ScimGroupsPage, ScimUsersPage},
     signin::SignInPage,
@@ -81,6 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/bases/:id") view=BasePage ssr=SsrMode::Async />
                     <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:id") view=GroupPage ssr=SsrMode::Async />
+                    <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async />
+                    <Route path=path!("/reports/:name") view=ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
                     <Route path=path!("/approvals/notices") view=NoticesPage ssr=SsrMode::Async />
                     <Route path=path!("/approvals/:id") view=ApprovalPage ssr=SsrMode::Async />

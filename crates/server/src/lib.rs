@@ -18,6 +18,7 @@ pub mod enterprise;
 pub mod error;
 pub mod mail;
 pub mod people;
+pub mod reports;
 pub mod roles;
 pub mod routes;
 pub mod security;
@@ -299,6 +300,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .route("/audit/export.csv", get(audit::download::csv))
         .route("/audit/export.ndjson", get(audit::download::ndjson))
         .route("/users/export.csv", get(people::export_csv))
+        .merge(reports::export::routes())
         .route("/assets/console.css", get(routes::stylesheet))
         .route(
             "/api/{*fn_name}",

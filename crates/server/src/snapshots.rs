@@ -1,5 +1,5 @@
 //! Snapshots of the enterprise's state: users (state, admin flags), groups with their
-//! members, and who can reach each workspace. Taken on a schedule and on request, kept in
+//! members, who can reach each workspace, and every base's share links. Taken on a schedule and on request, kept in
 //! Postgres, so "who was an admin on date X" and "what changed between two dates" can be
 //! answered long after Airtable forgot.
 
@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use console_app::api::{AccessChange, SnapshotDiff, SnapshotSummary, SnapshotUser, UserChange};
 use futures::{StreamExt, TryStreamExt};
 use sqlx::{PgPool, Row};
+
+mod shares;
 
 /// Requests in flight at once while reading groups and workspaces (the client's rate
 /// limiter keeps the pace under Airtable's limits).
@@ -97,6 +99,15 @@ async fn read_and_store(
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await?;
+    // A refusal to list shares (a token without the shares scope, say) leaves the rest of
+    // the snapshot good: it is recorded without shares, and says why.
+    let (base_shares, shares_error) = match shares::read(airtable, &workspaces).await {
+        Ok(found) => (found, None),
+        Err(error) => {
+            tracing::warn!(%error, snapshot = id, "snapshot without shares");
+            (Vec::new(), Some(error.user_message()))
+        }
+    };
 
     let domains: Vec<String> = info
         .email_domains
@@ -196,11 +207,18 @@ async fn read_and_store(
         q.push(" ON CONFLICT DO NOTHING");
         q.build().execute(&mut *tx).await?;
     }
-    sqlx::query("UPDATE snapshots SET taken_at = now(), email_domains = $2 WHERE id = $1")
-        .bind(id)
-        .bind(&domains)
-        .execute(&mut *tx)
-        .await?;
+    shares::store(&mut tx, id, &base_shares).await?;
+    sqlx::query(
+        "UPDATE snapshots SET taken_at = now(), email_domains = $2, shares_recorded = $3,
+                shares_error = $4
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&domains)
+    .bind(shares_error.is_none())
+    .bind(&shares_error)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }

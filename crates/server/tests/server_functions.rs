@@ -291,6 +291,8 @@ const READS: &[&str] = &[
     "/api/enterprise/ai-allowlist/changes",
     "/api/scim/users",
     "/api/scim/groups",
+    "/api/reports/index",
+    "/api/reports/get",
 ];
 
 #[tokio::test]

@@ -65,6 +65,7 @@ fn Nav(user: SignedInUser) -> impl IntoView {
                 <li><a href="/users">"Users"</a></li>
                 <li><a href="/groups">"Groups"</a></li>
                 <li><a href="/workspaces">"Workspaces"</a></li>
+                <li><a href="/reports">"Reports"</a></li>
                 <li>
                     // A disclosure, so the menu opens with or without the wasm bundle.
                     <details class="menu">

@@ -6,6 +6,7 @@ pub mod bases;
 pub mod enterprise;
 pub mod groups;
 pub mod overview;
+pub mod reports;
 pub mod roles;
 pub mod scim;
 pub mod signin;

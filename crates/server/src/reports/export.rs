@@ -1,0 +1,339 @@
+//! `GET /reports/<name>.csv`: every row of a report (all pages, in its order) from the
+//! latest snapshot, streamed from a server-side cursor (flat memory at any size).
+
+use axum::{
+    body::Body,
+    extract::{Query, State},
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Extension, Router,
+};
+use console_app::{
+    api::{Role, SignedInUser},
+    reports::{ReportForm, ReportKind, REPORTS},
+};
+use futures::StreamExt;
+
+use super::{latest, row_from, rows_sql, unavailable, ReportRow};
+use crate::{audit::search::csv_line, backend::internal, state::AppState};
+
+/// Rows per chunk of the download.
+const CHUNK_ROWS: usize = 500;
+
+/// One route per report (`/reports/inactive-users.csv`, …), next to the pages' own routes.
+pub fn routes() -> Router<AppState> {
+    REPORTS.iter().fold(Router::new(), |router, kind| {
+        let kind = *kind;
+        router.route(
+            &format!("/reports/{}.csv", kind.slug()),
+            get(
+                move |state: State<AppState>,
+                      who: Option<Extension<SignedInUser>>,
+                      form: Query<ReportForm>| csv(kind, state, who, form),
+            ),
+        )
+    })
+}
+
+fn header_of(kind: ReportKind) -> &'static [&'static str] {
+    match kind {
+        ReportKind::InactiveUsers => &[
+            "user_id",
+            "email",
+            "name",
+            "last_activity",
+            "never_active",
+            "admin",
+            "managed",
+            "service_account",
+        ],
+        ReportKind::ExternalCollaborators => &[
+            "user_id",
+            "email",
+            "name",
+            "state",
+            "last_activity",
+            "groups",
+            "workspaces",
+        ],
+        ReportKind::AdminsWithoutSsoOr2fa => &[
+            "user_id",
+            "email",
+            "name",
+            "state",
+            "super_admin",
+            "sso_required",
+            "two_factor",
+            "missing",
+            "last_activity",
+        ],
+        ReportKind::SoleOwnerWorkspaces => &[
+            "workspace_id",
+            "workspace_name",
+            "owner_id",
+            "owner",
+            "owner_name",
+            "owner_state",
+            "owner_deactivated",
+        ],
+        ReportKind::PublicShares => &[
+            "share_id",
+            "type",
+            "base_id",
+            "base_name",
+            "workspace_id",
+            "workspace_name",
+            "created_by",
+            "created_by_email",
+            "created_at",
+        ],
+    }
+}
+
+fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+fn yes_no(value: bool) -> Option<String> {
+    Some(if value { "yes" } else { "no" }.to_string())
+}
+
+/// A row's CSV fields, in [`header_of`]'s order. Lists are `; `-separated in one cell.
+fn fields(row: ReportRow) -> Vec<Option<String>> {
+    match row {
+        ReportRow::InactiveUser(u) => vec![
+            Some(u.user_id),
+            Some(u.email),
+            Some(u.name),
+            time(u.last_activity),
+            yes_no(u.last_activity.is_none()),
+            yes_no(u.is_admin),
+            yes_no(u.is_managed),
+            yes_no(u.is_service_account),
+        ],
+        ReportRow::ExternalCollaborator(u) => {
+            let groups = u
+                .groups
+                .iter()
+                .map(|g| format!("{} ({})", g.name, g.id))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let workspaces = u
+                .workspaces
+                .iter()
+                .map(|w| {
+                    let via = w
+                        .via_group
+                        .as_ref()
+                        .map(|g| format!(" via {}", g.name))
+                        .unwrap_or_default();
+                    format!("{} ({}): {}{via}", w.name, w.id, w.permission)
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            vec![
+                Some(u.user_id),
+                Some(u.email),
+                Some(u.name),
+                Some(u.state),
+                time(u.last_activity),
+                Some(groups),
+                Some(workspaces),
+            ]
+        }
+        ReportRow::AdminGap(u) => {
+            let missing = u.missing();
+            vec![
+                Some(u.user_id),
+                Some(u.email),
+                Some(u.name),
+                Some(u.state),
+                yes_no(u.is_super_admin),
+                yes_no(u.sso_required),
+                yes_no(u.two_factor),
+                Some(missing),
+                time(u.last_activity),
+            ]
+        }
+        ReportRow::SoleOwner(w) => {
+            let deactivated = w.owner_deactivated();
+            vec![
+                Some(w.workspace_id),
+                Some(w.workspace_name),
+                Some(w.owner_id),
+                Some(w.owner_label),
+                w.owner_name,
+                w.owner_state,
+                yes_no(deactivated),
+            ]
+        }
+        ReportRow::PublicShare(s) => vec![
+            Some(s.share_id),
+            Some(s.kind),
+            Some(s.base_id),
+            s.base_name,
+            Some(s.workspace_id),
+            Some(s.workspace_name),
+            Some(s.created_by),
+            s.created_by_email,
+            time(Some(s.created_at)),
+        ],
+    }
+}
+
+fn write_row(out: &mut Vec<u8>, row: ReportRow) {
+    let fields = fields(row);
+    csv_line(out, fields.iter().map(|f| f.as_deref()));
+}
+
+async fn csv(
+    kind: ReportKind,
+    State(state): State<AppState>,
+    who: Option<Extension<SignedInUser>>,
+    Query(form): Query<ReportForm>,
+) -> Response {
+    let Some(Extension(who)) = who else {
+        return (StatusCode::UNAUTHORIZED, "Sign in to download reports.").into_response();
+    };
+    if !who.role.allows(Role::Viewer) {
+        return (
+            StatusCode::FORBIDDEN,
+            "Your console role does not allow this.",
+        )
+            .into_response();
+    }
+    let query = match form.to_query() {
+        Ok(query) => query,
+        Err(error) => return (StatusCode::UNPROCESSABLE_ENTITY, error).into_response(),
+    };
+    let snap = match latest(&state.db).await {
+        Ok(Some(snap)) => snap,
+        Ok(None) => {
+            return (
+                StatusCode::NOT_FOUND,
+                "The console has no complete snapshot of the enterprise yet: take one first.",
+            )
+                .into_response()
+        }
+        Err(error) => {
+            let error = internal(error);
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
+        }
+    };
+    if let Some(reason) = unavailable(kind, &snap) {
+        return (StatusCode::CONFLICT, reason).into_response();
+    }
+    tracing::info!(user = %who.airtable_user_id, report = kind.slug(), snapshot = snap.id, "report export");
+    let filename = format!(
+        "{}-{}.csv",
+        kind.slug(),
+        snap.taken_at.format("%Y%m%dT%H%M%SZ")
+    );
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, sqlx::Error>>(4);
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let mut sql = rows_sql(kind, &snap, &query);
+        let mut rows = sql.build().fetch(&db);
+        let mut chunk = Vec::with_capacity(64 * 1024);
+        csv_line(&mut chunk, header_of(kind).iter().map(|s| Some(*s)));
+        let mut in_chunk = 0;
+        while let Some(row) = rows.next().await {
+            match row.and_then(|r| row_from(kind, &r)) {
+                Ok(row) => write_row(&mut chunk, row),
+                Err(error) => {
+                    let _ = sender.send(Err(error)).await;
+                    return;
+                }
+            }
+            in_chunk += 1;
+            if in_chunk == CHUNK_ROWS {
+                in_chunk = 0;
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(64 * 1024));
+                if sender.send(Ok(full)).await.is_err() {
+                    return; // the download was abandoned
+                }
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = sender.send(Ok(chunk)).await;
+        }
+    });
+    // A database error mid-way ends the body early: a broken download, never a file that
+    // silently lacks rows.
+    let body = futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    })
+    .map(|chunk| {
+        chunk.map_err(|error| {
+            tracing::error!(%error, "report export failed part-way");
+            std::io::Error::other("the export stopped: the database failed")
+        })
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use console_app::reports::{GroupRef, InactiveUserRow, WorkspaceReach};
+
+    #[test]
+    fn every_report_has_as_many_fields_as_header_columns() {
+        let inactive = ReportRow::InactiveUser(InactiveUserRow {
+            user_id: "usr1".into(),
+            email: "a@b.c".into(),
+            name: "=cmd".into(),
+            last_activity: None,
+            is_admin: false,
+            is_managed: true,
+            is_service_account: false,
+        });
+        let mut out = Vec::new();
+        write_row(&mut out, inactive);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "usr1,a@b.c,\"'=cmd\",,yes,no,yes,no\r\n"
+        );
+        assert_eq!(header_of(ReportKind::InactiveUsers).len(), 8);
+        let external =
+            ReportRow::ExternalCollaborator(console_app::reports::ExternalCollaboratorRow {
+                user_id: "usr2".into(),
+                email: "x@gmail.com".into(),
+                name: "X".into(),
+                state: "provisioned".into(),
+                last_activity: None,
+                groups: vec![GroupRef {
+                    id: "ugp1".into(),
+                    name: "Team".into(),
+                }],
+                workspaces: vec![WorkspaceReach {
+                    id: "wsp1".into(),
+                    name: "Sales".into(),
+                    permission: "edit".into(),
+                    via_group: Some(GroupRef {
+                        id: "ugp1".into(),
+                        name: "Team".into(),
+                    }),
+                }],
+            });
+        let fields = fields(external);
+        assert_eq!(
+            fields.len(),
+            header_of(ReportKind::ExternalCollaborators).len()
+        );
+        assert_eq!(fields[5].as_deref(), Some("Team (ugp1)"));
+        assert_eq!(fields[6].as_deref(), Some("Sales (wsp1): edit via Team"));
+    }
+}
