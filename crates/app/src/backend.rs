@@ -19,7 +19,7 @@ use crate::api::{
 };
 
 #[async_trait::async_trait]
-pub trait ConsoleBackend: Send + Sync + 'static {
+pub trait ConsoleBackend: crate::bulk::BulkBackend + Send + Sync + 'static {
     /// Enterprise figures for the overview page, read with the signed-in person's token.
     async fn overview(&self, who: &SignedInUser) -> Result<Overview, ConsoleError>;
 
