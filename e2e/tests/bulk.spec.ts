@@ -76,7 +76,7 @@ test('select users, log them out and grant admin, watch each job reach 100% with
   // With wasm, one toggle ticks every row on the page.
   await page.getByTestId('bulk-select-page').check();
   for (const box of await page.getByTestId('bulk-select').all()) await expect(box).toBeChecked();
-  await page.getByLabel('Action').selectOption('logout');
+  await page.getByLabel('Action', { exact: true }).selectOption('logout');
   await page.getByRole('button', { name: 'Apply to the selected users' }).click();
   await openJobFinished(page, 3);
   await expect(page.getByTestId('bulk-done')).toHaveText('3');
@@ -100,7 +100,7 @@ test('select users, log them out and grant admin, watch each job reach 100% with
     for (const person of chosen) {
       await page.getByTestId('user-row').filter({ hasText: person.email }).getByTestId('bulk-select').check();
     }
-    await page.getByLabel('Action').selectOption('grant_admin');
+    await page.getByLabel('Action', { exact: true }).selectOption('grant_admin');
     await page.getByRole('button', { name: 'Apply to the selected users' }).click();
     await openJobFinished(page, 2);
     await expect(page.getByTestId('bulk-done')).toHaveText('2');
@@ -128,7 +128,7 @@ test('a bulk delete of every user matching the filter makes one approval request
 
   await page.getByTestId('bulk-all-matching').check();
   await expect(page.getByTestId('bulk-controls')).toContainText('Select all 3 users matching this filter');
-  await page.getByLabel('Action').selectOption('delete');
+  await page.getByLabel('Action', { exact: true }).selectOption('delete');
   await page.getByLabel('Reason (required for actions that need approval)').fill('Test accounts of the bulk spec.');
   await page.getByRole('button', { name: 'Apply to the selected users' }).click();
   await openJobFinished(page, 3);
@@ -165,7 +165,7 @@ test('without JavaScript the bulk form posts and the job page refreshes itself u
   for (const person of people) {
     await page.getByTestId('user-row').filter({ hasText: person.email }).getByTestId('bulk-select').check();
   }
-  await page.getByLabel('Action').selectOption('claim_managed');
+  await page.getByLabel('Action', { exact: true }).selectOption('claim_managed');
   await page.getByRole('button', { name: 'Apply to the selected users' }).click();
   await openJobFinished(page, 2);
   await expect(page.getByTestId('bulk-done')).toHaveText('2');
