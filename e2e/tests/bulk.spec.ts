@@ -42,6 +42,16 @@ async function simUser(request: APIRequestContext, info: SimInfo, id: string) {
   });
 }
 
+/** Makes Airtable (the simulator) slow on paths matching `path`, so a job is seen running. */
+async function slowDown(request: APIRequestContext, path: string, latencyMs: number) {
+  const response = await request.post(`${SIM_URL}/_sim/faults`, { data: { path, latencyMs } });
+  expect(response.ok()).toBeTruthy();
+}
+
+async function noFaults(request: APIRequestContext) {
+  await request.delete(`${SIM_URL}/_sim/faults`);
+}
+
 /** Takes a snapshot from the users page and waits until it lists the new people. */
 async function snapshotAndFind(page: Page, prefix: string, n: number) {
   await expect(async () => {
@@ -77,8 +87,20 @@ test('select users, log them out and grant admin, watch each job reach 100% with
   await page.getByTestId('bulk-select-page').check();
   for (const box of await page.getByTestId('bulk-select').all()) await expect(box).toBeChecked();
   await page.getByLabel('Action', { exact: true }).selectOption('logout');
-  await page.getByRole('button', { name: 'Apply to the selected users' }).click();
-  await openJobFinished(page, 3);
+  // Each logout takes Airtable 5 s here: the page shows the job running, then (polling,
+  // with wasm) its end without a reload. Loaded afresh while running, it hydrates too.
+  await slowDown(request, '*/logout', 5_000);
+  try {
+    await page.getByRole('button', { name: 'Apply to the selected users' }).click();
+    await expect(page.getByTestId('bulk-state')).toContainText('Running');
+    await expect(page.getByTestId('bulk-pending')).not.toHaveText('0');
+    await page.reload();
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await expect(page.getByTestId('bulk-state')).toContainText('Running');
+    await openJobFinished(page, 3);
+  } finally {
+    await noFaults(request);
+  }
   await expect(page.getByTestId('bulk-done')).toHaveText('3');
   await expect(page.getByTestId('bulk-item')).toHaveCount(3);
   for (const person of people) {
@@ -166,8 +188,16 @@ test('without JavaScript the bulk form posts and the job page refreshes itself u
     await page.getByTestId('user-row').filter({ hasText: person.email }).getByTestId('bulk-select').check();
   }
   await page.getByLabel('Action', { exact: true }).selectOption('claim_managed');
-  await page.getByRole('button', { name: 'Apply to the selected users' }).click();
-  await openJobFinished(page, 2);
+  // The claim takes Airtable 3 s: the page is first seen running and reloads itself.
+  await slowDown(request, '*/users/claim', 3_000);
+  try {
+    await page.getByRole('button', { name: 'Apply to the selected users' }).click();
+    await expect(page.getByTestId('bulk-state')).toContainText('Running');
+    await expect(page.locator('noscript')).toHaveCount(1);
+    await openJobFinished(page, 2);
+  } finally {
+    await noFaults(request);
+  }
   await expect(page.getByTestId('bulk-done')).toHaveText('2');
   await context.close();
 });

@@ -554,3 +554,60 @@ async fn a_restart_reports_unfinished_users_as_interrupted_and_never_reruns_them
         assert_ne!(sim_user(&t, user).await.expect("user").is_admin, Some(true));
     }
 }
+
+async fn sim_faults(t: &TestConsole, rules: Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/_sim/faults", t.sim().base_url()))
+        .json(&rules)
+        .send()
+        .await
+        .expect("set faults");
+    assert!(response.status().is_success());
+}
+
+#[tokio::test]
+async fn a_job_outlives_its_page_and_a_sign_out_mid_way_fails_the_rest_in_plain_words() {
+    let t = TestConsole::start().await;
+    let operator = sign_in_as(&t, Role::Operator).await;
+    let users = create_users(&t, "Bulkslow", 6).await;
+    take_snapshot(&t).await;
+    // Each logout takes Airtable 2 s: four run at once, the last two wait their turn.
+    sim_faults(
+        &t,
+        serde_json::json!({ "path": "*/logout", "latencyMs": 2000 }),
+    )
+    .await;
+    let picked: Vec<&str> = users.iter().map(UserId::as_str).collect();
+    let (_, id) = start_job(&t, &operator, BulkKind::Logout, &picked, &[]).await;
+    let id = id.expect("job");
+    // The request came back at once; the job runs on without anyone watching.
+    let (_, running) = get(&t, &operator, &format!("/api/users/bulk/get?id={id}")).await;
+    assert!(
+        running["counts"]["pending"].as_i64().expect("pending") > 0,
+        "{running}"
+    );
+    assert!(running["finished_at"].is_null());
+    // The person signs out everywhere before the last two users' turn.
+    let out = operator
+        .browser
+        .post(t.url("/auth/logout"))
+        .header(header::ORIGIN, t.console.url())
+        .form(&[("csrf_token", operator.csrf.as_str()), ("everywhere", "1")])
+        .send()
+        .await
+        .expect("sign out");
+    assert!(out.status().is_redirection());
+    let viewer = sign_in_as(&t, Role::Viewer).await;
+    let job = finished_job(&t, &viewer, &id).await;
+    assert_eq!(job["counts"]["done"], 4, "{job}");
+    assert_eq!(job["counts"]["failed"], 2, "{job}");
+    for user in &users[4..] {
+        let row = item(&job, user.as_str());
+        assert!(
+            row["result"]
+                .as_str()
+                .is_some_and(|r| r.contains("sign-in of the person who made this job ended")),
+            "{row}"
+        );
+    }
+}

@@ -111,7 +111,17 @@ impl Runner {
     /// A client acting as the job's maker (their token refreshed if due, so a long job
     /// outlives one access token).
     async fn airtable(&self) -> Result<Client, ConsoleError> {
-        self.backend.airtable_for(&self.job.who).await
+        self.backend
+            .airtable_for(&self.job.who)
+            .await
+            .map_err(|error| match error {
+                ConsoleError::NotSignedIn => ConsoleError::NotAllowed(
+                    "The sign-in of the person who made this job ended (signed out or \
+                     expired) before this user's turn, so nothing was done for them."
+                        .into(),
+                ),
+                other => other,
+            })
     }
 
     async fn record(&self, user_id: &str, outcome: Finished) {
