@@ -184,6 +184,11 @@ test('without JavaScript the bulk form posts and the job page refreshes itself u
   await signIn(page, info.admins[1]);
   await page.goto(`/users?q=${encodeURIComponent(prefix)}`);
   await expect(page.getByTestId('bulk-select-page')).toHaveCount(0); // the toggle needs wasm
+  // Nothing ticked: the server says so in plain words, back on the users page.
+  await page.getByLabel('Action', { exact: true }).selectOption('logout');
+  await page.getByRole('button', { name: 'Apply to the selected users' }).click();
+  await expect(page.getByTestId('bulk-error')).toContainText('Tick at least one user');
+  await page.goto(`/users?q=${encodeURIComponent(prefix)}`);
   for (const person of people) {
     await page.getByTestId('user-row').filter({ hasText: person.email }).getByTestId('bulk-select').check();
   }
