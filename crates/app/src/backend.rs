@@ -21,7 +21,12 @@ use crate::api::{
 
 #[async_trait::async_trait]
 pub trait ConsoleBackend:
-    EnterpriseBackend + crate::reports::ReportsBackend + Send + Sync + 'static
+    EnterpriseBackend
+    + crate::reports::ReportsBackend
+    + crate::bulk::BulkBackend
+    + Send
+    + Sync
+    + 'static
 {
     /// Enterprise figures for the overview page, read with the signed-in person's token.
     async fn overview(&self, who: &SignedInUser) -> Result<Overview, ConsoleError>;

@@ -15,6 +15,7 @@ pub mod approvals;
 pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod bulk;
 mod components;
 pub mod directory;
 pub mod enterprise;

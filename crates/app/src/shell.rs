@@ -15,6 +15,7 @@ use crate::pages::{
     audit_sync::AuditSyncPage,
     bases::BasePage,
     enterprise::{AiAllowlistPage, PackagesPage, TokensPage},
+    bulk::BulkJobPage,
     groups::{GroupPage, GroupsPage},
     overview::OverviewPage,
     reports::{ReportPage, ReportsPage},
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit") view=AuditSearchPage ssr=SsrMode::Async />
                     <Route path=path!("/audit/events/:id") view=AuditEventPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/users/bulk/:id") view=BulkJobPage ssr=SsrMode::Async />
                     <Route path=path!("/users/:id") view=UserPage ssr=SsrMode::Async />
                     <Route path=path!("/workspaces") view=WorkspacesPage ssr=SsrMode::Async />
                     <Route path=path!("/workspaces/:id") view=WorkspacePage ssr=SsrMode::Async />

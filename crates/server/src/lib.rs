@@ -9,6 +9,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod backend;
+pub mod bulk;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -160,6 +161,7 @@ pub async fn start(
         audit_ingester,
     };
     approvals::workflow::spawn_sweeper(state.clone());
+    bulk::report_interrupted(&state.db).await?;
     if let Some(smtp) = &state.settings.smtp {
         mail::spawn_sender(state.db.clone(), mail::Mailer::new(smtp)?);
     }
@@ -301,6 +303,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .route("/audit/export.ndjson", get(audit::download::ndjson))
         .route("/users/export.csv", get(people::export_csv))
         .merge(reports::export::routes())
+        .route("/users/bulk/{id}/results.csv", get(bulk::csv::results))
         .route("/assets/console.css", get(routes::stylesheet))
         .route(
             "/api/{*fn_name}",

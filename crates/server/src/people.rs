@@ -35,13 +35,13 @@ use crate::{
 
 /// The snapshot a users view reads: id, when it was complete, its email domains (`None`:
 /// taken before the console recorded user details).
-struct Snapshot {
-    id: i64,
+pub(crate) struct Snapshot {
+    pub(crate) id: i64,
     taken_at: DateTime<Utc>,
-    email_domains: Option<Vec<String>>,
+    pub(crate) email_domains: Option<Vec<String>>,
 }
 
-async fn snapshot(db: &PgPool) -> sqlx::Result<Option<Snapshot>> {
+pub(crate) async fn snapshot(db: &PgPool) -> sqlx::Result<Option<Snapshot>> {
     let Some((id, taken_at)) = latest_snapshot(db).await? else {
         return Ok(None);
     };
@@ -58,7 +58,11 @@ async fn snapshot(db: &PgPool) -> sqlx::Result<Option<Snapshot>> {
 }
 
 /// `WHERE …` for one snapshot's users matching the view.
-fn push_filters(sql: &mut QueryBuilder<'static, Postgres>, snapshot: i64, query: &UserQuery) {
+pub(crate) fn push_filters(
+    sql: &mut QueryBuilder<'static, Postgres>,
+    snapshot: i64,
+    query: &UserQuery,
+) {
     sql.push(" WHERE snapshot_id = ").push_bind(snapshot);
     if !query.q.is_empty() {
         let pattern = like_pattern(&query.q);
@@ -95,7 +99,7 @@ fn push_filters(sql: &mut QueryBuilder<'static, Postgres>, snapshot: i64, query:
 }
 
 /// `ORDER BY …` for the sort (each matches an index of the migration).
-fn order_by(sort: UserSort) -> &'static str {
+pub(crate) fn order_by(sort: UserSort) -> &'static str {
     match sort {
         UserSort::Name => " ORDER BY lower(name), user_id",
         UserSort::NameDesc => " ORDER BY lower(name) DESC, user_id DESC",
@@ -127,7 +131,7 @@ fn row_from(r: &sqlx::postgres::PgRow) -> sqlx::Result<UserRow> {
     })
 }
 
-fn details_missing() -> ConsoleError {
+pub(crate) fn details_missing() -> ConsoleError {
     ConsoleError::Invalid(
         "The latest snapshot was taken before the console recorded external users, two-factor \
          sign-in, SSO and last activity, so it cannot filter on them. Take a new snapshot."

@@ -152,6 +152,13 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
             ),
         ),
         (
+            "/api/users/bulk/start",
+            (
+                Role::Operator,
+                vec![("kind", "logout"), ("users[]", "usrNobodyNobody01")],
+            ),
+        ),
+        (
             "/api/users/rename",
             (
                 Role::Operator,
@@ -280,6 +287,7 @@ const READS: &[&str] = &[
     "/api/outbox/list",
     "/api/users/list",
     "/api/users/get",
+    "/api/users/bulk/get",
     "/api/workspaces/list",
     "/api/workspaces/get",
     "/api/bases/get",

@@ -3,6 +3,7 @@ pub mod approvals;
 pub mod audit_search;
 pub mod audit_sync;
 pub mod bases;
+pub mod bulk;
 pub mod enterprise;
 pub mod groups;
 pub mod overview;

@@ -14,6 +14,7 @@ use leptos_router::{
 };
 
 use super::approvals::RequestActionForm;
+use super::bulk::{BulkForm, RowCheckbox, SelectAllToggle};
 use crate::api::{ConsoleError, Role, SignedInUser};
 use crate::approvals::RiskyAction;
 use crate::audit::query::percent_encode;
@@ -191,7 +192,18 @@ pub fn UsersPage() -> impl IntoView {
                                 <button type="submit" class="button secondary">"Refresh (take a new snapshot)"</button>
                             </ActionForm>
                         });
-                        view! { {refresh} <UserTable listing /> }.into_any()
+                        // Operators tick rows (or the whole filter) for a bulk action.
+                        let table = if can {
+                            let (query, total) = (listing.query.clone(), listing.page.total);
+                            view! {
+                                <BulkForm query total>
+                                    <UserTable listing selectable=true />
+                                </BulkForm>
+                            }.into_any()
+                        } else {
+                            view! { <UserTable listing selectable=false /> }.into_any()
+                        };
+                        view! { {refresh} {table} }.into_any()
                     }
                     Err(e) => view! { <p class="error" role="alert" data-testid="users-error">{e.to_string()}</p> }.into_any(),
                 }
@@ -269,7 +281,7 @@ fn UserFilters(form: UserForm) -> impl IntoView {
 }
 
 #[component]
-fn UserTable(listing: UserListing) -> impl IntoView {
+fn UserTable(listing: UserListing, selectable: bool) -> impl IntoView {
     let page = listing.page;
     let Some(as_of) = page.as_of else {
         return view! {
@@ -313,19 +325,20 @@ fn UserTable(listing: UserListing) -> impl IntoView {
         </p>
         <table class="table" data-testid="users">
             <thead><tr>
+                {selectable.then(|| view! { <SelectAllToggle /> })}
                 <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"ID"</th>
                 <th scope="col">"State"</th><th scope="col">"Admin"</th><th scope="col">"Managed"</th>
                 <th scope="col">"Service account"</th><th scope="col">"External"</th>
                 <th scope="col">"2FA"</th><th scope="col">"SSO required"</th><th scope="col">"Last activity"</th>
             </tr></thead>
-            <tbody>{page.rows.iter().map(user_row).collect_view()}</tbody>
+            <tbody>{page.rows.iter().map(|u| user_row(u, selectable)).collect_view()}</tbody>
         </table>
         <nav class="pager" aria-label="Pages">{prev} " " {next}</nav>
     }
     .into_any()
 }
 
-fn user_row(u: &UserRow) -> impl IntoView {
+fn user_row(u: &UserRow, selectable: bool) -> impl IntoView {
     let label = if u.name.trim().is_empty() {
         u.email.clone()
     } else {
@@ -343,6 +356,7 @@ fn user_row(u: &UserRow) -> impl IntoView {
     };
     view! {
         <tr data-testid="user-row">
+            {selectable.then(|| view! { <RowCheckbox id=u.id.clone() label=label.clone() /> })}
             <td><a href=format!("/users/{}", u.id)>{label}</a></td>
             <td data-testid="user-email">{u.email.clone()}</td>
             <td><code>{u.id.clone()}</code></td>

@@ -1,0 +1,613 @@
+//! Bulk actions on users over real HTTP, against the simulator and a fresh database: a job
+//! changes the simulator as its rows say, one failing user does not stop the others,
+//! destructive kinds become one approval request per user (never a change), the CSV lists
+//! every row, a viewer cannot make a job, and a console that stopped mid-way reports the
+//! unfinished users as interrupted at its next start instead of re-running them.
+
+mod common;
+
+use std::time::Duration;
+
+use airtable_client::{
+    ids::UserId,
+    models::{ScimUserRequest, User, UserState},
+};
+use common::session::{enterprise, get, post, sign_in_as, sim_client, Person};
+use common::TestConsole;
+use console_app::{api::Role, bulk::BulkKind};
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+
+async fn take_snapshot(t: &TestConsole) -> i64 {
+    console_server::snapshots::take(&t.db().await, &sim_client(t), &enterprise(t), Some("test"))
+        .await
+        .expect("snapshot")
+}
+
+async fn domain(t: &TestConsole) -> String {
+    sim_client(t)
+        .enterprise(&enterprise(t))
+        .get()
+        .send()
+        .await
+        .expect("enterprise")
+        .email_domains[0]
+        .email_domain
+        .clone()
+}
+
+/// Makes `n` users named `<prefix> NN` through SCIM; returns their ids in order.
+async fn create_users(t: &TestConsole, prefix: &str, n: usize) -> Vec<UserId> {
+    let domain = domain(t).await;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let email = format!("{}.{i:02}@{domain}", prefix.to_lowercase());
+        let user = sim_client(t)
+            .scim()
+            .create_user(&ScimUserRequest::new(&email, prefix, &format!("{i:02}")))
+            .await
+            .expect("create user");
+        ids.push(user.id);
+    }
+    ids
+}
+
+async fn sim_user(t: &TestConsole, id: &UserId) -> Option<User> {
+    sim_client(t)
+        .enterprise(&enterprise(t))
+        .users()
+        .by_ids([id.clone()])
+        .send()
+        .await
+        .expect("users")
+        .into_iter()
+        .next()
+}
+
+/// A well-formed ID no one has: Airtable refuses it per row.
+const NOBODY: &str = "usrNobodyNobody01";
+
+/// Posts the bulk form as the page would; returns the job id (from the redirect or body).
+async fn start_job(
+    t: &TestConsole,
+    who: &Person,
+    kind: BulkKind,
+    users: &[&str],
+    extra: &[(&str, &str)],
+) -> (StatusCode, Result<String, Value>) {
+    let mut form: Vec<(&str, &str)> = vec![("kind", kind.as_str())];
+    for user in users {
+        form.push(("users[]", user));
+    }
+    form.extend_from_slice(extra);
+    let (status, body) = post(t, who, "/api/users/bulk/start", &form).await;
+    match body.as_str() {
+        Some(id) if status.is_success() || status.is_redirection() => (status, Ok(id.to_string())),
+        _ => (status, Err(body)),
+    }
+}
+
+/// Reads the job until no row is pending (or 30 s pass).
+async fn finished_job(t: &TestConsole, who: &Person, id: &str) -> Value {
+    for _ in 0..300 {
+        let (status, job) = get(t, who, &format!("/api/users/bulk/get?id={id}")).await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+        if job["counts"]["pending"] == 0 {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("bulk job {id} did not finish");
+}
+
+fn item<'a>(job: &'a Value, user: &str) -> &'a Value {
+    job["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["user_id"] == user)
+        .unwrap_or_else(|| panic!("no row for {user} in {job}"))
+}
+
+#[tokio::test]
+async fn a_job_changes_the_simulator_as_each_row_says_and_one_failure_does_not_stop_the_others() {
+    let t = TestConsole::start().await;
+    let operator = sign_in_as(&t, Role::Operator).await;
+    let users = create_users(&t, "Bulkgrant", 3).await;
+    take_snapshot(&t).await;
+
+    // Grant admin to three people and one ID Airtable does not know (in one batched call).
+    let mut picked: Vec<&str> = users.iter().map(UserId::as_str).collect();
+    picked.insert(1, NOBODY);
+    let (status, id) = start_job(&t, &operator, BulkKind::GrantAdmin, &picked, &[]).await;
+    assert!(status.is_success() || status.is_redirection(), "{status}");
+    let id = id.expect("a job id");
+    let job = finished_job(&t, &operator, &id).await;
+    assert_eq!(job["counts"]["total"], 4, "{job}");
+    assert_eq!(job["counts"]["done"], 3, "{job}");
+    assert_eq!(job["counts"]["failed"], 1, "{job}");
+    assert_eq!(job["kind"], "grant_admin");
+    assert!(job["finished_at"].is_string(), "{job}");
+    let failed = item(&job, NOBODY);
+    assert_eq!(failed["status"], "failed");
+    let why = failed["result"].as_str().expect("result");
+    assert!(
+        why.contains("Airtable refused") && why.contains("User not found"),
+        "{why}"
+    );
+    for user in &users {
+        let row = item(&job, user.as_str());
+        assert_eq!(row["status"], "done", "{row}");
+        assert!(
+            row["email"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("bulkgrant.")),
+            "{row}"
+        );
+        let now = sim_user(&t, user).await.expect("still there");
+        assert_eq!(
+            now.is_admin,
+            Some(true),
+            "{user} is an admin in Airtable now"
+        );
+    }
+    // Each change is in the action log, tied to the job.
+    let logged: Vec<(String, String, Value)> = sqlx::query_as(
+        "SELECT target, outcome, details FROM console_actions WHERE action = 'users.grant_admin'",
+    )
+    .fetch_all(&t.db().await)
+    .await
+    .expect("action log");
+    assert_eq!(logged.len(), 4, "{logged:?}");
+    assert!(logged
+        .iter()
+        .all(|(_, _, details)| details["bulk_job"] == id.as_str()));
+    assert_eq!(
+        logged
+            .iter()
+            .filter(|(_, outcome, _)| outcome == "ok")
+            .count(),
+        3
+    );
+
+    // Reactivate someone deactivated outside the console.
+    sim_client(&t)
+        .enterprise(&enterprise(&t))
+        .user(&users[0])
+        .update()
+        .state(UserState::Deactivated)
+        .send()
+        .await
+        .expect("deactivate");
+    let (_, id) = start_job(
+        &t,
+        &operator,
+        BulkKind::Reactivate,
+        &[users[0].as_str()],
+        &[],
+    )
+    .await;
+    let job = finished_job(&t, &operator, &id.expect("job")).await;
+    assert_eq!(job["counts"]["done"], 1, "{job}");
+    assert_eq!(
+        sim_user(&t, &users[0]).await.expect("user").state,
+        UserState::Provisioned
+    );
+
+    // Claim as unmanaged, then log out (one call per user): the unknown one fails alone.
+    let (_, id) = start_job(&t, &operator, BulkKind::ClaimUnmanaged, &picked, &[]).await;
+    let job = finished_job(&t, &operator, &id.expect("job")).await;
+    assert_eq!(job["counts"]["done"], 3, "{job}");
+    for user in &users {
+        assert_eq!(
+            sim_user(&t, user).await.expect("user").is_managed,
+            Some(false)
+        );
+    }
+    let (_, id) = start_job(&t, &operator, BulkKind::Logout, &picked, &[]).await;
+    let job = finished_job(&t, &operator, &id.expect("job")).await;
+    assert_eq!(job["counts"]["done"], 3, "{job}");
+    assert_eq!(job["counts"]["failed"], 1, "{job}");
+    assert!(item(&job, NOBODY)["result"]
+        .as_str()
+        .is_some_and(|r| r.contains("Airtable does not know it")));
+
+    // "All users matching this filter" is resolved now, on the server, from the snapshot
+    // (the page number the form carried does not narrow it).
+    let (_, id) = start_job(
+        &t,
+        &operator,
+        BulkKind::ClaimManaged,
+        &[],
+        &[
+            ("all_matching", "yes"),
+            ("filter[q]", "BULKGRANT"),
+            ("filter[sort]", "-name"),
+            ("filter[page]", "7"),
+        ],
+    )
+    .await;
+    let job = finished_job(&t, &operator, &id.expect("job")).await;
+    assert_eq!(job["counts"]["total"], 3, "{job}");
+    assert_eq!(job["counts"]["done"], 3, "{job}");
+    assert_eq!(
+        job["items"][0]["user_id"],
+        users[2].as_str(),
+        "in the view's order"
+    );
+    assert!(
+        job["selection"]
+            .as_str()
+            .is_some_and(|s| s.contains("q=BULKGRANT")),
+        "{job}"
+    );
+    for user in &users {
+        assert_eq!(
+            sim_user(&t, user).await.expect("user").is_managed,
+            Some(true)
+        );
+    }
+    // The snapshot was taken before the grant: nobody named Bulkgrant was an admin then.
+    let (status, body) = start_job(
+        &t,
+        &operator,
+        BulkKind::ClaimManaged,
+        &[],
+        &[
+            ("all_matching", "yes"),
+            ("filter[q]", "bulkgrant"),
+            ("filter[admin]", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body:?}");
+    assert!(format!("{body:?}").contains("No user matches"), "{body:?}");
+}
+
+#[tokio::test]
+async fn destructive_kinds_become_approval_requests_and_never_changes() {
+    let t = TestConsole::start().await;
+    let operator = sign_in_as(&t, Role::Operator).await;
+    let users = create_users(&t, "Bulkdelete", 2).await;
+    take_snapshot(&t).await;
+    let picked: Vec<&str> = users.iter().map(UserId::as_str).collect();
+
+    // A reason is required.
+    let (status, body) = start_job(&t, &operator, BulkKind::Delete, &picked, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body:?}");
+    assert!(format!("{body:?}").contains("say why"), "{body:?}");
+
+    let reason = [("reason", "Leavers of November")];
+    let (_, id) = start_job(&t, &operator, BulkKind::Delete, &picked, &reason).await;
+    let job = finished_job(&t, &operator, &id.expect("job")).await;
+    assert_eq!(job["counts"]["waiting"], 2, "{job}");
+    let db = t.db().await;
+    let mut requests = Vec::new();
+    for user in &users {
+        let row = item(&job, user.as_str());
+        assert_eq!(row["status"], "approval_requested", "{row}");
+        let request = row["approval_id"].as_str().expect("a request").to_string();
+        let (kind, target, status, reason): (String, String, String, String) = sqlx::query_as(
+            "SELECT kind, target, status, reason FROM approval_requests WHERE id = $1::uuid",
+        )
+        .bind(&request)
+        .fetch_one(&db)
+        .await
+        .expect("the request");
+        assert_eq!(
+            (kind.as_str(), target.as_str(), status.as_str()),
+            ("delete_user", user.as_str(), "pending")
+        );
+        assert_eq!(reason, "Leavers of November");
+        assert!(sim_user(&t, user).await.is_some(), "{user} is not deleted");
+        requests.push(request);
+    }
+
+    // Asking again: one open request per user and action, so each is "already waiting".
+    let (_, id) = start_job(&t, &operator, BulkKind::Delete, &picked, &reason).await;
+    let again = finished_job(&t, &operator, &id.expect("job")).await;
+    for (user, request) in users.iter().zip(&requests) {
+        let row = item(&again, user.as_str());
+        assert_eq!(row["status"], "already_waiting", "{row}");
+        assert_eq!(row["approval_id"], request.as_str());
+    }
+    let open: i64 = sqlx::query_scalar("SELECT count(*) FROM approval_requests")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(open, 2);
+
+    // An admin exempted deactivation: done at once, still through the workflow (logged).
+    sqlx::query(
+        "INSERT INTO approval_policy (kind, needs_approval, updated_by) VALUES ('deactivate_user', false, 'test')",
+    )
+    .execute(&db)
+    .await
+    .expect("exempt");
+    let (_, id) = start_job(&t, &operator, BulkKind::Deactivate, &picked[..1], &reason).await;
+    let job = finished_job(&t, &operator, &id.expect("job")).await;
+    assert_eq!(item(&job, picked[0])["status"], "done", "{job}");
+    assert_eq!(
+        sim_user(&t, &users[0]).await.expect("user").state,
+        UserState::Deactivated
+    );
+}
+
+#[tokio::test]
+async fn the_csv_lists_every_row_and_the_page_works_without_wasm() {
+    let t = TestConsole::start().await;
+    let operator = sign_in_as(&t, Role::Operator).await;
+    let users = create_users(&t, "Bulkcsv", 3).await;
+    take_snapshot(&t).await;
+    let mut picked: Vec<&str> = users.iter().map(UserId::as_str).collect();
+    picked.push(NOBODY);
+
+    // A plain form post, as a browser without wasm sends it: redirected to the job's page.
+    let mut form: Vec<(&str, &str)> = vec![
+        ("csrf_token", operator.csrf.as_str()),
+        ("kind", "grant_admin"),
+    ];
+    for user in &picked {
+        form.push(("users[]", user));
+    }
+    let response = operator
+        .browser
+        .post(t.url("/api/users/bulk/start"))
+        .header(header::ORIGIN, t.console.url())
+        .header(header::REFERER, t.url("/users"))
+        .header(header::ACCEPT, "text/html")
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let page = common::location(&response);
+    let id = page
+        .strip_prefix("/users/bulk/")
+        .expect("the job's page")
+        .to_string();
+    let job = finished_job(&t, &operator, &id).await;
+    assert_eq!(job["counts"]["total"], 4);
+
+    let html = operator
+        .browser
+        .get(t.url(&page))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("<progress"), "{html}");
+    assert!(html.contains("Grant admin access"), "{html}");
+    assert!(
+        !html.contains("http-equiv"),
+        "a finished job does not refresh itself"
+    );
+    assert!(html.contains(&format!("/users/bulk/{id}/results.csv")));
+
+    // Any viewer may read the job and download its results.
+    let viewer = sign_in_as(&t, Role::Viewer).await;
+    let response = viewer
+        .browser
+        .get(t.url(&format!("/users/bulk/{id}/results.csv")))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv")));
+    let csv = response.text().await.expect("csv body");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(lines[0].starts_with("user_id,email,name,status,result"));
+    for user in &picked {
+        assert!(lines.iter().any(|l| l.starts_with(user)), "{user}: {csv}");
+    }
+    assert!(csv.contains("failed") && csv.contains("done"), "{csv}");
+    let missing = viewer
+        .browser
+        .get(t.url("/users/bulk/00000000-0000-0000-0000-000000000000/results.csv"))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let anonymous = t
+        .browser()
+        .get(t.url(&format!("/users/bulk/{id}/results.csv")))
+        .send()
+        .await
+        .expect("csv");
+    assert!(anonymous.status().is_client_error() || anonymous.status().is_redirection());
+}
+
+#[tokio::test]
+async fn a_viewer_cannot_make_a_job() {
+    let t = TestConsole::start().await;
+    let users = create_users(&t, "Bulkviewer", 1).await;
+    take_snapshot(&t).await;
+    let viewer = sign_in_as(&t, Role::Viewer).await;
+    let (status, body) = start_job(&t, &viewer, BulkKind::Logout, &[users[0].as_str()], &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body:?}");
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM bulk_jobs")
+        .fetch_one(&t.db().await)
+        .await
+        .expect("count");
+    assert_eq!(jobs, 0);
+    // Nor does the users page offer the form to a viewer.
+    let html = viewer
+        .browser
+        .get(t.url("/users"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("data-testid=\"users\""), "{html}");
+    assert!(!html.contains("bulk-form"), "{html}");
+
+    // Bad selections are plain-words errors.
+    let operator = sign_in_as(&t, Role::Operator).await;
+    for (users, extra, words) in [
+        (vec![], vec![], "Tick at least one user"),
+        (vec!["robert'); drop"], vec![], "not an Airtable user ID"),
+        (
+            vec![users[0].as_str()],
+            vec![("kind", "explode")],
+            "not a bulk action",
+        ),
+    ] {
+        let mut form: Vec<(&str, &str)> = vec![];
+        for user in &users {
+            form.push(("users[]", user));
+        }
+        if extra.is_empty() {
+            form.push(("kind", "logout"));
+        }
+        form.extend(extra);
+        let (status, body) = post(&t, &operator, "/api/users/bulk/start", &form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.to_string().contains(words), "{words}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_restart_reports_unfinished_users_as_interrupted_and_never_reruns_them() {
+    let t = TestConsole::start().await;
+    let users = create_users(&t, "Bulkrestart", 3).await;
+    let snapshot = take_snapshot(&t).await;
+    let me = t.sim().info().admins[0].clone();
+    let db = t.db().await;
+
+    // A job as the console stored it before it stopped: one user done, two still pending.
+    let id = uuid::Uuid::new_v4();
+    let targets: Vec<console_server::bulk::store::Target> = users
+        .iter()
+        .map(|u| console_server::bulk::store::Target {
+            user_id: u.to_string(),
+            email: String::new(),
+            name: String::new(),
+        })
+        .collect();
+    console_server::bulk::store::create(
+        &db,
+        console_server::bulk::store::NewJob {
+            id,
+            kind: BulkKind::GrantAdmin,
+            reason: "",
+            selection: "3 users ticked on the users page",
+            snapshot_id: Some(snapshot),
+            created_by_id: &me.id,
+            created_by_email: &me.email,
+        },
+        &targets,
+    )
+    .await
+    .expect("store the job");
+    console_server::bulk::store::finish_item(
+        &db,
+        id,
+        users[0].as_str(),
+        &console_server::bulk::store::Finished::done("Admin access granted."),
+    )
+    .await
+    .expect("first row done");
+
+    // The console starts again on the same database.
+    let mut again = TestConsole::start_with(&[("DATABASE_URL", t.database_url.as_str())]).await;
+    // (The harness names a fresh database per console; this one uses the first's.)
+    again.database_url = t.database_url.clone();
+    let viewer = sign_in_as(&again, Role::Viewer).await;
+    let (status, job) = get(&again, &viewer, &format!("/api/users/bulk/get?id={id}")).await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    assert_eq!(job["counts"]["pending"], 0, "{job}");
+    assert_eq!(job["counts"]["done"], 1, "{job}");
+    assert_eq!(job["counts"]["interrupted"], 2, "{job}");
+    assert!(job["finished_at"].is_string());
+    for user in &users[1..] {
+        let row = item(&job, user.as_str());
+        assert_eq!(row["status"], "interrupted", "{row}");
+        assert!(row["result"]
+            .as_str()
+            .is_some_and(|r| r.contains("not known whether Airtable made the change")));
+    }
+    let html = viewer
+        .browser
+        .get(again.url(&format!("/users/bulk/{id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("interrupted — not retried automatically"),
+        "{html}"
+    );
+    // Nothing was re-run: the pending users are still not admins.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for user in &users[1..] {
+        assert_ne!(sim_user(&t, user).await.expect("user").is_admin, Some(true));
+    }
+}
+
+async fn sim_faults(t: &TestConsole, rules: Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/_sim/faults", t.sim().base_url()))
+        .json(&rules)
+        .send()
+        .await
+        .expect("set faults");
+    assert!(response.status().is_success());
+}
+
+#[tokio::test]
+async fn a_job_outlives_its_page_and_a_sign_out_mid_way_fails_the_rest_in_plain_words() {
+    let t = TestConsole::start().await;
+    let operator = sign_in_as(&t, Role::Operator).await;
+    let users = create_users(&t, "Bulkslow", 6).await;
+    take_snapshot(&t).await;
+    // Each logout takes Airtable 2 s: four run at once, the last two wait their turn.
+    sim_faults(
+        &t,
+        serde_json::json!({ "path": "*/logout", "latencyMs": 2000 }),
+    )
+    .await;
+    let picked: Vec<&str> = users.iter().map(UserId::as_str).collect();
+    let (_, id) = start_job(&t, &operator, BulkKind::Logout, &picked, &[]).await;
+    let id = id.expect("job");
+    // The request came back at once; the job runs on without anyone watching.
+    let (_, running) = get(&t, &operator, &format!("/api/users/bulk/get?id={id}")).await;
+    assert!(
+        running["counts"]["pending"].as_i64().expect("pending") > 0,
+        "{running}"
+    );
+    assert!(running["finished_at"].is_null());
+    // The person signs out everywhere before the last two users' turn.
+    let out = operator
+        .browser
+        .post(t.url("/auth/logout"))
+        .header(header::ORIGIN, t.console.url())
+        .form(&[("csrf_token", operator.csrf.as_str()), ("everywhere", "1")])
+        .send()
+        .await
+        .expect("sign out");
+    assert!(out.status().is_redirection());
+    let viewer = sign_in_as(&t, Role::Viewer).await;
+    let job = finished_job(&t, &viewer, &id).await;
+    assert_eq!(job["counts"]["done"], 4, "{job}");
+    assert_eq!(job["counts"]["failed"], 2, "{job}");
+    for user in &users[4..] {
+        let row = item(&job, user.as_str());
+        assert!(
+            row["result"]
+                .as_str()
+                .is_some_and(|r| r.contains("sign-in of the person who made this job ended")),
+            "{row}"
+        );
+    }
+}
