@@ -135,7 +135,7 @@ test('a base is made in a workspace, shared with a person and moved to another w
   await page.getByTestId('base-created').getByRole('link').click();
   await expect(page.getByTestId('base-name')).toHaveText('E2E made base');
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-  const person = info.non_admins[4];
+  const person = info.non_admins[0];
   await page.getByLabel('User or group ID (usr… or ugp…)').fill(person.id);
   await page.getByLabel('Permission', { exact: true }).selectOption('read');
   await page.getByRole('button', { name: 'Add', exact: true }).click();

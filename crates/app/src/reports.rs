@@ -126,9 +126,11 @@ impl ReportForm {
             "" => DEFAULT_INACTIVE_DAYS,
             text => match text.parse::<u32>() {
                 Ok(days) if (1..=36_500).contains(&days) => days,
-                _ => return Err(format!(
+                _ => {
+                    return Err(format!(
                     "Days without activity must be a whole number from 1 to 36500, not {text:?}."
-                )),
+                ))
+                }
             },
         };
         let page = match self.page.trim() {

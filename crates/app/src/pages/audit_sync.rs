@@ -43,9 +43,11 @@ pub fn AuditSyncPage() -> impl IntoView {
 
 /// The sync state with a progress bar during the first backfill and a "Sync now" button.
 /// While a run is under way it refreshes itself (every 2 s in the app, or by a meta
-/// refresh when the page is read without the wasm bundle).
+/// refresh when the page is read without the wasm bundle). `embedded` (the overview) leaves
+/// the meta refresh out: a whole page reloading every few seconds during a long backfill
+/// would be unusable; the sync page itself keeps it.
 #[component]
-pub fn AuditSyncCard() -> impl IntoView {
+pub fn AuditSyncCard(#[prop(optional)] embedded: bool) -> impl IntoView {
     let sync_now = ServerAction::<SyncAuditNow>::new();
     let (tick, set_tick) = signal(0u32);
     let status = Resource::new(
@@ -78,7 +80,7 @@ pub fn AuditSyncCard() -> impl IntoView {
             <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Ok(s) => view! { <SyncDetails status=s /> }.into_any(),
+                        Ok(s) => view! { <SyncDetails status=s embedded /> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -92,7 +94,7 @@ pub fn AuditSyncCard() -> impl IntoView {
 }
 
 #[component]
-fn SyncDetails(status: AuditSyncStatus) -> impl IntoView {
+fn SyncDetails(status: AuditSyncStatus, embedded: bool) -> impl IntoView {
     if !status.configured {
         return view! {
             <p class="notice" data-testid="sync-not-configured">
@@ -111,7 +113,7 @@ fn SyncDetails(status: AuditSyncStatus) -> impl IntoView {
         "Idle"
     };
     view! {
-        {(status.running || status.requested).then(|| view! { <Meta http_equiv="refresh" content="3" /> })}
+        {(!embedded && (status.running || status.requested)).then(|| view! { <Meta http_equiv="refresh" content="3" /> })}
         <dl class="facts">
             <dt>"State"</dt>
             <dd data-testid="sync-state">{state}</dd>

@@ -164,6 +164,7 @@ pub async fn list_ai_allowlist_changes() -> Result<Vec<AiAllowlistChangeRow>, Co
 }
 
 /// Ids typed into a box: separated by spaces, commas or new lines; each checked.
+#[cfg(feature = "ssr")]
 fn parse_ids<T>(text: &str, what: &str) -> Result<Vec<T>, ConsoleError>
 where
     T: FromStr,
@@ -185,6 +186,7 @@ where
     Ok(ids)
 }
 
+#[cfg(feature = "ssr")]
 fn move_action(what: &str, ids: &str, target: &str) -> Result<RiskyAction, ConsoleError> {
     let target_enterprise = target.trim().parse().map_err(|e| {
         ConsoleError::Invalid(format!(
@@ -581,7 +583,7 @@ pub fn AiAllowlistPage() -> impl IntoView {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 

@@ -46,7 +46,7 @@ pub fn OverviewPage() -> impl IntoView {
             <WaitingForMe />
             <RecentRiskyEvents />
         </div>
-        <AuditSyncCard />
+        <AuditSyncCard embedded=true />
         <DescendantsCard />
     }
 }

@@ -4,7 +4,7 @@
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{ConsoleError, Role};
+use crate::api::ConsoleError;
 use crate::components::format::when;
 use crate::enterprise::{ScimGroupRow, ScimPage, ScimUserRow};
 
@@ -15,7 +15,7 @@ pub async fn list_scim_users(
 ) -> Result<ScimPage<ScimUserRow>, ConsoleError> {
     crate::backend::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
+            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
             crate::backend::backend()?
                 .scim_users(
                     &who,
@@ -35,7 +35,7 @@ pub async fn list_scim_groups(
 ) -> Result<ScimPage<ScimGroupRow>, ConsoleError> {
     crate::backend::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
+            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
             crate::backend::backend()?
                 .scim_groups(
                     &who,
