@@ -124,14 +124,13 @@ impl ReportForm {
     pub fn to_query(&self) -> Result<ReportQuery, String> {
         let days = match self.days.trim() {
             "" => DEFAULT_INACTIVE_DAYS,
-            text => match text.parse::<u32>() {
-                Ok(days) if (1..=36_500).contains(&days) => days,
-                _ => {
-                    return Err(format!(
-                    "Days without activity must be a whole number from 1 to 36500, not {text:?}."
-                ))
-                }
-            },
+            text => text
+                .parse::<u32>()
+                .ok()
+                .filter(|days| (1..=36_500).contains(days))
+                .ok_or_else(|| {
+                    format!("Days without activity must be a whole number from 1 to 36500, not {text:?}.")
+                })?,
         };
         let page = match self.page.trim() {
             "" => 1,
