@@ -69,7 +69,9 @@ async fn main() -> anyhow::Result<()> {
         match flag.as_str() {
             "--rounds" => rounds = value?.parse()?,
             "--concurrent" => concurrent = value?.parse()?,
-            other => anyhow::bail!("unknown argument {other:?}; see the header of approval_races.rs"),
+            other => {
+                anyhow::bail!("unknown argument {other:?}; see the header of approval_races.rs")
+            }
         }
     }
     let port = support::free_port(&[])?;
@@ -89,7 +91,8 @@ async fn main() -> anyhow::Result<()> {
     let targets: Vec<String> = sqlx::query_scalar(
         "SELECT user_id FROM snapshot_users
           WHERE snapshot_id = (SELECT max(id) FROM snapshots)
-            AND NOT is_admin AND NOT is_service_account AND state = 'provisioned'
+            AND NOT is_admin AND NOT is_service_account AND is_managed
+            AND state = 'provisioned'
           ORDER BY user_id",
     )
     .fetch_all(&db)
@@ -129,7 +132,10 @@ async fn main() -> anyhow::Result<()> {
             &[("action", &action), ("reason", "race run")],
         )
         .await?;
-        anyhow::ensure!(status == StatusCode::OK, "request {action}: {status} {body}");
+        anyhow::ensure!(
+            status == StatusCode::OK,
+            "request {action}: {status} {body}"
+        );
         let body: serde_json::Value = serde_json::from_str(&body)?;
         let id = body["Requested"]["id"]
             .as_str()
@@ -163,7 +169,10 @@ async fn main() -> anyhow::Result<()> {
         }))
         .await;
         round_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        let ok = statuses.iter().filter(|s| **s == Some(StatusCode::OK)).count();
+        let ok = statuses
+            .iter()
+            .filter(|s| **s == Some(StatusCode::OK))
+            .count();
         let conflict = statuses
             .iter()
             .filter(|s| **s == Some(StatusCode::CONFLICT))

@@ -48,15 +48,17 @@ async fn one_run(size: &str) -> anyhow::Result<Run> {
         .await?;
     let overview = console.spawned_at.elapsed();
     // The users' count as the page shows it: real data from Airtable, not a placeholder.
-    let marker = "data-testid=\"count-users\">";
+    let marker = "data-testid=\"count-users\"";
     let users_shown: String = page
         .split_once(marker)
+        .and_then(|(_, rest)| rest.split_once('>'))
         .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).collect())
         .unwrap_or_default();
     anyhow::ensure!(
         users_shown.parse::<usize>().is_ok_and(|n| n > 0),
         "the overview shows no user count: {}",
-        page.chars().take(400).collect::<String>()
+        page.find("count-users").map_or(page.as_str(), |at| &page
+            [at.saturating_sub(100)..(at + 300).min(page.len())])
     );
     let rss_mib = console.rss_mib();
     console.stop();

@@ -79,16 +79,15 @@ struct Tally {
     first_failure: Option<String>,
 }
 
-async fn fetch(
-    client: &reqwest::Client,
-    url: &str,
-    marker: &str,
-) -> Result<(), String> {
+async fn fetch(client: &reqwest::Client, url: &str, marker: &str) -> Result<(), String> {
     let response = client.get(url).send().await.map_err(|e| e.to_string())?;
     let status = response.status();
     let body = response.text().await.map_err(|e| e.to_string())?;
     if status != reqwest::StatusCode::OK {
-        return Err(format!("{status}: {}", body.chars().take(200).collect::<String>()));
+        return Err(format!(
+            "{status}: {}",
+            body.chars().take(200).collect::<String>()
+        ));
     }
     if !body.contains(marker) {
         return Err(format!(
@@ -221,11 +220,17 @@ async fn main() -> anyhow::Result<()> {
         people.push(support::sign_in(&url, &admin.email, &info).await?);
     }
     anyhow::ensure!(!people.is_empty(), "no enterprise admin to sign in as");
-    println!("{} people signed in through the OAuth round trip", people.len());
+    println!(
+        "{} people signed in through the OAuth round trip",
+        people.len()
+    );
     let took = support::take_snapshot(&url, &people[0], &db).await?;
     println!("snapshot taken in {:.1} s", took.as_secs_f64());
     let events = support::sync_audit(&url, &people[0], &db, Duration::from_secs(900)).await?;
-    println!("audit copy: {events} events (last {} days)", args.backfill_days);
+    println!(
+        "audit copy: {events} events (last {} days)",
+        args.backfill_days
+    );
 
     let actor = &people[0].email;
     let mut user_ids: Vec<String> = sqlx::query_scalar(
@@ -318,7 +323,8 @@ async fn main() -> anyhow::Result<()> {
         .flat_map(|t| t.latencies_ms.iter().copied())
         .collect();
     all.sort_by(f64::total_cmp);
-    let failed: usize = mix_tallies.iter().map(|t| t.failed).sum::<usize>() + ceiling_tally[0].failed;
+    let failed: usize =
+        mix_tallies.iter().map(|t| t.failed).sum::<usize>() + ceiling_tally[0].failed;
     println!(
         "| **the whole mix** | {} | {} | {:.1} | {:.1} | {:.1} | {:.3} |",
         mix_total,
@@ -331,7 +337,9 @@ async fn main() -> anyhow::Result<()> {
     println!();
     println!("| server RSS | MiB |");
     println!("|---|---:|");
-    println!("| before (after sign-ins, snapshot, audit copy, one of each page) | {rss_before:.0} |");
+    println!(
+        "| before (after sign-ins, snapshot, audit copy, one of each page) | {rss_before:.0} |"
+    );
     println!("| during (mean / max over both phases) | {rss_mean:.0} / {rss_max:.0} |");
     println!("| after (5 s later) | {rss_after:.0} |");
     for t in ceiling_tally.iter().chain(&mix_tallies) {
@@ -343,8 +351,16 @@ async fn main() -> anyhow::Result<()> {
     drop(db);
     console.stop();
     support::drop_database(&database_url).await;
-    anyhow::ensure!(alive, "the server died during the run; see {}", console.log.display());
-    anyhow::ensure!(failed == 0, "{failed} requests failed; see {}", console.log.display());
+    anyhow::ensure!(
+        alive,
+        "the server died during the run; see {}",
+        console.log.display()
+    );
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} requests failed; see {}",
+        console.log.display()
+    );
     std::fs::remove_dir_all(&console.data_dir).ok();
     Ok(())
 }

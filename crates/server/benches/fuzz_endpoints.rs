@@ -37,9 +37,6 @@ use rand::{Rng, SeedableRng};
 use reqwest::{header, Method};
 use support::{ConsoleProcess, Person};
 
-// The app's server functions register themselves when the crate is linked.
-extern crate console_app;
-
 /// Values that break things: malformed IDs, numbers, sizes, encodings, syntax.
 fn hostile_values() -> Vec<String> {
     let mut v: Vec<String> = [
@@ -128,7 +125,11 @@ fn hostile_values() -> Vec<String> {
 
 /// Every argument any server function takes, with values that make a valid call.
 fn plausible(info: &support::SimInfo) -> BTreeMap<&'static str, Vec<String>> {
-    let user = info.non_admins.first().map(|p| p.id.clone()).unwrap_or_default();
+    let user = info
+        .non_admins
+        .first()
+        .map(|p| p.id.clone())
+        .unwrap_or_default();
     let email = info
         .non_admins
         .first()
@@ -136,7 +137,15 @@ fn plausible(info: &support::SimInfo) -> BTreeMap<&'static str, Vec<String>> {
         .unwrap_or_default();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     BTreeMap::from([
-        ("q", s(&["", "budget", "action:viewBase", "actor:x@y.z after:2026-01-01"])),
+        (
+            "q",
+            s(&[
+                "",
+                "budget",
+                "action:viewBase",
+                "actor:x@y.z after:2026-01-01",
+            ]),
+        ),
         (
             "action",
             vec![
@@ -150,7 +159,10 @@ fn plausible(info: &support::SimInfo) -> BTreeMap<&'static str, Vec<String>> {
         ("after", s(&["", "2026-01-01"])),
         ("before", s(&["", "2027-01-01", "5"])),
         ("cursor", s(&[""])),
-        ("id", vec![user.clone(), "00000000-0000-0000-0000-000000000000".into()]),
+        (
+            "id",
+            vec![user.clone(), "00000000-0000-0000-0000-000000000000".into()],
+        ),
         ("base", s(&["appNobodyNobody01"])),
         ("share", s(&["shrNobodyNobody01"])),
         ("installation", s(&["bliNobodyNobody01"])),
@@ -309,8 +321,20 @@ async fn one_request(
     }
     let send = *SENDS.choose(rng).unwrap_or(&Send::GetQuery);
     let (path, method) = if rng.gen_bool(0.7) {
-        let (p, m) = functions.choose(rng).cloned().unwrap_or(("/api/whoami".into(), Method::GET));
-        (p, if send == Send::GetQuery { Method::GET } else if rng.gen_bool(0.9) { m } else { Method::GET })
+        let (p, m) = functions
+            .choose(rng)
+            .cloned()
+            .unwrap_or(("/api/whoami".into(), Method::GET));
+        (
+            p,
+            if send == Send::GetQuery {
+                Method::GET
+            } else if rng.gen_bool(0.9) {
+                m
+            } else {
+                Method::GET
+            },
+        )
     } else {
         let route = ROUTES.choose(rng).copied().unwrap_or("/");
         let mut path = route.to_string();
@@ -374,7 +398,10 @@ async fn one_request(
             Send::Json => request
                 .header(header::CONTENT_TYPE, "application/json")
                 .header("x-csrf-token", csrf.clone())
-                .body(format!("{{\"csrf_token\":\"{csrf}\",\"id\":{}}}", "[".repeat(5000))),
+                .body(format!(
+                    "{{\"csrf_token\":\"{csrf}\",\"id\":{}}}",
+                    "[".repeat(5000)
+                )),
             Send::Oversized => {
                 let mut body = form_body(&fields);
                 body.push_str("&padding=");
@@ -432,9 +459,13 @@ async fn main() -> anyhow::Result<()> {
             "--requests" => requests = value?.parse()?,
             "--seed" => seed = value?.parse()?,
             "--concurrent" => concurrent = value?.parse()?,
-            other => anyhow::bail!("unknown argument {other:?}; see the header of fuzz_endpoints.rs"),
+            other => {
+                anyhow::bail!("unknown argument {other:?}; see the header of fuzz_endpoints.rs")
+            }
         }
     }
+    // Link the whole app, as the server does, so every server function is registered.
+    let _pages = leptos_axum::generate_route_list(console_app::App);
     let functions: Vec<(String, Method)> = server_fn_paths()
         .filter_map(|(path, method)| {
             Some((
@@ -443,7 +474,10 @@ async fn main() -> anyhow::Result<()> {
             ))
         })
         .collect();
-    anyhow::ensure!(functions.len() > 20, "the app's server functions did not register");
+    anyhow::ensure!(
+        functions.len() > 20,
+        "the app's server functions did not register"
+    );
 
     let port = support::free_port(&[])?;
     let sim_port = support::free_port(&[port])?;
@@ -517,7 +551,12 @@ async fn main() -> anyhow::Result<()> {
     println!();
     println!("| requests | s | answered 2xx/3xx | 4xx | deliberate 502/503 | other 5xx | internals shown | no answer | panics | server alive |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-    let ok: usize = f.by_status.iter().filter(|(s, _)| **s < 400).map(|(_, n)| n).sum();
+    let ok: usize = f
+        .by_status
+        .iter()
+        .filter(|(s, _)| **s < 400)
+        .map(|(_, n)| n)
+        .sum();
     let client: usize = f
         .by_status
         .iter()

@@ -22,7 +22,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -131,7 +131,13 @@ impl PrivatePostgres {
     fn ctl(&self, what: &[&str]) -> anyhow::Result<()> {
         let log = self.dir.join("server.log").display().to_string();
         let options = format!("-p {} -k /tmp -c listen_addresses=127.0.0.1", self.port);
-        let mut args = vec!["-D", self.dir.to_str().unwrap_or_default(), "-l", &log, "-w"];
+        let mut args = vec![
+            "-D",
+            self.dir.to_str().unwrap_or_default(),
+            "-l",
+            &log,
+            "-w",
+        ];
         args.extend(["-o", &options]);
         args.extend(what);
         self.run("pg_ctl", &args)
@@ -172,13 +178,21 @@ struct Window {
 }
 
 fn summarize(samples: &[Sample], w: &Window, until: f64) {
+    // A request belongs to the phase in which its answer came.
+    let done = |s: &Sample| s.at + s.ms / 1000.0;
     let inside: Vec<&Sample> = samples
         .iter()
-        .filter(|s| s.at >= w.from && s.at < until)
+        .filter(|s| done(s) >= w.from && done(s) < until)
         .collect();
     let failed: Vec<&&Sample> = inside.iter().filter(|s| s.outcome != Outcome::Ok).collect();
-    let plain = failed.iter().filter(|s| s.outcome == Outcome::Plain503).count();
-    let no_answer = failed.iter().filter(|s| s.outcome == Outcome::NoAnswer).count();
+    let plain = failed
+        .iter()
+        .filter(|s| s.outcome == Outcome::Plain503)
+        .count();
+    let no_answer = failed
+        .iter()
+        .filter(|s| s.outcome == Outcome::NoAnswer)
+        .count();
     let other: Vec<u16> = failed
         .iter()
         .filter_map(|s| match s.outcome {
@@ -221,10 +235,6 @@ fn summarize(samples: &[Sample], w: &Window, until: f64) {
     );
 }
 
-fn rm_rf(path: &Path) {
-    let _ = std::fs::remove_dir_all(path);
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (mut workers, mut outage) = (16usize, 5u64);
@@ -265,10 +275,15 @@ async fn main() -> anyhow::Result<()> {
     let pages: Arc<Vec<(String, &'static str)>> = Arc::new(vec![
         ("/".into(), "data-testid=\"count-users\""),
         ("/users?page=2".into(), "data-testid=\"user-row\""),
-        ("/audit?q=action%3AviewBase".into(), "data-testid=\"audit-results\""),
+        (
+            "/audit?q=action%3AviewBase".into(),
+            "data-testid=\"audit-results\"",
+        ),
         ("/healthz".into(), "ok"),
     ]);
     let samples = Arc::new(Mutex::new(Vec::<Sample>::new()));
+    // The first answer of each unexpected status, to say what a person saw.
+    let seen = Arc::new(Mutex::new(std::collections::BTreeMap::<u16, String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let t0 = Instant::now();
     let mut tasks = Vec::new();
@@ -278,8 +293,13 @@ async fn main() -> anyhow::Result<()> {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
             .build()?;
-        let (pages, samples, stop, base) =
-            (pages.clone(), samples.clone(), stop.clone(), url.clone());
+        let (pages, samples, stop, base, seen) = (
+            pages.clone(),
+            samples.clone(),
+            stop.clone(),
+            url.clone(),
+            seen.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut turn = i;
             while !stop.load(Ordering::Relaxed) {
@@ -290,16 +310,30 @@ async fn main() -> anyhow::Result<()> {
                     Err(_) => Outcome::NoAnswer,
                     Ok(r) => {
                         let status = r.status().as_u16();
+                        let location = r
+                            .headers()
+                            .get(reqwest::header::LOCATION)
+                            .and_then(|v| v.to_str().ok())
+                            .map(|v| format!("→ {v} "))
+                            .unwrap_or_default();
                         match r.text().await {
                             Err(_) => Outcome::NoAnswer,
                             Ok(body) if status == 200 && body.contains(marker) => Outcome::Ok,
                             Ok(body)
-                                if status == 503
-                                    && support::leaks_internals(&body).is_none() =>
+                                if status == 503 && support::leaks_internals(&body).is_none() =>
                             {
                                 Outcome::Plain503
                             }
-                            Ok(_) => Outcome::Status(status),
+                            Ok(body) => {
+                                let mut seen = seen.lock().expect("seen");
+                                seen.entry(status).or_insert_with(|| {
+                                    format!(
+                                        "{path}: {location}{}",
+                                        body.chars().take(200).collect::<String>()
+                                    )
+                                });
+                                Outcome::Status(status)
+                            }
                         }
                     }
                 };
@@ -373,6 +407,10 @@ async fn main() -> anyhow::Result<()> {
         console.pid(),
         panics.len()
     );
+    for (status, said) in seen.lock().expect("seen").iter() {
+        println!("first {status}: {said}");
+    }
+    println!("server log: {}", console.log.display());
     console.stop();
     let recovered = !tail.is_empty() && tail_ok == tail.len();
     anyhow::ensure!(
@@ -380,7 +418,6 @@ async fn main() -> anyhow::Result<()> {
         "the console did not recover by itself; server log: {}",
         console.log.display()
     );
-    rm_rf(&console.data_dir);
     drop(pg);
     Ok(())
 }

@@ -140,7 +140,11 @@ async fn set_faults(sim_url: &str, body: serde_json::Value) -> anyhow::Result<()
     Ok(())
 }
 
-async fn sim_event_ids(sim_url: &str, token: &str, enterprise: &str) -> anyhow::Result<Vec<String>> {
+async fn sim_event_ids(
+    sim_url: &str,
+    token: &str,
+    enterprise: &str,
+) -> anyhow::Result<Vec<String>> {
     let client = Client::builder()
         .base_url(sim_url.to_string())
         .token(AccessToken::new(token.to_string()))
@@ -179,8 +183,12 @@ async fn browse_scenario(
     let mut tasks = Vec::new();
     for i in 0..workers {
         let client = support::browser_on(viewers[i % viewers.len()].jar.clone());
-        let (pages, browsing, stop, base) =
-            (pages.clone(), browsing.clone(), stop.clone(), url.to_string());
+        let (pages, browsing, stop, base) = (
+            pages.clone(),
+            browsing.clone(),
+            stop.clone(),
+            url.to_string(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut turn = i;
             while !stop.load(Ordering::Relaxed) {
@@ -213,7 +221,11 @@ async fn browse_scenario(
                     &base,
                     &operator,
                     "/api/users/rename",
-                    &[("user", &user), ("first_name", &first), ("last_name", "Fault")],
+                    &[
+                        ("user", &user),
+                        ("first_name", &first),
+                        ("last_name", "Fault"),
+                    ],
                 )
                 .await;
                 let ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -345,11 +357,10 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     set_faults(&sim_url, serde_json::Value::Null).await?;
     support::sync_audit(&url, &operator, &db, Duration::from_secs(300)).await?;
-    let want: BTreeSet<String> =
-        sim_event_ids(&sim_url, &info.token, &info.enterprise_account_id)
-            .await?
-            .into_iter()
-            .collect();
+    let want: BTreeSet<String> = sim_event_ids(&sim_url, &info.token, &info.enterprise_account_id)
+        .await?
+        .into_iter()
+        .collect();
     let rows: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM audit_events WHERE category IS DISTINCT FROM 'console' ORDER BY id",
     )
@@ -372,7 +383,10 @@ async fn main() -> anyhow::Result<()> {
         faults_seen["counts"]["dropped"]
     );
     println!("| simulator events | {} |", want.len());
-    println!("| stored after faults off and one more sync | {} |", have.len());
+    println!(
+        "| stored after faults off and one more sync | {} |",
+        have.len()
+    );
     println!("| lost / duplicated / extra | {lost} / {duplicated} / {extra} |");
     if let Some(e) = &first_error {
         println!("\nfirst sync error as shown: {e}");
@@ -383,7 +397,11 @@ async fn main() -> anyhow::Result<()> {
     let mut pages: Vec<(&'static str, String, &'static str)> =
         vec![("overview", "/".into(), "data-testid=\"count-users\"")];
     for p in info.non_admins.iter().chain(info.admins.iter().take(3)) {
-        pages.push(("user", format!("/users/{}", p.id), "data-testid=\"user-card\""));
+        pages.push((
+            "user",
+            format!("/users/{}", p.id),
+            "data-testid=\"user-card\"",
+        ));
     }
     pages.push((
         "audit",
@@ -397,8 +415,14 @@ async fn main() -> anyhow::Result<()> {
     let rule = |r: serde_json::Value| json!({ "seed": seed, "rules": [r] });
     let scenarios: Vec<(&str, serde_json::Value)> = vec![
         ("none", serde_json::Value::Null),
-        ("429 storm (50%)", rule(json!({ "path": "/v0/*", "rate429": 0.5 }))),
-        ("500s (30%)", rule(json!({ "path": "/v0/*", "rate5xx": 0.3 }))),
+        (
+            "429 storm (50%)",
+            rule(json!({ "path": "/v0/*", "rate429": 0.5 })),
+        ),
+        (
+            "500s (30%)",
+            rule(json!({ "path": "/v0/*", "rate5xx": 0.3 })),
+        ),
         (
             "503s (30%)",
             rule(json!({ "path": "/v0/*", "rate5xx": 0.3, "serverErrorStatus": 503 })),
@@ -407,8 +431,14 @@ async fn main() -> anyhow::Result<()> {
             "latency spikes (3 s on every GET)",
             rule(json!({ "path": "/v0/*", "method": "GET", "latencyMs": 3000 })),
         ),
-        ("dropped connections (30%)", rule(json!({ "path": "/v0/*", "dropRate": 0.3 }))),
-        ("Airtable down (100% 500s)", rule(json!({ "path": "/v0/*", "rate5xx": 1.0 }))),
+        (
+            "dropped connections (30%)",
+            rule(json!({ "path": "/v0/*", "dropRate": 0.3 })),
+        ),
+        (
+            "Airtable down (100% 500s)",
+            rule(json!({ "path": "/v0/*", "rate5xx": 1.0 })),
+        ),
     ];
     println!();
     println!("| scenario | requests | tried | with data | plain error | server error | internals shown | no answer | p50 (ms) | max (ms) |");
@@ -442,7 +472,10 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         if !console.alive() {
-            anyhow::bail!("the server died during {name}; see {}", console.log.display());
+            anyhow::bail!(
+                "the server died during {name}; see {}",
+                console.log.display()
+            );
         }
     }
 
@@ -456,7 +489,10 @@ async fn main() -> anyhow::Result<()> {
     let mut lost_changes = 0;
     let mut unconfirmed_applied = 0;
     for user in &rename_targets {
-        let last_confirmed = renames.iter().rev().find(|r| &r.user == user && r.confirmed);
+        let last_confirmed = renames
+            .iter()
+            .rev()
+            .find(|r| &r.user == user && r.confirmed);
         let shown: serde_json::Value = http
             .get(format!(
                 "{sim_url}/v0/meta/enterpriseAccounts/{}/users/{user}",
@@ -485,7 +521,10 @@ async fn main() -> anyhow::Result<()> {
                 unconfirmed_applied += 1;
             } else {
                 lost_changes += 1;
-                println!("lost: {user} shows {name:?}, the console confirmed {:?}", r.first);
+                println!(
+                    "lost: {user} shows {name:?}, the console confirmed {:?}",
+                    r.first
+                );
             }
         }
     }
@@ -506,7 +545,10 @@ async fn main() -> anyhow::Result<()> {
         .filter(|r| r.confirmed)
         .map(|r| (r.user.clone(), r.first.clone()))
         .collect();
-    let logged_not_confirmed = logged.iter().filter(|l| !confirmed_set.contains(*l)).count();
+    let logged_not_confirmed = logged
+        .iter()
+        .filter(|l| !confirmed_set.contains(*l))
+        .count();
 
     let alive = console.alive();
     let panics = console.panics();

@@ -275,7 +275,11 @@ pub async fn sign_in(console_url: &str, email: &str, info: &SimInfo) -> anyhow::
     // The page is addressed as `localhost` (another site); reach it on the same port.
     let authorize = location(&login)?.replacen("localhost", "127.0.0.1", 1);
     let page = browser.get(&authorize).send().await?;
-    anyhow::ensure!(page.status() == StatusCode::OK, "sim page: {}", page.status());
+    anyhow::ensure!(
+        page.status() == StatusCode::OK,
+        "sim page: {}",
+        page.status()
+    );
     let page_text = page.text().await?;
     let person = info
         .admins
@@ -300,7 +304,11 @@ pub async fn sign_in(console_url: &str, email: &str, info: &SimInfo) -> anyhow::
     );
     let callback = location(&decision)?;
     let back = browser.get(&callback).send().await?;
-    anyhow::ensure!(back.status() == StatusCode::OK, "callback: {}", back.status());
+    anyhow::ensure!(
+        back.status() == StatusCode::OK,
+        "callback: {}",
+        back.status()
+    );
     let body = back.text().await?;
     anyhow::ensure!(
         body.contains("url=/\""),
@@ -446,9 +454,8 @@ pub async fn sync_audit(
     db: &sqlx::PgPool,
     limit: Duration,
 ) -> anyhow::Result<i64> {
-    let asked: chrono::DateTime<chrono::Utc> = sqlx::query_scalar("SELECT now()")
-        .fetch_one(db)
-        .await?;
+    let asked: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT now()").fetch_one(db).await?;
     let (status, body) = post_form(console_url, operator, "/api/audit/sync/now", &[]).await?;
     anyhow::ensure!(status.is_success(), "sync now: {status} {body}");
     let started = Instant::now();
@@ -462,7 +469,10 @@ pub async fn sync_audit(
         if finished == Some(true) {
             break;
         }
-        anyhow::ensure!(started.elapsed() < limit, "the audit sync took over {limit:?}");
+        anyhow::ensure!(
+            started.elapsed() < limit,
+            "the audit sync took over {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     Ok(sqlx::query_scalar(
