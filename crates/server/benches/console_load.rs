@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo bench -p console-server --bench console_load -- [--seconds 30] [--ceiling-seconds 10]
-//!     [--connections 64] [--people 8] [--size large] [--backfill-days 2]
+//!     [--connections 64] [--people 8] [--size large] [--backfill-days 2] [--far-page 50]
 //! ```
 //!
 //! The real `console-server` binary runs as a child process in demo mode (its simulator
@@ -38,6 +38,7 @@ struct Args {
     people: usize,
     size: String,
     backfill_days: u32,
+    far_page: u32,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -48,6 +49,7 @@ fn parse_args() -> anyhow::Result<Args> {
         people: 8,
         size: "large".into(),
         backfill_days: 2,
+        far_page: 50,
     };
     for (flag, value) in support::flags() {
         let value = value.with_context(|| format!("{flag} needs a value"));
@@ -58,6 +60,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--people" => args.people = value?.parse()?,
             "--size" => args.size = value?,
             "--backfill-days" => args.backfill_days = value?.parse()?,
+            "--far-page" => args.far_page = value?.parse()?,
             other => anyhow::bail!("unknown argument {other:?}; see the header of console_load.rs"),
         }
     }
@@ -256,8 +259,12 @@ async fn main() -> anyhow::Result<()> {
             marker: "data-testid=\"user-row\"",
         },
         Kind {
-            name: "users, page 50",
-            paths: vec!["/users?page=50".into()],
+            name: if args.far_page == 50 {
+                "users, page 50"
+            } else {
+                "users, a far page"
+            },
+            paths: vec![format!("/users?page={}", args.far_page)],
             marker: "data-testid=\"user-row\"",
         },
         Kind {

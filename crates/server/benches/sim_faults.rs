@@ -377,10 +377,10 @@ async fn main() -> anyhow::Result<()> {
     println!("| … of which ended with an error (shown on the sync page) | {failed_runs} |");
     println!(
         "| faults injected (delayed / 429 / 5xx / dropped) | {} / {} / {} / {} |",
-        faults_seen["counts"]["delayed"],
-        faults_seen["counts"]["tooManyRequests"],
-        faults_seen["counts"]["serverErrors"],
-        faults_seen["counts"]["dropped"]
+        faults_seen["injected"]["delayed"],
+        faults_seen["injected"]["tooManyRequests"],
+        faults_seen["injected"]["serverErrors"],
+        faults_seen["injected"]["dropped"]
     );
     println!("| simulator events | {} |", want.len());
     println!(
