@@ -5,14 +5,13 @@
 use libfuzzer_sys::fuzz_target;
 
 // The module is pure data with no I/O; included as-is so the fuzzer does not build the UI.
-mod audit {
-    #[path = "../../../crates/app/src/audit/categories.rs"]
-    pub mod categories;
-    #[path = "../../../crates/app/src/audit/query.rs"]
-    pub mod query;
-}
+// (`query` reads `super::categories`: both sit at the crate root here.)
+#[path = "../../crates/app/src/audit/categories.rs"]
+mod categories;
+#[path = "../../crates/app/src/audit/query.rs"]
+mod query;
 
-use audit::query::{AuditQuery, SearchForm};
+use query::{AuditQuery, SearchForm};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

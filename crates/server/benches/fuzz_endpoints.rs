@@ -547,7 +547,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(0);
     let alive = console.alive();
     let panics = console.panics();
-    let f = findings.lock().expect("findings");
+    let f = std::mem::take(&mut *findings.lock().expect("findings"));
     println!();
     println!("| requests | s | answered 2xx/3xx | 4xx | deliberate 502/503 | other 5xx | internals shown | no answer | panics | server alive |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
