@@ -6,8 +6,10 @@ use libfuzzer_sys::fuzz_target;
 
 // The module is pure data with no I/O; included as-is so the fuzzer does not build the UI.
 // (`query` reads `super::categories`: both sit at the crate root here.)
+#[allow(dead_code)]
 #[path = "../../crates/app/src/audit/categories.rs"]
 mod categories;
+#[allow(dead_code)]
 #[path = "../../crates/app/src/audit/query.rs"]
 mod query;
 
