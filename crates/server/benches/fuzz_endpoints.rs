@@ -276,6 +276,7 @@ struct Findings {
     server_errors: Vec<String>,
     leaks: Vec<String>,
     no_answer: Vec<String>,
+    not_sent: usize,
 }
 
 fn encode(s: &str) -> String {
@@ -434,6 +435,9 @@ async fn one_request(
     f.sent += 1;
     *f.by_send.entry(format!("{send:?}")).or_default() += 1;
     match answer {
+        // reqwest refusing to build the request (a URL of hundreds of KB) never reached
+        // the server.
+        Err(e) if e.is_builder() => f.not_sent += 1,
         Err(e) => f.no_answer.push(format!("{what}: {e}")),
         Ok((status, body)) => {
             *f.by_status.entry(status).or_default() += 1;
@@ -575,7 +579,11 @@ async fn main() -> anyhow::Result<()> {
         if alive && still == 200 { "yes" } else { "NO" }
     );
     println!(
-        "\nstatuses: {}",
+        "\nnot sent (the client refused to build the request): {}",
+        f.not_sent
+    );
+    println!(
+        "statuses: {}",
         f.by_status
             .iter()
             .map(|(s, n)| format!("{s}: {n}"))
