@@ -1,0 +1,373 @@
+//! Load run (not a test): the console's pages under 64 concurrent signed-in connections,
+//! against the same server's static stylesheet as the ceiling, with the server's memory.
+//!
+//! ```text
+//! cargo bench -p console-server --bench console_load -- [--seconds 30] [--ceiling-seconds 10]
+//!     [--connections 64] [--people 8] [--size large] [--backfill-days 2] [--far-page 50]
+//! ```
+//!
+//! The real `console-server` binary runs as a child process in demo mode (its simulator
+//! in-process, `--size` world: `large` has 50,000 users, so the users list has a page 50) on
+//! a fresh `bench_load_…` database. `--people` enterprise admins sign in through the real
+//! OAuth round trip; an operator takes a snapshot and copies the last `--backfill-days` of
+//! the audit log. Then `--connections` workers (each its own keep-alive connection, each a
+//! person's session) run two phases back to back:
+//!
+//! 1. the ceiling: `GET /assets/console.css` only, for `--ceiling-seconds`;
+//! 2. the mix, for `--seconds`: each worker loops over overview, users page 1, users page
+//!    50, a user's page (read live from Airtable), and an audit search (three queries in
+//!    turn), one after the other.
+//!
+//! A page counts as answered when it is a 200 whose HTML shows the page's data (not an error
+//! box). Prints requests/s and p50/p99 per kind, and the server's RSS before, during and
+//! after. Exits non-zero if a page failed.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use support::{ConsoleProcess, Person};
+
+struct Args {
+    seconds: u64,
+    ceiling_seconds: u64,
+    connections: usize,
+    people: usize,
+    size: String,
+    backfill_days: u32,
+    far_page: u32,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let mut args = Args {
+        seconds: 30,
+        ceiling_seconds: 10,
+        connections: 64,
+        people: 8,
+        size: "large".into(),
+        backfill_days: 2,
+        far_page: 50,
+    };
+    for (flag, value) in support::flags() {
+        let value = value.with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--seconds" => args.seconds = value?.parse()?,
+            "--ceiling-seconds" => args.ceiling_seconds = value?.parse()?,
+            "--connections" => args.connections = value?.parse()?,
+            "--people" => args.people = value?.parse()?,
+            "--size" => args.size = value?,
+            "--backfill-days" => args.backfill_days = value?.parse()?,
+            "--far-page" => args.far_page = value?.parse()?,
+            other => anyhow::bail!("unknown argument {other:?}; see the header of console_load.rs"),
+        }
+    }
+    Ok(args)
+}
+
+/// A kind of request in the mix: a name, the paths it cycles through, and what its HTML
+/// must contain to count as answered.
+struct Kind {
+    name: &'static str,
+    paths: Vec<String>,
+    marker: &'static str,
+}
+
+#[derive(Default)]
+struct Tally {
+    latencies_ms: Vec<f64>,
+    failed: usize,
+    first_failure: Option<String>,
+}
+
+async fn fetch(client: &reqwest::Client, url: &str, marker: &str) -> Result<(), String> {
+    let response = client.get(url).send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = response.text().await.map_err(|e| e.to_string())?;
+    if status != reqwest::StatusCode::OK {
+        return Err(format!(
+            "{status}: {}",
+            body.chars().take(200).collect::<String>()
+        ));
+    }
+    if !body.contains(marker) {
+        return Err(format!(
+            "200 without {marker:?}: {}",
+            body.chars().take(300).collect::<String>()
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `connections` workers for `seconds` over `kinds`; worker `i` is person `i % n`'s.
+async fn phase(
+    console_url: &str,
+    people: &[Person],
+    connections: usize,
+    kinds: Arc<Vec<Kind>>,
+    seconds: u64,
+) -> (Vec<Tally>, Duration) {
+    let tallies: Arc<Vec<Mutex<Tally>>> =
+        Arc::new(kinds.iter().map(|_| Mutex::new(Tally::default())).collect());
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for i in 0..connections {
+        let client = support::browser_on(people[i % people.len()].jar.clone());
+        let kinds = kinds.clone();
+        let tallies = tallies.clone();
+        let stop = stop.clone();
+        let base = console_url.to_string();
+        workers.push(tokio::spawn(async move {
+            let mut turn = i;
+            while !stop.load(Ordering::Relaxed) {
+                let k = turn % kinds.len();
+                let kind = &kinds[k];
+                let path = &kind.paths[(turn / kinds.len()) % kind.paths.len()];
+                turn += 1;
+                let t = Instant::now();
+                let outcome = fetch(&client, &format!("{base}{path}"), kind.marker).await;
+                let ms = t.elapsed().as_secs_f64() * 1000.0;
+                let mut tally = tallies[k].lock().expect("tally");
+                match outcome {
+                    Ok(()) => tally.latencies_ms.push(ms),
+                    Err(why) => {
+                        tally.failed += 1;
+                        tally.first_failure.get_or_insert(format!("{path}: {why}"));
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        let _ = w.await;
+    }
+    let elapsed = started.elapsed();
+    let tallies = Arc::try_unwrap(tallies)
+        .ok()
+        .expect("workers are done")
+        .into_iter()
+        .map(|m| m.into_inner().expect("tally"))
+        .collect();
+    (tallies, elapsed)
+}
+
+/// Samples the server's RSS every 200 ms until told to stop; returns (max, mean).
+fn sample_rss(pid: u32, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<(f64, f64)> {
+    tokio::spawn(async move {
+        let mut samples = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            samples.push(support::rss_mib(pid));
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let max = samples.iter().copied().fold(0.0, f64::max);
+        let mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
+        (max, mean)
+    })
+}
+
+fn print_rows(kinds: &[Kind], tallies: &mut [Tally], elapsed: Duration, ceiling_rps: f64) {
+    for (kind, tally) in kinds.iter().zip(tallies.iter_mut()) {
+        tally.latencies_ms.sort_by(f64::total_cmp);
+        let n = tally.latencies_ms.len();
+        let rps = n as f64 / elapsed.as_secs_f64();
+        println!(
+            "| {} | {} | {} | {:.1} | {:.1} | {:.1} | {} |",
+            kind.name,
+            n,
+            tally.failed,
+            rps,
+            support::percentile(&tally.latencies_ms, 50.0),
+            support::percentile(&tally.latencies_ms, 99.0),
+            if ceiling_rps > 0.0 {
+                format!("{:.3}", rps / ceiling_rps)
+            } else {
+                "1".into()
+            }
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = parse_args()?;
+    let port = support::free_port(&[])?;
+    let sim_port = support::free_port(&[port])?;
+    let database_url = support::fresh_database_url(&support::postgres_base(), "load");
+    let backfill = args.backfill_days.to_string();
+    let env = support::demo_env(
+        port,
+        sim_port,
+        &database_url,
+        &args.size,
+        &[("CONSOLE_AUDIT_BACKFILL_DAYS", &backfill)],
+    );
+    println!(
+        "console pages under load: {} world, {} connections, {} people, ceiling {} s, mix {} s",
+        args.size, args.connections, args.people, args.ceiling_seconds, args.seconds
+    );
+    let mut console = ConsoleProcess::spawn("bench-load", &env)?;
+    let ready = console.wait_healthy(Duration::from_secs(300)).await?;
+    println!("server ready after {:.2} s", ready.as_secs_f64());
+    let url = console.url.clone();
+    let sim_url = format!("http://127.0.0.1:{sim_port}");
+    let info = support::sim_info(&sim_url).await?;
+    let db = sqlx::PgPool::connect(&database_url).await?;
+
+    let mut people = Vec::new();
+    for admin in info.admins.iter().take(args.people) {
+        people.push(support::sign_in(&url, &admin.email, &info).await?);
+    }
+    anyhow::ensure!(!people.is_empty(), "no enterprise admin to sign in as");
+    println!(
+        "{} people signed in through the OAuth round trip",
+        people.len()
+    );
+    let took = support::take_snapshot(&url, &people[0], &db).await?;
+    println!("snapshot taken in {:.1} s", took.as_secs_f64());
+    let events = support::sync_audit(&url, &people[0], &db, Duration::from_secs(900)).await?;
+    println!(
+        "audit copy: {events} events (last {} days)",
+        args.backfill_days
+    );
+
+    let actor = &people[0].email;
+    let mut user_ids: Vec<String> = sqlx::query_scalar(
+        "SELECT user_id FROM snapshot_users WHERE snapshot_id = (SELECT max(id) FROM snapshots)
+          ORDER BY user_id LIMIT 16",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap_or_default();
+    if user_ids.is_empty() {
+        user_ids = info.non_admins.iter().map(|p| p.id.clone()).collect();
+    }
+    let enc = |q: &str| url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>();
+    let mix = Arc::new(vec![
+        Kind {
+            name: "overview",
+            paths: vec!["/".into()],
+            marker: "data-testid=\"count-users\"",
+        },
+        Kind {
+            name: "users, page 1",
+            paths: vec!["/users?page=1".into()],
+            marker: "data-testid=\"user-row\"",
+        },
+        Kind {
+            name: if args.far_page == 50 {
+                "users, page 50"
+            } else {
+                "users, a far page"
+            },
+            paths: vec![format!("/users?page={}", args.far_page)],
+            marker: "data-testid=\"user-row\"",
+        },
+        Kind {
+            name: "user detail (live)",
+            paths: user_ids.iter().map(|id| format!("/users/{id}")).collect(),
+            marker: "data-testid=\"user-card\"",
+        },
+        Kind {
+            name: "audit search",
+            paths: vec![
+                format!("/audit?q={}", enc("action:viewBase")),
+                format!("/audit?q={}", enc("\"budget\"")),
+                format!("/audit?q={}", enc(&format!("actor:{actor}"))),
+            ],
+            marker: "data-testid=\"audit-results\"",
+        },
+    ]);
+    let ceiling = Arc::new(vec![Kind {
+        name: "static asset (/assets/console.css)",
+        paths: vec!["/assets/console.css".into()],
+        marker: "{",
+    }]);
+
+    // Every page once, so a broken page fails fast instead of after the run.
+    for kind in mix.iter().chain(ceiling.iter()) {
+        for path in &kind.paths {
+            fetch(&people[0].browser, &format!("{url}{path}"), kind.marker)
+                .await
+                .map_err(|why| anyhow::anyhow!("{path}: {why}"))?;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_before = console.rss_mib();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = sample_rss(console.pid(), stop.clone());
+    let (mut ceiling_tally, ceiling_elapsed) = phase(
+        &url,
+        &people,
+        args.connections,
+        ceiling.clone(),
+        args.ceiling_seconds,
+    )
+    .await;
+    let (mut mix_tallies, mix_elapsed) =
+        phase(&url, &people, args.connections, mix.clone(), args.seconds).await;
+    stop.store(true, Ordering::Relaxed);
+    let (rss_max, rss_mean) = sampler.await?;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let rss_after = console.rss_mib();
+    let alive = console.alive();
+
+    let ceiling_rps = ceiling_tally[0].latencies_ms.len() as f64 / ceiling_elapsed.as_secs_f64();
+    let mix_total: usize = mix_tallies.iter().map(|t| t.latencies_ms.len()).sum();
+    let mix_rps = mix_total as f64 / mix_elapsed.as_secs_f64();
+    println!();
+    println!("| request | answered | failed | requests/s | p50 (ms) | p99 (ms) | ÷ ceiling |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    print_rows(&ceiling, &mut ceiling_tally, ceiling_elapsed, 0.0);
+    print_rows(&mix, &mut mix_tallies, mix_elapsed, ceiling_rps);
+    let mut all: Vec<f64> = mix_tallies
+        .iter()
+        .flat_map(|t| t.latencies_ms.iter().copied())
+        .collect();
+    all.sort_by(f64::total_cmp);
+    let failed: usize =
+        mix_tallies.iter().map(|t| t.failed).sum::<usize>() + ceiling_tally[0].failed;
+    println!(
+        "| **the whole mix** | {} | {} | {:.1} | {:.1} | {:.1} | {:.3} |",
+        mix_total,
+        mix_tallies.iter().map(|t| t.failed).sum::<usize>(),
+        mix_rps,
+        support::percentile(&all, 50.0),
+        support::percentile(&all, 99.0),
+        mix_rps / ceiling_rps
+    );
+    println!();
+    println!("| server RSS | MiB |");
+    println!("|---|---:|");
+    println!(
+        "| before (after sign-ins, snapshot, audit copy, one of each page) | {rss_before:.0} |"
+    );
+    println!("| during (mean / max over both phases) | {rss_mean:.0} / {rss_max:.0} |");
+    println!("| after (5 s later) | {rss_after:.0} |");
+    for t in ceiling_tally.iter().chain(&mix_tallies) {
+        if let Some(f) = &t.first_failure {
+            println!("first failure: {f}");
+        }
+    }
+
+    drop(db);
+    console.stop();
+    support::drop_database(&database_url).await;
+    anyhow::ensure!(
+        alive,
+        "the server died during the run; see {}",
+        console.log.display()
+    );
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} requests failed; see {}",
+        console.log.display()
+    );
+    std::fs::remove_dir_all(&console.data_dir).ok();
+    Ok(())
+}
