@@ -332,6 +332,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             state.clone(),
             security::same_origin_for_writes,
         ))
+        .layer(middleware::from_fn(security::refuse_nul_characters))
         .layer(middleware::from_fn(security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -134,3 +134,47 @@ fn refuse_csrf(request: &Request) -> Response {
 }
 
 pub use console_app::backend::constant_time_eq;
+
+/// Refuses any request carrying a NUL character (`%00`) in its path, query or form body.
+/// No console value can contain one, and Postgres refuses to store or compare text with
+/// it, so letting it through turned a caller's mistake into a server error deep inside a
+/// query. One check here rather than in every handler and server function.
+pub async fn refuse_nul_characters(request: Request, next: Next) -> Response {
+    let uri_has_nul = |text: &str| {
+        text.as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    };
+    let uri = request.uri();
+    if uri_has_nul(uri.path()) || uri.query().is_some_and(uri_has_nul) {
+        return refuse_nul();
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return AppError::BadRequest("The form is too large (the limit is 1 MiB).")
+                .into_response()
+        }
+    };
+    if bytes.contains(&0) || bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {
+        return refuse_nul();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+fn refuse_nul() -> Response {
+    AppError::BadRequest(
+        "The request contains a NUL character (%00), which no console value can hold. Remove it and try again.",
+    )
+    .into_response()
+}

@@ -496,3 +496,37 @@ async fn malformed_arguments_get_a_clear_422_not_a_500() {
         assert!(body.contains("not valid"), "{url}: {body}");
     }
 }
+
+#[tokio::test]
+async fn nul_characters_are_refused_in_plain_words_not_with_a_500() {
+    let t = TestConsole::start().await;
+    let (browser, csrf) = signed_in_as(&t, Role::Admin).await;
+    for url in [
+        "/api/users/get?id=usr%00",
+        "/audit/events/app%00AAAAAAAAAAAAA",
+        "/api/audit/search?q=%00&action=&category=&actor=&after=&before=&cursor=",
+        "/audit/export.csv?q=a%00b",
+    ] {
+        let response = browser.get(t.url(url)).send().await.expect("get");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {body}");
+        assert!(body.contains("NUL character"), "{url}: {body}");
+    }
+    let (status, body) = post(
+        &t,
+        &browser,
+        "/api/workspaces/create",
+        Some(&csrf),
+        &[("name", "bad\0name")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // A percent sign typed as text is not a NUL.
+    let response = browser
+        .get(t.url("/api/users/list?q=100%2500"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::OK);
+}
