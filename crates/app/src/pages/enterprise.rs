@@ -3,6 +3,7 @@
 //! Moves and token revocations are destructive: they become requests for a second
 //! person's approval.
 
+#[cfg(feature = "ssr")]
 use std::str::FromStr;
 
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};

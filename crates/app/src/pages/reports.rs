@@ -313,16 +313,19 @@ fn external_table(rows: Vec<ExternalCollaboratorRow>) -> impl IntoView {
             let groups = if u.groups.is_empty() {
                 view! { <span class="muted">"none"</span> }.into_any()
             } else {
-                u.groups
+                let items = u
+                    .groups
                     .iter()
                     .map(|g| view! { <li><a href=format!("/groups/{}", g.id)>{g.name.clone()}</a></li> })
-                    .collect_view()
-                    .into_any()
+                    .collect_view();
+                // A list only when there is something to list: "none" is not a list item.
+                view! { <ul class="plain">{items}</ul> }.into_any()
             };
             let workspaces = if u.workspaces.is_empty() {
                 view! { <span class="muted">"none"</span> }.into_any()
             } else {
-                u.workspaces
+                let items = u
+                    .workspaces
                     .iter()
                     .map(|w| {
                         let via = w.via_group.as_ref().map(|g| format!(" via {}", g.name));
@@ -333,8 +336,8 @@ fn external_table(rows: Vec<ExternalCollaboratorRow>) -> impl IntoView {
                             </li>
                         }
                     })
-                    .collect_view()
-                    .into_any()
+                    .collect_view();
+                view! { <ul class="plain">{items}</ul> }.into_any()
             };
             view! {
                 <tr data-testid="report-row">
@@ -342,8 +345,8 @@ fn external_table(rows: Vec<ExternalCollaboratorRow>) -> impl IntoView {
                     <td data-testid="row-email">{u.email.clone()}</td>
                     <td>{u.state.clone()}</td>
                     <td>{when(u.last_activity)}</td>
-                    <td><ul class="plain">{groups}</ul></td>
-                    <td><ul class="plain">{workspaces}</ul></td>
+                    <td>{groups}</td>
+                    <td>{workspaces}</td>
                 </tr>
             }
         })
