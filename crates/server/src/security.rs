@@ -98,21 +98,12 @@ pub async fn csrf_token_for_server_functions(request: Request, next: Next) -> Re
             refuse_csrf(&request)
         };
     }
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !is_form(&request) {
         return refuse_csrf(&request);
     }
-    let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return AppError::BadRequest("The form is too large (the limit is 1 MiB).")
-                .into_response()
-        }
+    let (parts, bytes) = match read_form(request).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
     };
     let matches = url::form_urlencoded::parse(&bytes)
         .find(|(name, _)| name == CSRF_FIELD)
@@ -149,21 +140,12 @@ pub async fn refuse_nul_characters(request: Request, next: Next) -> Response {
     if uri_has_nul(uri.path()) || uri.query().is_some_and(uri_has_nul) {
         return refuse_nul();
     }
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !is_form(&request) {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return AppError::BadRequest("The form is too large (the limit is 1 MiB).")
-                .into_response()
-        }
+    let (parts, bytes) = match read_form(request).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
     };
     if bytes.contains(&0) || bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {
         return refuse_nul();
@@ -177,4 +159,27 @@ fn refuse_nul() -> Response {
         "The request contains a NUL character (%00), which no console value can hold. Remove it and try again.",
     )
     .into_response()
+}
+
+/// Whether the request's body is an HTML form (`application/x-www-form-urlencoded`).
+fn is_form(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// Reads a form body (at most `MAX_FORM_BYTES`) so a check can look at it; the caller puts
+/// the bytes back into the request. Too large a form is refused in words.
+async fn read_form(
+    request: Request,
+) -> Result<(axum::http::request::Parts, axum::body::Bytes), Response> {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        Ok(bytes) => Ok((parts, bytes)),
+        Err(_) => {
+            Err(AppError::BadRequest("The form is too large (the limit is 1 MiB).").into_response())
+        }
+    }
 }

@@ -9,7 +9,7 @@ use airtable_client::{
     ids::{BaseId, UserId, WorkspaceId},
     models::{EnabledState, PermissionLevel},
 };
-use common::session::{enterprise, get, post, sign_in_as, sim_client};
+use common::session::{enterprise, get, logged, post, sign_in_as, sim_client};
 use common::TestConsole;
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
@@ -30,17 +30,6 @@ async fn take_snapshot(t: &TestConsole) -> i64 {
     console_server::snapshots::take(&t.db().await, &sim_client(t), &enterprise(t), Some("test"))
         .await
         .expect("snapshot")
-}
-
-/// The newest action-log row with this action: (target, details).
-async fn logged(t: &TestConsole, action: &str) -> Option<(Option<String>, Value)> {
-    sqlx::query_as(
-        "SELECT target, details FROM console_actions WHERE action = $1 ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(action)
-    .fetch_optional(&t.db().await)
-    .await
-    .expect("action log")
 }
 
 fn names(page: &Value) -> Vec<String> {

@@ -6,23 +6,11 @@
 mod common;
 
 use airtable_client::ids::WorkspaceId;
-use common::session::{enterprise, get, post, sign_in_as, sim_client};
+use common::session::{enterprise, get, logged, post, sign_in_as, sim_client};
 use common::TestConsole;
 use console_app::api::Role;
 use futures::TryStreamExt;
 use reqwest::StatusCode;
-use serde_json::Value;
-
-/// The newest action-log row with this action: (target, details).
-async fn logged(t: &TestConsole, action: &str) -> Option<(Option<String>, Value)> {
-    sqlx::query_as(
-        "SELECT target, details FROM console_actions WHERE action = $1 ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(action)
-    .fetch_optional(&t.db().await)
-    .await
-    .expect("action log")
-}
 
 async fn first_workspaces(t: &TestConsole, n: usize) -> Vec<WorkspaceId> {
     let info = sim_client(t)

@@ -12,7 +12,7 @@ use airtable_client::{
     ids::UserId,
     models::{ScimUserRequest, User, UserState},
 };
-use common::session::{enterprise, get, post, sign_in_as, sim_client, Person};
+use common::session::{enterprise, get, logged, post, sign_in_as, sim_client, Person};
 use common::TestConsole;
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
@@ -57,17 +57,6 @@ async fn all_users(t: &TestConsole) -> Vec<User> {
         .send()
         .await
         .expect("users")
-}
-
-/// The newest action-log row with this action: (target, details).
-async fn logged(t: &TestConsole, action: &str) -> Option<(Option<String>, Value)> {
-    sqlx::query_as(
-        "SELECT target, details FROM console_actions WHERE action = $1 ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(action)
-    .fetch_optional(&t.db().await)
-    .await
-    .expect("action log")
 }
 
 fn column(page: &Value, key: &str) -> Vec<String> {

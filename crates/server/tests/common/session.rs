@@ -92,3 +92,14 @@ pub fn enterprise(t: &TestConsole) -> EnterpriseId {
         .parse()
         .expect("enterprise id")
 }
+
+/// The newest action-log row with this action: (target, details).
+pub async fn logged(t: &TestConsole, action: &str) -> Option<(Option<String>, Value)> {
+    sqlx::query_as(
+        "SELECT target, details FROM console_actions WHERE action = $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(action)
+    .fetch_optional(&t.db().await)
+    .await
+    .expect("action log")
+}
