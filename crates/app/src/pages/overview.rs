@@ -127,7 +127,7 @@ fn RecentRiskyEvents() -> impl IntoView {
                                         }
                                     }).collect_view()}
                                 </ul>
-                                <p><a href=search_href>"All of them in the audit log"</a></p>
+                                <p><a href=search_href>"Search every risky event"</a></p>
                             }.into_any(),
                             Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                         }
