@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod directory;
+pub mod download;
 pub mod enterprise;
 pub mod error;
 pub mod mail;

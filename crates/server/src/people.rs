@@ -8,7 +8,6 @@ use airtable_client::{
     Client,
 };
 use axum::{
-    body::Body,
     extract::{Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
@@ -484,9 +483,6 @@ fn csv_row(out: &mut Vec<u8>, u: &UserRow) {
     );
 }
 
-/// Rows per chunk of the download.
-const EXPORT_CHUNK_ROWS: usize = 500;
-
 /// `GET /users/export.csv?<view>`: every user of the view (all pages, in its order) from
 /// the latest snapshot, streamed from a server-side cursor (flat memory at any size).
 pub async fn export_csv(
@@ -527,48 +523,18 @@ pub async fn export_csv(
             .into_response();
     }
     tracing::info!(user = %who.airtable_user_id, view = %query.to_url_query(), "users export");
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, sqlx::Error>>(4);
+    let (sender, chunks) = crate::download::channel();
     let db = state.db.clone();
     tokio::spawn(async move {
         let mut sql = QueryBuilder::new(format!("SELECT {COLUMNS} FROM snapshot_users"));
         push_filters(&mut sql, snap.id, &query);
         sql.push(order_by(query.sort));
-        let mut rows = sql.build().fetch(&db);
-        let mut chunk = Vec::with_capacity(64 * 1024);
-        csv_line(&mut chunk, CSV_HEADER.iter().map(|s| Some(*s)));
-        let mut in_chunk = 0;
-        while let Some(row) = rows.next().await {
-            match row.and_then(|r| row_from(&r)) {
-                Ok(user) => csv_row(&mut chunk, &user),
-                Err(error) => {
-                    let _ = sender.send(Err(error)).await;
-                    return;
-                }
-            }
-            in_chunk += 1;
-            if in_chunk == EXPORT_CHUNK_ROWS {
-                in_chunk = 0;
-                let full = std::mem::replace(&mut chunk, Vec::with_capacity(64 * 1024));
-                if sender.send(Ok(full)).await.is_err() {
-                    return; // the download was abandoned
-                }
-            }
-        }
-        if !chunk.is_empty() {
-            let _ = sender.send(Ok(chunk)).await;
-        }
+        let mut head = Vec::new();
+        csv_line(&mut head, CSV_HEADER.iter().map(|s| Some(*s)));
+        let users = sql.build().fetch(&db).map(|r| r.and_then(|r| row_from(&r)));
+        crate::download::pump(users, head, |out, user| csv_row(out, &user), sender).await;
     });
-    // A database error mid-way ends the body early: a broken download, never a file that
-    // silently lacks rows.
-    let body = futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    })
-    .map(|chunk| {
-        chunk.map_err(|error| {
-            tracing::error!(%error, "users export failed part-way");
-            std::io::Error::other("the export stopped: the database failed")
-        })
-    });
+    let body = crate::download::body(chunks, "users export");
     let filename = format!("users-{}.csv", Utc::now().format("%Y%m%dT%H%M%SZ"));
     (
         [
@@ -579,7 +545,7 @@ pub async fn export_csv(
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        Body::from_stream(body),
+        body,
     )
         .into_response()
 }

@@ -2,7 +2,6 @@
 //! a download, streamed from the database (no size limit, flat memory).
 
 use axum::{
-    body::Body,
     extract::{Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
@@ -12,7 +11,6 @@ use console_app::{
     api::{Role, SignedInUser},
     audit::query::SearchForm,
 };
-use futures::StreamExt;
 
 use super::search::{export, ExportFormat};
 use crate::state::AppState;
@@ -69,14 +67,7 @@ async fn download(
         chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
         format.extension()
     );
-    // A database error mid-way ends the body early: the client sees a broken download
-    // rather than a file that silently lacks rows.
-    let body = export(state.db.clone(), query, format).map(|chunk| {
-        chunk.map_err(|error| {
-            tracing::error!(%error, "audit export failed part-way");
-            std::io::Error::other("the export stopped: the database failed")
-        })
-    });
+    let body = crate::download::body(export(state.db.clone(), query, format), "audit export");
     (
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
@@ -86,7 +77,7 @@ async fn download(
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        Body::from_stream(body),
+        body,
     )
         .into_response()
 }

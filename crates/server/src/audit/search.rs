@@ -479,9 +479,6 @@ const CSV_HEADER: &[&str] = &[
     "payload",
 ];
 
-/// Rows buffered into one chunk of the download.
-const EXPORT_CHUNK_ROWS: usize = 500;
-
 /// Every event matching `query`, newest first, as a stream of download chunks. Rows come
 /// from the database as they are sent (a server-side cursor), so memory stays flat however
 /// large the result; a slow download holds the query back rather than piling rows up.
@@ -490,7 +487,7 @@ pub fn export(
     query: AuditQuery,
     format: ExportFormat,
 ) -> impl Stream<Item = Result<Vec<u8>, sqlx::Error>> + Send + 'static {
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, sqlx::Error>>(4);
+    let (sender, chunks) = crate::download::channel();
     tokio::spawn(async move {
         let mut sql = QueryBuilder::new(format!(
             "SELECT {ROW_COLUMNS}, user_agent, raw::text AS raw_text, \
@@ -499,37 +496,23 @@ pub fn export(
         ));
         push_conditions(&mut sql, &query);
         sql.push(" ORDER BY occurred_at DESC, id DESC");
-        let mut rows = sql.build().fetch(&db);
-        let mut chunk = Vec::with_capacity(64 * 1024);
+        let mut head = Vec::new();
         if format == ExportFormat::Csv {
-            csv_line(&mut chunk, CSV_HEADER.iter().map(|s| Some(*s)));
+            csv_line(&mut head, CSV_HEADER.iter().map(|s| Some(*s)));
         }
-        let mut in_chunk = 0;
-        while let Some(row) = rows.next().await {
-            let line = row.and_then(|row| export_line(&row, format));
-            match line {
-                Ok(line) => chunk.extend_from_slice(&line),
-                Err(error) => {
-                    let _ = sender.send(Err(error)).await;
-                    return;
-                }
-            }
-            in_chunk += 1;
-            if in_chunk == EXPORT_CHUNK_ROWS {
-                in_chunk = 0;
-                let full = std::mem::replace(&mut chunk, Vec::with_capacity(64 * 1024));
-                if sender.send(Ok(full)).await.is_err() {
-                    return; // the download was abandoned
-                }
-            }
-        }
-        if !chunk.is_empty() {
-            let _ = sender.send(Ok(chunk)).await;
-        }
+        let lines = sql
+            .build()
+            .fetch(&db)
+            .map(|row| row.and_then(|row| export_line(&row, format)));
+        crate::download::pump(
+            lines,
+            head,
+            |out, line| out.extend_from_slice(&line),
+            sender,
+        )
+        .await;
     });
-    futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    })
+    chunks
 }
 
 fn export_line(row: &sqlx::postgres::PgRow, format: ExportFormat) -> Result<Vec<u8>, sqlx::Error> {

@@ -2,7 +2,6 @@
 //! streamed from Postgres (any viewer may download it, as any viewer may see the job).
 
 use axum::{
-    body::Body,
     extract::{Path, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
@@ -10,7 +9,6 @@ use axum::{
 };
 use console_app::api::{Role, SignedInUser};
 use console_app::bulk::BulkItem;
-use futures::StreamExt;
 use uuid::Uuid;
 
 use super::store;
@@ -72,39 +70,14 @@ pub async fn results(
         }
     }
     let db = state.db.clone();
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, sqlx::Error>>(4);
+    let (sender, chunks) = crate::download::channel();
     tokio::spawn(async move {
-        let mut chunk = Vec::with_capacity(16 * 1024);
-        csv_line(&mut chunk, HEADER.iter().map(|s| Some(*s)));
-        let mut rows = Box::pin(store::all_items(&db, id));
-        while let Some(row) = rows.next().await {
-            match row {
-                Ok(item) => line(&mut chunk, &item),
-                Err(error) => {
-                    let _ = sender.send(Err(error)).await;
-                    return;
-                }
-            }
-            if chunk.len() > 60 * 1024 {
-                let full = std::mem::replace(&mut chunk, Vec::with_capacity(16 * 1024));
-                if sender.send(Ok(full)).await.is_err() {
-                    return; // the download was abandoned
-                }
-            }
-        }
-        let _ = sender.send(Ok(chunk)).await;
+        let mut head = Vec::new();
+        csv_line(&mut head, HEADER.iter().map(|s| Some(*s)));
+        let items = store::all_items(&db, id);
+        crate::download::pump(items, head, |out, item| line(out, &item), sender).await;
     });
-    // A database error mid-way ends the body early: a broken download, never a file that
-    // silently lacks rows.
-    let body = futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    })
-    .map(|chunk| {
-        chunk.map_err(|error| {
-            tracing::error!(%error, "bulk results export failed part-way");
-            std::io::Error::other("the export stopped: the database failed")
-        })
-    });
+    let body = crate::download::body(chunks, "bulk results export");
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -114,7 +87,7 @@ pub async fn results(
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        Body::from_stream(body),
+        body,
     )
         .into_response()
 }

@@ -2,7 +2,6 @@
 //! latest snapshot, streamed from a server-side cursor (flat memory at any size).
 
 use axum::{
-    body::Body,
     extract::{Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
@@ -17,9 +16,6 @@ use futures::StreamExt;
 
 use super::{latest, row_from, rows_sql, unavailable, ReportRow};
 use crate::{audit::search::csv_line, backend::internal, state::AppState};
-
-/// Rows per chunk of the download.
-const CHUNK_ROWS: usize = 500;
 
 /// One route per report (`/reports/inactive-users.csv`, …), next to the pages' own routes.
 pub fn routes() -> Router<AppState> {
@@ -230,46 +226,19 @@ async fn csv(
         kind.slug(),
         snap.taken_at.format("%Y%m%dT%H%M%SZ")
     );
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, sqlx::Error>>(4);
+    let (sender, chunks) = crate::download::channel();
     let db = state.db.clone();
     tokio::spawn(async move {
         let mut sql = rows_sql(kind, &snap, &query);
-        let mut rows = sql.build().fetch(&db);
-        let mut chunk = Vec::with_capacity(64 * 1024);
-        csv_line(&mut chunk, header_of(kind).iter().map(|s| Some(*s)));
-        let mut in_chunk = 0;
-        while let Some(row) = rows.next().await {
-            match row.and_then(|r| row_from(kind, &r)) {
-                Ok(row) => write_row(&mut chunk, row),
-                Err(error) => {
-                    let _ = sender.send(Err(error)).await;
-                    return;
-                }
-            }
-            in_chunk += 1;
-            if in_chunk == CHUNK_ROWS {
-                in_chunk = 0;
-                let full = std::mem::replace(&mut chunk, Vec::with_capacity(64 * 1024));
-                if sender.send(Ok(full)).await.is_err() {
-                    return; // the download was abandoned
-                }
-            }
-        }
-        if !chunk.is_empty() {
-            let _ = sender.send(Ok(chunk)).await;
-        }
+        let mut head = Vec::new();
+        csv_line(&mut head, header_of(kind).iter().map(|s| Some(*s)));
+        let rows = sql
+            .build()
+            .fetch(&db)
+            .map(|r| r.and_then(|r| row_from(kind, &r)));
+        crate::download::pump(rows, head, write_row, sender).await;
     });
-    // A database error mid-way ends the body early: a broken download, never a file that
-    // silently lacks rows.
-    let body = futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    })
-    .map(|chunk| {
-        chunk.map_err(|error| {
-            tracing::error!(%error, "report export failed part-way");
-            std::io::Error::other("the export stopped: the database failed")
-        })
-    });
+    let body = crate::download::body(chunks, "report export");
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -279,7 +248,7 @@ async fn csv(
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        Body::from_stream(body),
+        body,
     )
         .into_response()
 }
