@@ -1,46 +1,8 @@
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { SIM_URL, signIn, simInfo, type SimInfo } from './helpers';
+import { SIM_URL, makeUsers, signIn, simHeaders, simInfo, simUser } from './helpers';
 
-// Fresh people made for this spec through SCIM (as an identity provider would), so the
-// seeded ones other specs rely on keep their state; admin access granted here is taken
-// back through the simulator at the end.
-
-function simHeaders(info: SimInfo) {
-  return { Authorization: `Bearer ${info.token}` };
-}
-
-async function emailDomain(request: APIRequestContext, info: SimInfo): Promise<string> {
-  const response = await request.get(`${SIM_URL}/v0/meta/enterpriseAccounts/${info.enterprise_account_id}`, {
-    headers: simHeaders(info),
-  });
-  expect(response.ok()).toBeTruthy();
-  return (await response.json()).emailDomains[0].emailDomain;
-}
-
-async function makeUsers(request: APIRequestContext, info: SimInfo, prefix: string, n: number) {
-  const domain = await emailDomain(request, info);
-  const made: { id: string; email: string }[] = [];
-  for (let i = 0; i < n; i++) {
-    const email = `${prefix}.${i}@${domain}`;
-    const response = await request.post(`${SIM_URL}/scim/v2/Users`, {
-      headers: simHeaders(info),
-      data: {
-        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-        userName: email,
-        name: { givenName: 'Bulk', familyName: `${prefix} ${i}` },
-      },
-    });
-    expect(response.ok(), await response.text()).toBeTruthy();
-    made.push({ id: (await response.json()).id, email });
-  }
-  return made;
-}
-
-async function simUser(request: APIRequestContext, info: SimInfo, id: string) {
-  return request.get(`${SIM_URL}/v0/meta/enterpriseAccounts/${info.enterprise_account_id}/users/${id}`, {
-    headers: simHeaders(info),
-  });
-}
+// Fresh people made for this spec through SCIM, so the seeded ones other specs rely on keep
+// their state; admin access granted here is taken back through the simulator at the end.
 
 /** Makes Airtable (the simulator) slow on paths matching `path`, so a job is seen running. */
 async function slowDown(request: APIRequestContext, path: string, latencyMs: number) {

@@ -1,13 +1,5 @@
-import { test, expect, type APIRequestContext } from '@playwright/test';
-import { SIM_URL, signIn, simInfo, type SimInfo } from './helpers';
-
-async function simGet(request: APIRequestContext, info: SimInfo, path: string) {
-  const response = await request.get(`${SIM_URL}${path}`, {
-    headers: { Authorization: `Bearer ${info.token}` },
-  });
-  expect(response.ok()).toBeTruthy();
-  return response.json();
-}
+import { test, expect } from '@playwright/test';
+import { signIn, simGet, simInfo } from './helpers';
 
 test('the overview shows the organization, and a descendant account is made and a move is asked for', async ({ page, request }) => {
   const info = await simInfo(request);

@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 
 export const SIM_URL = `http://127.0.0.1:${process.env.E2E_SIM_PORT ?? 3101}`;
 
@@ -39,4 +39,74 @@ export async function signIn(page: Page, person: SimPerson) {
 
 export function escapeRegExp(text: string) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Headers for calling the simulator's Airtable API directly, as an enterprise admin. */
+export function simHeaders(info: SimInfo) {
+  return { Authorization: `Bearer ${info.token}` };
+}
+
+/** A GET on the simulator's Airtable API (to check what the console changed). */
+export async function simGet(request: APIRequestContext, info: SimInfo, path: string) {
+  const response = await request.get(`${SIM_URL}${path}`, { headers: simHeaders(info) });
+  expect(response.ok(), `${path}: ${response.status()}`).toBeTruthy();
+  return response.json();
+}
+
+/** A user as the simulator has them (the raw response: a removed user is a 404). */
+export async function simUser(request: APIRequestContext, info: SimInfo, id: string) {
+  return request.get(`${SIM_URL}/v0/meta/enterpriseAccounts/${info.enterprise_account_id}/users/${id}`, {
+    headers: simHeaders(info),
+  });
+}
+
+/**
+ * Fresh people made through SCIM (as an identity provider would), so a spec that changes
+ * people leaves the seeded ones other specs rely on as they were.
+ */
+export async function makeUsers(request: APIRequestContext, info: SimInfo, prefix: string, n: number) {
+  const enterprise = await simGet(request, info, `/v0/meta/enterpriseAccounts/${info.enterprise_account_id}`);
+  const domain: string = enterprise.emailDomains[0].emailDomain;
+  const made: { id: string; email: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const email = `${prefix}.${i}@${domain}`;
+    const response = await request.post(`${SIM_URL}/scim/v2/Users`, {
+      headers: simHeaders(info),
+      data: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: email,
+        name: { givenName: 'E2E', familyName: `${prefix} ${i}` },
+      },
+    });
+    expect(response.ok(), await response.text()).toBeTruthy();
+    made.push({ id: (await response.json()).id, email });
+  }
+  return made;
+}
+
+/**
+ * Opens the request form labelled `summary` inside `scope`, asks with `reason` (typing
+ * `confirm` where the form wants the name typed) and returns the request's address.
+ */
+export async function askForApproval(scope: Locator, summary: string, reason: string, confirm?: string) {
+  const form = scope.locator('details.risky').filter({ has: scope.page().getByText(summary, { exact: true }) });
+  await form.getByText(summary, { exact: true }).click();
+  await form.getByLabel('Why is this needed?').fill(reason);
+  if (confirm !== undefined) {
+    await form.getByLabel(`Type ${confirm} to confirm`).fill(confirm);
+  }
+  await form.getByRole('button', { name: 'Ask for approval' }).click();
+  const link = form.getByTestId('request-sent').getByRole('link', { name: 'follow the request' });
+  await expect(link).toBeVisible();
+  const href = await link.getAttribute('href');
+  expect(href).toMatch(/^\/approvals\/[0-9a-f-]{36}$/);
+  return href as string;
+}
+
+/** A second person approves the request at `url`; it is carried out at once. */
+export async function approve(page: Page, url: string) {
+  await page.goto(url);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('button', { name: 'Approve and carry out' }).click();
+  await expect(page.getByTestId('approval-status')).toHaveText('Done');
 }

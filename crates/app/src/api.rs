@@ -114,6 +114,10 @@ pub enum ConsoleError {
         "This form has expired or did not come from the console. Reload the page and try again."
     )]
     StaleForm,
+    /// The console's own database is not answering (down or restarting): nothing was
+    /// changed, and trying again in a minute is the remedy.
+    #[error("The console's database is not answering right now, so nothing was changed. Try again in a minute.")]
+    Unavailable,
 }
 
 impl ConsoleError {
@@ -129,6 +133,7 @@ impl ConsoleError {
             ConsoleError::Invalid(_) | ConsoleError::Transport(_) => 422,
             ConsoleError::Airtable(_) => 502,
             ConsoleError::Internal(_) => 500,
+            ConsoleError::Unavailable => 503,
         }
     }
 }

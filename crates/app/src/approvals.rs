@@ -93,6 +93,10 @@ pub enum RiskyAction {
         base: BaseId,
         installation: BlockInstallationId,
     },
+    DisableBlockInstallation {
+        base: BaseId,
+        installation: BlockInstallationId,
+    },
     MoveWorkspaces {
         workspaces: Vec<WorkspaceId>,
         target_enterprise: EnterpriseId,
@@ -136,6 +140,10 @@ pub const KINDS: &[(&str, &str)] = &[
     (
         "delete_block_installation",
         "Delete an extension installation",
+    ),
+    (
+        "disable_block_installation",
+        "Turn off an extension installation",
     ),
     (
         "move_workspaces",
@@ -182,6 +190,7 @@ impl RiskyAction {
             RiskyAction::DeleteShare { .. } => "delete_share",
             RiskyAction::DisableShare { .. } => "disable_share",
             RiskyAction::DeleteBlockInstallation { .. } => "delete_block_installation",
+            RiskyAction::DisableBlockInstallation { .. } => "disable_block_installation",
             RiskyAction::MoveWorkspaces { .. } => "move_workspaces",
             RiskyAction::MoveGroups { .. } => "move_groups",
             RiskyAction::RevokePersonalAccessTokens { .. } => "revoke_personal_access_tokens",
@@ -227,7 +236,8 @@ impl RiskyAction {
             | RiskyAction::DisableShare { base, share } => {
                 format!("{base}/{share}")
             }
-            RiskyAction::DeleteBlockInstallation { base, installation } => {
+            RiskyAction::DeleteBlockInstallation { base, installation }
+            | RiskyAction::DisableBlockInstallation { base, installation } => {
                 format!("{base}/{installation}")
             }
             RiskyAction::MoveWorkspaces { workspaces, .. } => joined(workspaces),
@@ -300,6 +310,9 @@ impl RiskyAction {
             }
             RiskyAction::DeleteBlockInstallation { base, installation } => {
                 format!("Delete extension installation {installation} of base {base}")
+            }
+            RiskyAction::DisableBlockInstallation { base, installation } => {
+                format!("Turn off extension installation {installation} of base {base}")
             }
             RiskyAction::MoveWorkspaces {
                 workspaces,

@@ -59,6 +59,61 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("sso", "SSO required"),
 ];
 
+/// The users table's optional columns, in the table's order: URL value and header. The
+/// name (the link to the user's page) is always shown.
+pub const USER_COLUMNS: &[(&str, &str)] = &[
+    ("email", "Email"),
+    ("id", "ID"),
+    ("state", "State"),
+    ("admin", "Admin"),
+    ("managed", "Managed"),
+    ("service", "Service account"),
+    ("external", "External"),
+    ("two_factor", "2FA"),
+    ("sso", "SSO required"),
+    ("activity", "Last activity"),
+];
+
+/// Which optional columns the users table shows. It travels in the URL as repeated `col`
+/// parameters (ticked boxes of the GET form); none means every column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserColumns(Vec<&'static str>);
+
+impl Default for UserColumns {
+    fn default() -> Self {
+        UserColumns(USER_COLUMNS.iter().map(|(name, _)| *name).collect())
+    }
+}
+
+impl UserColumns {
+    /// From the URL's `col` values; unknown names are ignored (an old bookmark still
+    /// opens), and a choice of nothing known shows everything.
+    pub fn from_params<S: AsRef<str>>(values: &[S]) -> Self {
+        let chosen: Vec<&'static str> = USER_COLUMNS
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| values.iter().any(|v| v.as_ref() == *name))
+            .collect();
+        if chosen.is_empty() {
+            UserColumns::default()
+        } else {
+            UserColumns(chosen)
+        }
+    }
+
+    pub fn shows(&self, name: &str) -> bool {
+        self.0.contains(&name)
+    }
+
+    /// The choice as URL parameters to append to a link (`&col=…`), empty for every column.
+    pub fn url_suffix(&self) -> String {
+        if *self == UserColumns::default() {
+            return String::new();
+        }
+        self.0.iter().map(|name| format!("&col={name}")).collect()
+    }
+}
+
 /// A view of the users table as it travels in the URL (a GET form, so it can be bookmarked
 /// and works without wasm). Missing fields are empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -408,6 +463,20 @@ mod tests {
         }
         let long = "x".repeat(201);
         assert!(form(&[("q", &long)]).to_query().is_err());
+    }
+
+    #[test]
+    fn column_choice_keeps_the_table_order_and_ignores_unknown_names() {
+        let all = UserColumns::default();
+        assert!(USER_COLUMNS.iter().all(|(name, _)| all.shows(name)));
+        assert_eq!(all.url_suffix(), "");
+        // Nothing chosen, or nothing known, shows every column.
+        assert_eq!(UserColumns::from_params::<&str>(&[]), all);
+        assert_eq!(UserColumns::from_params(&["salary"]), all);
+        let some = UserColumns::from_params(&["activity", "email", "salary"]);
+        assert!(some.shows("email") && some.shows("activity"));
+        assert!(!some.shows("id") && !some.shows("state"));
+        assert_eq!(some.url_suffix(), "&col=email&col=activity");
     }
 
     #[test]

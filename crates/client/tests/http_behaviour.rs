@@ -664,3 +664,46 @@ async fn per_base_limit_applies_across_tokens() {
     c.base(&other).shares().await.unwrap();
     assert!(started.elapsed() < Duration::from_millis(200));
 }
+
+#[tokio::test]
+async fn a_capped_wait_gives_up_on_a_429_instead_of_waiting_it_out() {
+    let hits = Hits::default();
+    let base = serve(
+        Router::new()
+            .route(
+                "/v0/meta/whoami",
+                get(|State(h): State<Hits>| async move {
+                    if h.next() <= 2 {
+                        (
+                            StatusCode::TOO_MANY_REQUESTS,
+                            [("retry-after", "2")],
+                            Json(json!({"errors": [{"error": "RATE_LIMIT_REACHED"}]})),
+                        )
+                            .into_response()
+                    } else {
+                        whoami_ok()
+                    }
+                }),
+            )
+            .with_state(hits.clone()),
+    )
+    .await;
+    let patient = client(&base);
+    let hurried = patient.with_max_wait(Duration::from_millis(300));
+    let started = Instant::now();
+    let error = hurried.whoami().await.expect_err("gives up");
+    assert!(error.is_rate_limited(), "{error}");
+    assert_eq!(hits.get(), 1, "no retry that would outlast the cap");
+    // The token is paused by that 429: a second hurried call does not even go out.
+    let error = hurried.whoami().await.expect_err("still paused");
+    assert!(error.is_rate_limited(), "{error}");
+    assert_eq!(hits.get(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "returned before the Retry-After: {:?}",
+        started.elapsed()
+    );
+    // Without the cap, the same token waits and gets through.
+    patient.whoami().await.expect("waits it out");
+    assert_eq!(hits.get(), 3);
+}

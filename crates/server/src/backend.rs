@@ -33,9 +33,28 @@ pub struct ServerBackend {
     pub state: AppState,
 }
 
+/// The longest a page or a form waits on Airtable's rate limit before it says so: in a 429
+/// storm each retry waits ~30 s, and a person is better served by "try again in about 30
+/// seconds" than by a page that hangs for minutes. Background work (bulk jobs, the audit
+/// copy, snapshots) waits as long as the retry policy allows.
+pub const INTERACTIVE_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl ServerBackend {
-    /// An Airtable client acting as the signed-in person (their own token, refreshed if due).
+    /// An Airtable client acting as the signed-in person, for a call they are waiting on:
+    /// it gives up after [`INTERACTIVE_MAX_WAIT`] of waiting.
     pub(crate) async fn airtable_for(
+        &self,
+        who: &SignedInUser,
+    ) -> Result<airtable_client::Client, ConsoleError> {
+        Ok(self
+            .airtable_for_job(who)
+            .await?
+            .with_max_wait(INTERACTIVE_MAX_WAIT))
+    }
+
+    /// An Airtable client acting as the signed-in person (their own token, refreshed if
+    /// due), for work that runs in the background and may wait out the rate limit.
+    pub(crate) async fn airtable_for_job(
         &self,
         who: &SignedInUser,
     ) -> Result<airtable_client::Client, ConsoleError> {
@@ -73,15 +92,66 @@ impl ServerBackend {
 }
 
 /// Logs an unexpected failure under a short reference and returns only the reference.
-pub fn internal(error: impl std::fmt::Display) -> ConsoleError {
+/// A database that cannot be reached is not a bug to report but a wait: that becomes
+/// [`ConsoleError::Unavailable`] (503) instead.
+pub fn internal<E: std::fmt::Display + 'static>(error: E) -> ConsoleError {
+    if database_unreachable(&error) {
+        tracing::warn!(%error, "the database is not answering");
+        return ConsoleError::Unavailable;
+    }
     let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     tracing::error!(%reference, %error, "internal error");
     ConsoleError::Internal(reference)
 }
 
+/// Whether a failure means the database could not be reached (down, restarting, the pool
+/// exhausted), as opposed to a query that went wrong. `internal` takes any displayable
+/// error, so the error types that carry database failures are recognised one by one.
+fn database_unreachable(error: &dyn std::any::Any) -> bool {
+    let found = error
+        .downcast_ref::<sqlx::Error>()
+        .or_else(|| match error.downcast_ref::<logins::TokenError>() {
+            Some(logins::TokenError::Db(e)) => Some(e),
+            _ => None,
+        })
+        .or_else(
+            || match error.downcast_ref::<crate::approvals::store::StoreError>() {
+                Some(crate::approvals::store::StoreError::Database(e)) => Some(e),
+                _ => None,
+            },
+        )
+        .or_else(|| {
+            error
+                .downcast_ref::<anyhow::Error>()
+                .and_then(|e| e.chain().find_map(|c| c.downcast_ref::<sqlx::Error>()))
+        });
+    match found {
+        Some(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => true,
+        // Class 08 (connection exception) and 57P (the server shutting down or starting).
+        Some(sqlx::Error::Database(e)) => e
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
+/// Airtable's refusal in words, with the status that fits whose fault it is: the person's
+/// input (400/422) or a conflict is theirs to fix, a 403 is a permission they lack; only
+/// Airtable's own failures (5xx, no answer, a reply we cannot read) are a 502.
 pub fn airtable_error(error: airtable_client::Error) -> ConsoleError {
     tracing::warn!(%error, "Airtable call failed");
-    ConsoleError::Airtable(error.user_message())
+    let message = error.user_message();
+    match error.status() {
+        Some(400 | 422) => ConsoleError::Invalid(message),
+        Some(409) => ConsoleError::Conflict(message),
+        Some(403) => ConsoleError::NotAllowed(message),
+        _ => match error {
+            airtable_client::Error::InvalidId(_) | airtable_client::Error::InvalidRequest(_) => {
+                ConsoleError::Invalid(message)
+            }
+            _ => ConsoleError::Airtable(message),
+        },
+    }
 }
 
 #[async_trait::async_trait]

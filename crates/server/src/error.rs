@@ -55,3 +55,23 @@ pub async fn server_fn_argument_errors(
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
+
+/// The session layer answers a bare, empty 500 when it cannot save a session (the store is
+/// Postgres, so: the database is down). Say that in words, with a 503, like every other
+/// page does during an outage. Our own 500s always carry a body, so they pass unchanged.
+pub async fn session_store_failures(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::body::HttpBody;
+    let response = next.run(request).await;
+    let bare_500 = response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && !response
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE)
+        && response.body().size_hint().exact() == Some(0);
+    if bare_500 {
+        return AppError::Unavailable.into_response();
+    }
+    response
+}

@@ -39,7 +39,7 @@ use axum::{
 use console_app::{backend::Backend, shell, App};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
-use tower_http::{services::ServeDir, trace::TraceLayer};
+use tower_http::trace::TraceLayer;
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{
@@ -279,8 +279,9 @@ async fn resolve_airtable(
     })
 }
 
-/// The whole HTTP surface. Layers run outside-in: trace → security headers → same-origin
-/// check → session → signed-in person → sign-in gate → CSRF token → route.
+/// The whole HTTP surface. Layers run outside-in: trace → security headers → NUL check →
+/// same-origin check → session-store failures as 503 → session → signed-in person →
+/// sign-in gate → CSRF token → route.
 pub fn router(state: AppState, session_store: PostgresStore) -> Router {
     let routes = generate_route_list(App);
     let backend: Backend = Arc::new(ServerBackend {
@@ -318,7 +319,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .leptos_routes_with_context(&state, routes, render_context, move || {
             shell(leptos_options.clone())
         })
-        .nest_service("/pkg", ServeDir::new(pkg_dir))
+        .nest_service("/pkg", routes::bundle_files(pkg_dir))
         .layer(middleware::from_fn(error::server_fn_argument_errors))
         .layer(middleware::from_fn(
             security::csrf_token_for_server_functions,
@@ -329,6 +330,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             auth::session::load_signed_in_user,
         ))
         .layer(auth::session::layer(session_store, &state.settings))
+        .layer(middleware::from_fn(error::session_store_failures))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::same_origin_for_writes,

@@ -550,7 +550,7 @@ pub async fn export_csv(
         .into_response()
 }
 
-fn internal_response(error: impl std::fmt::Display) -> Response {
+fn internal_response(error: impl std::fmt::Display + 'static) -> Response {
     let error = internal(error);
     (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
 }

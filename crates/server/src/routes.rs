@@ -32,3 +32,29 @@ pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
         }
     }
 }
+
+/// The longest file name a file system takes (Linux's `NAME_MAX`). ServeDir answers a
+/// longer one with a 500 (the `open` fails with ENAMETOOLONG); no bundle file is that long.
+const LONGEST_FILE_NAME: usize = 255;
+
+/// The browser bundle under `/pkg`: a name no file can have is a plain 404, not a 500.
+pub fn bundle_files(dir: std::path::PathBuf) -> axum::Router {
+    axum::Router::new()
+        .fallback_service(tower_http::services::ServeDir::new(dir))
+        .layer(axum::middleware::from_fn(refuse_impossible_names))
+}
+
+async fn refuse_impossible_names(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let too_long = request
+        .uri()
+        .path()
+        .split('/')
+        .any(|segment| segment.len() > LONGEST_FILE_NAME);
+    if too_long {
+        return (StatusCode::NOT_FOUND, "No such file.").into_response();
+    }
+    next.run(request).await
+}

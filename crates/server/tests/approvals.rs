@@ -709,6 +709,22 @@ async fn every_kind_of_action_previews_and_runs_against_the_simulator() {
         &t,
         &a,
         &b,
+        json!({"kind": "disable_block_installation", "base": block_base, "installation": block}),
+    )
+    .await;
+    let turned_off = airtable
+        .base(&block_base)
+        .block_installations()
+        .await
+        .expect("blocks")
+        .into_iter()
+        .find(|x| x.id == block)
+        .expect("still installed");
+    assert_eq!(format!("{:?}", turned_off.state).to_lowercase(), "disabled");
+    carry_out(
+        &t,
+        &a,
+        &b,
         json!({"kind": "delete_block_installation", "base": block_base, "installation": block}),
     )
     .await;

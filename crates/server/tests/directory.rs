@@ -489,6 +489,7 @@ async fn base_detail_matches_the_sim_and_enabling_a_share_or_extension_is_direct
         "disabling is an approval request"
     );
     assert!(html.contains("delete_block_installation"));
+    assert!(html.contains("disable_block_installation"));
     assert!(on_base > 0, "the seeded base has collaborators of its own");
     assert!(html.contains("remove_base_collaborator"));
 }

@@ -530,3 +530,56 @@ async fn nul_characters_are_refused_in_plain_words_not_with_a_500() {
         .expect("get");
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_bundle_file_name_no_file_system_takes_is_a_404_not_a_500() {
+    let t = TestConsole::start().await;
+    let (browser, _) = signed_in_as(&t, Role::Viewer).await;
+    let long = "a".repeat(300);
+    for url in [
+        format!("/pkg/{long}.js"),
+        format!("/pkg/snippets/{long}/x.js"),
+    ] {
+        let response = browser.get(t.url(&url)).send().await.expect("get");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{url}");
+    }
+    // An ordinary missing name is a 404 too (ServeDir itself).
+    let response = browser
+        .get(t.url("/pkg/missing.js"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn without_its_database_the_console_says_so_with_a_503_and_keeps_people_signed_in() {
+    let t = TestConsole::start().await;
+    let (browser, csrf) = signed_in_as(&t, Role::Operator).await;
+    let response = browser
+        .get(t.url("/workspaces"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // Every connection the console has, or could open, is gone (as when Postgres stops).
+    t.console.state.db.close().await;
+    for url in ["/", "/workspaces", "/api/users/list?q=", "/healthz"] {
+        let response = browser.get(t.url(url)).send().await.expect("get");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        // Not a 303 to the sign-in page (the session may be fine), not a bare 500.
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{url}: {body}");
+        assert!(body.contains("database"), "{url}: {body}");
+    }
+    let (status, body) = post(
+        &t,
+        &browser,
+        "/api/workspaces/create",
+        Some(&csrf),
+        &[("name", "During the outage")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+}

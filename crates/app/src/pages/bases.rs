@@ -1,7 +1,7 @@
 //! One base, read live from Airtable: collaborators, interfaces, invite links, shares and
 //! extensions. Enabling a share or an extension is direct (operator and above); disabling
-//! a share, deleting one, deleting an extension, removing a collaborator or deleting an
-//! invite is only ever asked for, for a second person to approve.
+//! or deleting a share or an extension, removing a collaborator or deleting an invite is
+//! only ever asked for, for a second person to approve.
 
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::use_params_map;
@@ -405,14 +405,22 @@ fn BaseView(b: BaseDetail, can: bool, actions: BaseActions) -> impl IntoView {
                         </ActionForm>
                     }
                 });
-                let delete = bid.clone().zip(installation).map(|(base, installation)| {
+                let pair = bid.clone().zip(installation);
+                let disable = x.enabled.then(|| pair.clone()).flatten().map(|(base, installation)| {
+                    view! {
+                        <RequestActionForm
+                            action=RiskyAction::DisableBlockInstallation { base, installation }
+                            label="Turn off…" />
+                    }
+                });
+                let delete = pair.map(|(base, installation)| {
                     view! {
                         <RequestActionForm
                             action=RiskyAction::DeleteBlockInstallation { base, installation }
                             label="Delete…" />
                     }
                 });
-                view! { {enable} {delete} }
+                view! { {enable} {disable} {delete} }
             });
             view! {
                 <tr data-testid="extension-row">
@@ -507,7 +515,7 @@ fn BaseView(b: BaseDetail, can: bool, actions: BaseActions) -> impl IntoView {
         </section>
         <section class="card">
             <h2>"Extensions (" {b.extensions.len()} ")"</h2>
-            <p class="muted">"Turning an extension off is not offered: the console has no approval request for it yet. Deleting one needs approval."</p>
+            <p class="muted">"Turning an extension on happens at once; turning one off or deleting it needs approval."</p>
             <table class="table" data-testid="extensions">
                 <thead><tr>
                     <th scope="col">"Extension"</th><th scope="col">"Installation"</th><th scope="col">"State"</th>

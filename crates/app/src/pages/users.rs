@@ -14,13 +14,15 @@ use leptos_router::{
 };
 
 use super::approvals::RequestActionForm;
-use super::bulk::{BulkForm, RowCheckbox, SelectAllToggle};
+use super::bulk::{BulkForm, RowCheckbox, SelectAllToggle, StartBulkJob};
 use crate::api::{ConsoleError, Role, SignedInUser};
 use crate::approvals::RiskyAction;
 use crate::audit::query::percent_encode;
 use crate::components::{format::when, session::CsrfField};
 use crate::pages::snapshots::TakeSnapshot;
-use crate::people::{UserDetail, UserForm, UserListing, UserRow, FLAGS, SORTS};
+use crate::people::{
+    UserColumns, UserDetail, UserForm, UserListing, UserRow, FLAGS, SORTS, USER_COLUMNS,
+};
 
 #[server(endpoint = "users/list", input = GetUrl)]
 pub async fn list_users(
@@ -150,6 +152,8 @@ pub fn UsersPage() -> impl IntoView {
             }
         })
     };
+    let columns =
+        move || url.with(|p| UserColumns::from_params(&p.get_all("col").unwrap_or_default()));
     let take = ServerAction::<TakeSnapshot>::new();
     let list = Resource::new(
         move || (form(), take.version().get()),
@@ -173,7 +177,7 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <h1>"Users"</h1>
         // Rebuilt when the URL changes, so the controls always show the view on screen.
-        {move || view! { <UserFilters form=form() /> }}
+        {move || view! { <UserFilters form=form() columns=columns() /> }}
         {move || take.value().get().map(|r| match r {
             Ok(()) => view! { <p class="notice" role="status" data-testid="snapshot-requested">"A new snapshot is being taken; reload this page in a minute to see it."</p> }.into_any(),
             Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -181,6 +185,7 @@ pub fn UsersPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let can = can_change(user.await);
+                let columns = columns();
                 match list.await {
                     Ok(UserListing { exact: Some(id), .. }) => {
                         view! { <Redirect path=format!("/users/{id}") /> }.into_any()
@@ -197,11 +202,11 @@ pub fn UsersPage() -> impl IntoView {
                             let (query, total) = (listing.query.clone(), listing.page.total);
                             view! {
                                 <BulkForm query total>
-                                    <UserTable listing selectable=true />
+                                    <UserTable listing columns selectable=true />
                                 </BulkForm>
                             }.into_any()
                         } else {
-                            view! { <UserTable listing selectable=false /> }.into_any()
+                            view! { <UserTable listing columns selectable=false /> }.into_any()
                         };
                         view! { {refresh} {table} }.into_any()
                     }
@@ -213,7 +218,7 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserFilters(form: UserForm) -> impl IntoView {
+fn UserFilters(form: UserForm, columns: UserColumns) -> impl IntoView {
     let state_options = [
         ("", "Any"),
         ("provisioned", "Active (provisioned)"),
@@ -241,12 +246,25 @@ fn UserFilters(form: UserForm) -> impl IntoView {
             };
             let id = format!("user-{name}");
             view! {
-                <label for=id.clone()>{*label}</label>
-                <select id=id name=*name>
-                    <option value="" selected=current.is_empty()>"Any"</option>
-                    <option value="yes" selected=current == "yes">"Yes"</option>
-                    <option value="no" selected=current == "no">"No"</option>
-                </select>
+                <div class="field">
+                    <label for=id.clone()>{*label}</label>
+                    <select id=id name=*name>
+                        <option value="" selected=current.is_empty()>"Any"</option>
+                        <option value="yes" selected=current == "yes">"Yes"</option>
+                        <option value="no" selected=current == "no">"No"</option>
+                    </select>
+                </div>
+            }
+        })
+        .collect_view();
+    let column_boxes = USER_COLUMNS
+        .iter()
+        .map(|(name, label)| {
+            view! {
+                <label class="check">
+                    <input type="checkbox" name="col" value=*name checked=columns.shows(name) />
+                    " " {*label}
+                </label>
             }
         })
         .collect_view();
@@ -266,22 +284,36 @@ fn UserFilters(form: UserForm) -> impl IntoView {
                     autocomplete="off" spellcheck="false" />
                 <button type="submit" class="button primary">"Search"</button>
             </div>
-            <div class="filter-grid">
-                <label for="user-state">"State"</label>
-                <select id="user-state" name="state">{states}{other_state}</select>
+            <div class="filter-fields">
+                <div class="field">
+                    <label for="user-state">"State"</label>
+                    <select id="user-state" name="state">{states}{other_state}</select>
+                </div>
                 {flags}
-                <label for="user-inactive">"No activity for at least (days)"</label>
-                <input id="user-inactive" name="inactive_days" type="number" min="1" max="36500"
-                    value=form.inactive_days.clone() prop:value=form.inactive_days.clone() />
-                <label for="user-sort">"Sort by"</label>
-                <select id="user-sort" name="sort">{sorts}</select>
+                <div class="field">
+                    <label for="user-inactive">"No activity for at least (days)"</label>
+                    <input id="user-inactive" name="inactive_days" type="number" min="1" max="36500"
+                        value=form.inactive_days.clone() prop:value=form.inactive_days.clone() />
+                </div>
+                <div class="field">
+                    <label for="user-sort">"Sort by"</label>
+                    <select id="user-sort" name="sort">{sorts}</select>
+                </div>
             </div>
+            <details class="filters" data-testid="user-columns">
+                <summary>"Columns"</summary>
+                <fieldset class="column-choice">
+                    <legend class="visually-hidden">"Columns to show"</legend>
+                    {column_boxes}
+                </fieldset>
+                <p class="muted">"Tick the columns to show, then search. The CSV always has every column."</p>
+            </details>
         </form>
     }
 }
 
 #[component]
-fn UserTable(listing: UserListing, selectable: bool) -> impl IntoView {
+fn UserTable(listing: UserListing, columns: UserColumns, selectable: bool) -> impl IntoView {
     let page = listing.page;
     let Some(as_of) = page.as_of else {
         return view! {
@@ -300,11 +332,13 @@ fn UserTable(listing: UserListing, selectable: bool) -> impl IntoView {
     } else {
         format!("{first}–{last} of {}", page.total)
     };
+    // Paging keeps the column choice.
+    let page_href = |n: i64| format!("{}{}", query.page_href(n), columns.url_suffix());
     let prev = (page.page > 1).then(|| {
-        view! { <a rel="prev" href=query.page_href(page.page - 1)>"← Previous"</a> }
+        view! { <a rel="prev" href=page_href(page.page - 1)>"← Previous"</a> }
     });
     let next = page.has_next().then(|| {
-        view! { <a rel="next" href=query.page_href(page.page + 1)>"Next →"</a> }
+        view! { <a rel="next" href=page_href(page.page + 1)>"Next →"</a> }
     });
     let details = if listing.details_recorded {
         format!(
@@ -314,6 +348,11 @@ fn UserTable(listing: UserListing, selectable: bool) -> impl IntoView {
     } else {
         "This snapshot predates the console recording external users, two-factor sign-in, SSO and last activity; take a new one to see them.".to_string()
     };
+    let headers = USER_COLUMNS
+        .iter()
+        .filter(|(name, _)| columns.shows(name))
+        .map(|(_, label)| view! { <th scope="col">{*label}</th> })
+        .collect_view();
     view! {
         <p class="muted" data-testid="as-of">
             "As of " {when(Some(as_of))} " (snapshot " {page.snapshot_id.unwrap_or_default()} "). "
@@ -321,24 +360,22 @@ fn UserTable(listing: UserListing, selectable: bool) -> impl IntoView {
         </p>
         <p>
             <span data-testid="user-count">{summary}</span> " · "
-            <a href=query.csv_href() download rel="external" data-testid="users-csv">"Download CSV (all pages)"</a>
+            <a href=query.csv_href() download rel="external" data-testid="users-csv">"Download CSV (all pages, every column)"</a>
         </p>
         <table class="table" data-testid="users">
             <thead><tr>
                 {selectable.then(|| view! { <SelectAllToggle /> })}
-                <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"ID"</th>
-                <th scope="col">"State"</th><th scope="col">"Admin"</th><th scope="col">"Managed"</th>
-                <th scope="col">"Service account"</th><th scope="col">"External"</th>
-                <th scope="col">"2FA"</th><th scope="col">"SSO required"</th><th scope="col">"Last activity"</th>
+                <th scope="col">"Name"</th>
+                {headers}
             </tr></thead>
-            <tbody>{page.rows.iter().map(|u| user_row(u, selectable)).collect_view()}</tbody>
+            <tbody>{page.rows.iter().map(|u| user_row(u, &columns, selectable)).collect_view()}</tbody>
         </table>
         <nav class="pager" aria-label="Pages">{prev} " " {next}</nav>
     }
     .into_any()
 }
 
-fn user_row(u: &UserRow, selectable: bool) -> impl IntoView {
+fn user_row(u: &UserRow, columns: &UserColumns, selectable: bool) -> impl IntoView {
     let label = if u.name.trim().is_empty() {
         u.email.clone()
     } else {
@@ -354,20 +391,30 @@ fn user_row(u: &UserRow, selectable: bool) -> impl IntoView {
     } else {
         when(u.last_activity)
     };
+    // One cell per optional column, in the table's order (see `USER_COLUMNS`).
+    let cells = USER_COLUMNS
+        .iter()
+        .filter(|(name, _)| columns.shows(name))
+        .map(|(name, _)| match *name {
+            "email" => view! { <td data-testid="user-email">{u.email.clone()}</td> }.into_any(),
+            "id" => view! { <td><code>{u.id.clone()}</code></td> }.into_any(),
+            "state" => view! { <td data-testid="user-state">{u.state.clone()}</td> }.into_any(),
+            "admin" => view! { <td>{admin}</td> }.into_any(),
+            "managed" => view! { <td>{yes_no(Some(u.is_managed))}</td> }.into_any(),
+            "service" => view! { <td>{yes_no(Some(u.is_service_account))}</td> }.into_any(),
+            "external" => {
+                view! { <td data-testid="user-external">{yes_no(u.is_external)}</td> }.into_any()
+            }
+            "two_factor" => view! { <td>{yes_no(u.two_factor)}</td> }.into_any(),
+            "sso" => view! { <td>{yes_no(u.sso_required)}</td> }.into_any(),
+            _ => view! { <td>{activity.clone()}</td> }.into_any(),
+        })
+        .collect_view();
     view! {
         <tr data-testid="user-row">
             {selectable.then(|| view! { <RowCheckbox id=u.id.clone() label=label.clone() /> })}
             <td><a href=format!("/users/{}", u.id)>{label}</a></td>
-            <td data-testid="user-email">{u.email.clone()}</td>
-            <td><code>{u.id.clone()}</code></td>
-            <td data-testid="user-state">{u.state.clone()}</td>
-            <td>{admin}</td>
-            <td>{yes_no(Some(u.is_managed))}</td>
-            <td>{yes_no(Some(u.is_service_account))}</td>
-            <td data-testid="user-external">{yes_no(u.is_external)}</td>
-            <td>{yes_no(u.two_factor)}</td>
-            <td>{yes_no(u.sso_required)}</td>
-            <td>{activity}</td>
+            {cells}
         </tr>
     }
 }
@@ -378,6 +425,9 @@ struct UserActions {
     logout: ServerAction<LogoutUser>,
     rename: ServerAction<RenameUser>,
     email: ServerAction<ChangeUserEmail>,
+    /// Admin access, reactivation and claiming run as a one-user bulk job, the same code
+    /// path (and action-log entries) as for many users; the page moves on to the job.
+    access: ServerAction<StartBulkJob>,
 }
 
 #[component]
@@ -388,6 +438,7 @@ pub fn UserPage() -> impl IntoView {
         logout: ServerAction::new(),
         rename: ServerAction::new(),
         email: ServerAction::new(),
+        access: ServerAction::new(),
     };
     let detail = Resource::new(
         move || {
@@ -409,6 +460,7 @@ pub fn UserPage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| actions.rename.value().get().and_then(Result::err))
             .or_else(|| actions.email.value().get().and_then(Result::err))
+            .or_else(|| actions.access.value().get().and_then(Result::err))
     };
     view! {
         <p><a href="/users">"← Users"</a></p>
@@ -495,6 +547,34 @@ fn UserView(u: UserDetail, can: bool, actions: UserActions) -> impl IntoView {
         })
         .collect_view();
     let (first, last) = u.name_parts();
+    // The one-user jobs this user's state allows.
+    let mut access_kinds: Vec<(&str, &str)> = Vec::new();
+    if !u.is_admin {
+        access_kinds.push(("grant_admin", "Grant admin access"));
+    }
+    if u.is_deactivated() {
+        access_kinds.push(("reactivate", "Reactivate"));
+    }
+    match u.is_managed {
+        Some(false) => access_kinds.push(("claim_managed", "Claim as a managed user")),
+        Some(true) => access_kinds.push(("claim_unmanaged", "Release as an unmanaged user")),
+        None => {}
+    }
+    let access_id = u.id.clone();
+    let access_forms = access_kinds
+        .into_iter()
+        .map(|(kind, label)| {
+            let user = access_id.clone();
+            view! {
+                <ActionForm action=actions.access attr:class="inline">
+                    <CsrfField />
+                    <input type="hidden" name="kind" value=kind />
+                    <input type="hidden" name="users[]" value=user />
+                    <button type="submit" class="button secondary">{label}</button>
+                </ActionForm>
+            }
+        })
+        .collect_view();
     let direct_id = u.id.clone();
     let direct = can.then(move || {
         let rename_id = direct_id.clone();
@@ -508,6 +588,7 @@ fn UserView(u: UserDetail, can: bool, actions: UserActions) -> impl IntoView {
                     <input type="hidden" name="user" value=direct_id />
                     <button type="submit" class="button secondary">"Log out of all sessions"</button>
                 </ActionForm>
+                {access_forms}
                 <h3>"Change name"</h3>
                 <ActionForm action=actions.rename>
                     <CsrfField />

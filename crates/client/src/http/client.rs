@@ -49,6 +49,9 @@ pub struct Client {
     shared: Arc<Shared>,
     token: Option<AccessToken>,
     limiter: Arc<RateLimiter>,
+    /// The longest one call may spend waiting (for the rate limiter, between retries)
+    /// before it gives up; `None` waits as long as the retry policy allows.
+    max_wait: Option<Duration>,
 }
 
 struct Shared {
@@ -277,6 +280,7 @@ impl ClientBuilder {
             shared,
             token: self.token,
             limiter,
+            max_wait: None,
         })
     }
 }
@@ -423,6 +427,17 @@ impl Client {
             shared: self.shared.clone(),
             token: Some(token),
             limiter,
+            max_wait: self.max_wait,
+        }
+    }
+
+    /// The same client, but a call gives up (with the error that made it wait, e.g. a 429)
+    /// rather than wait longer than `wait` in all: for calls a person is waiting on, where
+    /// "try again in 30 seconds" beats a page that hangs for minutes in a 429 storm.
+    pub fn with_max_wait(&self, wait: Duration) -> Client {
+        Client {
+            max_wait: Some(wait),
+            ..self.clone()
         }
     }
 
@@ -480,10 +495,28 @@ impl Client {
         let span = tracing::Span::current();
         let base_limiter = base_of(&req.path).and_then(|b| self.shared.base_limiter(b));
         let mut retries_done: u32 = 0;
+        let deadline = self.max_wait.map(|wait| tokio::time::Instant::now() + wait);
         loop {
-            match &base_limiter {
-                Some(base) => RateLimiter::acquire_all(&[&self.limiter, base]).await,
-                None => self.limiter.acquire().await,
+            let acquire = async {
+                match &base_limiter {
+                    Some(base) => RateLimiter::acquire_all(&[&self.limiter, base]).await,
+                    None => self.limiter.acquire().await,
+                }
+            };
+            match deadline {
+                Some(deadline) => {
+                    if tokio::time::timeout_at(deadline, acquire).await.is_err() {
+                        // The limiter is held back by a recent 429 for longer than the
+                        // caller will wait: answer as Airtable did to that request.
+                        let mut api = ApiError::from_body(429, method, template, &[]);
+                        api.message = Some(
+                            "the console is waiting out Airtable's rate limit for this token"
+                                .into(),
+                        );
+                        return Err(Error::from(api));
+                    }
+                }
+                None => acquire.await,
             }
             let attempt_no = retries_done + 1;
             span.record("attempt", attempt_no);
@@ -564,6 +597,10 @@ impl Client {
                 self.shared
                     .retry
                     .decide(method, retries_done, attempt, &mut rand::thread_rng());
+            // A retry that would end after the caller's deadline is not worth starting.
+            let delay = delay.filter(|delay| {
+                deadline.is_none_or(|deadline| tokio::time::Instant::now() + *delay <= deadline)
+            });
             match delay {
                 Some(delay) => {
                     tracing::warn!(

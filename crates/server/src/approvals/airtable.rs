@@ -294,7 +294,8 @@ pub async fn preview(
                     lists: Vec::new(),
                 })
             }
-            RiskyAction::DeleteBlockInstallation { base, installation } => {
+            RiskyAction::DeleteBlockInstallation { base, installation }
+            | RiskyAction::DisableBlockInstallation { base, installation } => {
                 let installed = airtable.base(base).block_installations().await?;
                 let found = installed.iter().find(|b| &b.id == installation);
                 Ok(Preview {
@@ -586,6 +587,14 @@ pub async fn execute(
                 .delete()
                 .await?;
             Ok(format!("Extension installation {installation} deleted."))
+        }
+        RiskyAction::DisableBlockInstallation { base, installation } => {
+            airtable
+                .base(base)
+                .block_installation(installation)
+                .disable()
+                .await?;
+            Ok(format!("Extension installation {installation} turned off."))
         }
         RiskyAction::MoveWorkspaces {
             workspaces,

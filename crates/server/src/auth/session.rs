@@ -58,7 +58,17 @@ pub async fn load_signed_in_user(
         ),
         SignInMethod::OAuth(_) => None,
     };
-    let mut login_id = session.get::<uuid::Uuid>(LOGIN_KEY).await.ok().flatten();
+    let mut login_id = match session.get::<uuid::Uuid>(LOGIN_KEY).await {
+        Ok(id) => id,
+        // The session store (Postgres) did not answer: the person may well be signed in,
+        // so sending them to sign in again would be wrong. Ask them to wait instead.
+        Err(tower_sessions::session::Error::Store(error)) => {
+            tracing::error!(%error, "cannot read the session");
+            return crate::error::AppError::Unavailable.into_response();
+        }
+        // A value that does not decode: as good as no sign-in.
+        Err(_) => None,
+    };
     if login_id.is_none() {
         if let (Some(Some(email)), Some(service)) = (&proxy_email, &state.service_airtable) {
             match trusted_header::sign_in(&state, &session, service, email).await {

@@ -112,7 +112,7 @@ impl Runner {
     /// outlives one access token).
     async fn airtable(&self) -> Result<Client, ConsoleError> {
         self.backend
-            .airtable_for(&self.job.who)
+            .airtable_for_job(&self.job.who)
             .await
             .map_err(|error| match error {
                 ConsoleError::NotSignedIn => ConsoleError::NotAllowed(
