@@ -41,6 +41,25 @@ test('browse the users table, filter it, open a user and see their collaboration
   await expect(page).toHaveURL(/page=2/);
   await expect(page.getByTestId('user-count')).toContainText('51–');
 
+  // Column choice: only the ticked columns show, and paging keeps the choice.
+  await page.goto('/users');
+  const columns = page.getByTestId('user-columns');
+  await columns.getByText('Columns', { exact: true }).click();
+  for (const label of ['ID', 'Managed', 'Service account', 'External', '2FA', 'SSO required', 'Last activity']) {
+    await columns.getByLabel(`${label} column`).uncheck();
+  }
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/col=email&col=state&col=admin/);
+  const table = page.getByTestId('users');
+  await expect(table.getByRole('columnheader', { name: 'Last activity' })).toHaveCount(0);
+  await expect(table.getByRole('columnheader', { name: 'Email' })).toHaveCount(1);
+  // The ticked box, the name, then email, state and admin.
+  await expect(page.getByTestId('user-row').first().locator('td')).toHaveCount(5);
+  await page.getByRole('link', { name: 'Next →' }).click();
+  await expect(page).toHaveURL(/page=2&col=email&col=state&col=admin$/);
+  await expect(table.getByRole('columnheader', { name: 'Last activity' })).toHaveCount(0);
+  await expect(page.getByTestId('user-columns').getByLabel('Email column')).toBeChecked();
+
   // Admins only: every admin the simulator lists, and no one else.
   await page.goto('/users');
   await page.getByLabel('Admin', { exact: true }).selectOption('yes');
@@ -54,7 +73,7 @@ test('browse the users table, filter it, open a user and see their collaboration
   }
   // Deactivated people only: the state column says so on every row.
   await page.getByLabel('Admin', { exact: true }).selectOption('');
-  await page.getByLabel('State').selectOption('deactivated');
+  await page.getByLabel('State', { exact: true }).selectOption('deactivated');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(/state=deactivated/);
   const states = await page.getByTestId('user-state').allInnerTexts();

@@ -262,7 +262,9 @@ fn UserFilters(form: UserForm, columns: UserColumns) -> impl IntoView {
         .map(|(name, label)| {
             view! {
                 <label class="check">
-                    <input type="checkbox" name="col" value=*name checked=columns.shows(name) />
+                    // Named "… column", so it is not mistaken for the filter of the same name.
+                    <input type="checkbox" name="col" value=*name checked=columns.shows(name)
+                        aria-label=format!("{label} column") />
                     " " {*label}
                 </label>
             }
