@@ -1,17 +1,9 @@
 import { test, expect, type Page, type APIRequestContext } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { SIM_URL, signIn, simInfo, type SimInfo } from './helpers';
+import { signIn, simGet, simInfo, type SimInfo } from './helpers';
 
 // Every page of the console, checked with axe-core (WCAG 2.x A and AA rules) in the light
 // and the dark theme: no serious or critical violation is allowed.
-
-async function simGet(request: APIRequestContext, info: SimInfo, path: string) {
-  const response = await request.get(`${SIM_URL}${path}`, {
-    headers: { Authorization: `Bearer ${info.token}` },
-  });
-  expect(response.ok()).toBeTruthy();
-  return response.json();
-}
 
 async function analyze(page: Page) {
   const builder = () => new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
@@ -50,6 +42,7 @@ async function everyPage(request: APIRequestContext, info: SimInfo): Promise<str
     '/audit/actions',
     '/audit/snapshots',
     '/users',
+    '/users/bulk',
     `/users/${info.non_admins[0].id}`,
     '/groups',
     `/groups/${enterprise.groupIds[0]}`,

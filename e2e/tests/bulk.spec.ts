@@ -95,6 +95,18 @@ test('select users, log them out and grant admin, watch each job reach 100% with
     }
     const untouched = await (await simUser(request, info, people[2].id)).json();
     expect(untouched.isAdmin).toBeFalsy();
+
+    // Both jobs are in the list of recent ones, newest first, and lead back to their pages.
+    const jobUrl = page.url();
+    await page.getByRole('link', { name: '← Bulk actions' }).click();
+    await expect(page).toHaveURL(/\/users\/bulk$/);
+    const rows = page.getByTestId('bulk-job-row');
+    await expect(rows.first()).toContainText('Grant admin access');
+    await expect(rows.first()).toContainText('2 users ticked');
+    await expect(rows.first().getByTestId('bulk-job-progress')).toHaveText('finished');
+    await expect(rows.nth(1)).toContainText('Log out');
+    await rows.first().getByRole('link').click();
+    await expect(page).toHaveURL(jobUrl);
   } finally {
     await request.post(
       `${SIM_URL}/v0/meta/enterpriseAccounts/${info.enterprise_account_id}/users/revokeAdminAccess`,

@@ -257,6 +257,21 @@ impl BulkJob {
     }
 }
 
+/// A job as the list of recent jobs shows it (no rows).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkJobSummary {
+    pub id: String,
+    pub kind: BulkKind,
+    pub selection: String,
+    pub created_by_email: String,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub counts: BulkCounts,
+}
+
+/// How many jobs the list of recent jobs shows.
+pub const RECENT_JOBS: i64 = 50;
+
 /// The server side of bulk jobs (implemented by the server crate).
 #[cfg(feature = "ssr")]
 #[async_trait::async_trait]
@@ -268,6 +283,12 @@ pub trait BulkBackend: Send + Sync + 'static {
         who: &crate::api::SignedInUser,
         job: NewBulkJob,
     ) -> Result<String, crate::api::ConsoleError>;
+
+    /// The newest jobs (at most [`RECENT_JOBS`]), newest first.
+    async fn recent_bulk_jobs(
+        &self,
+        who: &crate::api::SignedInUser,
+    ) -> Result<Vec<BulkJobSummary>, crate::api::ConsoleError>;
 
     /// A job with one page of its rows (`None`: no such job).
     async fn bulk_job(

@@ -14,7 +14,7 @@ use crate::pages::{
     audit_search::{AuditEventPage, AuditSearchPage},
     audit_sync::AuditSyncPage,
     bases::BasePage,
-    bulk::BulkJobPage,
+    bulk::{BulkJobPage, BulkJobsPage},
     enterprise::{AiAllowlistPage, PackagesPage, TokensPage},
     groups::{GroupPage, GroupsPage},
     overview::OverviewPage,
@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit") view=AuditSearchPage ssr=SsrMode::Async />
                     <Route path=path!("/audit/events/:id") view=AuditEventPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/users/bulk") view=BulkJobsPage ssr=SsrMode::Async />
                     <Route path=path!("/users/bulk/:id") view=BulkJobPage ssr=SsrMode::Async />
                     <Route path=path!("/users/:id") view=UserPage ssr=SsrMode::Async />
                     <Route path=path!("/workspaces") view=WorkspacesPage ssr=SsrMode::Async />

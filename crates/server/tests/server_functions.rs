@@ -288,6 +288,7 @@ const READS: &[&str] = &[
     "/api/users/list",
     "/api/users/get",
     "/api/users/bulk/get",
+    "/api/users/bulk/recent",
     "/api/workspaces/list",
     "/api/workspaces/get",
     "/api/bases/get",

@@ -7,7 +7,7 @@ use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::ConsoleError;
-use crate::bulk::{BulkItem, BulkJob, BULK_KINDS};
+use crate::bulk::{BulkItem, BulkJob, BulkJobSummary, BULK_KINDS, RECENT_JOBS};
 use crate::components::{format::when, session::CsrfField};
 use crate::people::{UserForm, UserQuery, FLAGS};
 
@@ -71,6 +71,78 @@ pub async fn read_bulk_job(id: String, page: Option<String>) -> Result<BulkJob, 
         }
         .await,
     )
+}
+
+#[server(endpoint = "users/bulk/recent", input = GetUrl)]
+pub async fn list_bulk_jobs() -> Result<Vec<BulkJobSummary>, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
+            crate::backend::backend()?.recent_bulk_jobs(&who).await
+        }
+        .await,
+    )
+}
+
+/// The newest bulk jobs, so a job can be found again after its page was closed.
+#[component]
+pub fn BulkJobsPage() -> impl IntoView {
+    let jobs = Resource::new(|| (), |_| list_bulk_jobs());
+    view! {
+        <p><a href="/users">"← Users"</a></p>
+        <h1>"Bulk actions"</h1>
+        <p class="muted">{format!("The newest {RECENT_JOBS} jobs, newest first. Start one from the users table.")}</p>
+        <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match jobs.await {
+                    Ok(jobs) if jobs.is_empty() => view! {
+                        <p data-testid="no-bulk-jobs">"No bulk action has been started yet."</p>
+                    }.into_any(),
+                    Ok(jobs) => view! {
+                        <table class="table" data-testid="bulk-jobs">
+                            <thead><tr>
+                                <th scope="col">"Started"</th><th scope="col">"Action"</th>
+                                <th scope="col">"Users"</th><th scope="col">"By"</th>
+                                <th scope="col">"Progress"</th><th scope="col">"Outcome"</th>
+                            </tr></thead>
+                            <tbody>{jobs.into_iter().map(job_row).collect_view()}</tbody>
+                        </table>
+                    }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert" data-testid="bulk-jobs-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn job_row(job: BulkJobSummary) -> impl IntoView {
+    let c = job.counts;
+    let outcome = format!(
+        "{} done, {} failed, {} waiting for approval{}",
+        c.done,
+        c.failed,
+        c.waiting,
+        if c.interrupted > 0 {
+            format!(", {} interrupted", c.interrupted)
+        } else {
+            String::new()
+        }
+    );
+    let progress = if c.pending > 0 {
+        format!("running, {}%", c.percent())
+    } else {
+        "finished".to_string()
+    };
+    view! {
+        <tr data-testid="bulk-job-row">
+            <td><a href=format!("/users/bulk/{}", job.id)>{when(Some(job.created_at))}</a></td>
+            <td>{job.kind.label()}</td>
+            <td>{job.selection}</td>
+            <td>{job.created_by_email}</td>
+            <td data-testid="bulk-job-progress">{progress}</td>
+            <td>{outcome}</td>
+        </tr>
+    }
 }
 
 /// Whether rows of the users table have ticked boxes checked by the page's toggle.
@@ -254,6 +326,7 @@ fn JobView(job: BulkJob) -> impl IntoView {
     let rows = job.items.iter().map(item_row).collect_view();
     view! {
         {refresh}
+        <p><a href="/users/bulk">"← Bulk actions"</a></p>
         <h1>"Bulk action: " {job.kind.label()}</h1>
         <p class="muted">
             {job.selection.clone()} " · asked for by " {job.created_by_email.clone()} " · "

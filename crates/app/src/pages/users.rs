@@ -362,7 +362,8 @@ fn UserTable(listing: UserListing, columns: UserColumns, selectable: bool) -> im
         </p>
         <p>
             <span data-testid="user-count">{summary}</span> " · "
-            <a href=query.csv_href() download rel="external" data-testid="users-csv">"Download CSV (all pages, every column)"</a>
+            <a href=query.csv_href() download rel="external" data-testid="users-csv">"Download CSV (all pages, every column)"</a> " · "
+            <a href="/users/bulk">"Recent bulk actions"</a>
         </p>
         <table class="table" data-testid="users">
             <thead><tr>

@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use airtable_client::ids::UserId;
 use console_app::{
     api::{ConsoleError, Role, SignedInUser},
-    bulk::{BulkBackend, BulkJob, BulkSelection, NewBulkJob, MAX_JOB_USERS},
+    bulk::{BulkBackend, BulkJob, BulkJobSummary, BulkSelection, NewBulkJob, MAX_JOB_USERS},
 };
 use sqlx::{PgPool, QueryBuilder};
 use uuid::Uuid;
@@ -90,7 +90,8 @@ async fn resolve(
                 })
                 .collect::<Vec<_>>();
             let words = match targets.len() {
-                1 => "1 user ticked on the users page".to_string(),
+                // One user is also what a user's own page sends.
+                1 => "1 user chosen".to_string(),
                 n => format!("{n} users ticked on the users page"),
             };
             Ok((targets, words, snapshot.map(|s| s.id)))
@@ -242,6 +243,15 @@ impl BulkBackend for ServerBackend {
             return Ok(None);
         };
         store::get(&self.state.db, id, page.max(1))
+            .await
+            .map_err(internal)
+    }
+
+    async fn recent_bulk_jobs(
+        &self,
+        _who: &SignedInUser,
+    ) -> Result<Vec<BulkJobSummary>, ConsoleError> {
+        store::recent(&self.state.db, console_app::bulk::RECENT_JOBS)
             .await
             .map_err(internal)
     }

@@ -3,7 +3,9 @@
 //! picture of what has been carried out.
 
 use chrono::{DateTime, Utc};
-use console_app::bulk::{BulkCounts, BulkItem, BulkJob, BulkKind, ItemStatus, ITEMS_PAGE_SIZE};
+use console_app::bulk::{
+    BulkCounts, BulkItem, BulkJob, BulkJobSummary, BulkKind, ItemStatus, ITEMS_PAGE_SIZE,
+};
 use futures::{Stream, StreamExt};
 use sqlx::{postgres::PgRow, PgPool, Row};
 use uuid::Uuid;
@@ -190,15 +192,9 @@ pub async fn get(db: &PgPool, id: Uuid, page: i64) -> sqlx::Result<Option<BulkJo
     else {
         return Ok(None);
     };
-    let counts: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*),
-                count(*) FILTER (WHERE status = 'pending'),
-                count(*) FILTER (WHERE status = 'done'),
-                count(*) FILTER (WHERE status = 'failed'),
-                count(*) FILTER (WHERE status IN ('approval_requested', 'already_waiting')),
-                count(*) FILTER (WHERE status = 'interrupted')
-           FROM bulk_job_items WHERE job_id = $1",
-    )
+    let counts: Counts = sqlx::query_as(&format!(
+        "SELECT {COUNT_COLUMNS} FROM bulk_job_items WHERE job_id = $1"
+    ))
     .bind(id)
     .fetch_one(db)
     .await?;
@@ -224,17 +220,70 @@ pub async fn get(db: &PgPool, id: Uuid, page: i64) -> sqlx::Result<Option<BulkJo
         created_by_email: job.try_get("created_by_email")?,
         created_at,
         finished_at: job.try_get("finished_at")?,
-        counts: BulkCounts {
-            total: counts.0,
-            pending: counts.1,
-            done: counts.2,
-            failed: counts.3,
-            waiting: counts.4,
-            interrupted: counts.5,
-        },
+        counts: counts_from(counts),
         page,
         items,
     }))
+}
+
+/// A job's rows counted by status, in one place so the job's page and the list of jobs
+/// count alike: total, pending, done, failed, waiting for approval, interrupted.
+const COUNT_COLUMNS: &str = "count(*),
+        count(*) FILTER (WHERE status = 'pending'),
+        count(*) FILTER (WHERE status = 'done'),
+        count(*) FILTER (WHERE status = 'failed'),
+        count(*) FILTER (WHERE status IN ('approval_requested', 'already_waiting')),
+        count(*) FILTER (WHERE status = 'interrupted')";
+
+type Counts = (i64, i64, i64, i64, i64, i64);
+
+fn counts_from(c: Counts) -> BulkCounts {
+    BulkCounts {
+        total: c.0,
+        pending: c.1,
+        done: c.2,
+        failed: c.3,
+        waiting: c.4,
+        interrupted: c.5,
+    }
+}
+
+/// The newest `limit` jobs, newest first, each with its counts.
+pub async fn recent(db: &PgPool, limit: i64) -> sqlx::Result<Vec<BulkJobSummary>> {
+    let rows = sqlx::query(&format!(
+        "SELECT j.id, j.kind, j.selection, j.created_by_email, j.created_at, j.finished_at,
+                c.total, c.pending, c.done, c.failed, c.waiting, c.interrupted
+           FROM bulk_jobs j
+          CROSS JOIN LATERAL (SELECT {COUNT_COLUMNS} FROM bulk_job_items WHERE job_id = j.id)
+                AS c (total, pending, done, failed, waiting, interrupted)
+          ORDER BY j.created_at DESC, j.id
+          LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            let id: Uuid = row.try_get("id")?;
+            Ok(BulkJobSummary {
+                id: id.to_string(),
+                kind: BulkKind::parse(&kind).map_err(|e| sqlx::Error::Decode(e.into()))?,
+                selection: row.try_get("selection")?,
+                created_by_email: row.try_get("created_by_email")?,
+                created_at: row.try_get("created_at")?,
+                finished_at: row.try_get("finished_at")?,
+                counts: counts_from((
+                    row.try_get("total")?,
+                    row.try_get("pending")?,
+                    row.try_get("done")?,
+                    row.try_get("failed")?,
+                    row.try_get("waiting")?,
+                    row.try_get("interrupted")?,
+                )),
+            })
+        })
+        .collect()
 }
 
 /// Whether a job exists, and its kind.
