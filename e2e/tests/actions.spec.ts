@@ -254,6 +254,12 @@ test("a base's page: shares, extensions, invite links, interface and base collab
   const people = (await simGet(request, info, `/v0/meta/bases/${withPeople!.id}?include=collaborators`)).individualCollaborators
     .baseCollaborators;
   expect(people.find((c: { userId: string }) => c.userId === collaborator.userId).permissionLevel).toBe(next);
+
+  // ...and removing them from the base needs approval.
+  await approve(approver, await askForApproval(row, 'Remove…', 'Left the project (e2e).'));
+  const left = (await simGet(request, info, `/v0/meta/bases/${withPeople!.id}?include=collaborators`)).individualCollaborators
+    .baseCollaborators;
+  expect(left.map((c: { userId: string }) => c.userId)).not.toContain(collaborator.userId);
 });
 
 test('workspaces and groups: restrictions, collaborators, invite links, deleting a base and a workspace, moving a group', async ({ browser, request }) => {
@@ -298,6 +304,29 @@ test('workspaces and groups: restrictions, collaborators, invite links, deleting
     withPeople.individualCollaborators.workspaceCollaborators.find((c: { userId: string }) => c.userId === newcomer.id)
       .permissionLevel,
   ).toBe('edit');
+
+  // An admin exempts removing workspace collaborators from approval: the operator's removal
+  // then happens at once. The exemption is taken back afterwards.
+  const policyRow = approver.getByTestId('approval-policy').getByRole('row').filter({ hasText: 'Remove a workspace collaborator' });
+  await open(approver, '/settings/approvals');
+  await policyRow.getByRole('button', { name: 'Exempt' }).click();
+  await expect(policyRow.getByRole('cell').nth(1)).toHaveText('no');
+  try {
+    await open(operator, `/workspaces/${workspace}`);
+    const form = row.locator('details.risky').filter({ has: operator.getByText('Remove…', { exact: true }) });
+    await form.getByText('Remove…', { exact: true }).click();
+    await form.getByLabel('Why is this needed?').fill('Only needed for a day (e2e).');
+    await form.getByRole('button', { name: 'Ask for approval' }).click();
+    await expect(form.getByTestId('request-done')).toBeVisible();
+  } finally {
+    await open(approver, '/settings/approvals');
+    await policyRow.getByRole('button', { name: 'Require approval' }).click();
+    await expect(policyRow.getByRole('cell').nth(1)).toHaveText('yes');
+  }
+  const withoutThem = await simWorkspace();
+  expect(withoutThem.individualCollaborators.workspaceCollaborators.map((c: { userId: string }) => c.userId)).not.toContain(
+    newcomer.id,
+  );
 
   // A base made here, then deleted through approval with its name typed.
   await operator.getByText('Make a base here…').click();
@@ -367,4 +396,25 @@ test('workspaces and groups: restrictions, collaborators, invite links, deleting
   expect((await simGet(request, info, `/v0/meta/groups/${group}`)).enterpriseAccountId).toBe(info.enterprise_account_id);
   await approve(approver, moveUrl);
   expect((await simGet(request, info, `/v0/meta/groups/${group}`)).enterpriseAccountId).toBe(target);
+
+  // A workspace of this test's own moved there too.
+  await open(operator, '/workspaces');
+  await operator.getByLabel('Name', { exact: true }).fill(`${name} (moving)`);
+  await operator.getByRole('button', { name: 'Create' }).click();
+  await operator.getByTestId('workspace-created').getByRole('link').click();
+  await expect(operator.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  const moving = (await operator.getByTestId('workspace-id').textContent())?.trim() ?? '';
+  expect(moving).toMatch(/^wsp/);
+  await open(operator, '/');
+  await operator.getByText('Move workspaces or groups to another account…').click();
+  await operator.getByLabel('Workspaces', { exact: true }).check();
+  await operator.getByLabel('IDs (wsp… or ugp…, separated by spaces, commas or lines)').fill(moving);
+  await operator.getByLabel('To the account').fill(target);
+  await operator.locator('#move-reason').fill('Run by the subsidiary now (e2e).');
+  await operator.getByRole('button', { name: 'Ask for approval' }).click();
+  const workspaceMove = (await sent.getAttribute('href')) ?? '';
+  const root = () => simGet(request, info, `/v0/meta/enterpriseAccounts/${info.enterprise_account_id}`);
+  expect((await root()).workspaceIds).toContain(moving);
+  await approve(approver, workspaceMove);
+  expect((await root()).workspaceIds).not.toContain(moving);
 });
