@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { signIn, simGet, simInfo } from './helpers';
+import { approve, signIn, simGet, simInfo } from './helpers';
 
 test('the overview shows the organization, and a descendant account is made and a move is asked for', async ({ page, request }) => {
   const info = await simInfo(request);
@@ -36,7 +36,7 @@ test('the overview shows the organization, and a descendant account is made and 
   expect(after.workspaceIds).toContain(workspace);
 });
 
-test('personal access tokens are listed and revoking one asks for approval', async ({ page, request }) => {
+test('personal access tokens are listed, and revoking one happens once a second person approves', async ({ browser, page, request }) => {
   const info = await simInfo(request);
   const operator = info.admins[1];
   await signIn(page, operator);
@@ -55,8 +55,16 @@ test('personal access tokens are listed and revoking one asks for approval', asy
   await row.locator('textarea[name=reason]').fill('Seen in a public repository (e2e).');
   await row.getByRole('button', { name: 'Ask for approval' }).click();
   await expect(row.getByTestId('request-sent')).toBeVisible();
-  const again = await simGet(request, info, `/v0/meta/enterpriseAccounts/${info.enterprise_account_id}/personalAccessTokens`);
-  expect(again.personalAccessTokens.find((t: { id: string }) => t.id === token.id).state).toBe('active');
+  const stateOf = async () => {
+    const now = await simGet(request, info, `/v0/meta/enterpriseAccounts/${info.enterprise_account_id}/personalAccessTokens`);
+    return now.personalAccessTokens.find((t: { id: string }) => t.id === token.id).state;
+  };
+  expect(await stateOf()).toBe('active');
+  const requestUrl = (await row.getByTestId('request-sent').getByRole('link', { name: 'follow the request' }).getAttribute('href')) ?? '';
+  const approver = await (await browser.newContext()).newPage();
+  await signIn(approver, info.admins[0]);
+  await approve(approver, requestUrl);
+  expect(await stateOf()).toBe('revoked');
 });
 
 test('a package is installed into a workspace, and the AI allowlist is changed', async ({ page, request }) => {

@@ -2,7 +2,7 @@
 //! against the same server's static stylesheet as the ceiling, with the server's memory.
 //!
 //! ```text
-//! cargo bench -p console-server --bench console_load -- [--seconds 30] [--ceiling-seconds 10]
+//! cargo bench -p console-server --bench console_load -- [--seconds 30] [--ceiling-seconds 10] [--alone-seconds 10]
 //!     [--connections 64] [--people 8] [--size large] [--backfill-days 2] [--far-page 50]
 //! ```
 //!
@@ -13,6 +13,8 @@
 //! the audit log. Then `--connections` workers (each its own keep-alive connection, each a
 //! person's session) run two phases back to back:
 //!
+//! 0. one connection alone, for `--alone-seconds` (default 10): the mix below, one request
+//!    at a time, so the latency a single person sees with nothing queued;
 //! 1. the ceiling: `GET /assets/console.css` only, for `--ceiling-seconds`;
 //! 2. the mix, for `--seconds`: each worker loops over overview, users page 1, users page
 //!    50, a user's page (read live from Airtable), and an audit search (three queries in
@@ -34,6 +36,7 @@ use support::{ConsoleProcess, Person};
 struct Args {
     seconds: u64,
     ceiling_seconds: u64,
+    alone_seconds: u64,
     connections: usize,
     people: usize,
     size: String,
@@ -45,6 +48,7 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut args = Args {
         seconds: 30,
         ceiling_seconds: 10,
+        alone_seconds: 10,
         connections: 64,
         people: 8,
         size: "large".into(),
@@ -56,6 +60,7 @@ fn parse_args() -> anyhow::Result<Args> {
         match flag.as_str() {
             "--seconds" => args.seconds = value?.parse()?,
             "--ceiling-seconds" => args.ceiling_seconds = value?.parse()?,
+            "--alone-seconds" => args.alone_seconds = value?.parse()?,
             "--connections" => args.connections = value?.parse()?,
             "--people" => args.people = value?.parse()?,
             "--size" => args.size = value?,
@@ -183,7 +188,9 @@ fn print_rows(kinds: &[Kind], tallies: &mut [Tally], elapsed: Duration, ceiling_
             rps,
             support::percentile(&tally.latencies_ms, 50.0),
             support::percentile(&tally.latencies_ms, 99.0),
-            if ceiling_rps > 0.0 {
+            if ceiling_rps.is_nan() {
+                "–".into()
+            } else if ceiling_rps > 0.0 {
                 format!("{:.3}", rps / ceiling_rps)
             } else {
                 "1".into()
@@ -299,6 +306,10 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = console.rss_mib();
 
+    // One connection first: what a single person waits for each page, with nothing queued.
+    let (mut alone_tallies, alone_elapsed) =
+        phase(&url, &people, 1, mix.clone(), args.alone_seconds).await;
+
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = sample_rss(console.pid(), stop.clone());
     let (mut ceiling_tally, ceiling_elapsed) = phase(
@@ -321,6 +332,15 @@ async fn main() -> anyhow::Result<()> {
     let mix_total: usize = mix_tallies.iter().map(|t| t.latencies_ms.len()).sum();
     let mix_rps = mix_total as f64 / mix_elapsed.as_secs_f64();
     println!();
+    println!("One connection ({} s), each page in turn:", args.alone_seconds);
+    println!();
+    println!("| request | answered | failed | requests/s | p50 (ms) | p99 (ms) | ÷ ceiling |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    // No ceiling to compare with here (the ceiling ran with every connection).
+    print_rows(&mix, &mut alone_tallies, alone_elapsed, f64::NAN);
+    println!();
+    println!("{} connections:", args.connections);
+    println!();
     println!("| request | answered | failed | requests/s | p50 (ms) | p99 (ms) | ÷ ceiling |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     print_rows(&ceiling, &mut ceiling_tally, ceiling_elapsed, 0.0);
@@ -330,8 +350,9 @@ async fn main() -> anyhow::Result<()> {
         .flat_map(|t| t.latencies_ms.iter().copied())
         .collect();
     all.sort_by(f64::total_cmp);
-    let failed: usize =
-        mix_tallies.iter().map(|t| t.failed).sum::<usize>() + ceiling_tally[0].failed;
+    let failed: usize = mix_tallies.iter().map(|t| t.failed).sum::<usize>()
+        + alone_tallies.iter().map(|t| t.failed).sum::<usize>()
+        + ceiling_tally[0].failed;
     println!(
         "| **the whole mix** | {} | {} | {:.1} | {:.1} | {:.1} | {:.3} |",
         mix_total,
@@ -349,7 +370,7 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("| during (mean / max over both phases) | {rss_mean:.0} / {rss_max:.0} |");
     println!("| after (5 s later) | {rss_after:.0} |");
-    for t in ceiling_tally.iter().chain(&mix_tallies) {
+    for t in ceiling_tally.iter().chain(&mix_tallies).chain(&alone_tallies) {
         if let Some(f) = &t.first_failure {
             println!("first failure: {f}");
         }

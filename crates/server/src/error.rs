@@ -14,6 +14,8 @@ pub enum AppError {
     Forbidden(&'static str),
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    #[error("request too large: {0}")]
+    TooLarge(&'static str),
 }
 
 impl IntoResponse for AppError {
@@ -25,6 +27,7 @@ impl IntoResponse for AppError {
             ),
             AppError::Forbidden(why) => (StatusCode::FORBIDDEN, *why),
             AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, *why),
+            AppError::TooLarge(why) => (StatusCode::PAYLOAD_TOO_LARGE, *why),
         };
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");

@@ -72,6 +72,9 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf_token";
 /// Largest form a server function accepts; bigger bodies are refused before parsing.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// How much of a too-large form is read (and dropped) before refusing it, so the sender
+/// reads the refusal rather than a reset connection.
+const MAX_DRAINED_BYTES: usize = 16 * 1024 * 1024;
 
 /// Server functions that change something (every POST under `/api/`) must carry the
 /// signed-in person's CSRF token, in the `x-csrf-token` header or as the `csrf_token` form
@@ -140,6 +143,18 @@ pub async fn refuse_nul_characters(request: Request, next: Next) -> Response {
     if uri_has_nul(uri.path()) || uri.query().is_some_and(uri_has_nul) {
         return refuse_nul();
     }
+    // Pages read their query through leptos_router's `ParamsMap`, which decodes values a
+    // second time (`query_pairs` already decoded them once), so on a page `%2500` becomes a
+    // NUL too. Server functions decode once: there it is the text "%00".
+    let is_page = !uri.path().starts_with("/api/");
+    let double_encoded_nul = |text: &str| {
+        text.as_bytes()
+            .windows(5)
+            .any(|w| w.eq_ignore_ascii_case(b"%2500"))
+    };
+    if is_page && uri.query().is_some_and(double_encoded_nul) {
+        return refuse_nul();
+    }
     if !is_form(&request) {
         return next.run(request).await;
     }
@@ -175,11 +190,27 @@ fn is_form(request: &Request) -> bool {
 async fn read_form(
     request: Request,
 ) -> Result<(axum::http::request::Parts, axum::body::Bytes), Response> {
+    use futures::StreamExt;
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
-        Ok(bytes) => Ok((parts, bytes)),
-        Err(_) => {
-            Err(AppError::BadRequest("The form is too large (the limit is 1 MiB).").into_response())
+    let mut kept: Vec<u8> = Vec::new();
+    let mut seen: usize = 0;
+    let mut chunks = body.into_data_stream();
+    while let Some(chunk) = chunks.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(AppError::BadRequest("The form did not arrive whole.").into_response());
+        };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= MAX_FORM_BYTES {
+            kept.extend_from_slice(&chunk);
+        } else if seen > MAX_DRAINED_BYTES {
+            // Past this, stop reading: the answer goes out and the connection closes.
+            break;
         }
+        // Between the two limits the rest is read and dropped, so the sender (still
+        // writing) gets the answer below instead of a reset connection.
     }
+    if seen > MAX_FORM_BYTES {
+        return Err(AppError::TooLarge("The form is too large (the limit is 1 MiB).").into_response());
+    }
+    Ok((parts, axum::body::Bytes::from(kept)))
 }

@@ -584,3 +584,43 @@ async fn without_its_database_the_console_says_so_with_a_503_and_keeps_people_si
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
 }
+
+#[tokio::test]
+async fn a_nul_encoded_twice_in_a_page_address_is_refused_not_a_500() {
+    let t = TestConsole::start().await;
+    let (browser, _) = signed_in_as(&t, Role::Viewer).await;
+    // Pages decode their query twice (leptos_router), so `%2500` is a NUL there.
+    for url in ["/audit?q=a%2500", "/groups?q=a%2500&page=1", "/users?q=%2500"] {
+        let response = browser.get(t.url(url)).send().await.expect("get");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {body}");
+        assert!(body.contains("NUL character"), "{url}: {body}");
+    }
+    // A server function decodes once: there it is the text "%00", searched as such.
+    let response = browser
+        .get(t.url(
+            "/api/audit/search?q=a%2500&action=&category=&actor=&after=&before=&cursor=",
+        ))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_form_over_the_limit_gets_a_413_in_words_not_a_reset_connection() {
+    let t = TestConsole::start().await;
+    let (browser, csrf) = signed_in_as(&t, Role::Operator).await;
+    let name = "x".repeat(3 * 1024 * 1024);
+    let (status, body) = post(
+        &t,
+        &browser,
+        "/api/workspaces/create",
+        Some(&csrf),
+        &[("name", name.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body.contains("too large"), "{body}");
+}
