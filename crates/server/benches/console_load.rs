@@ -332,7 +332,10 @@ async fn main() -> anyhow::Result<()> {
     let mix_total: usize = mix_tallies.iter().map(|t| t.latencies_ms.len()).sum();
     let mix_rps = mix_total as f64 / mix_elapsed.as_secs_f64();
     println!();
-    println!("One connection ({} s), each page in turn:", args.alone_seconds);
+    println!(
+        "One connection ({} s), each page in turn:",
+        args.alone_seconds
+    );
     println!();
     println!("| request | answered | failed | requests/s | p50 (ms) | p99 (ms) | ÷ ceiling |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
@@ -370,7 +373,11 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("| during (mean / max over both phases) | {rss_mean:.0} / {rss_max:.0} |");
     println!("| after (5 s later) | {rss_after:.0} |");
-    for t in ceiling_tally.iter().chain(&mix_tallies).chain(&alone_tallies) {
+    for t in ceiling_tally
+        .iter()
+        .chain(&mix_tallies)
+        .chain(&alone_tallies)
+    {
         if let Some(f) = &t.first_failure {
             println!("first failure: {f}");
         }

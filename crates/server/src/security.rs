@@ -143,16 +143,16 @@ pub async fn refuse_nul_characters(request: Request, next: Next) -> Response {
     if uri_has_nul(uri.path()) || uri.query().is_some_and(uri_has_nul) {
         return refuse_nul();
     }
-    // Pages read their query through leptos_router's `ParamsMap`, which decodes values a
-    // second time (`query_pairs` already decoded them once), so on a page `%2500` becomes a
-    // NUL too. Server functions decode once: there it is the text "%00".
+    // Pages read their query and path parameters through leptos_router's `ParamsMap`, which
+    // decodes values a second time (they arrive decoded once), so on a page `%2500` becomes
+    // a NUL too. Server functions decode once: there it is the text "%00".
     let is_page = !uri.path().starts_with("/api/");
     let double_encoded_nul = |text: &str| {
         text.as_bytes()
             .windows(5)
             .any(|w| w.eq_ignore_ascii_case(b"%2500"))
     };
-    if is_page && uri.query().is_some_and(double_encoded_nul) {
+    if is_page && (double_encoded_nul(uri.path()) || uri.query().is_some_and(double_encoded_nul)) {
         return refuse_nul();
     }
     if !is_form(&request) {
@@ -210,7 +210,9 @@ async fn read_form(
         // writing) gets the answer below instead of a reset connection.
     }
     if seen > MAX_FORM_BYTES {
-        return Err(AppError::TooLarge("The form is too large (the limit is 1 MiB).").into_response());
+        return Err(
+            AppError::TooLarge("The form is too large (the limit is 1 MiB).").into_response(),
+        );
     }
     Ok((parts, axum::body::Bytes::from(kept)))
 }

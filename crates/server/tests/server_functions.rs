@@ -590,7 +590,12 @@ async fn a_nul_encoded_twice_in_a_page_address_is_refused_not_a_500() {
     let t = TestConsole::start().await;
     let (browser, _) = signed_in_as(&t, Role::Viewer).await;
     // Pages decode their query twice (leptos_router), so `%2500` is a NUL there.
-    for url in ["/audit?q=a%2500", "/groups?q=a%2500&page=1", "/users?q=%2500"] {
+    for url in [
+        "/audit?q=a%2500",
+        "/groups?q=a%2500&page=1",
+        "/users?q=%2500",
+        "/audit/events/wsp%2500",
+    ] {
         let response = browser.get(t.url(url)).send().await.expect("get");
         let status = response.status();
         let body = response.text().await.unwrap_or_default();
@@ -599,9 +604,7 @@ async fn a_nul_encoded_twice_in_a_page_address_is_refused_not_a_500() {
     }
     // A server function decodes once: there it is the text "%00", searched as such.
     let response = browser
-        .get(t.url(
-            "/api/audit/search?q=a%2500&action=&category=&actor=&after=&before=&cursor=",
-        ))
+        .get(t.url("/api/audit/search?q=a%2500&action=&category=&actor=&after=&before=&cursor="))
         .send()
         .await
         .expect("get");
