@@ -277,6 +277,8 @@ struct Findings {
     leaks: Vec<String>,
     no_answer: Vec<String>,
     not_sent: usize,
+    /// Answered on a second try after the first connection failed (see `one_request`).
+    answered_on_retry: usize,
 }
 
 fn encode(s: &str) -> String {
@@ -424,7 +426,19 @@ async fn one_request(
         who.as_ref().map_or("nobody", |p| p.email.as_str()),
         path.chars().take(160).collect::<String>()
     );
-    let answer = match request.send().await {
+    // A keep-alive connection the server has just closed can fail a request before it is
+    // sent; a browser then tries once more on a new connection, and so does this run (the
+    // pool drops the failed connection). Counted apart; failing twice is "no answer".
+    let again = request.try_clone();
+    let mut retried = false;
+    let mut sent = request.send().await;
+    if let (Err(e), Some(again)) = (&sent, again) {
+        if !e.is_builder() {
+            retried = true;
+            sent = again.send().await;
+        }
+    }
+    let answer = match sent {
         Err(e) => Err(e),
         Ok(r) => {
             let status = r.status().as_u16();
@@ -432,6 +446,9 @@ async fn one_request(
         }
     };
     let mut f = findings.lock().expect("findings");
+    if retried && answer.is_ok() {
+        f.answered_on_retry += 1;
+    }
     f.sent += 1;
     *f.by_send.entry(format!("{send:?}")).or_default() += 1;
     match answer {
@@ -581,6 +598,10 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "\nnot sent (the client refused to build the request): {}",
         f.not_sent
+    );
+    println!(
+        "answered on a second try (the first connection was closed under it): {}",
+        f.answered_on_retry
     );
     println!(
         "statuses: {}",
