@@ -3,8 +3,10 @@ import {
   SIM_URL,
   approve,
   askForApproval,
+  jobFinished,
   makeUsers,
-  signIn,
+  sendRequestForm,
+  signedInPage,
   simGet,
   simHeaders,
   simInfo,
@@ -20,22 +22,12 @@ import {
 /** An operator and an approver, each in a browser context of their own. */
 async function twoPeople(browser: Browser, info: SimInfo): Promise<[Page, Page]> {
   const [approverPerson, operatorPerson]: SimPerson[] = info.admins;
-  const operator = await (await browser.newContext()).newPage();
-  await signIn(operator, operatorPerson);
-  const approver = await (await browser.newContext()).newPage();
-  await signIn(approver, approverPerson);
-  return [operator, approver];
+  return [await signedInPage(browser, operatorPerson), await signedInPage(browser, approverPerson)];
 }
 
 async function open(page: Page, path: string) {
   await page.goto(path);
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
-
-async function jobFinished(page: Page) {
-  await expect(page).toHaveURL(/\/users\/bulk\/[0-9a-f-]{36}$/);
-  await expect(page.getByTestId('bulk-percent')).toHaveText('100%', { timeout: 30_000 });
-  await expect(page.getByTestId('bulk-state')).toHaveText('Finished.');
 }
 
 async function user(request: APIRequestContext, info: SimInfo, id: string) {
@@ -72,7 +64,7 @@ test("a user's page: every change, direct or through approval, reaches Airtable"
 
   // Direct: admin access, as a one-user job with its result.
   await operator.getByRole('button', { name: 'Grant admin access' }).click();
-  await jobFinished(operator);
+  await jobFinished(operator, 1);
   await expect(operator.locator(`[data-testid=bulk-item][data-user="${person.id}"]`)).toContainText('Admin access granted.');
   expect((await user(request, info, person.id)).isAdmin).toBe(true);
 
@@ -93,15 +85,15 @@ test("a user's page: every change, direct or through approval, reaches Airtable"
   await open(operator, `/users/${person.id}`);
   await expect(operator.getByTestId('user-state')).toHaveText('deactivated');
   await operator.getByRole('button', { name: 'Reactivate' }).click();
-  await jobFinished(operator);
+  await jobFinished(operator, 1);
   expect((await user(request, info, person.id)).state).toBe('provisioned');
   await open(operator, `/users/${person.id}`);
   await operator.getByRole('button', { name: 'Release as an unmanaged user' }).click();
-  await jobFinished(operator);
+  await jobFinished(operator, 1);
   expect((await user(request, info, person.id)).isManaged).toBe(false);
   await open(operator, `/users/${person.id}`);
   await operator.getByRole('button', { name: 'Claim as a managed user' }).click();
-  await jobFinished(operator);
+  await jobFinished(operator, 1);
   expect((await user(request, info, person.id)).isManaged).toBe(true);
 
   // Removing someone from the enterprise: the request shows Airtable's dry run (the base
@@ -313,10 +305,7 @@ test('workspaces and groups: restrictions, collaborators, invite links, deleting
   await expect(policyRow.getByRole('cell').nth(1)).toHaveText('no');
   try {
     await open(operator, `/workspaces/${workspace}`);
-    const form = row.locator('details.risky').filter({ has: operator.getByText('Remove…', { exact: true }) });
-    await form.getByText('Remove…', { exact: true }).click();
-    await form.getByLabel('Why is this needed?').fill('Only needed for a day (e2e).');
-    await form.getByRole('button', { name: 'Ask for approval' }).click();
+    const form = await sendRequestForm(row, 'Remove…', 'Only needed for a day (e2e).');
     await expect(form.getByTestId('request-done')).toBeVisible();
   } finally {
     await open(approver, '/settings/approvals');

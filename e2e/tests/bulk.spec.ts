@@ -1,5 +1,5 @@
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { SIM_URL, makeUsers, signIn, simHeaders, simInfo, simUser } from './helpers';
+import { SIM_URL, jobFinished, makeUsers, signIn, simHeaders, simInfo, simUser } from './helpers';
 
 // Fresh people made for this spec through SCIM, so the seeded ones other specs rely on keep
 // their state; admin access granted here is taken back through the simulator at the end.
@@ -30,13 +30,6 @@ async function snapshotAndFind(page: Page, prefix: string, n: number) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
-async function openJobFinished(page: Page, total: number) {
-  await expect(page).toHaveURL(/\/users\/bulk\/[0-9a-f-]{36}$/);
-  await expect(page.getByTestId('bulk-percent')).toHaveText('100%', { timeout: 30_000 });
-  await expect(page.getByTestId('bulk-total')).toHaveText(String(total));
-  await expect(page.getByTestId('bulk-state')).toHaveText('Finished.');
-  await expect(page.getByTestId('bulk-progress')).toHaveAttribute('value', String(total));
-}
 
 test('select users, log them out and grant admin, watch each job reach 100% with a result per user', async ({ page, request }) => {
   const info = await simInfo(request);
@@ -59,7 +52,7 @@ test('select users, log them out and grant admin, watch each job reach 100% with
     await page.reload();
     await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
     await expect(page.getByTestId('bulk-state')).toContainText('Running');
-    await openJobFinished(page, 3);
+    await jobFinished(page, 3);
   } finally {
     await noFaults(request);
   }
@@ -86,7 +79,7 @@ test('select users, log them out and grant admin, watch each job reach 100% with
     }
     await page.getByLabel('Action', { exact: true }).selectOption('grant_admin');
     await page.getByRole('button', { name: 'Apply to the selected users' }).click();
-    await openJobFinished(page, 2);
+    await jobFinished(page, 2);
     await expect(page.getByTestId('bulk-done')).toHaveText('2');
     await expect(page.getByTestId('bulk-failed')).toHaveText('0');
     for (const person of chosen) {
@@ -127,7 +120,7 @@ test('a bulk delete of every user matching the filter makes one approval request
   await page.getByLabel('Action', { exact: true }).selectOption('delete');
   await page.getByLabel('Reason (required for actions that need approval)').fill('Test accounts of the bulk spec.');
   await page.getByRole('button', { name: 'Apply to the selected users' }).click();
-  await openJobFinished(page, 3);
+  await jobFinished(page, 3);
   await expect(page.getByTestId('bulk-waiting')).toHaveText('3');
   await expect(page.getByTestId('bulk-done')).toHaveText('0');
   for (const person of people) {
@@ -173,7 +166,7 @@ test('without JavaScript the bulk form posts and the job page refreshes itself u
     await page.getByRole('button', { name: 'Apply to the selected users' }).click();
     await expect(page.getByTestId('bulk-state')).toContainText('Running');
     await expect(page.locator('noscript')).toHaveCount(1);
-    await openJobFinished(page, 2);
+    await jobFinished(page, 2);
   } finally {
     await noFaults(request);
   }

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { approve, signIn, simGet, simInfo } from './helpers';
+import { approve, signIn, signedInPage, simGet, simInfo } from './helpers';
 
 test('the overview shows the organization, and a descendant account is made and a move is asked for', async ({ page, request }) => {
   const info = await simInfo(request);
@@ -61,9 +61,7 @@ test('personal access tokens are listed, and revoking one happens once a second 
   };
   expect(await stateOf()).toBe('active');
   const requestUrl = (await row.getByTestId('request-sent').getByRole('link', { name: 'follow the request' }).getAttribute('href')) ?? '';
-  const approver = await (await browser.newContext()).newPage();
-  await signIn(approver, info.admins[0]);
-  await approve(approver, requestUrl);
+  await approve(await signedInPage(browser, info.admins[0]), requestUrl);
   expect(await stateOf()).toBe('revoked');
 });
 

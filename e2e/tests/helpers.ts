@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Browser, type Locator, type Page } from '@playwright/test';
 
 export const SIM_URL = `http://127.0.0.1:${process.env.E2E_SIM_PORT ?? 3101}`;
 
@@ -85,10 +85,11 @@ export async function makeUsers(request: APIRequestContext, info: SimInfo, prefi
 }
 
 /**
- * Opens the request form labelled `summary` inside `scope`, asks with `reason` (typing
- * `confirm` where the form wants the name typed) and returns the request's address.
+ * Opens the request form labelled `summary` inside `scope` and sends it with `reason`
+ * (typing `confirm` where the form wants the name typed); returns the form, whose answer
+ * is a sent request or, where an admin exempted the kind, the action done at once.
  */
-export async function askForApproval(scope: Locator, summary: string, reason: string, confirm?: string) {
+export async function sendRequestForm(scope: Locator, summary: string, reason: string, confirm?: string) {
   const form = scope.locator('details.risky').filter({ has: scope.page().getByText(summary, { exact: true }) });
   await form.getByText(summary, { exact: true }).click();
   await form.getByLabel('Why is this needed?').fill(reason);
@@ -96,6 +97,12 @@ export async function askForApproval(scope: Locator, summary: string, reason: st
     await form.getByLabel(`Type ${confirm} to confirm`).fill(confirm);
   }
   await form.getByRole('button', { name: 'Ask for approval' }).click();
+  return form;
+}
+
+/** As `sendRequestForm`, for a kind that needs approval: returns the request's address. */
+export async function askForApproval(scope: Locator, summary: string, reason: string, confirm?: string) {
+  const form = await sendRequestForm(scope, summary, reason, confirm);
   const link = form.getByTestId('request-sent').getByRole('link', { name: 'follow the request' });
   await expect(link).toBeVisible();
   const href = await link.getAttribute('href');
@@ -109,4 +116,20 @@ export async function approve(page: Page, url: string) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await page.getByRole('button', { name: 'Approve and carry out' }).click();
   await expect(page.getByTestId('approval-status')).toHaveText('Done');
+}
+
+/** A page in a browser context of its own, signed in as `person`. */
+export async function signedInPage(browser: Browser, person: SimPerson) {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, person);
+  return page;
+}
+
+/** On a bulk job's page: waits until all `total` users are done with. */
+export async function jobFinished(page: Page, total: number) {
+  await expect(page).toHaveURL(/\/users\/bulk\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('bulk-percent')).toHaveText('100%', { timeout: 30_000 });
+  await expect(page.getByTestId('bulk-total')).toHaveText(String(total));
+  await expect(page.getByTestId('bulk-state')).toHaveText('Finished.');
+  await expect(page.getByTestId('bulk-progress')).toHaveAttribute('value', String(total));
 }

@@ -65,6 +65,31 @@ fn whoami_ok() -> Response {
     Json(json!({"id": "usrL2PNC5o3H4lBEi", "scopes": ["user.email:read"]})).into_response()
 }
 
+/// A `whoami` that answers its first `limited` calls with a 429 and `Retry-After:
+/// retry_after` (seconds), then succeeds; `hits` counts the calls.
+async fn whoami_rate_limited(hits: &Hits, limited: usize, retry_after: &'static str) -> String {
+    serve(
+        Router::new()
+            .route(
+                "/v0/meta/whoami",
+                get(move |State(h): State<Hits>| async move {
+                    if h.next() <= limited {
+                        (
+                            StatusCode::TOO_MANY_REQUESTS,
+                            [("retry-after", retry_after)],
+                            Json(json!({"errors": [{"error": "RATE_LIMIT_REACHED"}]})),
+                        )
+                            .into_response()
+                    } else {
+                        whoami_ok()
+                    }
+                }),
+            )
+            .with_state(hits.clone()),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn sends_bearer_token_and_parses_reply() {
     let seen = Arc::new(Mutex::new(None::<String>));
@@ -93,26 +118,7 @@ async fn sends_bearer_token_and_parses_reply() {
 #[tokio::test]
 async fn rate_limited_then_ok_honours_retry_after() {
     let hits = Hits::default();
-    let base = serve(
-        Router::new()
-            .route(
-                "/v0/meta/whoami",
-                get(|State(h): State<Hits>| async move {
-                    if h.next() == 1 {
-                        (
-                            StatusCode::TOO_MANY_REQUESTS,
-                            [("retry-after", "1")],
-                            Json(json!({"errors": [{"error": "RATE_LIMIT_REACHED"}]})),
-                        )
-                            .into_response()
-                    } else {
-                        whoami_ok()
-                    }
-                }),
-            )
-            .with_state(hits.clone()),
-    )
-    .await;
+    let base = whoami_rate_limited(&hits, 1, "1").await;
     let started = Instant::now();
     client(&base).whoami().await.unwrap();
     assert_eq!(hits.get(), 2);
@@ -668,26 +674,7 @@ async fn per_base_limit_applies_across_tokens() {
 #[tokio::test]
 async fn a_capped_wait_gives_up_on_a_429_instead_of_waiting_it_out() {
     let hits = Hits::default();
-    let base = serve(
-        Router::new()
-            .route(
-                "/v0/meta/whoami",
-                get(|State(h): State<Hits>| async move {
-                    if h.next() <= 2 {
-                        (
-                            StatusCode::TOO_MANY_REQUESTS,
-                            [("retry-after", "2")],
-                            Json(json!({"errors": [{"error": "RATE_LIMIT_REACHED"}]})),
-                        )
-                            .into_response()
-                    } else {
-                        whoami_ok()
-                    }
-                }),
-            )
-            .with_state(hits.clone()),
-    )
-    .await;
+    let base = whoami_rate_limited(&hits, 2, "2").await;
     let patient = client(&base);
     let hurried = patient.with_max_wait(Duration::from_millis(300));
     let started = Instant::now();

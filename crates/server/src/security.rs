@@ -134,25 +134,17 @@ pub use console_app::backend::constant_time_eq;
 /// it, so letting it through turned a caller's mistake into a server error deep inside a
 /// query. One check here rather than in every handler and server function.
 pub async fn refuse_nul_characters(request: Request, next: Next) -> Response {
-    let uri_has_nul = |text: &str| {
-        text.as_bytes()
-            .windows(3)
-            .any(|w| w.eq_ignore_ascii_case(b"%00"))
-    };
     let uri = request.uri();
-    if uri_has_nul(uri.path()) || uri.query().is_some_and(uri_has_nul) {
-        return refuse_nul();
-    }
     // Pages read their query and path parameters through leptos_router's `ParamsMap`, which
     // decodes values a second time (they arrive decoded once), so on a page `%2500` becomes
     // a NUL too. Server functions decode once: there it is the text "%00".
-    let is_page = !uri.path().starts_with("/api/");
-    let double_encoded_nul = |text: &str| {
-        text.as_bytes()
-            .windows(5)
-            .any(|w| w.eq_ignore_ascii_case(b"%2500"))
+    let escapes: &[&[u8]] = if uri.path().starts_with("/api/") {
+        &[b"%00"]
+    } else {
+        &[b"%00", b"%2500"]
     };
-    if is_page && (double_encoded_nul(uri.path()) || uri.query().is_some_and(double_encoded_nul)) {
+    let carries_nul = |text: &str| escapes.iter().any(|e| contains_escape(text.as_bytes(), e));
+    if carries_nul(uri.path()) || uri.query().is_some_and(carries_nul) {
         return refuse_nul();
     }
     if !is_form(&request) {
@@ -162,11 +154,18 @@ pub async fn refuse_nul_characters(request: Request, next: Next) -> Response {
         Ok(form) => form,
         Err(refused) => return refused,
     };
-    if bytes.contains(&0) || bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {
+    if bytes.contains(&0) || contains_escape(&bytes, b"%00") {
         return refuse_nul();
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
+}
+
+/// Whether `bytes` hold the percent escape `escape` (hex digits in either case).
+fn contains_escape(bytes: &[u8], escape: &[u8]) -> bool {
+    bytes
+        .windows(escape.len())
+        .any(|w| w.eq_ignore_ascii_case(escape))
 }
 
 fn refuse_nul() -> Response {
