@@ -1,5 +1,5 @@
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { SIM_URL, jobFinished, makeUsers, signIn, simHeaders, simInfo, simUser } from './helpers';
+import { SIM_URL, approve, jobFinished, makeUsers, signIn, signedInPage, simHeaders, simInfo, simUser } from './helpers';
 
 // Fresh people made for this spec through SCIM, so the seeded ones other specs rely on keep
 // their state; admin access granted here is taken back through the simulator at the end.
@@ -31,7 +31,7 @@ async function snapshotAndFind(page: Page, prefix: string, n: number) {
 }
 
 
-test('select users, log them out and grant admin, watch each job reach 100% with a result per user', async ({ page, request }) => {
+test('select users, log them out and grant admin, watch each job reach 100% with a result per user', async ({ browser, page, request }) => {
   const info = await simInfo(request);
   const prefix = `bulke2e${Date.now()}`;
   const people = await makeUsers(request, info, prefix, 3);
@@ -69,7 +69,8 @@ test('select users, log them out and grant admin, watch each job reach 100% with
   const lines = (await csv.text()).trim().split(/\r?\n/);
   expect(lines).toHaveLength(4);
 
-  // Two of them, ticked one by one, become admins in Airtable.
+  // Two of them, ticked one by one, become admins in Airtable: each through an approval
+  // request that a second person approves.
   const chosen = people.slice(0, 2);
   try {
     await page.goto(`/users?q=${encodeURIComponent(prefix)}`);
@@ -78,10 +79,22 @@ test('select users, log them out and grant admin, watch each job reach 100% with
       await page.getByTestId('user-row').filter({ hasText: person.email }).getByTestId('bulk-select').check();
     }
     await page.getByLabel('Action', { exact: true }).selectOption('grant_admin');
+    await page.getByLabel('Reason (required for actions that need approval)').fill('New IT staff (e2e).');
     await page.getByRole('button', { name: 'Apply to the selected users' }).click();
     await jobFinished(page, 2);
-    await expect(page.getByTestId('bulk-done')).toHaveText('2');
+    await expect(page.getByTestId('bulk-waiting')).toHaveText('2');
     await expect(page.getByTestId('bulk-failed')).toHaveText('0');
+    for (const person of chosen) {
+      const user = await (await simUser(request, info, person.id)).json();
+      expect(user.isAdmin).toBeFalsy();
+    }
+    const requests = await page.getByTestId('bulk-approval-link').evaluateAll((links) =>
+      links.map((a) => a.getAttribute('href') ?? ''),
+    );
+    expect(requests).toHaveLength(2);
+    const approver = await signedInPage(browser, info.admins[0]);
+    for (const url of requests) await approve(approver, url);
+    await approver.context().close();
     for (const person of chosen) {
       const user = await (await simUser(request, info, person.id)).json();
       expect(user.isAdmin).toBe(true);

@@ -63,6 +63,18 @@ pub struct SignedInUser {
     /// Approval requests waiting for this person (the badge); filled in by `whoami`.
     #[serde(default)]
     pub waiting_approvals: i64,
+    /// When this person last signed in through Airtable (the step-up check before approving
+    /// compares it with `CONSOLE_APPROVAL_REAUTH_MINUTES`).
+    pub signed_in_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the two-person rule holds: `false` while the console has fewer than two
+    /// admins (bootstrap), when one admin can still grant roles alone. Filled in by `whoami`.
+    #[serde(default = "rule_holds_by_default")]
+    pub two_person_rule: bool,
+}
+
+/// A person read without `whoami` is not told the rule is off: only `whoami` says so.
+fn rule_holds_by_default() -> bool {
+    true
 }
 
 /// What the overview page shows about the enterprise.
@@ -118,13 +130,17 @@ pub enum ConsoleError {
     /// changed, and trying again in a minute is the remedy.
     #[error("The console's database is not answering right now, so nothing was changed. Try again in a minute.")]
     Unavailable,
+    /// A decision needs a recent sign-in (step-up): the person must sign in again through
+    /// Airtable, then come back to `return_to`.
+    #[error("Approving or rejecting needs a recent sign-in: yours is older than {minutes} minutes. Sign in again, then decide.")]
+    SignInAgain { minutes: u64, return_to: String },
 }
 
 impl ConsoleError {
     /// The HTTP status a server function answers with when it fails this way.
     pub fn http_status(&self) -> u16 {
         match self {
-            ConsoleError::NotSignedIn => 401,
+            ConsoleError::NotSignedIn | ConsoleError::SignInAgain { .. } => 401,
             ConsoleError::Forbidden { .. }
             | ConsoleError::StaleForm
             | ConsoleError::NotAllowed(_) => 403,

@@ -11,6 +11,8 @@ use airtable_client::ids::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::api::Role;
+
 /// Who a collaborator removal is about: a user or a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
@@ -108,6 +110,21 @@ pub enum RiskyAction {
     RevokePersonalAccessTokens {
         tokens: Vec<PersonalAccessTokenId>,
     },
+    /// Makes someone an Airtable enterprise admin: as powerful as anything here.
+    GrantAdminAccess {
+        user: UserId,
+    },
+    /// Lets a kind of action happen without a second person (a console control).
+    ExemptFromApproval {
+        /// The kind exempted (one of [`KINDS`] that is not [`LOCKED_KINDS`]).
+        exempted: String,
+    },
+    /// Gives someone the approver or admin console role (a console control).
+    GrantConsoleRole {
+        user: UserId,
+        email: String,
+        role: Role,
+    },
 }
 
 /// Every kind of risky action: its name (as stored), what people read, and whether a new
@@ -154,12 +171,40 @@ pub const KINDS: &[(&str, &str)] = &[
         "revoke_personal_access_tokens",
         "Revoke personal access tokens",
     ),
+    ("grant_admin_access", "Grant Airtable admin access"),
+];
+
+/// Kinds that always need a second person: an exemption for them is refused whatever a
+/// form sends. They delete, or cut every way in at once.
+pub const LOCKED_KINDS: &[&str] = &[
+    "delete_user",
+    "delete_users_by_email",
+    "remove_user_from_enterprise",
+    "delete_workspace",
+    "delete_base",
+    "revoke_personal_access_tokens",
+];
+
+/// Whether `kind` can never be exempted from approval.
+pub fn is_locked(kind: &str) -> bool {
+    LOCKED_KINDS.contains(&kind)
+}
+
+/// Changes to the console's own controls. They are not on the policy page: weakening a
+/// control always needs a second admin (tightening one happens at once, without a request).
+pub const CONTROL_KINDS: &[(&str, &str)] = &[
+    (
+        "exempt_from_approval",
+        "Exempt a kind of action from approval",
+    ),
+    ("grant_console_role", "Grant a console role"),
 ];
 
 /// The label people read for a kind.
 pub fn kind_label(kind: &str) -> &str {
     KINDS
         .iter()
+        .chain(CONTROL_KINDS)
         .find(|(k, _)| *k == kind)
         .map_or(kind, |(_, label)| label)
 }
@@ -194,6 +239,47 @@ impl RiskyAction {
             RiskyAction::MoveWorkspaces { .. } => "move_workspaces",
             RiskyAction::MoveGroups { .. } => "move_groups",
             RiskyAction::RevokePersonalAccessTokens { .. } => "revoke_personal_access_tokens",
+            RiskyAction::GrantAdminAccess { .. } => "grant_admin_access",
+            RiskyAction::ExemptFromApproval { .. } => "exempt_from_approval",
+            RiskyAction::GrantConsoleRole { .. } => "grant_console_role",
+        }
+    }
+
+    /// Whether this changes the console's own controls (carried out in the console's
+    /// database, not in Airtable).
+    pub fn is_console_control(&self) -> bool {
+        matches!(
+            self,
+            RiskyAction::ExemptFromApproval { .. } | RiskyAction::GrantConsoleRole { .. }
+        )
+    }
+
+    /// The role needed to ask for this: console controls are admin business.
+    pub fn requester_role(&self) -> Role {
+        if self.is_console_control() {
+            Role::Admin
+        } else {
+            Role::Operator
+        }
+    }
+
+    /// The role needed to approve this: a second admin for the console's own controls, an
+    /// approver for everything else.
+    pub fn approver_role(&self) -> Role {
+        if self.is_console_control() {
+            Role::Admin
+        } else {
+            Role::Approver
+        }
+    }
+
+    /// The person a grant is for: they may not approve it themselves.
+    pub fn beneficiary(&self) -> Option<&UserId> {
+        match self {
+            RiskyAction::GrantAdminAccess { user } | RiskyAction::GrantConsoleRole { user, .. } => {
+                Some(user)
+            }
+            _ => None,
         }
     }
 
@@ -243,6 +329,10 @@ impl RiskyAction {
             RiskyAction::MoveWorkspaces { workspaces, .. } => joined(workspaces),
             RiskyAction::MoveGroups { groups, .. } => joined(groups),
             RiskyAction::RevokePersonalAccessTokens { tokens } => joined(tokens),
+            RiskyAction::GrantAdminAccess { user } | RiskyAction::GrantConsoleRole { user, .. } => {
+                user.to_string()
+            }
+            RiskyAction::ExemptFromApproval { exempted } => exempted.clone(),
         }
     }
 
@@ -332,6 +422,16 @@ impl RiskyAction {
                 "Revoke personal access tokens {}",
                 joined(tokens).replace(',', ", ")
             ),
+            RiskyAction::GrantAdminAccess { user } => {
+                format!("Make user {user} an Airtable enterprise admin")
+            }
+            RiskyAction::ExemptFromApproval { exempted } => format!(
+                "Let \"{}\" happen without a second person's approval",
+                kind_label(exempted)
+            ),
+            RiskyAction::GrantConsoleRole { user, email, role } => {
+                format!("Give {email} ({user}) the {role} console role")
+            }
         }
     }
 
@@ -364,6 +464,23 @@ impl RiskyAction {
                 replacement_owner: Some(owner),
                 ..
             } if owner == user => Err("A user cannot be their own replacement owner.".into()),
+            RiskyAction::ExemptFromApproval { exempted } => {
+                if is_locked(exempted) {
+                    Err(format!(
+                        "\"{}\" always needs a second person: deletions cannot be exempted.",
+                        kind_label(exempted)
+                    ))
+                } else if !KINDS.iter().any(|(k, _)| k == exempted) {
+                    Err(format!(
+                        "{exempted:?} is not a kind of action the console knows."
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            RiskyAction::GrantConsoleRole { role, .. } if !role.allows(Role::Approver) => Err(
+                "Only the approver and admin roles are granted through approval; viewer and operator are granted at once.".into(),
+            ),
             _ => Ok(()),
         }
     }
@@ -595,6 +712,12 @@ pub struct ApprovalDetail {
     /// A fingerprint of the recomputed preview: the approval carries it back, and the
     /// console refuses to execute if things changed again after the approver looked.
     pub compared_fingerprint: Option<String>,
+    /// The SHA-256 of the stored call: the decision form carries it back, and the console
+    /// refuses a decision made on a call other than the one stored.
+    pub call_hash: String,
+    /// The person could decide, but their sign-in is older than the step-up window: they
+    /// must sign in again (a full round trip through Airtable) first.
+    pub sign_in_again: bool,
     pub can_decide: bool,
     pub can_cancel: bool,
     pub can_retry: bool,
@@ -749,6 +872,10 @@ pub struct PolicyRow {
     pub kind: String,
     pub label: String,
     pub needs_approval: bool,
+    /// Always needs approval: no exemption possible.
+    pub locked: bool,
+    /// An open request to exempt this kind, waiting for a second admin.
+    pub exemption_request: Option<String>,
 }
 
 /// An email the console wrote.

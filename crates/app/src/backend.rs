@@ -34,13 +34,18 @@ pub trait ConsoleBackend:
     /// Everyone with a console role.
     async fn console_users(&self, who: &SignedInUser) -> Result<Vec<ConsoleUserRow>, ConsoleError>;
 
-    /// Gives the enterprise admin with this email (or Airtable user id) a console role.
+    /// Gives the enterprise admin with this email (or Airtable user id) a console role: at
+    /// once, or (approver and admin, once the two-person rule holds) as a request for a
+    /// second admin.
     async fn grant_role(
         &self,
         who: &SignedInUser,
         person: &str,
         role: Role,
-    ) -> Result<(), ConsoleError>;
+    ) -> Result<RequestOutcome, ConsoleError>;
+
+    /// Whether the two-person rule holds (the console has, or has had, two admins).
+    async fn two_person_rule(&self) -> Result<bool, ConsoleError>;
 
     /// Takes a person's console role away; their sign-ins end at once.
     async fn revoke_role(
@@ -124,11 +129,13 @@ pub trait ConsoleBackend:
         id: &str,
     ) -> Result<Option<ApprovalDetail>, ConsoleError>;
 
-    /// Approves (or retries) a request and carries it out.
+    /// Approves (or retries) a request and carries it out. `seen_call_hash` and
+    /// `seen_fingerprint` are what the approver's page showed.
     async fn approve(
         &self,
         who: &SignedInUser,
         id: &str,
+        seen_call_hash: &str,
         seen_fingerprint: &str,
         comment: &str,
         retry: bool,
@@ -144,12 +151,14 @@ pub trait ConsoleBackend:
 
     async fn approval_policy(&self, who: &SignedInUser) -> Result<Vec<PolicyRow>, ConsoleError>;
 
+    /// Requiring approval happens at once; exempting a kind becomes a request for a second
+    /// admin (deletions cannot be exempted at all).
     async fn set_approval_policy(
         &self,
         who: &SignedInUser,
         kind: &str,
         needs_approval: bool,
-    ) -> Result<(), ConsoleError>;
+    ) -> Result<RequestOutcome, ConsoleError>;
 
     /// Emails the console wrote: to this person, or all of them for an admin.
     async fn outbox(&self, who: &SignedInUser) -> Result<Vec<OutboxEmail>, ConsoleError>;

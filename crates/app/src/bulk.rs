@@ -1,8 +1,9 @@
 //! Bulk actions on users: what a job is asked to do, and how far it has got. Pure data;
 //! the server stores a job with one row per user and carries it out in the background.
 //!
-//! Non-destructive kinds are carried out directly (and logged); destructive ones become one
-//! approval request per user, exactly as if each had been asked for on the user's page.
+//! Non-destructive kinds are carried out directly (and logged); destructive ones and
+//! granting admin access become one approval request per user, exactly as if each had been
+//! asked for on the user's page.
 
 use airtable_client::ids::UserId;
 use chrono::{DateTime, Utc};
@@ -41,7 +42,11 @@ pub const BULK_KINDS: &[(BulkKind, &str, &str)] = &[
         "claim_unmanaged",
         "Release as unmanaged",
     ),
-    (BulkKind::GrantAdmin, "grant_admin", "Grant admin access"),
+    (
+        BulkKind::GrantAdmin,
+        "grant_admin",
+        "Grant admin access (asks for approval)",
+    ),
     (
         BulkKind::Deactivate,
         "deactivate",
@@ -92,15 +97,18 @@ impl BulkKind {
             BulkKind::Deactivate => Some(RiskyAction::DeactivateUser { user }),
             BulkKind::RevokeAdmin => Some(RiskyAction::RevokeAdminAccess { user }),
             BulkKind::Delete => Some(RiskyAction::DeleteUser { user }),
+            BulkKind::GrantAdmin => Some(RiskyAction::GrantAdminAccess { user }),
             _ => None,
         }
     }
 
-    /// Whether each user becomes an approval request (and so a reason is required).
+    /// Whether each user becomes an approval request (and so a reason is required): the
+    /// kinds that take access away or delete, and granting admin access (as powerful as
+    /// anything the console guards).
     pub fn is_destructive(self) -> bool {
         matches!(
             self,
-            BulkKind::Deactivate | BulkKind::RevokeAdmin | BulkKind::Delete
+            BulkKind::Deactivate | BulkKind::RevokeAdmin | BulkKind::Delete | BulkKind::GrantAdmin
         )
     }
 }

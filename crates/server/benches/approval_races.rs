@@ -152,8 +152,10 @@ async fn main() -> anyhow::Result<()> {
             .as_str()
             .unwrap_or_default()
             .to_string();
+        let call_hash = detail["call_hash"].as_str().unwrap_or_default().to_string();
         let fields = vec![
             ("id".to_string(), id.clone()),
+            ("call_hash".to_string(), call_hash),
             ("fingerprint".to_string(), fingerprint),
             ("comment".to_string(), "race".to_string()),
             ("csrf_token".to_string(), approver.csrf.clone()),

@@ -150,12 +150,14 @@ async fn main() -> anyhow::Result<()> {
     let data_dir = std::env::temp_dir().join(format!("kill9-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&data_dir)?;
     let key = base64::engine::general_purpose::STANDARD.encode(rng.gen::<[u8; 32]>());
+    let log_key = base64::engine::general_purpose::STANDARD.encode(rng.gen::<[u8; 32]>());
     let server = ServerUnderTest {
         env: vec![
             ("DATABASE_URL", database_url.clone()),
             ("CONSOLE_ADDR", format!("127.0.0.1:{}", free_port()?)),
             ("CONSOLE_DATA_DIR", data_dir.display().to_string()),
             ("CONSOLE_TOKEN_KEY", key),
+            ("CONSOLE_LOG_KEY", log_key),
             ("AIRTABLE_API_URL", sim.base_url().to_string()),
             ("AIRTABLE_SERVICE_TOKEN", info.token.clone()),
             ("AIRTABLE_ENTERPRISE_ID", info.enterprise_account_id.clone()),

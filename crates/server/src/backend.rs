@@ -206,7 +206,7 @@ impl ConsoleBackend for ServerBackend {
         who: &SignedInUser,
         person: &str,
         role: Role,
-    ) -> Result<(), ConsoleError> {
+    ) -> Result<RequestOutcome, ConsoleError> {
         let airtable = self.airtable_for(who).await?;
         let users = airtable.enterprise(&self.state.enterprise_id).users();
         let lookup = if person.starts_with("usr") {
@@ -238,6 +238,22 @@ impl ConsoleBackend for ServerBackend {
                 "You cannot change your own role; ask another admin.".into(),
             ));
         }
+        let current = roles::current_role(&self.state.db, user.id.as_ref())
+            .await
+            .map_err(internal)?;
+        // Raising someone to approver or admin weakens the two-person rule's guard: it is a
+        // request for a second admin (the workflow grants it at once only while the console
+        // has a single admin). Lowering a role, and viewer or operator, happen at once.
+        if approvals::controls::needs_request(role) && current.is_none_or(|now| now < role) {
+            let action = RiskyAction::GrantConsoleRole {
+                user: user.id.clone(),
+                email: user.email.clone(),
+                role,
+            };
+            let reason = format!("{} asks to give {} the {role} role.", who.email, user.email);
+            return workflow::request(&self.state, who, &airtable, action, &reason, Utc::now())
+                .await;
+        }
         roles::grant_role(
             &self.state.db,
             user.id.as_ref(),
@@ -255,7 +271,16 @@ impl ConsoleBackend for ServerBackend {
             Some(user.id.as_ref()),
             serde_json::json!({ "person": user.email, "role": role.as_str() }),
         )
-        .await
+        .await?;
+        Ok(RequestOutcome::Done {
+            outcome: format!("{} now has the {role} console role.", user.email),
+        })
+    }
+
+    async fn two_person_rule(&self) -> Result<bool, ConsoleError> {
+        roles::two_person_rule_holds(&self.state.db)
+            .await
+            .map_err(internal)
     }
 
     async fn revoke_role(
@@ -268,7 +293,7 @@ impl ConsoleBackend for ServerBackend {
                 "You cannot remove your own role; ask another admin.".into(),
             ));
         }
-        let removed = roles::remove(&self.state.db, airtable_user_id)
+        let removed = roles::remove(&self.state.db, airtable_user_id, &who.email)
             .await
             .map_err(internal)?;
         if !removed {
@@ -320,8 +345,14 @@ impl ConsoleBackend for ServerBackend {
 
     async fn verify_action_log(&self, _who: &SignedInUser) -> Result<ActionLogCheck, ConsoleError> {
         Ok(
-            match action_log::verify(&self.state.db).await.map_err(internal)? {
-                action_log::Verification::Intact { rows } => ActionLogCheck {
+            match self
+                .state
+                .action_log
+                .verify(&self.state.db)
+                .await
+                .map_err(internal)?
+            {
+                action_log::Verification::Intact { rows, .. } => ActionLogCheck {
                     intact: true,
                     rows,
                     problem: None,
@@ -438,6 +469,7 @@ impl ConsoleBackend for ServerBackend {
         &self,
         who: &SignedInUser,
         id: &str,
+        seen_call_hash: &str,
         seen_fingerprint: &str,
         comment: &str,
         retry: bool,
@@ -446,6 +478,7 @@ impl ConsoleBackend for ServerBackend {
         let airtable = self.airtable_for(who).await?;
         let decision = workflow::Decision {
             id,
+            seen_call_hash,
             seen_fingerprint,
             comment,
             retry,
@@ -474,12 +507,23 @@ impl ConsoleBackend for ServerBackend {
         let exempt = approvals::store::exempt_kinds(&self.state.db)
             .await
             .map_err(internal)?;
+        let waiting = approvals::store::open_exemptions(&self.state.db)
+            .await
+            .map_err(internal)?;
         Ok(KINDS
             .iter()
-            .map(|(kind, label)| PolicyRow {
-                kind: kind.to_string(),
-                label: label.to_string(),
-                needs_approval: !exempt.iter().any(|e| e == kind),
+            .map(|(kind, label)| {
+                let locked = console_app::approvals::is_locked(kind);
+                PolicyRow {
+                    kind: kind.to_string(),
+                    label: label.to_string(),
+                    needs_approval: locked || !exempt.iter().any(|e| e == kind),
+                    locked,
+                    exemption_request: waiting
+                        .iter()
+                        .find(|(k, _)| k == kind)
+                        .map(|(_, id)| id.to_string()),
+                }
             })
             .collect())
     }
@@ -489,22 +533,44 @@ impl ConsoleBackend for ServerBackend {
         who: &SignedInUser,
         kind: &str,
         needs_approval: bool,
-    ) -> Result<(), ConsoleError> {
+    ) -> Result<RequestOutcome, ConsoleError> {
         if !KINDS.iter().any(|(k, _)| *k == kind) {
             return Err(ConsoleError::Invalid(format!(
                 "{kind:?} is not a kind of action the console knows."
             )));
         }
-        approvals::store::set_policy(&self.state.db, kind, needs_approval, &who.email)
+        if !needs_approval {
+            // Weakening the rule: a request that a second admin must approve. The workflow
+            // refuses it outright for the locked kinds (deletions).
+            let airtable = self.airtable_for(who).await?;
+            let action = RiskyAction::ExemptFromApproval {
+                exempted: kind.to_string(),
+            };
+            let reason = format!(
+                "{} asks that \"{}\" no longer need a second person.",
+                who.email,
+                console_app::approvals::kind_label(kind)
+            );
+            return workflow::request(&self.state, who, &airtable, action, &reason, Utc::now())
+                .await;
+        }
+        // Tightening happens at once.
+        approvals::store::set_policy(&self.state.db, kind, true, &who.email)
             .await
             .map_err(internal)?;
         self.log_action(
             who,
             "approvals.policy",
             Some(kind),
-            serde_json::json!({ "needs_approval": needs_approval }),
+            serde_json::json!({ "needs_approval": true }),
         )
-        .await
+        .await?;
+        Ok(RequestOutcome::Done {
+            outcome: format!(
+                "\"{}\" needs a second person again.",
+                console_app::approvals::kind_label(kind)
+            ),
+        })
     }
 
     async fn outbox(&self, who: &SignedInUser) -> Result<Vec<OutboxEmail>, ConsoleError> {
@@ -860,21 +926,23 @@ impl ServerBackend {
         target: Option<&str>,
         details: serde_json::Value,
     ) -> Result<(), ConsoleError> {
-        action_log::record(
-            &self.state.db,
-            action_log::NewAction {
-                actor_id: &who.airtable_user_id,
-                actor_email: &who.email,
-                action,
-                target,
-                details,
-                approval_id: None,
-                outcome: action_log::Outcome::Ok,
-                response: None,
-            },
-        )
-        .await
-        .map(|_| ())
-        .map_err(internal)
+        self.state
+            .action_log
+            .record(
+                &self.state.db,
+                action_log::NewAction {
+                    actor_id: &who.airtable_user_id,
+                    actor_email: &who.email,
+                    action,
+                    target,
+                    details,
+                    approval_id: None,
+                    outcome: action_log::Outcome::Ok,
+                    response: None,
+                },
+            )
+            .await
+            .map(|_| ())
+            .map_err(internal)
     }
 }

@@ -75,10 +75,20 @@ pub struct Settings {
     /// Origin checks and the cookie's `Secure` flag derive from it.
     pub public_url: Url,
     pub database_url: String,
+    /// A connection as the role that owns the console's tables
+    /// (`CONSOLE_DATABASE_OWNER_URL`). When set, start-up creates the database and applies
+    /// the migrations with it, and grants the `DATABASE_URL` role only what the console needs
+    /// (no UPDATE, DELETE or TRUNCATE of the action log); `None`: the `DATABASE_URL` role does
+    /// everything.
+    pub database_owner_url: Option<Secret>,
     pub airtable: AirtableMode,
     /// Base64 of 32 bytes: the AES-256-GCM key for tokens at rest (`CONSOLE_TOKEN_KEY`).
     /// `None` only in demo mode, where a development key is kept in the data directory.
     pub token_key: Option<Secret>,
+    /// Base64 of 32 bytes: the HMAC-SHA256 key of the action log's chain
+    /// (`CONSOLE_LOG_KEY`), kept outside the database. `None` only in demo mode, where a
+    /// development key is kept in the data directory.
+    pub log_key: Option<Secret>,
     pub data_dir: PathBuf,
     /// Directory holding `pkg/` (the wasm bundle and its JS glue).
     pub site_root: PathBuf,
@@ -99,6 +109,8 @@ pub struct Settings {
     /// How long an approval request waits for a decision before it expires
     /// (`CONSOLE_APPROVAL_TTL_HOURS`).
     pub approval_ttl: Duration,
+    /// How recent a sign-in must be to approve or reject (`CONSOLE_APPROVAL_REAUTH_MINUTES`).
+    pub approval_reauth: Duration,
     /// Where the console's emails go (`CONSOLE_SMTP_URL`, `CONSOLE_MAIL_FROM`); `None`
     /// keeps them in the outbox, shown in the UI.
     pub smtp: Option<SmtpSettings>,
@@ -225,22 +237,48 @@ impl Settings {
             ));
         }
 
+        let log_key = get("CONSOLE_LOG_KEY").map(Secret);
+        match &log_key {
+            Some(key) => {
+                crate::action_log::decode_key(key.expose()).map_err(|e| ConfigError::Invalid {
+                    name: "CONSOLE_LOG_KEY",
+                    reason: format!("{e} (e.g. `openssl rand -base64 32`)"),
+                })?;
+            }
+            None if !matches!(airtable, AirtableMode::Demo(_)) => {
+                return Err(ConfigError::Inconsistent(
+                    "CONSOLE_LOG_KEY must be set outside demo mode: the key of the action log's hash chain (base64 of 32 random bytes, e.g. `openssl rand -base64 32`), kept outside the database".into(),
+                ));
+            }
+            None => {}
+        }
+
         let default_role = match get("CONSOLE_DEFAULT_ROLE").as_deref() {
             None | Some("none") => None,
-            Some(other) => Some(
-                Role::from_str(other).map_err(|reason| ConfigError::Invalid {
+            Some(other) => {
+                let role = Role::from_str(other).map_err(|reason| ConfigError::Invalid {
                     name: "CONSOLE_DEFAULT_ROLE",
                     reason,
-                })?,
-            ),
+                })?;
+                // Configuration must not hand out what the two-person rule guards.
+                if role.allows(Role::Approver) {
+                    return Err(ConfigError::Invalid {
+                        name: "CONSOLE_DEFAULT_ROLE",
+                        reason: format!("{role} cannot be a default: approvers and admins are named by an admin, with a second admin's approval. Use none, viewer or operator"),
+                    });
+                }
+                Some(role)
+            }
         };
 
         Ok(Settings {
             addr,
             public_url,
             database_url,
+            database_owner_url: get("CONSOLE_DATABASE_OWNER_URL").map(Secret),
             airtable,
             token_key,
+            log_key,
             data_dir: PathBuf::from(parse("CONSOLE_DATA_DIR", ".data")?),
             site_root: PathBuf::from(parse("CONSOLE_SITE_ROOT", "target/site")?),
             first_admin: get("CONSOLE_FIRST_ADMIN"),
@@ -290,6 +328,18 @@ impl Settings {
                     })
                 }
                 hours => Duration::from_secs(hours * 3600),
+            },
+            approval_reauth: match parse_as::<u64>(
+                "CONSOLE_APPROVAL_REAUTH_MINUTES",
+                &parse("CONSOLE_APPROVAL_REAUTH_MINUTES", "10")?,
+            )? {
+                0 => {
+                    return Err(ConfigError::Invalid {
+                        name: "CONSOLE_APPROVAL_REAUTH_MINUTES",
+                        reason: "must be at least 1 (minutes)".into(),
+                    })
+                }
+                minutes => Duration::from_secs(minutes * 60),
             },
             audit: AuditSettings {
                 interval: match parse_as::<u64>(
@@ -403,6 +453,35 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.to_string().contains("CONSOLE_TOKEN_KEY"), "{err}");
+    }
+
+    #[test]
+    fn the_action_log_key_is_required_outside_demo_mode_and_checked() {
+        let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes
+        let oauth = [
+            ("AIRTABLE_OAUTH_CLIENT_ID", "abc"),
+            ("AIRTABLE_OAUTH_CLIENT_SECRET", "s"),
+            ("AIRTABLE_ENTERPRISE_ID", "entAAAAAAAAAAAAAA"),
+            ("CONSOLE_TOKEN_KEY", key),
+        ];
+        let err = settings(&oauth).unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_LOG_KEY"), "{err}");
+        let proxy = [
+            ("AIRTABLE_SERVICE_TOKEN", "patSomething"),
+            ("AIRTABLE_ENTERPRISE_ID", "entAAAAAAAAAAAAAA"),
+            ("CONSOLE_TRUSTED_EMAIL_HEADER", "X-Forwarded-Email"),
+        ];
+        let err = settings(&proxy).unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_LOG_KEY"), "{err}");
+        let with_key = [&oauth[..], &[("CONSOLE_LOG_KEY", key)]].concat();
+        let s = settings(&with_key).expect("valid with the key");
+        assert!(s.log_key.is_some());
+        let err = settings(&[("CONSOLE_LOG_KEY", "c2hvcnQ=")]).unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_LOG_KEY"), "{err}");
+        assert!(
+            !format!("{s:?}").contains(key),
+            "the key is not in Debug output"
+        );
     }
 
     #[test]

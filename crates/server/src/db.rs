@@ -1,25 +1,155 @@
-//! The Postgres pool: create the database if it is missing, then apply migrations.
+//! The Postgres pool: create the database if it is missing, apply migrations, and — when a
+//! separate owner role is configured — give the console's runtime role only what it needs.
 
 use sqlx::{migrate::MigrateDatabase, postgres::PgPoolOptions, PgPool, Postgres};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::config::Settings;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
+/// The schema the session store keeps its table in (tower-sessions-sqlx-store's default).
+const SESSION_SCHEMA: &str = "tower_sessions";
+
+/// Advisory-lock key held while granting the runtime role its privileges.
+const GRANT_LOCK: i64 = 0x636f_6e73_6f6c_6503;
+
 pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
-    if !Postgres::database_exists(database_url)
-        .await
-        .unwrap_or(false)
-    {
-        tracing::info!("creating the console database");
-        Postgres::create_database(database_url).await.map_err(|e| {
-            anyhow::anyhow!("cannot create the database named in DATABASE_URL: {e}")
-        })?;
-    }
-    let pool = PgPoolOptions::new()
-        .max_connections(16)
-        .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect(database_url)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to Postgres at DATABASE_URL: {e}"))?;
+    create_if_missing(database_url, "DATABASE_URL").await?;
+    let pool = connect(database_url, "DATABASE_URL").await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
+}
+
+async fn create_if_missing(url: &str, variable: &str) -> anyhow::Result<()> {
+    if !Postgres::database_exists(url).await.unwrap_or(false) {
+        tracing::info!("creating the console database");
+        Postgres::create_database(url)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the database named in {variable}: {e}"))?;
+    }
+    Ok(())
+}
+
+async fn connect(url: &str, variable: &str) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to Postgres at {variable}: {e}"))
+}
+
+/// The console's pool, ready to use: the database exists, migrations (and the session
+/// store's table) are applied, and the runtime role has its privileges.
+///
+/// With `CONSOLE_DATABASE_OWNER_URL`, the owner does the creating, migrating and granting,
+/// and the returned pool connects as the `DATABASE_URL` role, which may read and add to the
+/// action log but not change, delete, truncate or alter it. Without it, one role does
+/// everything (as before), and a warning says the log is then only tamper-evident.
+pub async fn prepare(settings: &Settings) -> anyhow::Result<PgPool> {
+    let Some(owner_url) = &settings.database_owner_url else {
+        let pool = connect_and_migrate(&settings.database_url).await?;
+        PostgresStore::new(pool.clone()).migrate().await?;
+        if crate::action_log::role_can_change_log(&pool).await? {
+            tracing::warn!(
+                "the console's database role (DATABASE_URL) can change and delete the action log's rows: set CONSOLE_DATABASE_OWNER_URL to give it only the privileges it needs (README: Database roles)"
+            );
+        }
+        return Ok(pool);
+    };
+    let owner_url = owner_url.expose();
+    create_if_missing(owner_url, "CONSOLE_DATABASE_OWNER_URL").await?;
+    let owner = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(owner_url)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!("cannot connect to Postgres at CONSOLE_DATABASE_OWNER_URL: {e}")
+        })?;
+    MIGRATOR.run(&owner).await?;
+    PostgresStore::new(owner.clone()).migrate().await?;
+
+    let runtime = connect(&settings.database_url, "DATABASE_URL").await?;
+    let (runtime_role, runtime_db): (String, String) =
+        sqlx::query_as("SELECT current_user::text, current_database()::text")
+            .fetch_one(&runtime)
+            .await?;
+    let (owner_role, owner_db): (String, String) =
+        sqlx::query_as("SELECT current_user::text, current_database()::text")
+            .fetch_one(&owner)
+            .await?;
+    if runtime_db != owner_db {
+        anyhow::bail!(
+            "DATABASE_URL names database {runtime_db:?} but CONSOLE_DATABASE_OWNER_URL names {owner_db:?}: they must be the same database"
+        );
+    }
+    if runtime_role == owner_role {
+        anyhow::bail!(
+            "DATABASE_URL and CONSOLE_DATABASE_OWNER_URL both connect as {runtime_role:?}: the runtime role must be a different one (README: Database roles)"
+        );
+    }
+    grant_runtime_privileges(&owner, &runtime_role).await?;
+    owner.close().await;
+    if crate::action_log::role_can_change_log(&runtime).await? {
+        tracing::warn!(
+            role = %runtime_role,
+            "the console's runtime role (DATABASE_URL) can still change the action log (is it a superuser, or a member of the owner role?)"
+        );
+    }
+    Ok(runtime)
+}
+
+/// Gives `role` what the console needs at run time: read and write every table in its
+/// schemas and use their sequences; the action log only read and add to. Run by the
+/// owner at every start, so tables added by new migrations are covered.
+async fn grant_runtime_privileges(owner: &PgPool, role: &str) -> anyhow::Result<()> {
+    let role = quote_ident(role);
+    let sessions = quote_ident(SESSION_SCHEMA);
+    let statements = [
+        format!("GRANT USAGE ON SCHEMA public, {sessions} TO {role}"),
+        format!(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public, {sessions} TO {role}"
+        ),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public, {sessions} TO {role}"),
+        // The action log: read and append only. (ALTER, and disabling its trigger, need
+        // ownership, which the runtime role does not have.)
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON console_actions FROM {role}"),
+        // The two-person rule, once armed, stays armed: written once, never changed.
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON two_person_rule FROM {role}"),
+        // Which migrations ran is the owner's business.
+        format!("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON _sqlx_migrations FROM {role}"),
+    ];
+    let mut tx = owner.begin().await?;
+    // Consoles starting together would otherwise update the same privileges at once
+    // ("tuple concurrently updated").
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(GRANT_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    for statement in &statements {
+        sqlx::query(statement)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| anyhow::anyhow!("{statement}: {e}"))?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A Postgres identifier in double quotes, with any double quote doubled.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_ident;
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote_ident("console"), "\"console\"");
+        assert_eq!(quote_ident("we\"ird role"), "\"we\"\"ird role\"");
+    }
 }

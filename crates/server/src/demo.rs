@@ -49,7 +49,8 @@ pub async fn grant_demo_roles(db: &PgPool, sim: &RunningSim) -> sqlx::Result<()>
                 .bind(&person.id)
                 .fetch_optional(db)
                 .await?;
-        if known.is_none() {
+        // A role an admin took away stays away, across restarts too.
+        if known.is_none() && !crate::roles::was_revoked(db, &person.id, &person.email).await? {
             crate::roles::grant_role(
                 db,
                 &person.id,
@@ -82,4 +83,60 @@ pub fn dev_token_key(data_dir: &std::path::Path) -> anyhow::Result<String> {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(key)
+}
+
+/// The file in the data directory that keeps the demo's action-log key.
+const DEV_LOG_KEY: &str = "dev-log-key";
+
+/// The development key of the action log's chain (`CONSOLE_LOG_KEY` in demo mode), kept in
+/// the data directory (mode 0600) so the log still verifies after a restart. Made once;
+/// several processes sharing the directory end up with the same key.
+pub fn dev_log_key(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    if let Some(existing) = existing_dev_log_key(data_dir)? {
+        return Ok(existing);
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let path = data_dir.join(DEV_LOG_KEY);
+    let key = TokenCipher::generate_base64_key();
+    // Written whole under a private name first, then linked into place (which fails if the
+    // name exists), so another process never reads a half-written key.
+    let draft = data_dir.join(format!("{DEV_LOG_KEY}.{}", uuid::Uuid::new_v4().simple()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Readable by the console's user only, from the moment it exists.
+        options.mode(0o600);
+    }
+    let written = options.open(&draft).and_then(|mut file| {
+        use std::io::Write;
+        file.write_all(key.as_bytes())?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&draft, &path));
+    let _ = std::fs::remove_file(&draft);
+    match linked {
+        Ok(()) => Ok(key),
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => existing_dev_log_key(data_dir)?
+            .ok_or_else(|| anyhow::anyhow!("{} vanished", path.display())),
+        Err(e) => Err(anyhow::anyhow!("cannot write {}: {e}", path.display())),
+    }
+}
+
+/// The demo's action-log key if one was made already (the verifier never makes one: a new
+/// key would only report every row as changed).
+pub fn existing_dev_log_key(data_dir: &std::path::Path) -> anyhow::Result<Option<String>> {
+    let path = data_dir.join(DEV_LOG_KEY);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let key = text.trim().to_string();
+            crate::action_log::decode_key(&key)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Ok(Some(key))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
 }

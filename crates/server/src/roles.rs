@@ -6,8 +6,10 @@ use sqlx::{PgPool, Row};
 use crate::config::Settings;
 
 /// The role this person has in the console, assigning one if configuration says so:
-/// the configured first admin becomes `admin`, other enterprise admins get the default
-/// role (if any). `None` means the person may not use the console.
+/// the configured first admin becomes `admin` while the console has no admin at all, other
+/// enterprise admins get the default role (if any). Someone whose role was revoked gets
+/// nothing from configuration: only an explicit grant gives them a role again. `None`
+/// means the person may not use the console.
 pub async fn role_for(
     db: &PgPool,
     settings: &Settings,
@@ -30,21 +32,74 @@ pub async fn role_for(
             .await?;
         return Ok(role.parse().ok());
     }
+    if was_revoked(db, airtable_user_id, email).await? {
+        tracing::info!(user = %airtable_user_id, "sign-in of a person whose console role was revoked");
+        return Ok(None);
+    }
     let is_first_admin = settings.first_admin.as_deref().is_some_and(|configured| {
         configured == airtable_user_id || configured.eq_ignore_ascii_case(email)
     });
-    let role = if is_first_admin {
-        Some(Role::Admin)
-    } else {
-        settings.default_role
-    };
+    if is_first_admin && admin_count(db).await? == 0 {
+        grant_role(db, airtable_user_id, email, name, Role::Admin, None).await?;
+        return Ok(Some(Role::Admin));
+    }
+    // Configuration refuses approver and admin as a default (see `config`).
+    let role = settings.default_role;
     if let Some(role) = role {
         grant_role(db, airtable_user_id, email, name, role, None).await?;
     }
     Ok(role)
 }
 
-/// Gives (or changes) a console role.
+/// Whether this person's role was taken away (by id, or by email for a person Airtable
+/// shows under a new id).
+pub async fn was_revoked(db: &PgPool, airtable_user_id: &str, email: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM console_role_revocations
+                         WHERE airtable_user_id = $1 OR lower(email) = lower($2))",
+    )
+    .bind(airtable_user_id)
+    .bind(email)
+    .fetch_one(db)
+    .await
+}
+
+/// How many people hold the admin console role.
+pub async fn admin_count(db: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM console_users WHERE role = 'admin'")
+        .fetch_one(db)
+        .await
+}
+
+/// Whether the two-person rule holds: the console has (or once had) two admins. From the
+/// first moment it does, it holds for good (a row that is never removed), so taking one
+/// admin's role away does not switch it off.
+pub async fn two_person_rule_holds(db: &PgPool) -> sqlx::Result<bool> {
+    let armed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM two_person_rule)")
+        .fetch_one(db)
+        .await?;
+    if armed {
+        return Ok(true);
+    }
+    // Two admins may have come about some other way (a restore, a hand-made grant):
+    // the rule holds from now on all the same.
+    let armed = sqlx::query_scalar::<_, bool>(
+        "INSERT INTO two_person_rule (id)
+         SELECT TRUE WHERE (SELECT count(*) FROM console_users WHERE role = 'admin') >= 2
+         ON CONFLICT (id) DO NOTHING
+         RETURNING TRUE",
+    )
+    .fetch_optional(db)
+    .await?
+    .is_some();
+    if armed {
+        tracing::info!("a second admin exists: the two-person rule now holds for good");
+    }
+    Ok(armed)
+}
+
+/// Gives (or changes) a console role. An explicit grant lifts an earlier revocation; a
+/// second admin arms the two-person rule for good.
 pub async fn grant_role(
     db: &PgPool,
     airtable_user_id: &str,
@@ -53,6 +108,7 @@ pub async fn grant_role(
     role: Role,
     granted_by: Option<&str>,
 ) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO console_users (airtable_user_id, email, name, role, granted_by)
          VALUES ($1, $2, $3, $4, $5)
@@ -64,9 +120,36 @@ pub async fn grant_role(
     .bind(name)
     .bind(role.as_str())
     .bind(granted_by)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    if granted_by.is_some() {
+        sqlx::query(
+            "DELETE FROM console_role_revocations
+              WHERE airtable_user_id = $1 OR lower(email) = lower($2)",
+        )
+        .bind(airtable_user_id)
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO two_person_rule (id)
+         SELECT TRUE WHERE (SELECT count(*) FROM console_users WHERE role = 'admin') >= 2
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// The console role someone holds now, if any.
+pub async fn current_role(db: &PgPool, airtable_user_id: &str) -> sqlx::Result<Option<Role>> {
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM console_users WHERE airtable_user_id = $1")
+            .bind(airtable_user_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(role.and_then(|r| r.parse().ok()))
 }
 
 /// Everyone with a console role, admins first.
@@ -96,11 +179,30 @@ pub async fn list(db: &PgPool) -> sqlx::Result<Vec<ConsoleUserRow>> {
         .collect())
 }
 
-/// Takes a person's role away. Returns whether they had one.
-pub async fn remove(db: &PgPool, airtable_user_id: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM console_users WHERE airtable_user_id = $1")
-        .bind(airtable_user_id)
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected() > 0)
+/// Takes a person's role away, and remembers it so that configuration does not give it
+/// back at their next sign-in. Their sign-ins end with the role (the `logins` rows go with
+/// it). Returns whether they had one.
+pub async fn remove(db: &PgPool, airtable_user_id: &str, revoked_by: &str) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let email: Option<String> =
+        sqlx::query_scalar("DELETE FROM console_users WHERE airtable_user_id = $1 RETURNING email")
+            .bind(airtable_user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(email) = email else {
+        return Ok(false);
+    };
+    sqlx::query(
+        "INSERT INTO console_role_revocations (airtable_user_id, email, revoked_by)
+         VALUES ($1, $2, $3)
+         ON CONFLICT (airtable_user_id) DO UPDATE
+           SET email = EXCLUDED.email, revoked_by = EXCLUDED.revoked_by, revoked_at = now()",
+    )
+    .bind(airtable_user_id)
+    .bind(&email)
+    .bind(revoked_by)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -8,7 +8,8 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
 use crate::{
-    audit::ingest::AuditIngester, auth::oauth::OAuthProvider, config::Settings, crypto::TokenCipher,
+    action_log::ActionLog, audit::ingest::AuditIngester, auth::oauth::OAuthProvider,
+    config::Settings, crypto::TokenCipher,
 };
 
 #[derive(Clone)]
@@ -26,6 +27,8 @@ pub struct AppState {
     pub service_airtable: Option<AirtableClient>,
     /// The audit-log ingester, when the background jobs have a token (always in demo mode).
     pub audit_ingester: Option<AuditIngester>,
+    /// The action log's key and witness file: every append goes through it.
+    pub action_log: ActionLog,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -110,6 +110,12 @@ async fn fingerprint(t: &TestConsole, who: &Person, id: &str) -> String {
         .to_string()
 }
 
+/// The stored call's hash, as the request's page shows it to `who`.
+async fn call_hash(t: &TestConsole, who: &Person, id: &str) -> String {
+    let detail = get(t, who, &format!("/api/approvals/get?id={id}")).await;
+    detail["call_hash"].as_str().unwrap_or_default().to_string()
+}
+
 async fn approve(
     t: &TestConsole,
     who: &Person,
@@ -120,7 +126,12 @@ async fn approve(
         t,
         who,
         "/api/approvals/approve",
-        &[("id", id), ("fingerprint", fingerprint), ("comment", "ok")],
+        &[
+            ("id", id),
+            ("call_hash", &call_hash(t, who, id).await),
+            ("fingerprint", fingerprint),
+            ("comment", "ok"),
+        ],
     )
     .await
 }
@@ -195,7 +206,12 @@ async fn nobody_approves_their_own_request_however_they_try() {
         &t,
         &second,
         "/api/approvals/retry",
-        &[("id", &id), ("fingerprint", &print), ("comment", "")],
+        &[
+            ("id", &id),
+            ("call_hash", &call_hash(&t, &second, &id).await),
+            ("fingerprint", &print),
+            ("comment", ""),
+        ],
     )
     .await;
     assert_ne!(status, StatusCode::OK);
@@ -333,7 +349,12 @@ async fn a_crash_mid_execution_is_reported_and_only_a_person_retries_it() {
         &t,
         &a,
         "/api/approvals/retry",
-        &[("id", &id), ("fingerprint", &print), ("comment", "")],
+        &[
+            ("id", &id),
+            ("call_hash", &call_hash(&t, &a, &id).await),
+            ("fingerprint", &print),
+            ("comment", ""),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -344,6 +365,7 @@ async fn a_crash_mid_execution_is_reported_and_only_a_person_retries_it() {
         "/api/approvals/retry",
         &[
             ("id", &id),
+            ("call_hash", &call_hash(&t, &b, &id).await),
             ("fingerprint", &print),
             ("comment", "checked: not done"),
         ],
@@ -356,7 +378,12 @@ async fn a_crash_mid_execution_is_reported_and_only_a_person_retries_it() {
         &t,
         &b,
         "/api/approvals/retry",
-        &[("id", &id), ("fingerprint", &print), ("comment", "")],
+        &[
+            ("id", &id),
+            ("call_hash", &call_hash(&t, &b, &id).await),
+            ("fingerprint", &print),
+            ("comment", ""),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -574,16 +601,25 @@ async fn rejection_cancellation_and_an_exempted_kind() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    // An admin exempts user deactivation: it then happens at once, and is logged.
+    // An admin asks to exempt user deactivation; a second admin agrees: it then happens at
+    // once, and is logged.
     let admin = sign_in_as(&t, &t.sim().info().admins[2].email.to_string(), Role::Admin).await;
-    let (status, _) = post(
+    let (status, body) = post(
         &t,
         &admin,
         "/api/approvals/policy/set",
         &[("kind", "deactivate_user"), ("needs_approval", "no")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let exemption = body["Requested"]["id"]
+        .as_str()
+        .expect("an exemption is a request")
+        .to_string();
+    set_role(&t, &b.email, Role::Admin).await;
+    let print = fingerprint(&t, &b, &exemption).await;
+    let (status, body) = approve(&t, &b, &exemption, &print).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let deactivate = json!({ "kind": "deactivate_user", "user": target }).to_string();
     let (status, body) = post(
         &t,

@@ -116,28 +116,34 @@ async fn a_job_changes_the_simulator_as_each_row_says_and_one_failure_does_not_s
     let users = create_users(&t, "Bulkgrant", 3).await;
     take_snapshot(&t).await;
 
-    // Grant admin to three people and one ID Airtable does not know (in one batched call).
+    // Granting admin access is as powerful as anything the console guards: each user
+    // becomes an approval request (a reason is required), nobody is made admin yet, and an
+    // ID Airtable does not know fails alone.
     let mut picked: Vec<&str> = users.iter().map(UserId::as_str).collect();
     picked.insert(1, NOBODY);
-    let (status, id) = start_job(&t, &operator, BulkKind::GrantAdmin, &picked, &[]).await;
+    let (status, refused) = start_job(&t, &operator, BulkKind::GrantAdmin, &picked, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused:?}");
+    let (status, id) = start_job(
+        &t,
+        &operator,
+        BulkKind::GrantAdmin,
+        &picked,
+        &[("reason", "new IT team")],
+    )
+    .await;
     assert!(status.is_success() || status.is_redirection(), "{status}");
     let id = id.expect("a job id");
     let job = finished_job(&t, &operator, &id).await;
     assert_eq!(job["counts"]["total"], 4, "{job}");
-    assert_eq!(job["counts"]["done"], 3, "{job}");
+    assert_eq!(job["counts"]["waiting"], 3, "{job}");
     assert_eq!(job["counts"]["failed"], 1, "{job}");
     assert_eq!(job["kind"], "grant_admin");
     assert!(job["finished_at"].is_string(), "{job}");
-    let failed = item(&job, NOBODY);
-    assert_eq!(failed["status"], "failed");
-    let why = failed["result"].as_str().expect("result");
-    assert!(
-        why.contains("Airtable refused") && why.contains("User not found"),
-        "{why}"
-    );
+    assert_eq!(item(&job, NOBODY)["status"], "failed");
     for user in &users {
         let row = item(&job, user.as_str());
-        assert_eq!(row["status"], "done", "{row}");
+        assert_eq!(row["status"], "approval_requested", "{row}");
+        assert!(row["approval_id"].is_string(), "{row}");
         assert!(
             row["email"]
                 .as_str()
@@ -145,30 +151,19 @@ async fn a_job_changes_the_simulator_as_each_row_says_and_one_failure_does_not_s
             "{row}"
         );
         let now = sim_user(&t, user).await.expect("still there");
-        assert_eq!(
+        assert_ne!(
             now.is_admin,
             Some(true),
-            "{user} is an admin in Airtable now"
+            "{user} is not an admin before approval"
         );
     }
-    // Each change is in the action log, tied to the job.
-    let logged: Vec<(String, String, Value)> = sqlx::query_as(
-        "SELECT target, outcome, details FROM console_actions WHERE action = 'users.grant_admin'",
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM approval_requests WHERE kind = 'grant_admin_access' AND status = 'pending'",
     )
-    .fetch_all(&t.db().await)
+    .fetch_one(&t.db().await)
     .await
-    .expect("action log");
-    assert_eq!(logged.len(), 4, "{logged:?}");
-    assert!(logged
-        .iter()
-        .all(|(_, _, details)| details["bulk_job"] == id.as_str()));
-    assert_eq!(
-        logged
-            .iter()
-            .filter(|(_, outcome, _)| outcome == "ok")
-            .count(),
-        3
-    );
+    .expect("requests");
+    assert_eq!(waiting, 3);
 
     // Reactivate someone deactivated outside the console.
     sim_client(&t)
@@ -345,7 +340,7 @@ async fn the_csv_lists_every_row_and_the_page_works_without_wasm() {
     // A plain form post, as a browser without wasm sends it: redirected to the job's page.
     let mut form: Vec<(&str, &str)> = vec![
         ("csrf_token", operator.csrf.as_str()),
-        ("kind", "grant_admin"),
+        ("kind", "claim_unmanaged"),
     ];
     for user in &picked {
         form.push(("users[]", user));
@@ -379,7 +374,7 @@ async fn the_csv_lists_every_row_and_the_page_works_without_wasm() {
         .await
         .expect("html");
     assert!(html.contains("<progress"), "{html}");
-    assert!(html.contains("Grant admin access"), "{html}");
+    assert!(html.contains("Release as unmanaged"), "{html}");
     assert!(
         !html.contains("http-equiv"),
         "a finished job does not refresh itself"

@@ -50,6 +50,7 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
                 Role::Approver,
                 vec![
                     ("id", "00000000-0000-0000-0000-000000000000"),
+                    ("call_hash", "x"),
                     ("fingerprint", "x"),
                     ("comment", ""),
                 ],
@@ -61,6 +62,7 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
                 Role::Approver,
                 vec![
                     ("id", "00000000-0000-0000-0000-000000000000"),
+                    ("call_hash", "x"),
                     ("fingerprint", "x"),
                     ("comment", ""),
                 ],

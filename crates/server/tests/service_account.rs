@@ -33,6 +33,11 @@ async fn console_behind_a_proxy() -> (TestConsole, airtable_sim::RunningSim) {
         ("AIRTABLE_SERVICE_TOKEN", &info.token.to_string()),
         ("CONSOLE_TRUSTED_EMAIL_HEADER", HEADER),
         ("CONSOLE_FIRST_ADMIN", &first_admin),
+        // Required outside demo mode: the action log's key (base64 of 32 bytes).
+        (
+            "CONSOLE_LOG_KEY",
+            "c2VydmljZS1hY2NvdW50LW1vZGUtdGVzdC1sb2cta2U=",
+        ),
     ])
     .await;
     (t, sim)

@@ -20,6 +20,14 @@ pub fn Header() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) if !user.two_person_rule => view! { <BootstrapBanner /> }.into_any(),
+                        _ => ().into_any(),
+                    }
+                })}
+            </Suspense>
             <div class="topbar-right">
                 <ThemeToggle />
                 <Suspense fallback=|| ()>
@@ -32,6 +40,21 @@ pub fn Header() -> impl IntoView {
                 </Suspense>
             </div>
         </header>
+    }
+}
+
+/// Said on every page while the console has fewer than two admins: the one admin can
+/// still grant roles alone, so the two-person rule does not hold yet.
+#[component]
+fn BootstrapBanner() -> impl IntoView {
+    view! {
+        <p class="banner warning" role="status" data-testid="two-person-rule-off">
+            <strong>"The two-person rule cannot hold yet: "</strong>
+            "this console has only one admin, who can still grant roles alone. Nothing destructive "
+            "can be approved until a second person holds the approver or admin role. "
+            "Once a second admin exists, role grants and exemptions need a second admin too, for good. "
+            <a href="/settings/roles">"Name a second admin"</a>
+        </p>
     }
 }
 

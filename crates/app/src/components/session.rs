@@ -16,12 +16,18 @@ pub async fn current_user() -> Result<Option<SignedInUser>, ConsoleError> {
     };
     // The badge's number travels with the person, so the header needs no resource of
     // its own (one created inside the header's Suspense broke hydration).
-    let waiting = match crate::backend::backend() {
-        Ok(backend) => backend.waiting_approvals(&user).await.unwrap_or(0),
-        Err(_) => 0,
+    let (waiting, two_person_rule) = match crate::backend::backend() {
+        Ok(backend) => (
+            backend.waiting_approvals(&user).await.unwrap_or(0),
+            // Unknown (database trouble) is shown as holding: the banner is a warning about
+            // a known state, not a guess.
+            backend.two_person_rule().await.unwrap_or(true),
+        ),
+        Err(_) => (0, true),
     };
     Ok(Some(SignedInUser {
         waiting_approvals: waiting,
+        two_person_rule,
         ..user
     }))
 }

@@ -71,6 +71,7 @@ pub async fn waiting_approvals() -> Result<i64, ConsoleError> {
 pub async fn approve_request(
     csrf_token: String,
     id: String,
+    call_hash: String,
     fingerprint: String,
     comment: String,
 ) -> Result<ApprovalRequest, ConsoleError> {
@@ -78,7 +79,7 @@ pub async fn approve_request(
         async move {
             let who = crate::backend::require_change(Role::Approver, &csrf_token)?;
             crate::backend::backend()?
-                .approve(&who, &id, &fingerprint, &comment, false)
+                .approve(&who, &id, &call_hash, &fingerprint, &comment, false)
                 .await
         }
         .await,
@@ -89,6 +90,7 @@ pub async fn approve_request(
 pub async fn retry_request(
     csrf_token: String,
     id: String,
+    call_hash: String,
     fingerprint: String,
     comment: String,
 ) -> Result<ApprovalRequest, ConsoleError> {
@@ -96,7 +98,7 @@ pub async fn retry_request(
         async move {
             let who = crate::backend::require_change(Role::Approver, &csrf_token)?;
             crate::backend::backend()?
-                .approve(&who, &id, &fingerprint, &comment, true)
+                .approve(&who, &id, &call_hash, &fingerprint, &comment, true)
                 .await
         }
         .await,
@@ -145,7 +147,7 @@ pub async fn set_policy(
     csrf_token: String,
     kind: String,
     needs_approval: String,
-) -> Result<(), ConsoleError> {
+) -> Result<RequestOutcome, ConsoleError> {
     crate::backend::with_status(
         async move {
             let who = crate::backend::require_change(Role::Admin, &csrf_token)?;
@@ -276,7 +278,7 @@ pub fn ApprovalPage() -> impl IntoView {
     };
     view! {
         <p><a href="/approvals">"← Approvals"</a></p>
-        {move || failure().map(|e| view! { <p class="error" role="alert" data-testid="approval-error">{e.to_string()}</p> })}
+        {move || failure().map(|e| view! { <DecisionError error=e /> })}
         <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -287,6 +289,27 @@ pub fn ApprovalPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// A refused decision. A stale sign-in gets the way through sign-in and back here.
+#[component]
+fn DecisionError(error: ConsoleError) -> impl IntoView {
+    let again = match &error {
+        ConsoleError::SignInAgain { return_to, .. } => Some(sign_in_again_href(return_to)),
+        _ => None,
+    };
+    view! {
+        <p class="error" role="alert" data-testid="approval-error">{error.to_string()}</p>
+        {again.map(|href| view! { <p><a class="button primary" href=href>"Sign in again"</a></p> })}
+    }
+}
+
+/// Sign-in (a full round trip through Airtable) that comes back to `return_to`.
+fn sign_in_again_href(return_to: &str) -> String {
+    format!(
+        "/auth/login?return_to={}",
+        crate::audit::query::percent_encode(return_to)
+    )
 }
 
 #[component]
@@ -300,6 +323,7 @@ fn RequestDetail(
     let r = detail.request;
     let id = r.id.clone();
     let fingerprint = detail.compared_fingerprint.clone().unwrap_or_default();
+    let call_hash = detail.call_hash.clone();
     let preview = match detail.compared {
         Some(compared) => view! {
             <section class="card" data-testid="approval-preview">
@@ -349,14 +373,26 @@ fn RequestDetail(
             <p class="notice" data-testid="why-not">{why}</p>
         })}
         {preview}
+        <p class="muted">"Call hash (SHA-256 of exactly what will be carried out): " <code data-testid="call-hash">{call_hash.clone()}</code></p>
+        {detail.sign_in_again.then(|| {
+            let href = sign_in_again_href(&format!("/approvals/{id}"));
+            view! {
+                <section class="card decision" data-testid="sign-in-again">
+                    <h2>"Decide"</h2>
+                    <p>"Approving or rejecting needs a recent sign-in through Airtable. Sign in again and you come straight back here."</p>
+                    <p><a class="button primary" href=href>"Sign in again to decide"</a></p>
+                </section>
+            }
+        })}
         {detail.can_decide.then(|| {
-            let (id_a, id_r, fp) = (id.clone(), id.clone(), fingerprint.clone());
+            let (id_a, id_r, fp, hash) = (id.clone(), id.clone(), fingerprint.clone(), call_hash.clone());
             view! {
                 <section class="card decision">
                     <h2>"Decide"</h2>
                     <ActionForm action=approve>
                         <CsrfField />
                         <input type="hidden" name="id" value=id_a />
+                        <input type="hidden" name="call_hash" value=hash />
                         <input type="hidden" name="fingerprint" value=fp />
                         <label for="approve-comment">"Comment (optional)"</label>
                         <textarea id="approve-comment" name="comment" rows="2"></textarea>
@@ -373,7 +409,7 @@ fn RequestDetail(
             }
         })}
         {detail.can_retry.then(|| {
-            let (id_t, fp) = (id.clone(), fingerprint.clone());
+            let (id_t, fp, hash) = (id.clone(), fingerprint.clone(), call_hash.clone());
             view! {
                 <section class="card decision">
                     <h2>"Try again"</h2>
@@ -381,6 +417,7 @@ fn RequestDetail(
                     <ActionForm action=retry>
                         <CsrfField />
                         <input type="hidden" name="id" value=id_t />
+                        <input type="hidden" name="call_hash" value=hash />
                         <input type="hidden" name="fingerprint" value=fp />
                         <input type="hidden" name="comment" value="" />
                         <button type="submit" class="button danger">"Retry"</button>
@@ -496,34 +533,31 @@ pub fn ApprovalPolicyPage() -> impl IntoView {
     let user = crate::components::session::SignedIn::expect().0;
     view! {
         <h1>"Which actions need approval"</h1>
-        <p class="lede">"Every risky action needs a second person unless an admin exempts it here. Exemptions are recorded in the console's action log."</p>
-        {move || set.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+        <p class="lede">
+            "Every risky action needs a second person. Deletions always do: they are locked. "
+            "An admin may ask to exempt another kind; the exemption takes effect only when a "
+            "different admin approves it. Requiring approval again happens at once. "
+            "Every change is recorded in the console's action log."
+        </p>
+        {move || set.value().get().map(|result| match result {
+            Ok(RequestOutcome::Requested { id }) => view! {
+                <p class="notice" role="status" data-testid="exemption-requested">
+                    "Asked. The exemption takes effect when a second admin approves it: "
+                    <a href=format!("/approvals/{id}")>"follow the request"</a> "."
+                </p>
+            }.into_any(),
+            Ok(RequestOutcome::Done { outcome }) => view! { <p class="notice" role="status">{outcome}</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })}
         <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let is_admin = matches!(user.await, Ok(Some(u)) if u.role.allows(Role::Admin));
                 match rows.await {
                     Ok(rows) => view! {
                         <table class="table" data-testid="approval-policy">
-                            <thead><tr><th scope="col">"Action"</th><th scope="col">"Needs approval"</th><th scope="col"></th></tr></thead>
+                            <thead><tr><th scope="col">"Action"</th><th scope="col">"Needs approval"</th><th scope="col"><span class="visually-hidden">"Change"</span></th></tr></thead>
                             <tbody>
-                                {rows.into_iter().map(|row| {
-                                    let flip = if row.needs_approval { "no" } else { "yes" };
-                                    let button = if row.needs_approval { "Exempt" } else { "Require approval" };
-                                    view! {
-                                        <tr>
-                                            <td>{row.label.clone()}</td>
-                                            <td>{if row.needs_approval { "yes" } else { "no" }}</td>
-                                            <td>{is_admin.then(|| view! {
-                                                <ActionForm action=set>
-                                                    <CsrfField />
-                                                    <input type="hidden" name="kind" value=row.kind.clone() />
-                                                    <input type="hidden" name="needs_approval" value=flip />
-                                                    <button type="submit" class="button secondary">{button}</button>
-                                                </ActionForm>
-                                            })}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
+                                {rows.into_iter().map(|row| view! { <PolicyRowView row is_admin set /> }).collect_view()}
                             </tbody>
                         </table>
                     }.into_any(),
@@ -531,6 +565,51 @@ pub fn ApprovalPolicyPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn PolicyRowView(row: PolicyRow, is_admin: bool, set: ServerAction<SetPolicy>) -> impl IntoView {
+    let needs = if row.locked {
+        view! { <span class="locked" data-testid="policy-locked">"always (locked)"</span> }
+            .into_any()
+    } else if row.needs_approval {
+        "yes".into_any()
+    } else {
+        "no".into_any()
+    };
+    let change = if row.locked {
+        view! { <span class="muted">"Deletions cannot be exempted."</span> }.into_any()
+    } else if let Some(id) = row.exemption_request.clone() {
+        view! { <a href=format!("/approvals/{id}")>"Exemption waiting for a second admin"</a> }
+            .into_any()
+    } else if is_admin {
+        let flip = if row.needs_approval { "no" } else { "yes" };
+        let button = if row.needs_approval {
+            "Ask to exempt"
+        } else {
+            "Require approval"
+        };
+        let label = format!("{button}: {}", row.label);
+        let kind = row.kind.clone();
+        view! {
+            <ActionForm action=set>
+                <CsrfField />
+                <input type="hidden" name="kind" value=kind />
+                <input type="hidden" name="needs_approval" value=flip />
+                <button type="submit" class="button secondary" aria-label=label>{button}</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        ().into_any()
+    };
+    view! {
+        <tr data-testid="policy-row" data-kind=row.kind.clone()>
+            <td>{row.label.clone()}</td>
+            <td>{needs}</td>
+            <td>{change}</td>
+        </tr>
     }
 }
 

@@ -194,7 +194,7 @@ pub fn BulkForm(query: UserQuery, total: i64, children: Children) -> impl IntoVi
                 <legend>"Bulk action on the users below"</legend>
                 <p class="muted">
                     "Tick users in the table, or choose every user this filter matches. "
-                    "Deactivating, revoking admin access and deleting never happen at once: "
+                    "Deactivating, granting or revoking admin access and deleting never happen at once: "
                     "each user becomes an approval request for a second person."
                 </p>
                 <label class="check">

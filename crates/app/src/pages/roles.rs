@@ -3,6 +3,7 @@
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 
 use crate::api::{ConsoleError, ConsoleUserRow, Role};
+use crate::approvals::RequestOutcome;
 use crate::components::session::CsrfField;
 
 #[server(endpoint = "roles/list", input = GetUrl)]
@@ -21,7 +22,7 @@ pub async fn grant_role(
     csrf_token: String,
     person: String,
     role: String,
-) -> Result<(), ConsoleError> {
+) -> Result<RequestOutcome, ConsoleError> {
     crate::backend::with_status(
         async move {
             let who = crate::backend::require_change(Role::Admin, &csrf_token)?;
@@ -61,9 +62,30 @@ pub fn RolesPage() -> impl IntoView {
         move || (grant.version().get(), revoke.version().get()),
         |_| list_console_users(),
     );
-    let outcome = move || {
-        let failed = |v: Option<Result<(), ConsoleError>>| v.and_then(|r| r.err());
-        failed(grant.value().get()).or_else(|| failed(revoke.value().get()))
+    let failure = move || {
+        grant
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| revoke.value().get().and_then(|r| r.err()))
+    };
+    let granted = move || match grant.value().get() {
+        Some(Ok(RequestOutcome::Requested { id })) => Some(
+            view! {
+                <p class="notice" role="status" data-testid="role-requested">
+                    "Asked. The role is given when a second admin approves: "
+                    <a href=format!("/approvals/{id}")>"follow the request"</a> "."
+                </p>
+            }
+            .into_any(),
+        ),
+        Some(Ok(RequestOutcome::Done { outcome })) => Some(
+            view! {
+                <p class="notice" role="status" data-testid="role-granted">{outcome}</p>
+            }
+            .into_any(),
+        ),
+        _ => None,
     };
 
     view! {
@@ -72,7 +94,13 @@ pub fn RolesPage() -> impl IntoView {
             "Viewers read everything. Operators also make changes and request destructive ones. "
             "Approvers also approve other people's requests. Admins also manage roles."
         </p>
-        {move || outcome().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+        <p>
+            "Giving the approver or admin role takes a second admin's approval once the console has two admins; "
+            "viewer and operator are given at once, and removing a role takes effect at once. "
+            "A person whose role is removed stays without one at their next sign-in."
+        </p>
+        {move || failure().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+        {granted}
         <section class="card">
             <h2>"Give someone a role"</h2>
             <ActionForm action=grant>

@@ -552,9 +552,6 @@ fn UserView(u: UserDetail, can: bool, actions: UserActions) -> impl IntoView {
     let (first, last) = u.name_parts();
     // The one-user jobs this user's state allows.
     let mut access_kinds: Vec<(&str, &str)> = Vec::new();
-    if !u.is_admin {
-        access_kinds.push(("grant_admin", "Grant admin access"));
-    }
     if u.is_deactivated() {
         access_kinds.push(("reactivate", "Reactivate"));
     }
@@ -630,6 +627,7 @@ fn UserView(u: UserDetail, can: bool, actions: UserActions) -> impl IntoView {
                 {(!deactivated).then(|| view! { <RequestActionForm action=RiskyAction::DeactivateUser { user: user.clone() } label="Deactivate" /> })}
                 <RequestActionForm action=RiskyAction::RemoveUserFromEnterprise { user: user.clone(), replacement_owner: None, remove_from_descendants: false } label=format!("Remove {email} from the enterprise…") />
                 {is_admin.then(|| view! { <RequestActionForm action=RiskyAction::RevokeAdminAccess { user: user.clone() } label="Revoke admin access" /> })}
+                {(!is_admin).then(|| view! { <RequestActionForm action=RiskyAction::GrantAdminAccess { user: user.clone() } label="Grant admin access" /> })}
                 <RequestActionForm action=RiskyAction::DeleteUser { user: user.clone() } label=format!("Delete {email}…") confirm=email.clone() />
             </section>
         }

@@ -40,8 +40,17 @@ pub async fn preview(
         match action {
             RiskyAction::DeleteUser { user }
             | RiskyAction::DeactivateUser { user }
-            | RiskyAction::RevokeAdminAccess { user } => {
+            | RiskyAction::RevokeAdminAccess { user }
+            | RiskyAction::GrantAdminAccess { user } => {
                 user_preview(airtable, enterprise, user).await
+            }
+            // The console's own controls change nothing in Airtable; `controls::preview`
+            // describes them (and looks the person up) instead.
+            RiskyAction::ExemptFromApproval { .. } | RiskyAction::GrantConsoleRole { .. } => {
+                Ok(Preview {
+                    target_exists: true,
+                    ..Preview::default()
+                })
             }
             RiskyAction::RemoveUserFromEnterprise {
                 user,
@@ -391,7 +400,7 @@ fn state_word(state: &UserState) -> String {
     format!("{state:?}").to_lowercase()
 }
 
-async fn user_preview(
+pub(super) async fn user_preview(
     airtable: &Client,
     enterprise: &EnterpriseId,
     user: &airtable_client::ids::UserId,
@@ -615,6 +624,17 @@ pub async fn execute(
         RiskyAction::RevokePersonalAccessTokens { tokens } => {
             let answer = ent.revoke_personal_access_tokens(tokens.clone()).await?;
             Ok(serde_json::to_string(&answer).unwrap_or_else(|_| "Revoked.".into()))
+        }
+        RiskyAction::GrantAdminAccess { user } => {
+            let answer = ent
+                .users()
+                .grant_admin([airtable_client::models::UserRef::Id { id: user.clone() }])
+                .await?;
+            Ok(serde_json::to_string(&answer).unwrap_or_else(|_| "Admin access granted.".into()))
+        }
+        // Carried out by `controls::execute`, in the console's database.
+        RiskyAction::ExemptFromApproval { .. } | RiskyAction::GrantConsoleRole { .. } => {
+            Ok("Nothing changes in Airtable: this is one of the console's own controls.".into())
         }
     }
 }

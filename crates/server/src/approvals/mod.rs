@@ -3,6 +3,7 @@
 //! The workflow itself (who may do what, in which order) is in [`workflow`].
 
 pub mod airtable;
+pub mod controls;
 pub mod notify;
 pub mod store;
 pub mod workflow;

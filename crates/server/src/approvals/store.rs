@@ -103,6 +103,8 @@ pub struct Stored {
     pub call_intact: bool,
     pub requested_by_id: String,
     pub executing_since: Option<DateTime<Utc>>,
+    /// The SHA-256 taken when the request was made.
+    pub call_hash: String,
 }
 
 const COLUMNS: &str = "id, call::text AS call_text, call_hash, reason, requested_by_id,
@@ -151,6 +153,7 @@ fn stored_from(row: &PgRow) -> Result<Stored, sqlx::Error> {
         call_intact,
         requested_by_id,
         executing_since: row.try_get("executing_since")?,
+        call_hash: stored_hash,
     })
 }
 
@@ -167,8 +170,9 @@ pub async fn get(db: &PgPool, id: Uuid) -> Result<Option<Stored>, sqlx::Error> {
 /// Which requests a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing<'a> {
-    /// Pending requests someone other than `person` made: what they could approve.
-    WaitingFor(&'a str),
+    /// Pending requests `person` could approve: made by someone else, not for their own
+    /// benefit, and (unless they are an admin) not about the console's own controls.
+    WaitingFor { person: &'a str, is_admin: bool },
     /// Requests `person` made.
     MadeBy(&'a str),
     /// Everything, newest first.
@@ -180,10 +184,10 @@ pub async fn list(
     listing: Listing<'_>,
     limit: i64,
 ) -> Result<Vec<ApprovalRequest>, sqlx::Error> {
-    let (condition, person) = match listing {
-        Listing::WaitingFor(person) => ("status = 'pending' AND requested_by_id <> $1", person),
-        Listing::MadeBy(person) => ("requested_by_id = $1", person),
-        Listing::All => ("$1 = $1", ""),
+    let (condition, person, is_admin) = match listing {
+        Listing::WaitingFor { person, is_admin } => (WAITING_FOR, person, is_admin),
+        Listing::MadeBy(person) => ("requested_by_id = $1 AND $3 = $3", person, false),
+        Listing::All => ("$1 = $1 AND $3 = $3", "", false),
     };
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM approval_requests WHERE {condition}
@@ -191,6 +195,7 @@ pub async fn list(
     ))
     .bind(person)
     .bind(limit)
+    .bind(is_admin)
     .fetch_all(db)
     .await?;
     rows.iter()
@@ -198,18 +203,25 @@ pub async fn list(
         .collect()
 }
 
+/// Pending requests that `$1` (an admin when `$3`) could approve; the same rule as
+/// `workflow::why_not_decide`, so the list and the badge agree with what the page allows.
+const WAITING_FOR: &str = "status = 'pending' AND requested_by_id <> $1
+    AND ($3 OR kind NOT IN ('exempt_from_approval', 'grant_console_role'))
+    AND NOT (kind IN ('grant_admin_access', 'grant_console_role') AND target = $1)";
+
 /// How many pending requests `person` could approve (the badge).
 pub async fn waiting_count(
     db: &PgPool,
     person: &str,
+    is_admin: bool,
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM approval_requests
-          WHERE status = 'pending' AND requested_by_id <> $1 AND expires_at > $2",
-    )
+    sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM approval_requests WHERE {WAITING_FOR} AND expires_at > $2"
+    ))
     .bind(person)
     .bind(now)
+    .bind(is_admin)
     .fetch_one(db)
     .await
 }
@@ -235,15 +247,13 @@ pub async fn claim_for_execution(
                 decision_comment = coalesce(decision_comment, $5),
                 outcome = NULL
           WHERE id = $1 AND status = '{from}' AND requested_by_id <> $2
-            AND ($6 OR expires_at > $4)"
+            AND expires_at > $4"
     ))
     .bind(id)
     .bind(approver.id)
     .bind(approver.email)
     .bind(now)
     .bind(comment.map(str::trim).filter(|c| !c.is_empty()))
-    // A retry follows an approval already given in time; only approvals expire.
-    .bind(retry)
     .execute(db)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -338,11 +348,12 @@ pub async fn cancel(
     Ok(result.rows_affected() == 1)
 }
 
-/// Expires pending requests whose time ran out; returns them (for the notices).
+/// Expires pending requests, and failed ones no longer retried, whose time ran out;
+/// returns them (for the notices). A retry is bounded by the same TTL as the approval.
 pub async fn expire_due(db: &PgPool, now: DateTime<Utc>) -> Result<Vec<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE approval_requests SET status = 'expired', finished_at = $1
-          WHERE status = 'pending' AND expires_at <= $1 RETURNING id",
+          WHERE status IN ('pending', 'failed') AND expires_at <= $1 RETURNING id",
     )
     .bind(now)
     .fetch_all(db)
@@ -365,14 +376,27 @@ pub async fn report_interrupted(db: &PgPool, now: DateTime<Utc>) -> Result<Vec<U
     .await
 }
 
-/// Whether `kind` needs approval (no row: it does).
+/// Whether `kind` needs approval (no row: it does; a locked kind always does).
 pub async fn needs_approval(db: &PgPool, kind: &str) -> Result<bool, sqlx::Error> {
+    if console_app::approvals::is_locked(kind) {
+        return Ok(true);
+    }
     let row: Option<bool> =
         sqlx::query_scalar("SELECT needs_approval FROM approval_policy WHERE kind = $1")
             .bind(kind)
             .fetch_optional(db)
             .await?;
     Ok(row.unwrap_or(true))
+}
+
+/// Open requests to exempt a kind, by kind (for the policy page).
+pub async fn open_exemptions(db: &PgPool) -> Result<Vec<(String, Uuid)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT target, id FROM approval_requests
+          WHERE kind = 'exempt_from_approval' AND status IN ('pending', 'executing', 'failed')",
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// The kinds an admin has exempted from approval.
@@ -404,12 +428,22 @@ pub fn row_id(text: &str) -> Option<Uuid> {
     text.parse().ok()
 }
 
-/// The people who may approve: approvers and admins, with their emails.
-pub async fn approvers(db: &PgPool) -> Result<Vec<(String, String)>, sqlx::Error> {
+/// The people who may approve a request that needs `role` (approvers and admins, or only
+/// admins for the console's own controls), with their emails.
+pub async fn approvers(
+    db: &PgPool,
+    role: console_app::api::Role,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let roles: &[&str] = if role == console_app::api::Role::Admin {
+        &["admin"]
+    } else {
+        &["approver", "admin"]
+    };
     let rows = sqlx::query(
         "SELECT airtable_user_id, email FROM console_users
-          WHERE role IN ('approver', 'admin') ORDER BY email",
+          WHERE role = ANY($1) ORDER BY email",
     )
+    .bind(roles)
     .fetch_all(db)
     .await?;
     rows.iter()

@@ -10,9 +10,9 @@ use console_app::approvals::{
 };
 use uuid::Uuid;
 
-use super::{airtable, notify, store};
+use super::{controls, notify, store};
 use crate::action_log::{self, NewAction, Outcome};
-use crate::backend::{airtable_error, internal};
+use crate::backend::internal;
 use crate::state::AppState;
 
 /// Requests listed per page.
@@ -56,7 +56,7 @@ fn entry<'a>(
 }
 
 async fn log(state: &AppState, entry: NewAction<'_>) -> Result<(), ConsoleError> {
-    action_log::record(&state.db, entry)
+    action_log::ActionLog::record(&state.action_log, &state.db, entry)
         .await
         .map(|_| ())
         .map_err(internal)
@@ -75,9 +75,10 @@ async fn send(state: &AppState, approval: Uuid, emails: Result<Vec<notify::Email
     }
 }
 
-/// Asks for `action`. When an admin has exempted its kind from approval, it is carried out
-/// at once with the requester's own authority; otherwise a pending request is stored with
-/// the preview, and the approvers are notified.
+/// Asks for `action`. When it may happen without a second person (a kind a second admin
+/// agreed to exempt, or a role granted while the console has only one admin), it is
+/// carried out at once with the requester's own authority; otherwise a pending request is
+/// stored with the preview, and the people who may approve it are notified.
 pub async fn request(
     state: &AppState,
     who: &SignedInUser,
@@ -86,6 +87,13 @@ pub async fn request(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<RequestOutcome, ConsoleError> {
+    let need = action.requester_role();
+    if !who.role.allows(need) {
+        return Err(ConsoleError::Forbidden {
+            have: who.role,
+            need,
+        });
+    }
     action.validate().map_err(ConsoleError::Invalid)?;
     let reason = reason.trim();
     if reason.is_empty() {
@@ -100,9 +108,7 @@ pub async fn request(
     }
     let kind = action.kind();
     let target = action.target();
-    let preview = airtable::preview(airtable_client, &state.enterprise_id, &action)
-        .await
-        .map_err(airtable_error)?;
+    let preview = controls::preview(state, airtable_client, &state.enterprise_id, &action).await?;
     if !preview.target_exists {
         return Err(ConsoleError::Invalid(format!(
             "Nothing to do: {} does not exist in Airtable (any more).",
@@ -111,14 +117,11 @@ pub async fn request(
     }
     let details = serde_json::json!({ "call": action, "reason": reason });
 
-    if !store::needs_approval(&state.db, kind)
-        .await
-        .map_err(internal)?
-    {
-        let result = airtable::execute(airtable_client, &state.enterprise_id, &action).await;
+    if controls::may_skip_approval(state, &action).await? {
+        let result = controls::execute(state, airtable_client, &action, &who.email, None).await;
         let (outcome, answer) = match &result {
             Ok(answer) => (Outcome::Ok, answer.clone()),
-            Err(error) => (Outcome::Failed, error.user_message()),
+            Err((message, _)) => (Outcome::Failed, message.clone()),
         };
         log(
             state,
@@ -132,7 +135,7 @@ pub async fn request(
         .await?;
         return match result {
             Ok(answer) => Ok(RequestOutcome::Done { outcome: answer }),
-            Err(error) => Err(airtable_error(error)),
+            Err((_, error)) => Err(error),
         };
     }
 
@@ -168,7 +171,9 @@ pub async fn request(
     )
     .await?;
     let stored = load(state, id).await?;
-    let approvers = store::approvers(&state.db).await.map_err(internal)?;
+    let approvers = store::approvers(&state.db, action.approver_role())
+        .await
+        .map_err(internal)?;
     send(
         state,
         id,
@@ -187,7 +192,10 @@ pub async fn list(
 ) -> Result<Vec<ApprovalRequest>, ConsoleError> {
     expire(state, now).await?;
     let listing = match listing {
-        ApprovalListing::WaitingForMe => store::Listing::WaitingFor(&who.airtable_user_id),
+        ApprovalListing::WaitingForMe => store::Listing::WaitingFor {
+            person: &who.airtable_user_id,
+            is_admin: who.role.allows(Role::Admin),
+        },
         ApprovalListing::Mine => store::Listing::MadeBy(&who.airtable_user_id),
         ApprovalListing::All => store::Listing::All,
     };
@@ -205,9 +213,14 @@ pub async fn waiting_count(
     if !who.role.allows(Role::Approver) {
         return Ok(0);
     }
-    store::waiting_count(&state.db, &who.airtable_user_id, now)
-        .await
-        .map_err(internal)
+    store::waiting_count(
+        &state.db,
+        &who.airtable_user_id,
+        who.role.allows(Role::Admin),
+        now,
+    )
+    .await
+    .map_err(internal)
 }
 
 /// Expires what ran out of time, and tells the requesters.
@@ -252,16 +265,59 @@ fn why_not_decide(
     if stored.requested_by_id == who.airtable_user_id {
         return Some("You asked for this yourself: a different person must approve it.".into());
     }
-    if !who.role.allows(Role::Approver) {
-        return Some(format!(
-            "Approving needs the approver role; yours is {}.",
-            who.role.as_str()
-        ));
+    let need = request.action.approver_role();
+    if !who.role.allows(need) {
+        return Some(if need == Role::Admin {
+            format!(
+                "This changes the console's own controls: a second admin must approve it; your role is {}.",
+                who.role.as_str()
+            )
+        } else {
+            format!(
+                "Approving needs the approver role; yours is {}.",
+                who.role.as_str()
+            )
+        });
     }
-    if !retry && request.expires_at <= now {
-        return Some("This request has expired; ask again if it is still needed.".into());
+    if request
+        .action
+        .beneficiary()
+        .is_some_and(|user| user.as_str() == who.airtable_user_id)
+    {
+        return Some("This request gives you more power: someone else must approve it.".into());
+    }
+    if request.expires_at <= now {
+        return Some(if retry {
+            "This request's time ran out: it can no longer be retried. Ask again if it is still needed.".into()
+        } else {
+            "This request has expired; ask again if it is still needed.".into()
+        });
     }
     None
+}
+
+/// Deciding needs a recent sign-in: a session left open on an unattended screen cannot
+/// approve. `Err` sends the person through sign-in and back to the request.
+fn require_recent_sign_in(
+    state: &AppState,
+    who: &SignedInUser,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), ConsoleError> {
+    if sign_in_is_recent(state, who, now) {
+        Ok(())
+    } else {
+        Err(ConsoleError::SignInAgain {
+            minutes: state.settings.approval_reauth.as_secs() / 60,
+            return_to: format!("/approvals/{id}"),
+        })
+    }
+}
+
+fn sign_in_is_recent(state: &AppState, who: &SignedInUser, now: DateTime<Utc>) -> bool {
+    let window = chrono::Duration::from_std(state.settings.approval_reauth)
+        .unwrap_or(chrono::Duration::minutes(10));
+    now - who.signed_in_at <= window
 }
 
 pub async fn detail(
@@ -283,13 +339,13 @@ pub async fn detail(
         ApprovalStatus::Pending | ApprovalStatus::Failed
     );
     let (compared, fingerprint) = if open && stored.call_intact {
-        let now_preview = airtable::preview(
+        let now_preview = controls::preview(
+            state,
             airtable_client,
             &state.enterprise_id,
             &stored.request.action,
         )
-        .await
-        .map_err(airtable_error)?;
+        .await?;
         (
             Some(stored.request.preview.compare(&now_preview)),
             Some(store::preview_fingerprint(&now_preview)),
@@ -304,9 +360,12 @@ pub async fn detail(
     }
     let is_requester = stored.requested_by_id == who.airtable_user_id;
     let status = stored.request.status;
+    let fresh = sign_in_is_recent(state, who, now);
     Ok(Some(ApprovalDetail {
-        can_decide: why_not.is_none() && status == ApprovalStatus::Pending,
-        can_retry: why_not.is_none() && retry,
+        sign_in_again: why_not.is_none() && !fresh,
+        call_hash: stored.call_hash.clone(),
+        can_decide: why_not.is_none() && fresh && status == ApprovalStatus::Pending,
+        can_retry: why_not.is_none() && fresh && retry,
         can_cancel: (status == ApprovalStatus::Pending && is_requester)
             || (status == ApprovalStatus::Failed
                 && (is_requester || who.role.allows(Role::Approver))),
@@ -321,6 +380,8 @@ pub async fn detail(
 #[derive(Debug, Clone, Copy)]
 pub struct Decision<'a> {
     pub id: &'a str,
+    /// The hash of the call the approver was shown: a decision on any other call is refused.
+    pub seen_call_hash: &'a str,
     /// The fingerprint of the preview the approver was shown.
     pub seen_fingerprint: &'a str,
     pub comment: &'a str,
@@ -340,6 +401,7 @@ pub async fn approve(
 ) -> Result<ApprovalRequest, ConsoleError> {
     let Decision {
         id,
+        seen_call_hash,
         seen_fingerprint,
         comment,
         retry,
@@ -348,13 +410,24 @@ pub async fn approve(
     expire(state, now).await?;
     let stored = load(state, id).await?;
     if let Some(why) = why_not_decide(who, &stored, now, retry) {
-        return Err(
-            if stored.requested_by_id == who.airtable_user_id || !who.role.allows(Role::Approver) {
-                ConsoleError::NotAllowed(why)
-            } else {
-                ConsoleError::Conflict(why)
-            },
-        );
+        let about_the_person = stored.requested_by_id == who.airtable_user_id
+            || !who.role.allows(stored.request.action.approver_role())
+            || stored
+                .request
+                .action
+                .beneficiary()
+                .is_some_and(|user| user.as_str() == who.airtable_user_id);
+        return Err(if about_the_person {
+            ConsoleError::NotAllowed(why)
+        } else {
+            ConsoleError::Conflict(why)
+        });
+    }
+    require_recent_sign_in(state, who, id, now)?;
+    if !crate::security::constant_time_eq(seen_call_hash.as_bytes(), stored.call_hash.as_bytes()) {
+        return Err(ConsoleError::Conflict(
+            "Not carried out: the call you were shown is not the one stored for this request. Open the request again and look before deciding.".into(),
+        ));
     }
     if !stored.call_intact {
         store::refuse_tampered(&state.db, id, now)
@@ -375,9 +448,8 @@ pub async fn approve(
     }
     let action = stored.request.action.clone();
     let target = action.target();
-    let preview_now = airtable::preview(airtable_client, &state.enterprise_id, &action)
-        .await
-        .map_err(airtable_error)?;
+    let preview_now =
+        controls::preview(state, airtable_client, &state.enterprise_id, &action).await?;
     if !preview_now.target_exists {
         return Err(ConsoleError::Conflict(format!(
             "{target} no longer exists in Airtable: there is nothing to do. Reject the request to close it."
@@ -418,10 +490,17 @@ pub async fn approve(
     )
     .await?;
 
-    let result = airtable::execute(airtable_client, &state.enterprise_id, &action).await;
+    let result = controls::execute(
+        state,
+        airtable_client,
+        &action,
+        &stored.request.requested_by_email,
+        Some(&who.email),
+    )
+    .await;
     let (succeeded, answer) = match &result {
         Ok(answer) => (true, answer.clone()),
-        Err(error) => (false, error.user_message()),
+        Err((message, _)) => (false, message.clone()),
     };
     let finished_at = Utc::now().max(now);
     store::finish(&state.db, id, succeeded, &answer, finished_at)
@@ -467,6 +546,7 @@ pub async fn reject(
     if let Some(why) = why_not_decide(who, &stored, now, false) {
         return Err(ConsoleError::NotAllowed(why));
     }
+    require_recent_sign_in(state, who, id, now)?;
     if comment.trim().is_empty() {
         return Err(ConsoleError::Invalid(
             "Say why you reject it: the requester reads your comment.".into(),

@@ -35,6 +35,13 @@ pub async fn admit(
     if role.is_none() {
         return Err("no_role");
     }
+    // Signing in again (a step-up before approving, say) replaces the sign-in this browser
+    // had: the old one ends and its tokens are wiped, rather than lingering until it times out.
+    if let Ok(Some(previous)) = session.get::<uuid::Uuid>(LOGIN_KEY).await {
+        if let Err(error) = logins::end(&state.db, previous, "signed in again").await {
+            tracing::warn!(%error, "could not end the previous sign-in");
+        }
+    }
     let login_id = logins::create(
         &state.db,
         &state.cipher,

@@ -81,7 +81,7 @@ pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<Sig
            FROM console_users u
           WHERE l.id = $1 AND l.ended_at IS NULL AND l.expires_at > now()
             AND u.airtable_user_id = l.airtable_user_id
-         RETURNING u.airtable_user_id, u.email, u.name, u.role, l.csrf_token",
+         RETURNING u.airtable_user_id, u.email, u.name, u.role, l.csrf_token, l.created_at",
     )
     .bind(login_id)
     .fetch_optional(db)
@@ -96,6 +96,8 @@ pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<Sig
             csrf_token: row.get("csrf_token"),
             login_id: Some(login_id.to_string()),
             waiting_approvals: 0,
+            signed_in_at: row.get("created_at"),
+            two_person_rule: true,
         })
     }))
 }
@@ -124,6 +126,50 @@ pub async fn end_all_for(db: &PgPool, airtable_user_id: &str, reason: &str) -> s
     .execute(db)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Ends the sign-ins that timed out and wipes the Airtable tokens of every sign-in that
+/// ended (sign-out, idle or absolute timeout), so a stolen copy of the database holds no
+/// live token for anyone who is not using the console right now. A sign-in whose person
+/// has a bulk job still running keeps its tokens while idle (the job acts with them).
+/// Returns how many sign-ins had tokens wiped.
+pub async fn wipe_ended(db: &PgPool, idle_timeout: std::time::Duration) -> sqlx::Result<u64> {
+    let idle = ChronoDuration::from_std(idle_timeout).unwrap_or(ChronoDuration::minutes(30));
+    let done = sqlx::query(
+        "UPDATE logins l
+            SET ended_at = coalesce(l.ended_at, now()),
+                end_reason = coalesce(l.end_reason,
+                    CASE WHEN l.expires_at <= now() THEN 'absolute timeout' ELSE 'idle timeout' END),
+                access_token = CASE WHEN l.access_token IS NULL THEN NULL ELSE ''::bytea END,
+                refresh_token = NULL
+          WHERE (l.ended_at IS NOT NULL
+                 AND (length(l.access_token) > 0 OR l.refresh_token IS NOT NULL))
+             OR (l.ended_at IS NULL AND l.expires_at <= now())
+             OR (l.ended_at IS NULL AND l.last_seen_at < now() - $1::interval
+                 AND NOT EXISTS (SELECT 1 FROM bulk_jobs j
+                                  WHERE j.created_by_id = l.airtable_user_id
+                                    AND j.finished_at IS NULL))",
+    )
+    .bind(idle)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Every minute: [`wipe_ended`]. Safe with several console processes (each run is one
+/// idempotent `UPDATE`).
+pub fn spawn_token_sweeper(db: PgPool, idle_timeout: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match wipe_ended(&db, idle_timeout).await {
+                Ok(0) => {}
+                Ok(wiped) => tracing::info!(wiped, "ended sign-ins: Airtable tokens wiped"),
+                Err(error) => tracing::warn!(%error, "sign-in sweep failed"),
+            }
+        }
+    });
 }
 
 #[derive(Debug, thiserror::Error)]

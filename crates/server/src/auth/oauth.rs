@@ -156,9 +156,44 @@ fn signin_error(code: &str) -> Response {
     Redirect::to(&format!("/signin?error={code}")).into_response()
 }
 
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    /// Where to go once signed in: a path of this console (e.g. the approval that asked
+    /// for a fresh sign-in). Anything else is ignored.
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+/// `return_to` if it is a path on this console, so a sign-in can never be made to send
+/// the browser to another site.
+fn local_path(return_to: Option<&str>) -> Option<String> {
+    let path = return_to?.trim();
+    let local = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && path.len() <= 512
+        && !path.chars().any(|c| c.is_control() || c == '\\');
+    local.then(|| path.to_string())
+}
+
 /// `GET /auth/login`: start a sign-in and send the browser to Airtable.
-pub async fn login(State(state): State<AppState>, jar: CookieJar) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    jar: CookieJar,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    let return_to = local_path(query.return_to.as_deref());
     let SignInMethod::OAuth(oauth) = &state.sign_in else {
+        // Behind a sign-in proxy the proxy vouches for the person on every request: a
+        // fresh sign-in is the end of this one, and a new one on the next request.
+        if let Some(return_to) = return_to {
+            if let Ok(Some(login_id)) = session.get::<uuid::Uuid>(LOGIN_KEY).await {
+                let _ = logins::end(&state.db, login_id, "signed in again").await;
+            }
+            let _ = session.flush().await;
+            return Redirect::to(&return_to).into_response();
+        }
         return signin_error("proxy");
     };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -171,12 +206,14 @@ pub async fn login(State(state): State<AppState>, jar: CookieJar) -> Response {
     }
     let (url, csrf) = request.url();
 
-    let stored =
-        sqlx::query("INSERT INTO oauth_pending (state_hash, pkce_verifier) VALUES ($1, $2)")
-            .bind(state_hash(csrf.secret()))
-            .bind(verifier.secret())
-            .execute(&state.db)
-            .await;
+    let stored = sqlx::query(
+        "INSERT INTO oauth_pending (state_hash, pkce_verifier, return_to) VALUES ($1, $2, $3)",
+    )
+    .bind(state_hash(csrf.secret()))
+    .bind(verifier.secret())
+    .bind(&return_to)
+    .execute(&state.db)
+    .await;
     if let Err(error) = stored {
         tracing::error!(%error, "cannot record the sign-in attempt");
         return signin_error("airtable");
@@ -216,7 +253,7 @@ pub async fn callback(
     let cookie_state = jar.get(STATE_COOKIE).map(|c| c.value().to_string());
     let jar = jar.remove(Cookie::build(STATE_COOKIE).path("/auth").build());
     let destination = match finish_sign_in(&state, &session, cookie_state, query).await {
-        Ok(()) => "/".to_string(),
+        Ok(return_to) => return_to.unwrap_or_else(|| "/".to_string()),
         Err(code) => format!("/signin?error={code}"),
     };
     (jar, continue_to(&destination)).into_response()
@@ -252,7 +289,7 @@ async fn finish_sign_in(
     session: &Session,
     cookie_state: Option<String>,
     query: CallbackQuery,
-) -> Result<(), &'static str> {
+) -> Result<Option<String>, &'static str> {
     if let Some(error) = query.error {
         tracing::info!(%error, "Airtable returned a sign-in error");
         return Err(if error == "access_denied" {
@@ -271,10 +308,10 @@ async fn finish_sign_in(
     {
         return Err("state");
     }
-    let verifier: Option<String> = sqlx::query_scalar(
+    let pending: Option<(String, Option<String>)> = sqlx::query_as(
         "DELETE FROM oauth_pending WHERE state_hash = $1
            AND created_at > now() - make_interval(secs => $2)
-         RETURNING pkce_verifier",
+         RETURNING pkce_verifier, return_to",
     )
     .bind(state_hash(&returned))
     .bind(PENDING_TTL_SECONDS as f64)
@@ -284,7 +321,7 @@ async fn finish_sign_in(
         tracing::error!(%error, "cannot read the sign-in attempt");
         "airtable"
     })?;
-    let verifier = verifier.ok_or("state")?;
+    let (verifier, return_to) = pending.ok_or("state")?;
 
     let SignInMethod::OAuth(oauth) = &state.sign_in else {
         return Err("proxy");
@@ -339,7 +376,7 @@ async fn finish_sign_in(
         name,
     };
     admit(state, session, &who, Some(&tokens)).await?;
-    Ok(())
+    Ok(local_path(return_to.as_deref()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -386,4 +423,32 @@ pub async fn logout(
     }
     let _ = session.flush().await;
     signin_error("signed_out")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn sign_in_returns_only_to_this_console() {
+        assert_eq!(
+            local_path(Some("/approvals/abc")).as_deref(),
+            Some("/approvals/abc")
+        );
+        assert_eq!(
+            local_path(Some("/users?q=a")).as_deref(),
+            Some("/users?q=a")
+        );
+        for bad in [
+            "//evil.example/x",
+            "https://evil.example/",
+            "/\\evil.example",
+            "approvals",
+            "/a\nb",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), None, "{bad:?}");
+        }
+        assert_eq!(local_path(None), None);
+    }
 }

@@ -201,26 +201,28 @@ impl BulkBackend for ServerBackend {
         )
         .await
         .map_err(internal)?;
-        action_log::record(
-            &self.state.db,
-            action_log::NewAction {
-                actor_id: &who.airtable_user_id,
-                actor_email: &who.email,
-                action: "users.bulk",
-                target: Some(&id.to_string()),
-                details: serde_json::json!({
-                    "kind": job.kind.as_str(),
-                    "users": targets.len(),
-                    "selection": selection,
-                    "reason": reason,
-                }),
-                approval_id: None,
-                outcome: action_log::Outcome::Ok,
-                response: None,
-            },
-        )
-        .await
-        .map_err(internal)?;
+        self.state
+            .action_log
+            .record(
+                &self.state.db,
+                action_log::NewAction {
+                    actor_id: &who.airtable_user_id,
+                    actor_email: &who.email,
+                    action: "users.bulk",
+                    target: Some(&id.to_string()),
+                    details: serde_json::json!({
+                        "kind": job.kind.as_str(),
+                        "users": targets.len(),
+                        "selection": selection,
+                        "reason": reason,
+                    }),
+                    approval_id: None,
+                    outcome: action_log::Outcome::Ok,
+                    response: None,
+                },
+            )
+            .await
+            .map_err(internal)?;
         runner::spawn(
             self.state.clone(),
             runner::Job {

@@ -1,5 +1,5 @@
 //! Carries a bulk job out in the background, with the Airtable authority of the person who
-//! made it. Calls that take many users (claim, grant admin, manage users) go 100 users at a
+//! made it. Calls that take many users (claim, reactivate) go 100 users at a
 //! time; one-user calls (logout, and each approval request) run a few at once. Each user's
 //! outcome is stored as soon as it is known, and each change goes to the action log; one
 //! user's failure never stops the others.
@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::store::{self, Finished};
 use crate::{
-    action_log::{self, NewAction, Outcome},
+    action_log::{NewAction, Outcome},
     approvals::workflow,
     backend::ServerBackend,
     state::AppState,
@@ -157,7 +157,7 @@ impl Runner {
             },
             response: failure.map(|f| serde_json::json!({ "error": f })),
         };
-        if let Err(error) = action_log::record(&self.state.db, entry).await {
+        if let Err(error) = self.state.action_log.record(&self.state.db, entry).await {
             tracing::error!(%error, job = %self.job.id, user = user_id, "could not log a bulk change");
         }
     }
@@ -285,11 +285,8 @@ impl Runner {
                 serde_json::json!({ "state": "unmanaged" }),
                 "Released as an unmanaged user.",
             ),
-            _ => (
-                "users.grant_admin",
-                serde_json::json!({}),
-                "Admin access granted.",
-            ),
+            // Logout and the approval-gated kinds go one by one, never here.
+            _ => ("users.bulk", serde_json::json!({}), "Done."),
         };
         let answer = match self.airtable().await {
             Ok(airtable) => self.call(&airtable, &ids).await,
@@ -375,7 +372,12 @@ impl Runner {
                     .await
                     .map(|r| r.errors)
             }
-            _ => users.grant_admin(refs()).await.map(|r| r.errors),
+            other => {
+                return Err(ConsoleError::Invalid(format!(
+                    "\"{}\" is not carried out in batches.",
+                    other.label()
+                )))
+            }
         };
         answer.map_err(crate::backend::airtable_error)
     }

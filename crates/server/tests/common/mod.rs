@@ -12,13 +12,49 @@ use std::collections::HashMap;
 
 pub struct TestConsole {
     pub console: RunningConsole,
+    /// The test database, as its owner (the Postgres user of the tests): `db()` connects so,
+    /// to look at and poke rows directly.
     pub database_url: String,
+    /// The same database as the role the console runs as ([`RUNTIME_ROLE`]).
+    pub runtime_url: String,
     data_dir: std::path::PathBuf,
+}
+
+/// The role the console under test runs as (`DATABASE_URL`), while the tests' own Postgres
+/// user owns the tables and migrates (`CONSOLE_DATABASE_OWNER_URL`), as the README
+/// recommends: it may not update, delete or truncate the action log.
+pub const RUNTIME_ROLE: &str = "console_test_runtime";
+
+/// Creates [`RUNTIME_ROLE`] if it does not exist. Test binaries run in parallel, so two may
+/// try at once: the loser's duplicate is ignored.
+pub async fn ensure_runtime_role() {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&format!("{}/postgres", postgres_base()))
+        .await
+        .expect("connect to the postgres database");
+    sqlx::raw_sql(&format!(
+        "DO $$ BEGIN
+             CREATE ROLE {RUNTIME_ROLE} LOGIN PASSWORD '{RUNTIME_ROLE}';
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+         END $$"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("create the runtime role");
+}
+
+/// `database_url` with [`RUNTIME_ROLE`]'s name and password instead of its user.
+pub fn as_runtime_role(database_url: &str) -> String {
+    let mut url = url::Url::parse(database_url).expect("a database URL");
+    url.set_username(RUNTIME_ROLE).expect("a URL with a user");
+    url.set_password(Some(RUNTIME_ROLE))
+        .expect("a URL with a user");
+    url.to_string()
 }
 
 /// Base Postgres URL without a database name (`DATABASE_URL` from `./x test`, or the local
 /// default).
-fn postgres_base() -> String {
+pub fn postgres_base() -> String {
     let url = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/airtable_console_test".into());
     match url.rsplit_once('/') {
@@ -28,13 +64,24 @@ fn postgres_base() -> String {
 }
 
 impl TestConsole {
-    /// A console on a fresh database, with extra settings on top of the demo defaults.
+    /// A console on a fresh database, with extra settings on top of the demo defaults. The
+    /// console runs as [`RUNTIME_ROLE`]; `DATABASE_URL` in `extra` names the database (as its
+    /// owner) instead of a fresh one; an empty value unsets a setting (e.g.
+    /// `CONSOLE_DATABASE_OWNER_URL` to run as one role).
     pub async fn start_with(extra: &[(&str, &str)]) -> TestConsole {
-        let database_url = format!(
-            "{}/console_test_{}",
-            postgres_base(),
-            uuid::Uuid::new_v4().simple()
-        );
+        let database_url = extra
+            .iter()
+            .find(|(name, _)| *name == "DATABASE_URL")
+            .map(|(_, url)| url.to_string())
+            .unwrap_or_else(|| {
+                format!(
+                    "{}/console_test_{}",
+                    postgres_base(),
+                    uuid::Uuid::new_v4().simple()
+                )
+            });
+        ensure_runtime_role().await;
+        let runtime_url = as_runtime_role(&database_url);
         let data_dir =
             std::env::temp_dir().join(format!("console-test-{}", uuid::Uuid::new_v4().simple()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -43,7 +90,8 @@ impl TestConsole {
         let addr = listener.local_addr().expect("local addr");
         let mut vars: HashMap<String, String> = HashMap::from([
             ("CONSOLE_ADDR".into(), addr.to_string()),
-            ("DATABASE_URL".into(), database_url.clone()),
+            ("DATABASE_URL".into(), runtime_url.clone()),
+            ("CONSOLE_DATABASE_OWNER_URL".into(), database_url.clone()),
             ("CONSOLE_DEMO_SIZE".into(), "tiny".into()),
             // Tests run audit syncs themselves, when they want them.
             ("CONSOLE_AUDIT_SYNC_SECONDS".into(), "0".into()),
@@ -54,7 +102,14 @@ impl TestConsole {
             ),
         ]);
         for (k, v) in extra {
-            vars.insert(k.to_string(), v.to_string());
+            if *k == "DATABASE_URL" {
+                continue;
+            }
+            if v.is_empty() {
+                vars.remove(*k);
+            } else {
+                vars.insert(k.to_string(), v.to_string());
+            }
         }
         let settings =
             Settings::from_lookup(|name| vars.get(name).cloned()).expect("valid test settings");
@@ -64,6 +119,7 @@ impl TestConsole {
         TestConsole {
             console,
             database_url,
+            runtime_url,
             data_dir,
         }
     }

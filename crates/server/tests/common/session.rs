@@ -40,6 +40,35 @@ pub async fn sign_in_as(t: &TestConsole, role: Role) -> Person {
     }
 }
 
+/// Signs in as `email` (one of the simulator's admins) and gives them `role`.
+pub async fn sign_in_person(t: &TestConsole, email: &str, role: Role) -> Person {
+    let browser = t.browser();
+    assert_eq!(t.sign_in(&browser, email).await, "/", "{email} signs in");
+    set_role(t, email, role).await;
+    let me: Value = browser
+        .get(t.url("/api/whoami"))
+        .send()
+        .await
+        .expect("whoami")
+        .json()
+        .await
+        .expect("json");
+    Person {
+        browser,
+        csrf: me["csrf_token"].as_str().expect("csrf").to_string(),
+    }
+}
+
+/// Gives `email` the console role `role`, straight in the database (test set-up only).
+pub async fn set_role(t: &TestConsole, email: &str, role: Role) {
+    sqlx::query("UPDATE console_users SET role = $1 WHERE lower(email) = lower($2)")
+        .bind(role.as_str())
+        .bind(email)
+        .execute(&t.db().await)
+        .await
+        .expect("set role");
+}
+
 pub async fn get(t: &TestConsole, who: &Person, path: &str) -> (StatusCode, Value) {
     let response = who.browser.get(t.url(path)).send().await.expect("get");
     let status = response.status();
