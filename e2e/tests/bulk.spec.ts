@@ -129,7 +129,13 @@ test('a bulk delete of every user matching the filter makes one approval request
   await snapshotAndFind(page, prefix, 3);
 
   await page.getByTestId('bulk-all-matching').check();
-  await expect(page.getByTestId('bulk-controls')).toContainText('Select all 3 users matching this filter');
+  await expect(page.getByTestId('bulk-controls')).toContainText("Select all 3 users matching the table's filter");
+  // The filter the job will use is the table's, in words (issue 16): changing the filter
+  // form's state without searching changes neither the words nor the count.
+  await expect(page.getByTestId('bulk-filter-words')).toHaveText(`The table's filter: name, email or ID contains "${prefix}"`);
+  await page.getByLabel('State', { exact: true }).selectOption('deactivated');
+  await expect(page.getByTestId('bulk-filter-words')).toHaveText(`The table's filter: name, email or ID contains "${prefix}"`);
+  await expect(page.getByTestId('bulk-controls')).toContainText("Select all 3 users matching the table's filter");
   await page.getByLabel('Action', { exact: true }).selectOption('delete');
   await page.getByLabel('Reason (required for actions that need approval)').fill('Test accounts of the bulk spec.');
   await page.getByRole('button', { name: 'Apply to the selected users' }).click();

@@ -118,7 +118,12 @@ impl BulkKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BulkSelection {
     Picked(Vec<String>),
-    AllMatching(UserQuery),
+    /// Every user `query` matches; `expected` is the count the person was shown, so a job
+    /// never acts on more (or other) users than they saw.
+    AllMatching {
+        query: UserQuery,
+        expected: Option<i64>,
+    },
 }
 
 /// A job as asked for.

@@ -225,6 +225,31 @@ impl UserForm {
 }
 
 impl UserQuery {
+    /// The filter in words ("name, email or ID contains "weber"; state: deactivated"), as
+    /// a bulk action over "every user matching" names it before anything starts.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.q.is_empty() {
+            parts.push(format!("name, email or ID contains \"{}\"", self.q));
+        }
+        if let Some(state) = &self.state {
+            parts.push(format!("state: {state}"));
+        }
+        for (name, label) in FLAGS {
+            if let Some(value) = self.flag(name) {
+                parts.push(format!("{label}: {}", if value { "yes" } else { "no" }));
+            }
+        }
+        if let Some(days) = self.inactive_days {
+            parts.push(format!("no activity for {days} days or more"));
+        }
+        if parts.is_empty() {
+            "no filter: every user".to_string()
+        } else {
+            parts.join("; ")
+        }
+    }
+
     /// The value of a yes/no filter by its URL name (see [`FLAGS`]).
     pub fn flag(&self, name: &str) -> Option<bool> {
         match name {
@@ -446,6 +471,24 @@ mod tests {
         );
         assert!(q.csv_href().starts_with("/users/export.csv?q=Ann"));
         assert!(!q.csv_href().contains("page="));
+    }
+
+    #[test]
+    fn a_filter_reads_as_words() {
+        assert_eq!(UserQuery::default().describe(), "no filter: every user");
+        let query = UserForm {
+            q: " weber ".into(),
+            state: "deactivated".into(),
+            admin: "no".into(),
+            inactive_days: "90".into(),
+            ..UserForm::default()
+        }
+        .to_query()
+        .expect("valid");
+        assert_eq!(
+            query.describe(),
+            "name, email or ID contains \"weber\"; state: deactivated; Admin: no; no activity for 90 days or more"
+        );
     }
 
     #[test]

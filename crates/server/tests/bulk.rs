@@ -233,7 +233,7 @@ async fn a_job_changes_the_simulator_as_each_row_says_and_one_failure_does_not_s
     assert!(
         job["selection"]
             .as_str()
-            .is_some_and(|s| s.contains("q=BULKGRANT")),
+            .is_some_and(|s| s.contains("name, email or ID contains \"BULKGRANT\"")),
         "{job}"
     );
     for user in &users {
@@ -257,6 +257,35 @@ async fn a_job_changes_the_simulator_as_each_row_says_and_one_failure_does_not_s
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body:?}");
     assert!(format!("{body:?}").contains("No user matches"), "{body:?}");
+
+    // The form says, in words and with the count, the filter the table was shown with
+    // (not the filter form's fields), and carries that count: a filter that matches
+    // another number of users by the time the job starts starts nothing.
+    let (status, html) = get(&t, &operator, "/users?q=bulkgrant&state=provisioned").await;
+    assert_eq!(status, StatusCode::OK);
+    let html = html.as_str().unwrap_or_default().to_string();
+    assert!(
+        html.contains(r#"The table's filter: <!>name, email or ID contains "bulkgrant"; state: provisioned</p>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"name="expected_total" value="3""#), "{html}");
+    let (status, body) = start_job(
+        &t,
+        &operator,
+        BulkKind::ClaimManaged,
+        &[],
+        &[
+            ("all_matching", "yes"),
+            ("filter[q]", "bulkgrant"),
+            ("expected_total", "7"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body:?}");
+    assert!(
+        format!("{body:?}").contains("now matches 3 users, not the 7 you were shown"),
+        "{body:?}"
+    );
 }
 
 #[tokio::test]

@@ -48,7 +48,7 @@ pub fn Header() -> impl IntoView {
 #[component]
 fn BootstrapBanner() -> impl IntoView {
     view! {
-        <p class="banner warning" role="status" data-testid="two-person-rule-off">
+        <p class="banner warning" role="note" data-testid="two-person-rule-off">
             <strong>"The two-person rule cannot hold yet: "</strong>
             "this console has only one admin, who can still grant roles alone. Nothing destructive "
             "can be approved until a second person holds the approver or admin role. "

@@ -22,6 +22,7 @@ pub async fn start_bulk_job(
     users: Option<Vec<String>>,
     all_matching: Option<String>,
     filter: Option<UserForm>,
+    expected_total: Option<String>,
 ) -> Result<String, ConsoleError> {
     crate::backend::with_status(
         async move {
@@ -32,9 +33,16 @@ pub async fn start_bulk_job(
                     page: String::new(),
                     ..filter.unwrap_or_default()
                 };
-                crate::bulk::BulkSelection::AllMatching(
-                    form.to_query().map_err(ConsoleError::Invalid)?,
-                )
+                let expected = match expected_total.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(text) => Some(text.parse::<i64>().map_err(|_| {
+                        ConsoleError::Invalid(format!("{text:?} is not a number of users."))
+                    })?),
+                };
+                crate::bulk::BulkSelection::AllMatching {
+                    query: form.to_query().map_err(ConsoleError::Invalid)?,
+                    expected,
+                }
             } else {
                 crate::bulk::BulkSelection::Picked(users.unwrap_or_default())
             };
@@ -176,6 +184,7 @@ pub fn BulkForm(query: UserQuery, total: i64, children: Children) -> impl IntoVi
     }
     hidden.push(("inactive_days".into(), inactive));
     hidden.push(("sort".into(), sort));
+    let in_words = query.describe();
     let hidden = hidden
         .into_iter()
         .map(|(name, value)| {
@@ -197,10 +206,15 @@ pub fn BulkForm(query: UserQuery, total: i64, children: Children) -> impl IntoVi
                     "Deactivating, granting or revoking admin access and deleting never happen at once: "
                     "each user becomes an approval request for a second person."
                 </p>
+                // The count and the filter shown are the table's, as applied (not the filter
+                // form's fields, which may have been changed without searching); the server
+                // refuses if the filter no longer matches this many users.
+                <input type="hidden" name="expected_total" value=total.to_string() />
                 <label class="check">
                     <input type="checkbox" name="all_matching" value="yes" data-testid="bulk-all-matching" />
-                    {format!(" Select all {total} users matching this filter")}
+                    {format!(" Select all {total} users matching the table's filter")}
                 </label>
+                <p class="muted" data-testid="bulk-filter-words">"The table's filter: " {in_words}</p>
                 <div class="filter-grid">
                     <label for="bulk-kind">"Action"</label>
                     <select id="bulk-kind" name="kind" required>

@@ -96,7 +96,7 @@ async fn resolve(
             };
             Ok((targets, words, snapshot.map(|s| s.id)))
         }
-        BulkSelection::AllMatching(query) => {
+        BulkSelection::AllMatching { query, expected } => {
             let Some(snap) = snapshot else {
                 return Err(ConsoleError::Invalid(
                     "The console has no complete snapshot yet, so no filter can be resolved to users. Take one first."
@@ -118,20 +118,19 @@ async fn resolve(
                 ));
             }
             check_size(rows.len())?;
-            let filter = query.to_url_query();
-            let words = if filter.is_empty() {
-                format!(
-                    "all {} users of snapshot {} (no filter)",
-                    rows.len(),
-                    snap.id
-                )
-            } else {
-                format!(
-                    "all {} users of snapshot {} matching {filter}",
-                    rows.len(),
-                    snap.id
-                )
-            };
+            if let Some(expected) = expected.filter(|e| *e != rows.len() as i64) {
+                return Err(ConsoleError::Conflict(format!(
+                    "Nothing was started: the filter ({}) now matches {} users, not the {expected} you were shown (a newer snapshot came in). Look at the list again, then apply.",
+                    query.describe(),
+                    rows.len()
+                )));
+            }
+            let words = format!(
+                "all {} users of snapshot {} matching the filter: {}",
+                rows.len(),
+                snap.id,
+                query.describe()
+            );
             let targets = rows
                 .into_iter()
                 .map(|(user_id, email, name)| store::Target {
