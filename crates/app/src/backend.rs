@@ -244,6 +244,22 @@ pub trait ConsoleBackend:
     /// One group, read now from Airtable with the person's token.
     async fn group(&self, who: &SignedInUser, id: &str) -> Result<GroupDetail, ConsoleError>;
 
+    /// Renames a group (through SCIM; logged).
+    async fn rename_group(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        name: &str,
+    ) -> Result<(), ConsoleError>;
+
+    /// Adds a user to a group (through SCIM; logged). Taking one out needs approval.
+    async fn add_group_member(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        user: &str,
+    ) -> Result<(), ConsoleError>;
+
     /// One page of the enterprise's users from the latest complete snapshot, filtered and
     /// sorted as asked; a search naming exactly one user by ID or email says who.
     async fn users(

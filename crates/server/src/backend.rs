@@ -839,6 +839,40 @@ impl ConsoleBackend for ServerBackend {
         directory::group(&airtable, id).await
     }
 
+    async fn rename_group(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        name: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let kept = crate::groups::rename(&airtable, id, name).await?;
+        self.log_action(
+            who,
+            "groups.rename",
+            Some(id.trim()),
+            serde_json::json!({ "name": kept }),
+        )
+        .await
+    }
+
+    async fn add_group_member(
+        &self,
+        who: &SignedInUser,
+        id: &str,
+        user: &str,
+    ) -> Result<(), ConsoleError> {
+        let airtable = self.airtable_for(who).await?;
+        let added = crate::groups::add_member(&airtable, id, user).await?;
+        self.log_action(
+            who,
+            "groups.add_member",
+            Some(id.trim()),
+            serde_json::json!({ "user": added.as_str() }),
+        )
+        .await
+    }
+
     async fn users(
         &self,
         who: &SignedInUser,

@@ -18,6 +18,7 @@ pub mod directory;
 pub mod download;
 pub mod enterprise;
 pub mod error;
+pub mod groups;
 pub mod mail;
 pub mod people;
 pub mod reports;

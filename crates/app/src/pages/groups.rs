@@ -1,12 +1,13 @@
 //! Groups: the list (from the latest snapshot, searchable, paged on the server) and one
 //! group read live from Airtable with its members and where it has access.
 
-use leptos::{prelude::*, server_fn::codec::GetUrl};
+use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::workspaces::{page_href, page_param};
-use crate::api::ConsoleError;
+use crate::api::{ConsoleError, Role};
 use crate::components::format::when;
+use crate::components::session::{CsrfField, SignedIn};
 use crate::directory::{GroupDetail, GroupRow, SnapshotPage};
 
 #[server(endpoint = "groups/list", input = GetUrl)]
@@ -31,6 +32,36 @@ pub async fn read_group(id: String) -> Result<GroupDetail, ConsoleError> {
         async move {
             let who = crate::backend::require_role(crate::api::Role::Viewer)?;
             crate::backend::backend()?.group(&who, &id).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "groups/rename")]
+pub async fn rename_group(csrf_token: String, id: String, name: String) -> Result<(), ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            crate::backend::backend()?
+                .rename_group(&who, &id, &name)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "groups/members/add")]
+pub async fn add_group_member(
+    csrf_token: String,
+    id: String,
+    user: String,
+) -> Result<(), ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            crate::backend::backend()?
+                .add_group_member(&who, &id, &user)
+                .await
         }
         .await,
     )
@@ -108,13 +139,31 @@ fn GroupTable(listing: SnapshotPage<GroupRow>) -> impl IntoView {
 pub fn GroupPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let detail = Resource::new(id, read_group);
+    let rename = ServerAction::<RenameGroup>::new();
+    let add = ServerAction::<AddGroupMember>::new();
+    let detail = Resource::new(
+        move || (id(), rename.version().get(), add.version().get()),
+        |(id, ..)| read_group(id),
+    );
+    let user = SignedIn::expect().0;
+    let failure = move || {
+        rename
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| add.value().get().and_then(Result::err))
+    };
     view! {
         <p><a href="/groups">"← Groups"</a></p>
+        {move || failure().map(|e| view! { <p class="error" role="alert" data-testid="group-change-error">{e.to_string()}</p> })}
         <Suspense fallback=|| view! { <p aria-busy="true">"Reading the group from Airtable…"</p> }>
             {move || Suspend::new(async move {
+                let can = matches!(user.await, Ok(Some(u)) if u.role.allows(Role::Operator));
                 match detail.await {
-                    Ok(g) => view! { <GroupView g /> }.into_any(),
+                    Ok(g) => {
+                        let changes = can.then(|| view! { <GroupChanges id=g.id.clone() name=g.name.clone() rename add /> });
+                        view! { <GroupView g /> {changes} }.into_any()
+                    }
                     Err(e) => view! {
                         <h1>"Group"</h1>
                         <p class="error" role="alert" data-testid="group-error">{e.to_string()}</p>
@@ -122,6 +171,44 @@ pub fn GroupPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// What an operator may change on a group: its name and new members at once (logged).
+#[component]
+fn GroupChanges(
+    id: String,
+    name: String,
+    rename: ServerAction<RenameGroup>,
+    add: ServerAction<AddGroupMember>,
+) -> impl IntoView {
+    let id_add = id.clone();
+    view! {
+        <section class="card" data-testid="group-changes">
+            <h2>"Changes"</h2>
+            <p class="muted">
+                "These happen at once through Airtable's SCIM API and are recorded in the console's action log. "
+                "If your identity provider manages this group through SCIM, it may undo them at its next sync: change the group there."
+            </p>
+            <ActionForm action=rename>
+                <CsrfField />
+                <input type="hidden" name="id" value=id />
+                <div class="form-row">
+                    <label for="group-name">"Name"</label>
+                    <input id="group-name" name="name" type="text" required maxlength="200" value=name autocomplete="off" />
+                    <button type="submit" class="button secondary">"Rename"</button>
+                </div>
+            </ActionForm>
+            <ActionForm action=add>
+                <CsrfField />
+                <input type="hidden" name="id" value=id_add />
+                <div class="form-row">
+                    <label for="group-add-user">"Add a member (user ID, usr…)"</label>
+                    <input id="group-add-user" name="user" type="text" required autocomplete="off" pattern="usr[A-Za-z0-9]{14}" />
+                    <button type="submit" class="button secondary">"Add"</button>
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -1,0 +1,124 @@
+//! A group's page changes it through Airtable's SCIM API (issue 16): renaming and adding a
+//! member happen at once and are logged; operators only; the simulator shows the change.
+
+mod common;
+
+use common::session::{get, logged, post, sign_in_as, sim_client};
+use common::TestConsole;
+use console_app::api::Role;
+use reqwest::StatusCode;
+
+/// A group of the seeded enterprise and a user who is not in it (read from the simulator).
+async fn group_and_outsider(t: &TestConsole) -> (String, String) {
+    let airtable = sim_client(t);
+    let groups = airtable
+        .scim()
+        .groups()
+        .page()
+        .await
+        .expect("SCIM groups")
+        .resources;
+    for listed in groups {
+        let group = airtable
+            .scim()
+            .group(&listed.id)
+            .get()
+            .await
+            .expect("SCIM group");
+        let members: Vec<String> = group
+            .members
+            .iter()
+            .flatten()
+            .map(|m| m.value.to_string())
+            .collect();
+        if let Some(outsider) = t
+            .sim()
+            .info()
+            .non_admins
+            .iter()
+            .find(|u| !members.contains(&u.id))
+        {
+            return (group.id.to_string(), outsider.id.clone());
+        }
+    }
+    panic!("no group with someone outside it");
+}
+
+#[tokio::test]
+async fn an_operator_renames_a_group_and_adds_a_member() {
+    let t = TestConsole::start().await;
+    let (group, outsider) = group_and_outsider(&t).await;
+
+    // A viewer may look, not change.
+    let viewer = sign_in_as(&t, Role::Viewer).await;
+    let (status, _) = post(
+        &t,
+        &viewer,
+        "/api/groups/rename",
+        &[("id", &group), ("name", "Renamed by a viewer")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let operator = sign_in_as(&t, Role::Operator).await;
+    let (status, body) = post(
+        &t,
+        &operator,
+        "/api/groups/rename",
+        &[("id", &group), ("name", "  ")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = post(
+        &t,
+        &operator,
+        "/api/groups/rename",
+        &[("id", &group), ("name", "Finance (EMEA)")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = post(
+        &t,
+        &operator,
+        "/api/groups/members/add",
+        &[("id", &group), ("user", &outsider)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = post(
+        &t,
+        &operator,
+        "/api/groups/members/add",
+        &[("id", &group), ("user", "not-a-user")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // Airtable (the simulator, read with its own token) has both changes; so does the page.
+    let scim = sim_client(&t)
+        .scim()
+        .group(&group.parse().expect("ugp"))
+        .get()
+        .await
+        .expect("group");
+    assert_eq!(scim.display_name.as_deref(), Some("Finance (EMEA)"));
+    assert!(scim
+        .members
+        .iter()
+        .flatten()
+        .any(|m| m.value.as_str() == outsider));
+    let (status, detail) = get(&t, &operator, &format!("/api/groups/get?id={group}")).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["name"], "Finance (EMEA)");
+    assert!(detail["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .any(|m| m["user_id"] == outsider.as_str()));
+    // Both are in the console's action log.
+    let (target, details) = logged(&t, "groups.rename").await.expect("rename logged");
+    assert_eq!(target.as_deref(), Some(group.as_str()));
+    assert_eq!(details["name"], "Finance (EMEA)");
+    let (_, details) = logged(&t, "groups.add_member").await.expect("add logged");
+    assert_eq!(details["user"], outsider.as_str());
+}
