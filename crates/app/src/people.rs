@@ -332,6 +332,20 @@ pub struct UserRow {
     pub two_factor: Option<bool>,
     pub sso_required: Option<bool>,
     pub last_activity: Option<DateTime<Utc>>,
+    /// The console changed this user after the snapshot was taken (the state and admin
+    /// flag above already say what it changed them to).
+    #[serde(default)]
+    pub console_change: Option<ConsoleChange>,
+}
+
+/// A change made through the console since the snapshot a view reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleChange {
+    /// In words: "deleted", "deactivated", "admin access revoked", …
+    pub what: String,
+    pub at: DateTime<Utc>,
+    /// The approval request that allowed it.
+    pub approval_id: Option<String>,
 }
 
 /// One page of the users table.

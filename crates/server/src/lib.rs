@@ -28,6 +28,7 @@ pub mod security;
 pub mod snapshots;
 pub mod state;
 pub mod telemetry;
+pub mod user_changes;
 
 use std::{net::SocketAddr, sync::Arc};
 

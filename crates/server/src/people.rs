@@ -109,17 +109,30 @@ pub(crate) fn order_by(sort: UserSort) -> &'static str {
     }
 }
 
-const COLUMNS: &str = "user_id, email, name, state, is_admin, is_super_admin, is_managed, \
-     is_service_account, is_external, is_two_factor_auth_enabled, is_sso_required, \
-     last_activity_at";
+static COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "user_id, email, name, state, is_admin, is_super_admin, is_managed, \
+         is_service_account, is_external, is_two_factor_auth_enabled, is_sso_required, \
+         last_activity_at, {}",
+        crate::user_changes::NEWEST_CHANGE_COLUMN
+    )
+});
 
+/// A row of the users table: the snapshot's values, with what the console changed since
+/// laid over them.
 fn row_from(r: &sqlx::postgres::PgRow) -> sqlx::Result<UserRow> {
+    let change = crate::user_changes::parse(r.try_get("console_change")?);
+    let state: String = r.try_get("state")?;
+    let is_admin: bool = r.try_get("is_admin")?;
+    let effect = change.as_ref().map(|(_, effect)| *effect);
     Ok(UserRow {
         id: r.try_get("user_id")?,
         email: r.try_get("email")?,
         name: r.try_get("name")?,
-        state: r.try_get("state")?,
-        is_admin: r.try_get("is_admin")?,
+        state: effect
+            .and_then(|e| e.state)
+            .map_or(state, str::to_string),
+        is_admin: effect.and_then(|e| e.is_admin).unwrap_or(is_admin),
         is_super_admin: r.try_get("is_super_admin")?,
         is_managed: r.try_get("is_managed")?,
         is_service_account: r.try_get("is_service_account")?,
@@ -127,6 +140,7 @@ fn row_from(r: &sqlx::postgres::PgRow) -> sqlx::Result<UserRow> {
         two_factor: r.try_get("is_two_factor_auth_enabled")?,
         sso_required: r.try_get("is_sso_required")?,
         last_activity: r.try_get("last_activity_at")?,
+        console_change: change.map(|(change, _)| change),
     })
 }
 
@@ -187,7 +201,7 @@ pub async fn list(db: &PgPool, query: &UserQuery) -> Result<UserListing, Console
         .fetch_one(db)
         .await
         .map_err(internal)?;
-    let mut page = QueryBuilder::new(format!("SELECT {COLUMNS} FROM snapshot_users"));
+    let mut page = QueryBuilder::new(format!("SELECT {} FROM snapshot_users", *COLUMNS));
     push_filters(&mut page, snap.id, query);
     page.push(order_by(query.sort));
     page.push(" LIMIT ")
@@ -251,8 +265,29 @@ pub async fn user(
         .get()
         .include_collaborations()
         .send()
-        .await
-        .map_err(|e| airtable_error(&format!("user {uid}"), e))?;
+        .await;
+    let u = match u {
+        Ok(u) => u,
+        // Airtable no longer knows them: say so, and what the console did, if it did.
+        Err(error) if error.is_not_found() => {
+            let change = crate::user_changes::newest(db, uid.as_str())
+                .await
+                .map_err(internal)?;
+            return Err(match change {
+                Some(change) => ConsoleError::NotFound(format!(
+                    "user {uid}: {} on {}{}.",
+                    change.what,
+                    change.at.format("%Y-%m-%d %H:%M UTC"),
+                    change
+                        .approval_id
+                        .map(|id| format!(" (approval request /approvals/{id})"))
+                        .unwrap_or_default()
+                )),
+                None => airtable_error(&format!("user {uid}"), error),
+            });
+        }
+        Err(error) => return Err(airtable_error(&format!("user {uid}"), error)),
+    };
     let snap = snapshot(db).await.map_err(internal)?;
     let snapshot_id = snap.as_ref().map(|s| s.id);
     let group_ids: Vec<String> = u
@@ -526,7 +561,7 @@ pub async fn export_csv(
     let (sender, chunks) = crate::download::channel();
     let db = state.db.clone();
     tokio::spawn(async move {
-        let mut sql = QueryBuilder::new(format!("SELECT {COLUMNS} FROM snapshot_users"));
+        let mut sql = QueryBuilder::new(format!("SELECT {} FROM snapshot_users", *COLUMNS));
         push_filters(&mut sql, snap.id, &query);
         sql.push(order_by(query.sort));
         let mut head = Vec::new();
@@ -585,6 +620,7 @@ mod tests {
                 two_factor: Some(false),
                 sso_required: None,
                 last_activity: None,
+                console_change: None,
             },
         );
         assert_eq!(

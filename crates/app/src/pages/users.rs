@@ -401,7 +401,16 @@ fn user_row(u: &UserRow, columns: &UserColumns, selectable: bool) -> impl IntoVi
         .map(|(name, _)| match *name {
             "email" => view! { <td data-testid="user-email">{u.email.clone()}</td> }.into_any(),
             "id" => view! { <td><code>{u.id.clone()}</code></td> }.into_any(),
-            "state" => view! { <td data-testid="user-state">{u.state.clone()}</td> }.into_any(),
+            "state" => {
+                // Changed through the console since the snapshot: say so, and by which request.
+                let change = u.console_change.clone().map(|c| {
+                    let link = c.approval_id.map(|id| view! {
+                        " (" <a href=format!("/approvals/{id}")>"request"</a> ")"
+                    });
+                    view! { <span class="muted" data-testid="console-change">" · " {c.what} {link}</span> }
+                });
+                view! { <td><span data-testid="user-state">{u.state.clone()}</span>{change}</td> }.into_any()
+            }
             "admin" => view! { <td>{admin}</td> }.into_any(),
             "managed" => view! { <td>{yes_no(Some(u.is_managed))}</td> }.into_any(),
             "service" => view! { <td>{yes_no(Some(u.is_service_account))}</td> }.into_any(),

@@ -133,6 +133,9 @@ pub async fn request(
             },
         )
         .await?;
+        if result.is_ok() {
+            crate::user_changes::record_action(&state.db, &action, None).await;
+        }
         return match result {
             Ok(answer) => Ok(RequestOutcome::Done { outcome: answer }),
             Err((_, error)) => Err(error),
@@ -506,6 +509,9 @@ pub async fn approve(
     store::finish(&state.db, id, succeeded, &answer, finished_at)
         .await
         .map_err(internal)?;
+    if succeeded {
+        crate::user_changes::record_action(&state.db, &action, Some(id)).await;
+    }
     log(
         state,
         NewAction {

@@ -333,6 +333,23 @@ impl Runner {
                     } else {
                         self.log(action, uid.as_str(), extra.clone(), None).await;
                         self.record(uid.as_str(), Finished::done(done_text)).await;
+                        if self.job.kind == BulkKind::Reactivate {
+                            let effect = crate::user_changes::Effect {
+                                state: Some("provisioned"),
+                                is_admin: None,
+                            };
+                            if let Err(error) = crate::user_changes::record(
+                                &self.state.db,
+                                uid.as_str(),
+                                action,
+                                effect,
+                                None,
+                            )
+                            .await
+                            {
+                                tracing::error!(%error, user = %uid, "could not record the console's change to a user");
+                            }
+                        }
                     }
                 }
             }

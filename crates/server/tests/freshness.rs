@@ -1,0 +1,116 @@
+//! Changes made through the console show at once in the users table, its CSV and a user's
+//! page, before the next snapshot (issue 16): marked as the console's, with the request.
+
+mod common;
+
+use common::session::{enterprise, get, post, set_role, sign_in_person, sim_client, Person};
+use common::TestConsole;
+use console_app::api::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// Asks for `action` as `operator` and has `approver` approve it; returns the request ID.
+async fn carried_out(t: &TestConsole, operator: &Person, approver: &Person, action: Value) -> String {
+    let (status, body) = post(
+        t,
+        operator,
+        "/api/approvals/request",
+        &[("action", &action.to_string()), ("reason", "freshness test")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["Requested"]["id"].as_str().expect("request").to_string();
+    let (_, detail) = get(t, approver, &format!("/api/approvals/get?id={id}")).await;
+    let (status, body) = post(
+        t,
+        approver,
+        "/api/approvals/approve",
+        &[
+            ("id", &id),
+            ("call_hash", detail["call_hash"].as_str().unwrap_or_default()),
+            ("fingerprint", detail["compared_fingerprint"].as_str().unwrap_or_default()),
+            ("comment", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    id
+}
+
+async fn row(t: &TestConsole, who: &Person, user: &str) -> Value {
+    let (status, listing) = get(t, who, &format!("/api/users/list?q={user}")).await;
+    assert_eq!(status, StatusCode::OK, "{listing}");
+    listing["page"]["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == user))
+        .cloned()
+        .unwrap_or_else(|| panic!("{user} listed: {listing}"))
+}
+
+#[tokio::test]
+async fn console_changes_show_before_the_next_snapshot() {
+    let t = TestConsole::start().await;
+    let info = t.sim().info();
+    let operator = sign_in_person(&t, &info.admins[1].email, Role::Operator).await;
+    let approver = sign_in_person(&t, &info.admins[2].email, Role::Approver).await;
+    set_role(&t, &info.admins[0].email, Role::Admin).await;
+    console_server::snapshots::take(&t.db().await, &sim_client(&t), &enterprise(&t), Some("test"))
+        .await
+        .expect("snapshot");
+    let target = info.non_admins[0].id.clone();
+    assert_eq!(row(&t, &operator, &target).await["state"], "provisioned");
+
+    // Deactivated through approval: the table says so at once, and links the request.
+    let deactivated = carried_out(
+        &t,
+        &operator,
+        &approver,
+        json!({ "kind": "deactivate_user", "user": target }),
+    )
+    .await;
+    let listed = row(&t, &operator, &target).await;
+    assert_eq!(listed["state"], "deactivated", "{listed}");
+    assert_eq!(listed["console_change"]["approval_id"], deactivated.as_str());
+    assert!(listed["console_change"]["what"]
+        .as_str()
+        .is_some_and(|w| w.contains("deactivated through the console")));
+    // So does the CSV.
+    let csv = operator
+        .browser
+        .get(t.url(&format!("/users/export.csv?q={target}")))
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("csv body");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with(&target) && l.contains(",deactivated,")),
+        "{csv}"
+    );
+
+    // Deleted: the table says so, and the user's page says when and by which request.
+    let deleted = carried_out(
+        &t,
+        &operator,
+        &approver,
+        json!({ "kind": "delete_user", "user": target }),
+    )
+    .await;
+    assert_eq!(row(&t, &operator, &target).await["state"], "deleted");
+    let (status, body) = get(&t, &operator, &format!("/api/users/get?id={target}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let text = body.to_string();
+    assert!(
+        text.contains("deleted through the console") && text.contains(&deleted),
+        "{text}"
+    );
+
+    // A new snapshot knows without the console's help: no mark any more.
+    console_server::snapshots::take(&t.db().await, &sim_client(&t), &enterprise(&t), Some("test"))
+        .await
+        .expect("snapshot");
+    let other = info.non_admins[1].id.clone();
+    assert!(row(&t, &operator, &other).await["console_change"].is_null());
+}
