@@ -245,6 +245,10 @@ pub struct ActionLogCheck {
     pub rows: i64,
     /// The first problem found, in plain words.
     pub problem: Option<String>,
+    /// What the check could and could not rely on, in plain words (the witness file, rows
+    /// from before the key, whether the console's own database role can change the log).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// A complete snapshot of the enterprise's state.

@@ -344,26 +344,56 @@ impl ConsoleBackend for ServerBackend {
     }
 
     async fn verify_action_log(&self, _who: &SignedInUser) -> Result<ActionLogCheck, ConsoleError> {
-        Ok(
-            match self
-                .state
-                .action_log
-                .verify(&self.state.db)
-                .await
-                .map_err(internal)?
-            {
-                action_log::Verification::Intact { rows, .. } => ActionLogCheck {
+        let verdict = self
+            .state
+            .action_log
+            .verify(&self.state.db)
+            .await
+            .map_err(internal)?;
+        let mut notes = Vec::new();
+        if action_log::role_can_change_log(&self.state.db)
+            .await
+            .map_err(internal)?
+        {
+            notes.push(
+                "The console's own database role can change or delete rows of this log: the keyed chain and the witness still detect it, but give the console a role of its own (README: Database roles).".to_string(),
+            );
+        }
+        Ok(match verdict {
+            action_log::Verification::Intact {
+                rows,
+                legacy_rows,
+                witness,
+            } => {
+                if legacy_rows > 0 {
+                    notes.push(format!(
+                        "{legacy_rows} rows were written before the log was keyed (plain SHA-256)."
+                    ));
+                }
+                notes.push(match witness {
+                    Some(w) => format!(
+                        "Checked against {} witness record(s) kept outside the database{}.",
+                        w.records,
+                        w.newest
+                            .map(|(seq, at)| format!(", the newest for row {seq} at {at}"))
+                            .unwrap_or_default()
+                    ),
+                    None => "No witness file was found: deleting the newest rows or emptying the log could not be detected.".to_string(),
+                });
+                ActionLogCheck {
                     intact: true,
                     rows,
                     problem: None,
-                },
-                action_log::Verification::Broken { seq, problem } => ActionLogCheck {
-                    intact: false,
-                    rows: seq,
-                    problem: Some(problem),
-                },
+                    notes,
+                }
+            }
+            action_log::Verification::Broken { seq, problem } => ActionLogCheck {
+                intact: false,
+                rows: seq,
+                problem: Some(problem),
+                notes,
             },
-        )
+        })
     }
 
     async fn snapshots(&self, _who: &SignedInUser) -> Result<Vec<SnapshotSummary>, ConsoleError> {

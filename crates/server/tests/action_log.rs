@@ -665,6 +665,44 @@ async fn the_running_console_writes_as_the_runtime_role() {
 }
 
 #[tokio::test]
+async fn the_console_actions_page_says_what_its_check_relied_on() {
+    let t = common::TestConsole::start().await;
+    let admin = common::session::sign_in_as(&t, console_app::api::Role::Admin).await;
+    // Something to log (and so a witness record): a viewer role, granted at once.
+    let viewer = t.sim().info().admins[2].email.clone();
+    let (status, body) = common::session::post(
+        &t,
+        &admin,
+        "/api/roles/grant",
+        &[("person", &viewer), ("role", "viewer")],
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let (status, check) = common::session::get(&t, &admin, "/api/actions/verify").await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{check}");
+    assert_eq!(check["intact"], true, "{check}");
+    let notes = check["notes"].to_string();
+    assert!(notes.contains("witness record"), "{notes}");
+    assert!(
+        !notes.contains("can change or delete rows"),
+        "the harness's runtime role cannot: {notes}"
+    );
+    // With the witness file gone, the page says what can then not be detected.
+    let witness = t
+        .console
+        .state
+        .settings
+        .data_dir
+        .join(action_log::WITNESS_FILE);
+    std::fs::remove_file(&witness).expect("remove the witness");
+    let (_, check) = common::session::get(&t, &admin, "/api/actions/verify").await;
+    assert!(
+        check["notes"].to_string().contains("No witness file"),
+        "{check}"
+    );
+}
+
+#[tokio::test]
 async fn the_daily_notice_tells_the_admins_the_head_once_a_day() {
     let db = fresh_db_with_actions(0).await;
     sqlx::query(

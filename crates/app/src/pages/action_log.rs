@@ -46,7 +46,8 @@ pub fn ActionLogPage() -> impl IntoView {
         <h1>"Console action log"</h1>
         <p class="lede">
             "Everything people did through the console, newest first. Rows cannot be changed; "
-            "each carries a hash of the one before, so a changed or removed row is detected."
+            "each carries a keyed hash of the one before, and the newest row's hash is also kept "
+            "outside the database, so a changed, removed or emptied log is detected."
         </p>
         <p><a class="button secondary" href="/audit/actions?verify=1">"Check the log's integrity"</a></p>
         <Suspense fallback=|| ()>
@@ -56,11 +57,13 @@ pub fn ActionLogPage() -> impl IntoView {
                         <p class="notice" role="status" data-testid="chain-check">
                             "Intact: all " {c.rows} " rows check out."
                         </p>
+                        <CheckNotes notes=c.notes />
                     }.into_any(),
                     Ok(c) => view! {
                         <p class="error" role="alert" data-testid="chain-check">
                             "Tampering detected: " {c.problem.unwrap_or_default()}
                         </p>
+                        <CheckNotes notes=c.notes />
                     }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 })
@@ -75,6 +78,18 @@ pub fn ActionLogPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// What the integrity check relied on, and what it could not.
+#[component]
+fn CheckNotes(notes: Vec<String>) -> impl IntoView {
+    (!notes.is_empty()).then(|| {
+        view! {
+            <ul class="muted" data-testid="chain-check-notes">
+                {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+            </ul>
+        }
+    })
 }
 
 #[component]
