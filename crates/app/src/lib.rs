@@ -21,6 +21,7 @@ pub mod directory;
 pub mod enterprise;
 mod pages;
 pub mod people;
+mod query_string;
 pub mod reports;
 mod shell;
 

@@ -7,7 +7,7 @@
 use std::str::FromStr;
 
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
-use leptos_router::hooks::use_query_map;
+use crate::query_string::use_query_once;
 
 use super::approvals::RequestActionForm;
 use crate::api::{ConsoleError, Role};
@@ -358,7 +358,7 @@ fn MoveForm(targets: Vec<String>, root: Option<String>) -> impl IntoView {
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
-    let url = use_query_map();
+    let url = use_query_once();
     let q = move || url.with(|p| p.get("q").unwrap_or_default());
     let tokens = Resource::new(q, |q| list_tokens(Some(q)));
     let user = crate::components::session::SignedIn::expect().0;

@@ -2,7 +2,8 @@
 //! group read live from Airtable with its members and where it has access.
 
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
+use crate::query_string::use_query_once;
 
 use super::workspaces::{page_href, page_param};
 use crate::api::{ConsoleError, Role};
@@ -69,7 +70,7 @@ pub async fn add_group_member(
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {
-    let url = use_query_map();
+    let url = use_query_once();
     let q = move || url.with(|p| p.get("q").unwrap_or_default());
     let page = move || url.with(|p| page_param(p.get("page")));
     let list = Resource::new(

@@ -3,7 +3,8 @@
 //! row). Reading only: any console role may see them.
 
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
+use crate::query_string::use_query_once;
 
 use crate::api::{ConsoleError, Role, SignedInUser};
 use crate::components::{format::when, session::CsrfField};
@@ -148,7 +149,7 @@ fn ReportIndexView(index: ReportIndex) -> impl IntoView {
 #[component]
 pub fn ReportPage() -> impl IntoView {
     let params = use_params_map();
-    let url = use_query_map();
+    let url = use_query_once();
     let name = move || params.with(|p| p.get("name").unwrap_or_default());
     let form = move || {
         url.with(|p| ReportForm {

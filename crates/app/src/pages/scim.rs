@@ -2,7 +2,7 @@
 //! Okta or Entra ID provisioned, for comparing with the enterprise's own view.
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
-use leptos_router::hooks::use_query_map;
+use crate::query_string::use_query_once;
 
 use crate::api::ConsoleError;
 use crate::components::format::when;
@@ -53,7 +53,7 @@ fn search_params() -> (
     impl Fn() -> String + Copy + Send + Sync + 'static,
     impl Fn() -> u64 + Copy + Send + Sync + 'static,
 ) {
-    let url = use_query_map();
+    let url = use_query_once();
     let filter = move || url.with(|p| p.get("filter").unwrap_or_default());
     let start = move || {
         url.with(|p| {

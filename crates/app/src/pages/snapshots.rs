@@ -3,7 +3,7 @@
 //! work without the wasm bundle.
 
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
-use leptos_router::hooks::use_query_map;
+use crate::query_string::use_query_once;
 
 use crate::api::{
     AccessChange, AdminsAt, ConsoleError, SnapshotDiff, SnapshotSummary, SnapshotUser,
@@ -77,7 +77,7 @@ fn parse_moment(text: &str) -> Result<chrono::DateTime<chrono::Utc>, ConsoleErro
 
 #[component]
 pub fn SnapshotsPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = use_query_once();
     let take = ServerAction::<TakeSnapshot>::new();
     let list = Resource::new(move || take.version().get(), |_| list_snapshots());
     let date = move || query.with(|q| q.get("date"));

@@ -8,17 +8,18 @@
 #![allow(clippy::too_many_arguments)]
 
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
-use leptos_router::{
-    components::Redirect,
-    hooks::{use_params_map, use_query_map},
-};
+use leptos_router::{components::Redirect, hooks::use_params_map};
 
-use super::approvals::RequestActionForm;
+use crate::query_string::use_query_once;
+
+use super::approvals::{RequestAction, RequestActionForm};
 use super::bulk::{BulkForm, RowCheckbox, SelectAllToggle, StartBulkJob};
+use super::workspaces::read_workspace;
 use crate::api::{ConsoleError, Role, SignedInUser};
-use crate::approvals::RiskyAction;
+use crate::approvals::{RequestOutcome, RiskyAction};
 use crate::audit::query::percent_encode;
 use crate::components::{format::when, session::CsrfField};
+use crate::directory::CollaboratorKind;
 use crate::pages::snapshots::TakeSnapshot;
 use crate::people::{
     UserColumns, UserDetail, UserForm, UserListing, UserRow, FLAGS, SORTS, USER_COLUMNS,
@@ -133,7 +134,7 @@ fn yes_no(value: Option<bool>) -> &'static str {
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let url = use_query_map();
+    let url = use_query_once();
     let form = move || {
         url.with(|p| {
             let field = |name: &str| p.get(name).unwrap_or_default();

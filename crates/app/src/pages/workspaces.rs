@@ -3,7 +3,8 @@
 //! destructive ones (only as requests for a second person's approval).
 
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
+use crate::query_string::use_query_once;
 
 use super::approvals::RequestActionForm;
 use crate::api::{ConsoleError, Role};
@@ -147,7 +148,7 @@ fn can_change(user: Result<Option<crate::api::SignedInUser>, ConsoleError>) -> b
 
 #[component]
 pub fn WorkspacesPage() -> impl IntoView {
-    let url = use_query_map();
+    let url = use_query_once();
     let q = move || url.with(|p| p.get("q").unwrap_or_default());
     let page = move || url.with(|p| page_param(p.get("page")));
     let take = ServerAction::<TakeSnapshot>::new();
