@@ -49,7 +49,7 @@ test('an operator asks to delete a user, a second person approves, and it shows 
   await b.getByLabel('Comment (optional)').fill('Checked with HR.');
   await b.getByRole('button', { name: 'Approve and carry out' }).click();
   await expect(b.getByTestId('approval-status')).toHaveText('Done');
-  await expect(b.getByTestId('approval-outcome')).toContainText(`User ${doomed.id} deleted.`);
+  await expect(b.getByTestId('approval-outcome')).toContainText(`(${doomed.id}) deleted.`);
 
   // The user is gone from the simulator.
   const gone = await request.get(

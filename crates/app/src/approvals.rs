@@ -110,6 +110,15 @@ pub enum RiskyAction {
     RevokePersonalAccessTokens {
         tokens: Vec<PersonalAccessTokenId>,
     },
+    /// Takes a member out of a group (through SCIM): they lose what the group reaches.
+    RemoveGroupMember {
+        group: GroupId,
+        user: UserId,
+    },
+    /// Deletes a group (through SCIM): every member loses what the group reaches.
+    DeleteGroup {
+        group: GroupId,
+    },
     /// Makes someone an Airtable enterprise admin: as powerful as anything here.
     GrantAdminAccess {
         user: UserId,
@@ -172,6 +181,8 @@ pub const KINDS: &[(&str, &str)] = &[
         "Revoke personal access tokens",
     ),
     ("grant_admin_access", "Grant Airtable admin access"),
+    ("remove_group_member", "Remove a member from a group"),
+    ("delete_group", "Delete a group"),
 ];
 
 /// Kinds that always need a second person: an exemption for them is refused whatever a
@@ -240,6 +251,8 @@ impl RiskyAction {
             RiskyAction::MoveGroups { .. } => "move_groups",
             RiskyAction::RevokePersonalAccessTokens { .. } => "revoke_personal_access_tokens",
             RiskyAction::GrantAdminAccess { .. } => "grant_admin_access",
+            RiskyAction::RemoveGroupMember { .. } => "remove_group_member",
+            RiskyAction::DeleteGroup { .. } => "delete_group",
             RiskyAction::ExemptFromApproval { .. } => "exempt_from_approval",
             RiskyAction::GrantConsoleRole { .. } => "grant_console_role",
         }
@@ -333,6 +346,8 @@ impl RiskyAction {
                 user.to_string()
             }
             RiskyAction::ExemptFromApproval { exempted } => exempted.clone(),
+            RiskyAction::RemoveGroupMember { group, user } => format!("{group}/{user}"),
+            RiskyAction::DeleteGroup { group } => group.to_string(),
         }
     }
 
@@ -432,6 +447,10 @@ impl RiskyAction {
             RiskyAction::GrantConsoleRole { user, email, role } => {
                 format!("Give {email} ({user}) the {role} console role")
             }
+            RiskyAction::RemoveGroupMember { group, user } => {
+                format!("Remove {user} from group {group}")
+            }
+            RiskyAction::DeleteGroup { group } => format!("Delete group {group}"),
         }
     }
 
@@ -494,6 +513,13 @@ pub struct Preview {
     pub target_exists: bool,
     pub facts: Vec<(String, String)>,
     pub lists: Vec<PreviewList>,
+    /// Why Airtable would refuse this call now, in words, with what can be done instead
+    /// (an external collaborator cannot be deactivated; a removal that leaves a workspace
+    /// without an owner needs a replacement). A request is refused at once when this is
+    /// set, rather than failing after a second person approved it. Absent in requests
+    /// stored before it existed.
+    #[serde(default)]
+    pub refused: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -794,6 +820,7 @@ mod tests {
                 title: "Workspaces".into(),
                 items: vec!["A".into(), "B".into()],
             }],
+            refused: None,
         };
         assert!(!before.compare(&before).changed);
         let now = Preview {
@@ -806,6 +833,7 @@ mod tests {
                 title: "Workspaces".into(),
                 items: vec!["B".into(), "C".into()],
             }],
+            refused: None,
         };
         let compared = before.compare(&now);
         assert!(compared.changed);

@@ -31,7 +31,10 @@ impl QueryOnce {
 
     /// The first value of `key` (the same shape as `ParamsMap::get`).
     pub fn get(&self, key: &str) -> Option<String> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     }
 
     /// Every value of `key`, in order (`None` when there is none).
@@ -58,18 +61,16 @@ fn form_decode(text: &str) -> String {
                 out.push(b' ');
                 i += 1;
             }
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(high), Some(low)) => {
-                        out.push(high << 4 | low);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b'%');
-                        i += 1;
-                    }
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push(high << 4 | low);
+                    i += 3;
                 }
-            }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
             byte => {
                 out.push(byte);
                 i += 1;
@@ -103,7 +104,10 @@ mod tests {
         let q = QueryOnce::parse("q=%2541&state=active&col=email&col=id&name=Ann+Lee&x=%E2%9C%93");
         assert_eq!(q.get("q").as_deref(), Some("%41"), "typed %41 stays %41");
         assert_eq!(q.get("state").as_deref(), Some("active"));
-        assert_eq!(q.get_all("col"), Some(vec!["email".to_string(), "id".to_string()]));
+        assert_eq!(
+            q.get_all("col"),
+            Some(vec!["email".to_string(), "id".to_string()])
+        );
         assert_eq!(q.get("name").as_deref(), Some("Ann Lee"));
         assert_eq!(q.get("x").as_deref(), Some("✓"));
         assert_eq!(q.get("missing"), None);

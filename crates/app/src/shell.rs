@@ -7,10 +7,14 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::components::{header::Header, session::SignedIn};
+use crate::components::{
+    header::Header,
+    session::SignedIn,
+    theme_toggle::{initial_choice, ChosenTheme},
+};
 use crate::pages::{
     action_log::ActionLogPage,
-    approvals::{ApprovalPage, ApprovalPolicyPage, ApprovalsPage, NoticesPage},
+    approvals::{ApprovalPage, ApprovalPolicyPage, ApprovalsPage, NoticesPage, RequestResult},
     audit_search::{AuditEventPage, AuditSearchPage},
     audit_sync::AuditSyncPage,
     bases::BasePage,
@@ -32,9 +36,12 @@ use crate::pages::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    // A theme someone chose is on the document from the first byte (no flash of the
+    // other theme); without a choice the stylesheet follows the operating system.
+    let theme = initial_choice().map(|theme| theme.as_str());
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -53,6 +60,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     SignedIn::provide();
+    ChosenTheme::provide();
 
     // Effects run only in the browser, so this marks the moment hydration finished.
     // End-to-end tests wait for it, and people never see it.
@@ -65,10 +73,15 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text="Airtable Enterprise Console" />
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            // The browser moves focus to the target of an in-page link by itself, but the
+            // router handles the click (it changes the URL and scrolls), so with the wasm
+            // bundle the focus is moved here.
+            <a class="skip-link" href="#main" on:click=focus_main>"Skip to content"</a>
             <Header />
             <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <p>"There is no page at this address."</p> }>
+                // What a request form answered when it was posted without the wasm bundle.
+                <RequestResult />
+                <Routes fallback=NotFound>
                     // Async: the whole page is rendered before it is sent, so it reads
                     // completely without the wasm bundle (no streamed fragments to script in).
                     <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
@@ -102,6 +115,36 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The answer for an address the console has no page for: a 404 with the console's own
+/// page (the header shows the navigation to someone signed in).
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found · Airtable Enterprise Console" />
+        <h1 data-testid="not-found">"Page not found"</h1>
+        <p class="lede">"There is no page at this address. It may have been mistyped, or the link may be out of date."</p>
+        <p><a href="/">"Go to the overview"</a></p>
+    }
+}
+
+/// Moves the keyboard focus to `<main>` (the skip link's target).
+fn focus_main(_: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(main) = document()
+            .get_element_by_id("main")
+            .and_then(|main| main.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = main.focus();
+        }
     }
 }
 

@@ -377,6 +377,24 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
     };
     let server_fn_context = move || provide_context(backend.clone());
     let leptos_options = state.leptos.clone();
+    // An address with no page: the app renders its not-found page (with a 404), whole
+    // before it is sent, so it reads without the wasm bundle like every other page.
+    let not_found = {
+        let options = state.leptos.clone();
+        let context = render_context.clone();
+        move |request: axum::extract::Request| {
+            let options = options.clone();
+            let context = context.clone();
+            let shell_options = options.clone();
+            leptos_axum::render_app_async_with_context(
+                move || {
+                    context();
+                    provide_context(options.clone());
+                },
+                move || shell(shell_options.clone()),
+            )(request)
+        }
+    };
     let pkg_dir = state.settings.site_root.join("pkg");
 
     Router::new()
@@ -404,11 +422,14 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
             shell(leptos_options.clone())
         })
         .nest_service("/pkg", routes::bundle_files(pkg_dir))
+        .fallback(not_found)
         .layer(middleware::from_fn(error::server_fn_argument_errors))
         .layer(middleware::from_fn(
             security::csrf_token_for_server_functions,
         ))
-        .layer(middleware::from_fn(auth::session::require_sign_in))
+        // Only on the addresses the console has (a route layer): an address with none gets
+        // the not-found page, signed in or not, rather than a trip through sign-in to a 404.
+        .route_layer(middleware::from_fn(auth::session::require_sign_in))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::session::load_signed_in_user,

@@ -129,9 +129,7 @@ fn row_from(r: &sqlx::postgres::PgRow) -> sqlx::Result<UserRow> {
         id: r.try_get("user_id")?,
         email: r.try_get("email")?,
         name: r.try_get("name")?,
-        state: effect
-            .and_then(|e| e.state)
-            .map_or(state, str::to_string),
+        state: effect.and_then(|e| e.state).map_or(state, str::to_string),
         is_admin: effect.and_then(|e| e.is_admin).unwrap_or(is_admin),
         is_super_admin: r.try_get("is_super_admin")?,
         is_managed: r.try_get("is_managed")?,

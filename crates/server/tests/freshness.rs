@@ -10,16 +10,27 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// Asks for `action` as `operator` and has `approver` approve it; returns the request ID.
-async fn carried_out(t: &TestConsole, operator: &Person, approver: &Person, action: Value) -> String {
+async fn carried_out(
+    t: &TestConsole,
+    operator: &Person,
+    approver: &Person,
+    action: Value,
+) -> String {
     let (status, body) = post(
         t,
         operator,
         "/api/approvals/request",
-        &[("action", &action.to_string()), ("reason", "freshness test")],
+        &[
+            ("action", &action.to_string()),
+            ("reason", "freshness test"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let id = body["Requested"]["id"].as_str().expect("request").to_string();
+    let id = body["Requested"]["id"]
+        .as_str()
+        .expect("request")
+        .to_string();
     let (_, detail) = get(t, approver, &format!("/api/approvals/get?id={id}")).await;
     let (status, body) = post(
         t,
@@ -27,8 +38,14 @@ async fn carried_out(t: &TestConsole, operator: &Person, approver: &Person, acti
         "/api/approvals/approve",
         &[
             ("id", &id),
-            ("call_hash", detail["call_hash"].as_str().unwrap_or_default()),
-            ("fingerprint", detail["compared_fingerprint"].as_str().unwrap_or_default()),
+            (
+                "call_hash",
+                detail["call_hash"].as_str().unwrap_or_default(),
+            ),
+            (
+                "fingerprint",
+                detail["compared_fingerprint"].as_str().unwrap_or_default(),
+            ),
             ("comment", ""),
         ],
     )
@@ -54,9 +71,14 @@ async fn console_changes_show_before_the_next_snapshot() {
     let operator = sign_in_person(&t, &info.admins[1].email, Role::Operator).await;
     let approver = sign_in_person(&t, &info.admins[2].email, Role::Approver).await;
     set_role(&t, &info.admins[0].email, Role::Admin).await;
-    console_server::snapshots::take(&t.db().await, &sim_client(&t), &enterprise(&t), Some("test"))
-        .await
-        .expect("snapshot");
+    console_server::snapshots::take(
+        &t.db().await,
+        &sim_client(&t),
+        &enterprise(&t),
+        Some("test"),
+    )
+    .await
+    .expect("snapshot");
     let target = info.non_admins[0].id.clone();
     assert_eq!(row(&t, &operator, &target).await["state"], "provisioned");
 
@@ -70,7 +92,10 @@ async fn console_changes_show_before_the_next_snapshot() {
     .await;
     let listed = row(&t, &operator, &target).await;
     assert_eq!(listed["state"], "deactivated", "{listed}");
-    assert_eq!(listed["console_change"]["approval_id"], deactivated.as_str());
+    assert_eq!(
+        listed["console_change"]["approval_id"],
+        deactivated.as_str()
+    );
     assert!(listed["console_change"]["what"]
         .as_str()
         .is_some_and(|w| w.contains("deactivated through the console")));
@@ -108,9 +133,14 @@ async fn console_changes_show_before_the_next_snapshot() {
     );
 
     // A new snapshot knows without the console's help: no mark any more.
-    console_server::snapshots::take(&t.db().await, &sim_client(&t), &enterprise(&t), Some("test"))
-        .await
-        .expect("snapshot");
+    console_server::snapshots::take(
+        &t.db().await,
+        &sim_client(&t),
+        &enterprise(&t),
+        Some("test"),
+    )
+    .await
+    .expect("snapshot");
     let other = info.non_admins[1].id.clone();
     assert!(row(&t, &operator, &other).await["console_change"].is_null());
 }

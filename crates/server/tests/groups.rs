@@ -122,3 +122,107 @@ async fn an_operator_renames_a_group_and_adds_a_member() {
     let (_, details) = logged(&t, "groups.add_member").await.expect("add logged");
     assert_eq!(details["user"], outsider.as_str());
 }
+
+/// Asks for `action` as `operator`, has `approver` approve it; returns the approval's answer.
+async fn through_approval(
+    t: &TestConsole,
+    operator: &common::session::Person,
+    approver: &common::session::Person,
+    action: serde_json::Value,
+) -> serde_json::Value {
+    let (status, body) = post(
+        t,
+        operator,
+        "/api/approvals/request",
+        &[("action", &action.to_string()), ("reason", "group tidy-up")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["Requested"]["id"]
+        .as_str()
+        .expect("a request")
+        .to_string();
+    let (_, detail) = get(t, approver, &format!("/api/approvals/get?id={id}")).await;
+    let (status, body) = post(
+        t,
+        approver,
+        "/api/approvals/approve",
+        &[
+            ("id", &id),
+            (
+                "call_hash",
+                detail["call_hash"].as_str().unwrap_or_default(),
+            ),
+            (
+                "fingerprint",
+                detail["compared_fingerprint"].as_str().unwrap_or_default(),
+            ),
+            ("comment", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    detail
+}
+
+#[tokio::test]
+async fn removing_a_member_and_deleting_a_group_go_through_approval() {
+    let t = TestConsole::start().await;
+    let (group, outsider) = group_and_outsider(&t).await;
+    let operator = sign_in_as(&t, Role::Operator).await;
+    let approver =
+        common::session::sign_in_person(&t, &t.sim().info().admins[2].email, Role::Approver).await;
+    let (status, body) = post(
+        &t,
+        &operator,
+        "/api/groups/members/add",
+        &[("id", &group), ("user", &outsider)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let gid: airtable_client::ids::GroupId = group.parse().expect("ugp");
+    let members = |t: &TestConsole| {
+        let gid = gid.clone();
+        let client = sim_client(t);
+        async move {
+            client
+                .scim()
+                .group(&gid)
+                .get()
+                .await
+                .map(|g| {
+                    g.members
+                        .iter()
+                        .flatten()
+                        .map(|m| m.value.to_string())
+                        .collect::<Vec<_>>()
+                })
+                .ok()
+        }
+    };
+    assert!(members(&t).await.expect("group").contains(&outsider));
+
+    // Taking them out: the preview names them; only the approval removes them.
+    let detail = through_approval(
+        &t,
+        &operator,
+        &approver,
+        serde_json::json!({ "kind": "remove_group_member", "group": group, "user": outsider }),
+    )
+    .await;
+    assert!(
+        detail["request"]["preview"].to_string().contains(&outsider),
+        "{detail}"
+    );
+    assert!(!members(&t).await.expect("group").contains(&outsider));
+
+    // Deleting the group: gone from Airtable once approved.
+    through_approval(
+        &t,
+        &operator,
+        &approver,
+        serde_json::json!({ "kind": "delete_group", "group": group }),
+    )
+    .await;
+    assert_eq!(members(&t).await, None, "the group is deleted");
+}

@@ -11,9 +11,14 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn a_percent_sign_typed_into_a_search_is_searched_as_typed() {
     let t = TestConsole::start().await;
-    console_server::snapshots::take(&t.db().await, &sim_client(&t), &enterprise(&t), Some("test"))
-        .await
-        .expect("snapshot");
+    console_server::snapshots::take(
+        &t.db().await,
+        &sim_client(&t),
+        &enterprise(&t),
+        Some("test"),
+    )
+    .await
+    .expect("snapshot");
     let viewer = sign_in_as(&t, Role::Viewer).await;
     // The browser sends the typed `%41` as `%2541`. Decoded once it is `%41`, which no
     // user's name or email contains; decoded twice it is `A`, which many do.
@@ -25,14 +30,14 @@ async fn a_percent_sign_typed_into_a_search_is_searched_as_typed() {
             html.contains(r#"value="%41""#),
             "{page}: the search box shows what was typed"
         );
-        assert!(
-            !html.contains(r#"value="A""#),
-            "{page}: not decoded twice"
-        );
+        assert!(!html.contains(r#"value="A""#), "{page}: not decoded twice");
     }
     let (_, html) = get(&t, &viewer, "/users?q=%2541").await;
     assert!(
-        !html.as_str().unwrap_or_default().contains("data-testid=\"user-row\""),
+        !html
+            .as_str()
+            .unwrap_or_default()
+            .contains("data-testid=\"user-row\""),
         "nobody matches a literal %41"
     );
 }

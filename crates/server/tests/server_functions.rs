@@ -97,6 +97,20 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
             (Role::Operator, vec![("name", "Walked workspace")]),
         ),
         (
+            "/api/groups/rename",
+            (
+                Role::Operator,
+                vec![("id", "ugpNobodyNobody01"), ("name", "Walked group")],
+            ),
+        ),
+        (
+            "/api/groups/members/add",
+            (
+                Role::Operator,
+                vec![("id", "ugpNobodyNobody01"), ("user", "usrNobodyNobody01")],
+            ),
+        ),
+        (
             "/api/workspaces/collaborators/add",
             (
                 Role::Operator,

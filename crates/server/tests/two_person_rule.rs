@@ -26,6 +26,18 @@ fn requested(status: StatusCode, body: &Value) -> String {
         .to_string()
 }
 
+/// Asks for `action` as `who` (a request must result); returns its ID.
+async fn ask(t: &TestConsole, who: &Person, action: Value, reason: &str) -> String {
+    let (status, body) = post(
+        t,
+        who,
+        "/api/approvals/request",
+        &[("action", &action.to_string()), ("reason", reason)],
+    )
+    .await;
+    requested(status, &body)
+}
+
 /// Approves request `id` as `who`, carrying what their page showed.
 async fn approve(t: &TestConsole, who: &Person, id: &str) -> (StatusCode, Value) {
     let (_, detail) = get(t, who, &format!("/api/approvals/get?id={id}")).await;
@@ -476,15 +488,13 @@ async fn deciding_needs_a_recent_sign_in_and_the_call_hash_that_was_shown() {
     let approver_email = email_of(&t, 2);
     let approver = sign_in_person(&t, &approver_email, Role::Approver).await;
     let target = t.sim().info().non_admins[0].id.to_string();
-    let deactivate = json!({ "kind": "deactivate_user", "user": target }).to_string();
-    let (status, body) = post(
+    let id = ask(
         &t,
         &operator,
-        "/api/approvals/request",
-        &[("action", &deactivate), ("reason", "left")],
+        json!({ "kind": "deactivate_user", "user": target }),
+        "left",
     )
     .await;
-    let id = requested(status, &body);
 
     // A sign-in older than CONSOLE_APPROVAL_REAUTH_MINUTES (10) cannot decide.
     sqlx::query(
@@ -565,15 +575,13 @@ async fn a_failed_request_can_be_retried_only_within_its_ttl() {
     let operator = sign_in_person(&t, &email_of(&t, 1), Role::Operator).await;
     let approver = sign_in_person(&t, &email_of(&t, 2), Role::Approver).await;
     let target = t.sim().info().non_admins[0].id.to_string();
-    let deactivate = json!({ "kind": "deactivate_user", "user": target }).to_string();
-    let (status, body) = post(
+    let id = ask(
         &t,
         &operator,
-        "/api/approvals/request",
-        &[("action", &deactivate), ("reason", "left")],
+        json!({ "kind": "deactivate_user", "user": target }),
+        "left",
     )
     .await;
-    let id = requested(status, &body);
     // As if it had been approved long ago and failed; its TTL has now run out.
     sqlx::query(
         "UPDATE approval_requests SET status = 'failed', outcome = 'Airtable was down',

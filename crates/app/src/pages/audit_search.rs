@@ -185,7 +185,16 @@ fn Results(results: AuditSearchPage, form: SearchForm, first_page: bool) -> impl
         )
     });
     let newest = format!("/audit?{url_query}");
-    let chart = format!("/audit/chart.svg?{url_query}");
+    // The chart is an image, which the page's stylesheet cannot reach: it is drawn for the
+    // theme someone chose (without a choice it follows the operating system by itself).
+    let theme = crate::components::theme_toggle::ChosenTheme::expect().0;
+    let chart = {
+        let base = format!("/audit/chart.svg?{url_query}");
+        move || match theme.get() {
+            Some(theme) => format!("{base}{joiner}theme={}", theme.as_str()),
+            None => base.clone(),
+        }
+    };
     let csv = format!("/audit/export.csv?{url_query}");
     let ndjson = format!("/audit/export.ndjson?{url_query}");
     let described = if results.query.is_empty() {
@@ -307,19 +316,39 @@ pub fn AuditEventPage() -> impl IntoView {
     }
 }
 
-/// The console page for an Airtable ID (`usr…`, `wsp…`, `app…`, `ugp…`), if it has one.
-fn console_page(id: &str) -> Option<(&'static str, String)> {
+/// What an ID on an audit event is to the event: who did it, what it was done to, or where
+/// it happened. Links to the console's pages say which, since one event can name two users
+/// (an admin who deactivated someone) or two workspaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EventRole {
+    Actor,
+    Target,
+    Workspace,
+    Base,
+}
+
+/// The console page for an Airtable ID (`usr…`, `wsp…`, `app…`, `ugp…`), if it has one,
+/// with a label that says what the ID is to the event.
+fn console_page(id: &str, role: EventRole) -> Option<(String, String)> {
     if !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
-    let page = match id.get(..3)? {
-        "usr" => ("The user's page", format!("/users?q={id}")),
-        "wsp" => ("The workspace's page", format!("/workspaces/{id}")),
-        "app" => ("The base's page", format!("/bases/{id}")),
-        "ugp" => ("The group's page", format!("/groups/{id}")),
+    let (kind, href) = match id.get(..3)? {
+        "usr" => ("user", format!("/users?q={id}")),
+        "wsp" => ("workspace", format!("/workspaces/{id}")),
+        "app" => ("base", format!("/bases/{id}")),
+        "ugp" => ("group", format!("/groups/{id}")),
         _ => return None,
     };
-    Some(page)
+    let label = match (role, kind) {
+        (EventRole::Actor, _) => format!("The user page of the person who did it ({id})"),
+        (EventRole::Target, "user") => format!("The user page of the person it was done to ({id})"),
+        (EventRole::Target, _) => format!("The page of the {kind} it was done to ({id})"),
+        (EventRole::Workspace, _) | (EventRole::Base, _) => {
+            format!("The page of the {kind} it happened in ({id})")
+        }
+    };
+    Some((label, href))
 }
 
 #[component]
@@ -328,36 +357,45 @@ fn EventDetail(detail: AuditEventDetail) -> impl IntoView {
     let field = |name: &'static str, value: Option<String>| {
         value.map(|v| view! { <dt>{name}</dt><dd>{v}</dd> })
     };
-    let mut related = Vec::new();
+    let mut related: Vec<(String, String)> = Vec::new();
     if let Some(email) = &e.actor_email {
-        related.push(("Everything this person did", search_link("actor", email)));
+        related.push((
+            "Everything this person did".into(),
+            search_link("actor", email),
+        ));
     } else if let Some(id) = &e.actor_id {
-        related.push(("Everything this person did", search_link("actor", id)));
+        related.push((
+            "Everything this person did".into(),
+            search_link("actor", id),
+        ));
     }
     if let Some(id) = &e.model_id {
         related.push((
-            "Every event about the same target",
+            "Every event about the same target".into(),
             search_link("model", id),
         ));
     }
     if let Some(id) = &e.workspace_id {
         related.push((
-            "Every event in this workspace",
+            "Every event in this workspace".into(),
             search_link("workspace", id),
         ));
     }
     if let Some(id) = &e.base_id {
-        related.push(("Every event in this base", search_link("base", id)));
+        related.push(("Every event in this base".into(), search_link("base", id)));
     }
-    // Links to the console's own pages for what the event names, for IDs of a known kind.
-    let mut pages: Vec<(&'static str, String)> = Vec::new();
-    for id in [&e.actor_id, &e.model_id, &e.workspace_id, &e.base_id]
-        .into_iter()
-        .flatten()
-    {
-        if let Some(page) = console_page(id) {
-            if !pages.contains(&page) {
-                pages.push(page);
+    // Links to the console's own pages for what the event names, for IDs of a known kind;
+    // one link per page (the first role named wins: someone who acted on themselves).
+    let mut pages: Vec<(String, String)> = Vec::new();
+    for (id, role) in [
+        (&e.actor_id, EventRole::Actor),
+        (&e.model_id, EventRole::Target),
+        (&e.workspace_id, EventRole::Workspace),
+        (&e.base_id, EventRole::Base),
+    ] {
+        if let Some((label, href)) = id.as_deref().and_then(|id| console_page(id, role)) {
+            if !pages.iter().any(|(_, seen)| *seen == href) {
+                pages.push((label, href));
             }
         }
     }
@@ -394,20 +432,34 @@ fn EventDetail(detail: AuditEventDetail) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::console_page;
+    use super::{console_page, EventRole};
 
     #[test]
     fn known_ids_link_to_their_pages_and_others_do_not() {
         assert_eq!(
-            console_page("wspAbc123").map(|(_, href)| href),
+            console_page("wspAbc123", EventRole::Workspace).map(|(_, href)| href),
             Some("/workspaces/wspAbc123".to_string())
         );
         assert_eq!(
-            console_page("usrX1").map(|(_, href)| href),
+            console_page("usrX1", EventRole::Actor).map(|(_, href)| href),
             Some("/users?q=usrX1".to_string())
         );
-        assert_eq!(console_page("appX/../x"), None);
-        assert_eq!(console_page("entAbc"), None);
-        assert_eq!(console_page("us"), None);
+        assert_eq!(console_page("appX/../x", EventRole::Base), None);
+        assert_eq!(console_page("entAbc", EventRole::Target), None);
+        assert_eq!(console_page("us", EventRole::Target), None);
+    }
+
+    #[test]
+    fn the_actor_and_the_target_are_told_apart() {
+        let actor = console_page("usrA", EventRole::Actor).map(|(label, _)| label);
+        let target = console_page("usrB", EventRole::Target).map(|(label, _)| label);
+        assert_eq!(
+            actor.as_deref(),
+            Some("The user page of the person who did it (usrA)")
+        );
+        assert_eq!(
+            target.as_deref(),
+            Some("The user page of the person it was done to (usrB)")
+        );
     }
 }

@@ -6,8 +6,8 @@
 #[cfg(feature = "ssr")]
 use std::str::FromStr;
 
-use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use crate::query_string::use_query_once;
+use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 
 use super::approvals::RequestActionForm;
 use crate::api::{ConsoleError, Role};

@@ -1,12 +1,14 @@
 //! Groups: the list (from the latest snapshot, searchable, paged on the server) and one
 //! group read live from Airtable with its members and where it has access.
 
+use crate::query_string::use_query_once;
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::use_params_map;
-use crate::query_string::use_query_once;
 
+use super::approvals::RequestActionForm;
 use super::workspaces::{page_href, page_param};
 use crate::api::{ConsoleError, Role};
+use crate::approvals::RiskyAction;
 use crate::components::format::when;
 use crate::components::session::{CsrfField, SignedIn};
 use crate::directory::{GroupDetail, GroupRow, SnapshotPage};
@@ -39,7 +41,11 @@ pub async fn read_group(id: String) -> Result<GroupDetail, ConsoleError> {
 }
 
 #[server(endpoint = "groups/rename")]
-pub async fn rename_group(csrf_token: String, id: String, name: String) -> Result<(), ConsoleError> {
+pub async fn rename_group(
+    csrf_token: String,
+    id: String,
+    name: String,
+) -> Result<(), ConsoleError> {
     crate::backend::with_status(
         async move {
             let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
@@ -163,7 +169,8 @@ pub fn GroupPage() -> impl IntoView {
                 match detail.await {
                     Ok(g) => {
                         let changes = can.then(|| view! { <GroupChanges id=g.id.clone() name=g.name.clone() rename add /> });
-                        view! { <GroupView g /> {changes} }.into_any()
+                        let risky = can.then(|| view! { <GroupRiskyActions g=g.clone() /> });
+                        view! { <GroupView g /> {changes} {risky} }.into_any()
                     }
                     Err(e) => view! {
                         <h1>"Group"</h1>
@@ -211,6 +218,38 @@ fn GroupChanges(
             </ActionForm>
         </section>
     }
+}
+
+/// Taking a member out and deleting the group take access away: each is a request for a
+/// second person's approval.
+#[component]
+fn GroupRiskyActions(g: GroupDetail) -> impl IntoView {
+    let Ok(group) = g.id.parse::<airtable_client::ids::GroupId>() else {
+        return ().into_any();
+    };
+    let removals = g
+        .members
+        .iter()
+        .filter_map(|m| {
+            let user = m.user_id.parse::<airtable_client::ids::UserId>().ok()?;
+            let label = format!("Remove {} from the group…", m.email);
+            Some(view! {
+                <RequestActionForm action=RiskyAction::RemoveGroupMember { group: group.clone(), user } label=label />
+            })
+        })
+        .collect_view();
+    let delete = RiskyAction::DeleteGroup {
+        group: group.clone(),
+    };
+    view! {
+        <section class="card" data-testid="group-risky">
+            <h2>"Risky actions"</h2>
+            <p class="muted">"Each needs a second person's approval before it happens."</p>
+            {removals}
+            <RequestActionForm action=delete label=format!("Delete group {}…", g.name) confirm=g.name.clone() />
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

@@ -2,9 +2,9 @@
 //! report (paged on the server, with its "as of" time, a refresh control and a CSV of every
 //! row). Reading only: any console role may see them.
 
+use crate::query_string::use_query_once;
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::use_params_map;
-use crate::query_string::use_query_once;
 
 use crate::api::{ConsoleError, Role, SignedInUser};
 use crate::components::{format::when, session::CsrfField};

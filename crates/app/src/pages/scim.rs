@@ -1,8 +1,8 @@
 //! Users and groups as the identity provider sees them through Airtable's SCIM API: what
 //! Okta or Entra ID provisioned, for comparing with the enterprise's own view.
 
-use leptos::{prelude::*, server_fn::codec::GetUrl};
 use crate::query_string::use_query_once;
+use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 use crate::api::ConsoleError;
 use crate::components::format::when;

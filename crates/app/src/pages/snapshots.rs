@@ -2,8 +2,8 @@
 //! between two snapshots. Every question is a GET form, so answers can be bookmarked and
 //! work without the wasm bundle.
 
-use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use crate::query_string::use_query_once;
+use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 
 use crate::api::{
     AccessChange, AdminsAt, ConsoleError, SnapshotDiff, SnapshotSummary, SnapshotUser,

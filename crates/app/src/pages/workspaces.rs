@@ -2,9 +2,9 @@
 //! workspace read live from Airtable, with its direct changes (operator and above) and its
 //! destructive ones (only as requests for a second person's approval).
 
+use crate::query_string::use_query_once;
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::use_params_map;
-use crate::query_string::use_query_once;
 
 use super::approvals::RequestActionForm;
 use crate::api::{ConsoleError, Role};

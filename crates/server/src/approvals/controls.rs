@@ -38,6 +38,7 @@ pub async fn preview(
                     ),
                 ],
                 lists: Vec::new(),
+                refused: None,
             })
         }
         RiskyAction::GrantConsoleRole { user, role, .. } => {

@@ -19,6 +19,8 @@ struct Requested<'a> {
 #[derive(Template)]
 #[template(path = "approval_outcome.txt")]
 struct Outcome<'a> {
+    /// Whose request it is, said to this recipient.
+    whose: &'a str,
     description: &'a str,
     headline: &'a str,
     by: Option<&'a str>,
@@ -86,35 +88,52 @@ pub fn outcome(
         ApprovalStatus::Cancelled => "It was cancelled; nothing was changed.",
         ApprovalStatus::Pending | ApprovalStatus::Executing => return Ok(Vec::new()),
     };
-    let body = Outcome {
-        description: &request.description,
-        headline,
-        by: request.decided_by_email.as_deref(),
-        comment: request.decision_comment.as_deref(),
-        outcome: request.outcome.as_deref(),
-        link: link(public_url, request),
-    }
-    .render()?;
     let subject = format!("{}: {}", request.status.label(), request.kind_label);
-    let mut to = vec![request.requested_by_email.clone()];
+    let link = link(public_url, request);
+    // The requester reads about their own request; the approver (told after carrying it
+    // out) about someone else's, which they approved.
+    let mut emails = vec![Email {
+        to: request.requested_by_email.clone(),
+        subject: subject.clone(),
+        body: outcome_body(request, headline, "Your request", &link)?,
+    }];
     if matches!(
         request.status,
         ApprovalStatus::Succeeded | ApprovalStatus::Failed
     ) {
         if let Some(approver) = &request.decided_by_email {
-            if !to.contains(approver) {
-                to.push(approver.clone());
+            if *approver != request.requested_by_email {
+                let whose = format!(
+                    "The request by {} that you approved",
+                    request.requested_by_email
+                );
+                emails.push(Email {
+                    to: approver.clone(),
+                    subject,
+                    body: outcome_body(request, headline, &whose, &link)?,
+                });
             }
         }
     }
-    Ok(to
-        .into_iter()
-        .map(|to| Email {
-            to,
-            subject: subject.clone(),
-            body: body.clone(),
-        })
-        .collect())
+    Ok(emails)
+}
+
+fn outcome_body(
+    request: &ApprovalRequest,
+    headline: &str,
+    whose: &str,
+    link: &str,
+) -> Result<String, askama::Error> {
+    Outcome {
+        whose,
+        description: &request.description,
+        headline,
+        by: request.decided_by_email.as_deref(),
+        comment: request.decision_comment.as_deref(),
+        outcome: request.outcome.as_deref(),
+        link: link.to_string(),
+    }
+    .render()
 }
 
 /// Writes emails to the outbox.

@@ -259,6 +259,26 @@ pub async fn claim_for_execution(
     Ok(result.rows_affected() == 1)
 }
 
+/// Undoes a claim whose final look found the action stale (what it touches changed, or
+/// Airtable could not be read): nothing was carried out, so the request goes back to
+/// `pending` (the decision is forgotten) or, for a retry, to `failed`.
+pub async fn release_claim(db: &PgPool, id: Uuid, retry: bool) -> Result<(), sqlx::Error> {
+    let sql = if retry {
+        "UPDATE approval_requests
+            SET status = 'failed', executing_since = NULL, attempts = attempts - 1,
+                outcome = coalesce(outcome, 'Not retried: what it touches changed, or Airtable could not be read, before anything was done. Look at it again.')
+          WHERE id = $1 AND status = 'executing'"
+    } else {
+        "UPDATE approval_requests
+            SET status = 'pending', executing_since = NULL, attempts = attempts - 1,
+                decided_by_id = NULL, decided_by_email = NULL, decided_at = NULL,
+                decision_comment = NULL
+          WHERE id = $1 AND status = 'executing'"
+    };
+    sqlx::query(sql).bind(id).execute(db).await?;
+    Ok(())
+}
+
 /// Records how an execution ended. Only an `executing` request can finish.
 pub async fn finish(
     db: &PgPool,

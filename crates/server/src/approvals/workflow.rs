@@ -115,6 +115,12 @@ pub async fn request(
             target
         )));
     }
+    // What the preview learned says Airtable would refuse this (an external collaborator, a
+    // workspace left without an owner…): say so now, with what can be done instead, rather
+    // than after a second person approved it.
+    if let Some(why) = preview.refused {
+        return Err(ConsoleError::Invalid(why));
+    }
     let details = serde_json::json!({ "call": action, "reason": reason });
 
     if controls::may_skip_approval(state, &action).await? {
@@ -451,18 +457,8 @@ pub async fn approve(
     }
     let action = stored.request.action.clone();
     let target = action.target();
-    let preview_now =
-        controls::preview(state, airtable_client, &state.enterprise_id, &action).await?;
-    if !preview_now.target_exists {
-        return Err(ConsoleError::Conflict(format!(
-            "{target} no longer exists in Airtable: there is nothing to do. Reject the request to close it."
-        )));
-    }
-    if store::preview_fingerprint(&preview_now) != seen_fingerprint {
-        return Err(ConsoleError::Conflict(
-            "What this request would touch changed after you opened it. Look at it again before approving.".into(),
-        ));
-    }
+    // Claim first, look second: of many simultaneous approvals exactly one wins the claim,
+    // and only that one spends Airtable's rate budget re-reading what the action touches.
     if !store::claim_for_execution(&state.db, id, &person(who), Some(comment), now, retry)
         .await
         .map_err(internal)?
@@ -478,6 +474,24 @@ pub async fn approve(
                 .map(|by| format!(" (by {by})"))
                 .unwrap_or_default()
         )));
+    }
+    let stale = match controls::preview(state, airtable_client, &state.enterprise_id, &action).await
+    {
+        Err(error) => Some(error),
+        Ok(now) if !now.target_exists => Some(ConsoleError::Conflict(format!(
+            "{target} no longer exists in Airtable: there is nothing to do. Reject the request to close it."
+        ))),
+        Ok(now) if store::preview_fingerprint(&now) != seen_fingerprint => Some(ConsoleError::Conflict(
+            "What this request would touch changed after you opened it. Look at it again before approving.".into(),
+        )),
+        Ok(_) => None,
+    };
+    if let Some(error) = stale {
+        // Nothing was done: the request goes back to where it was, for a fresh look.
+        store::release_claim(&state.db, id, retry)
+            .await
+            .map_err(internal)?;
+        return Err(error);
     }
     let step = if retry {
         "approvals.retry"

@@ -24,10 +24,32 @@ const HEIGHT: f64 = 160.0;
 const AXIS: f64 = 18.0;
 const TOP: f64 = 14.0;
 
+/// How the chart is drawn: `theme=dark` or `theme=light` when someone chose a theme (the
+/// page asks for it; an image does not see the page's stylesheet); otherwise it follows
+/// the operating system's preference.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ChartLook {
+    pub theme: Option<String>,
+}
+
+/// The colours of the chart's words and axis, as CSS inside the image: everything that is
+/// not a bar is drawn in `currentColor`, and this sets it for the background it is shown on
+/// (the page's `--muted` of the chosen theme, or of the operating system's); bars in
+/// the theme's accent where that is dark.
+fn style(theme: Option<&str>) -> &'static str {
+    match theme {
+        Some("dark") => "<style>svg{color:#b3bac4}.bar{fill:#8ab4f8}</style>",
+        Some("light") => "<style>svg{color:#4a5360}</style>",
+        _ => "<style>svg{color:#4a5360}@media (prefers-color-scheme: dark){svg{color:#b3bac4}.bar{fill:#8ab4f8}}</style>",
+    }
+}
+
 pub async fn svg(
     State(state): State<AppState>,
     who: Option<Extension<SignedInUser>>,
     Query(form): Query<SearchForm>,
+    Query(look): Query<ChartLook>,
 ) -> Response {
     let Some(Extension(who)) = who else {
         return StatusCode::UNAUTHORIZED.into_response();
@@ -37,13 +59,16 @@ pub async fn svg(
     }
     let Ok(query) = form.to_query() else {
         // The page shows the parse error in words; the image just stays empty.
-        return image(render(&AuditHistogram {
-            unit: "day",
-            buckets: Vec::new(),
-        }));
+        return image(render(
+            &AuditHistogram {
+                unit: "day",
+                buckets: Vec::new(),
+            },
+            look.theme.as_deref(),
+        ));
     };
     match histogram(&state.db, &query).await {
-        Ok(histogram) => image(render(&histogram)),
+        Ok(histogram) => image(render(&histogram, look.theme.as_deref())),
         Err(error) => {
             tracing::error!(%error, "audit chart failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -71,10 +96,11 @@ fn label(at: chrono::DateTime<chrono::Utc>, unit: &str) -> String {
 }
 
 /// The bars, with a `<title>` on each (count and period) and the first and last periods
-/// written under the axis.
-pub fn render(histogram: &AuditHistogram) -> String {
+/// written under the axis; words and axis in the colour for `theme` (see [`style`]).
+pub fn render(histogram: &AuditHistogram, theme: Option<&str>) -> String {
     let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" font-family="system-ui, sans-serif" font-size="11">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" font-family="system-ui, sans-serif" font-size="11">{style}"#,
+        style = style(theme)
     );
     let buckets = &histogram.buckets;
     let total: i64 = buckets.iter().map(|(_, n)| n).sum();
@@ -86,7 +112,7 @@ pub fn render(histogram: &AuditHistogram) -> String {
     if buckets.is_empty() || total == 0 {
         let _ = write!(
             svg,
-            r##"<text x="{x}" y="{y}" text-anchor="middle" fill="#666">No events in this period</text></svg>"##,
+            r##"<text x="{x}" y="{y}" text-anchor="middle" fill="currentColor">No events in this period</text></svg>"##,
             x = WIDTH / 2.0,
             y = HEIGHT / 2.0
         );
@@ -103,7 +129,7 @@ pub fn render(histogram: &AuditHistogram) -> String {
         let height = (*count as f64 / peak * room).max(1.0);
         let _ = write!(
             svg,
-            r##"<rect x="{x:.2}" y="{y:.2}" width="{w:.2}" height="{height:.2}" fill="#2b6cb0"><title>{period}: {count}</title></rect>"##,
+            r##"<rect x="{x:.2}" y="{y:.2}" width="{w:.2}" height="{height:.2}" class="bar" fill="#2b6cb0"><title>{period}: {count}</title></rect>"##,
             x = i as f64 * slot,
             y = TOP + room - height,
             w = (slot - gap).max(0.5),
@@ -112,7 +138,7 @@ pub fn render(histogram: &AuditHistogram) -> String {
     }
     let _ = write!(
         svg,
-        r##"<text x="0" y="10" fill="#444">peak {peak} per {unit}</text><line x1="0" y1="{axis}" x2="{WIDTH}" y2="{axis}" stroke="#999"/><text x="0" y="{text}" fill="#444">{first}</text><text x="{WIDTH}" y="{text}" text-anchor="end" fill="#444">{last}</text></svg>"##,
+        r##"<text x="0" y="10" fill="currentColor">peak {peak} per {unit}</text><line x1="0" y1="{axis}" x2="{WIDTH}" y2="{axis}" stroke="currentColor" stroke-opacity="0.6"/><text x="0" y="{text}" fill="currentColor">{first}</text><text x="{WIDTH}" y="{text}" text-anchor="end" fill="currentColor">{last}</text></svg>"##,
         unit = histogram.unit,
         axis = HEIGHT - AXIS + 0.5,
         text = HEIGHT - 4.0,
@@ -135,18 +161,24 @@ mod tests {
     #[test]
     fn bars_scale_to_the_peak_and_empty_buckets_draw_nothing() {
         let day = |d: i64| chrono::DateTime::from_timestamp(1_767_225_600 + d * 86_400, 0).unwrap();
-        let svg = render(&AuditHistogram {
-            unit: "day",
-            buckets: vec![(day(0), 10), (day(1), 0), (day(2), 5)],
-        });
+        let svg = render(
+            &AuditHistogram {
+                unit: "day",
+                buckets: vec![(day(0), 10), (day(1), 0), (day(2), 5)],
+            },
+            None,
+        );
         assert_eq!(svg.matches("<rect").count(), 2);
         assert!(svg.contains("<title>15 events, per day</title>"));
         assert!(svg.contains("2026-01-01: 10"));
         assert!(svg.contains("2026-01-03: 5"));
-        let empty = render(&AuditHistogram {
-            unit: "day",
-            buckets: vec![],
-        });
+        let empty = render(
+            &AuditHistogram {
+                unit: "day",
+                buckets: vec![],
+            },
+            None,
+        );
         assert!(empty.contains("No events in this period"));
     }
 }

@@ -16,28 +16,11 @@ pub struct Person {
 
 /// Signs in as the first demo admin and gives them `role`.
 pub async fn sign_in_as(t: &TestConsole, role: Role) -> Person {
-    let admin = t.sim().info().admins[0].clone();
-    let browser = t.browser();
-    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
-    sqlx::query("UPDATE console_users SET role = $1 WHERE airtable_user_id = $2")
-        .bind(role.as_str())
-        .bind(admin.id.to_string())
-        .execute(&t.db().await)
-        .await
-        .expect("set role");
-    let me: Value = browser
-        .get(t.url("/api/whoami"))
-        .send()
-        .await
-        .expect("whoami")
-        .json()
-        .await
-        .expect("json");
+    let admin = t.sim().info().admins[0].email.clone();
+    let person = sign_in_person(t, &admin, role).await;
+    let (_, me) = get(t, &person, "/api/whoami").await;
     assert_eq!(me["role"], role.as_str());
-    Person {
-        browser,
-        csrf: me["csrf_token"].as_str().expect("csrf").to_string(),
-    }
+    person
 }
 
 /// Signs in as `email` (one of the simulator's admins) and gives them `role`.
