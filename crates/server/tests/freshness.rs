@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::session::{enterprise, get, post, set_role, sign_in_person, sim_client, Person};
+use common::session::{
+    ask_and_approve, enterprise, get, set_role, sign_in_person, sim_client, Person,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::StatusCode;
@@ -16,42 +18,7 @@ async fn carried_out(
     approver: &Person,
     action: Value,
 ) -> String {
-    let (status, body) = post(
-        t,
-        operator,
-        "/api/approvals/request",
-        &[
-            ("action", &action.to_string()),
-            ("reason", "freshness test"),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let id = body["Requested"]["id"]
-        .as_str()
-        .expect("request")
-        .to_string();
-    let (_, detail) = get(t, approver, &format!("/api/approvals/get?id={id}")).await;
-    let (status, body) = post(
-        t,
-        approver,
-        "/api/approvals/approve",
-        &[
-            ("id", &id),
-            (
-                "call_hash",
-                detail["call_hash"].as_str().unwrap_or_default(),
-            ),
-            (
-                "fingerprint",
-                detail["compared_fingerprint"].as_str().unwrap_or_default(),
-            ),
-            ("comment", ""),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    id
+    ask_and_approve(t, operator, approver, action).await.0
 }
 
 async fn row(t: &TestConsole, who: &Person, user: &str) -> Value {

@@ -123,46 +123,16 @@ async fn an_operator_renames_a_group_and_adds_a_member() {
     assert_eq!(details["user"], outsider.as_str());
 }
 
-/// Asks for `action` as `operator`, has `approver` approve it; returns the approval's answer.
+/// Asks for `action` as `operator`, has `approver` approve it; returns what the approver saw.
 async fn through_approval(
     t: &TestConsole,
     operator: &common::session::Person,
     approver: &common::session::Person,
     action: serde_json::Value,
 ) -> serde_json::Value {
-    let (status, body) = post(
-        t,
-        operator,
-        "/api/approvals/request",
-        &[("action", &action.to_string()), ("reason", "group tidy-up")],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let id = body["Requested"]["id"]
-        .as_str()
-        .expect("a request")
-        .to_string();
-    let (_, detail) = get(t, approver, &format!("/api/approvals/get?id={id}")).await;
-    let (status, body) = post(
-        t,
-        approver,
-        "/api/approvals/approve",
-        &[
-            ("id", &id),
-            (
-                "call_hash",
-                detail["call_hash"].as_str().unwrap_or_default(),
-            ),
-            (
-                "fingerprint",
-                detail["compared_fingerprint"].as_str().unwrap_or_default(),
-            ),
-            ("comment", ""),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    detail
+    common::session::ask_and_approve(t, operator, approver, action)
+        .await
+        .1
 }
 
 #[tokio::test]

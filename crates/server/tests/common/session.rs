@@ -115,3 +115,47 @@ pub async fn logged(t: &TestConsole, action: &str) -> Option<(Option<String>, Va
     .await
     .expect("action log")
 }
+
+/// Asks for `action` as `requester` (a request must result), and has `approver` approve it
+/// with what their page showed (call hash and preview fingerprint). Returns the request's
+/// ID and the detail the approver saw.
+pub async fn ask_and_approve(
+    t: &TestConsole,
+    requester: &Person,
+    approver: &Person,
+    action: Value,
+) -> (String, Value) {
+    let (status, body) = post(
+        t,
+        requester,
+        "/api/approvals/request",
+        &[("action", &action.to_string()), ("reason", "test")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["Requested"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a request, got {body}"))
+        .to_string();
+    let (_, detail) = get(t, approver, &format!("/api/approvals/get?id={id}")).await;
+    let (status, body) = post(
+        t,
+        approver,
+        "/api/approvals/approve",
+        &[
+            ("id", &id),
+            (
+                "call_hash",
+                detail["call_hash"].as_str().unwrap_or_default(),
+            ),
+            (
+                "fingerprint",
+                detail["compared_fingerprint"].as_str().unwrap_or_default(),
+            ),
+            ("comment", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (id, detail)
+}
