@@ -676,6 +676,11 @@ async fn each_report_lists_what_the_simulator_implies_and_follows_its_changes() 
     assert!(page.contains(&format!("href=\"/workspaces/{orphaned}\"")));
     assert!(page.contains(&format!("href=\"/users/{leaver}\"")));
     assert!(page.contains("data-testid=\"owner-deactivated\""));
+    // Each person-owned row leads to their removal form, which asks for a replacement owner.
+    assert!(
+        page.contains(&format!("href=\"/users/{leaver}#remove-from-enterprise\"")),
+        "{page}"
+    );
     let page = html(&t, &viewer, "/reports/admins-without-sso-or-2fa").await;
     assert!(page.contains(&format!("href=\"/users/{new_admin}\"")));
     let page = html(&t, &viewer, "/reports/inactive-users?days=30").await;

@@ -416,12 +416,22 @@ fn sole_owner_table(rows: Vec<SoleOwnerRow>) -> impl IntoView {
                 (None, false) if w.owner_is_group() => view! { "a group" }.into_any(),
                 (None, false) => view! { <span class="muted">"not an enterprise user"</span> }.into_any(),
             };
+            // Removing a sole owner needs a replacement owner: the user's removal form asks
+            // for one (a group owner is changed on the workspace's page instead).
+            let handover = (!w.owner_is_group()).then(|| {
+                view! {
+                    <a href=format!("/users/{}#remove-from-enterprise", w.owner_id) data-testid="row-handover">
+                        "Remove them, handing this over…"
+                    </a>
+                }
+            });
             view! {
                 <tr data-testid="report-row" class=if deactivated { "row-danger" } else { "" }>
                     <td><a href=format!("/workspaces/{}", w.workspace_id)>{w.workspace_name.clone()}</a></td>
                     <td><code>{w.workspace_id.clone()}</code></td>
                     <td data-testid="row-owner">{owner}</td>
                     <td>{state}</td>
+                    <td>{handover}</td>
                 </tr>
             }
         })
@@ -431,6 +441,7 @@ fn sole_owner_table(rows: Vec<SoleOwnerRow>) -> impl IntoView {
             <thead><tr>
                 <th scope="col">"Workspace"</th><th scope="col">"ID"</th>
                 <th scope="col">"Only owner"</th><th scope="col">"Owner's state"</th>
+                <th scope="col"><span class="visually-hidden">"Hand over"</span></th>
             </tr></thead>
             <tbody>{body}</tbody>
         </table>

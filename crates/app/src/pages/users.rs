@@ -783,7 +783,9 @@ fn RemoveFromEnterpriseForm(
         "Nobody (they own no workspace)"
     };
     view! {
-        <details class="risky">
+        // The sole-owner report links here (`#remove-from-enterprise`); browsers open a
+        // <details> that a fragment points into.
+        <details class="risky" id="remove-from-enterprise">
             <summary>{label}</summary>
             <ActionForm action=request>
                 <CsrfField />
