@@ -71,6 +71,12 @@ pub async fn admin_count(db: &PgPool) -> sqlx::Result<i64> {
         .await
 }
 
+/// Writes the two-person rule's row once two admins exist (a no-op otherwise, or if it is
+/// already there).
+const ARM_WITH_TWO_ADMINS: &str = "INSERT INTO two_person_rule (id)
+     SELECT TRUE WHERE (SELECT count(*) FROM console_users WHERE role = 'admin') >= 2
+     ON CONFLICT (id) DO NOTHING";
+
 /// Whether the two-person rule holds: the console has (or once had) two admins. From the
 /// first moment it does, it holds for good (a row that is never removed), so taking one
 /// admin's role away does not switch it off.
@@ -83,15 +89,10 @@ pub async fn two_person_rule_holds(db: &PgPool) -> sqlx::Result<bool> {
     }
     // Two admins may have come about some other way (a restore, a hand-made grant):
     // the rule holds from now on all the same.
-    let armed = sqlx::query_scalar::<_, bool>(
-        "INSERT INTO two_person_rule (id)
-         SELECT TRUE WHERE (SELECT count(*) FROM console_users WHERE role = 'admin') >= 2
-         ON CONFLICT (id) DO NOTHING
-         RETURNING TRUE",
-    )
-    .fetch_optional(db)
-    .await?
-    .is_some();
+    let armed = sqlx::query_scalar::<_, bool>(&format!("{ARM_WITH_TWO_ADMINS} RETURNING TRUE"))
+        .fetch_optional(db)
+        .await?
+        .is_some();
     if armed {
         tracing::info!("a second admin exists: the two-person rule now holds for good");
     }
@@ -132,13 +133,7 @@ pub async fn grant_role(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query(
-        "INSERT INTO two_person_rule (id)
-         SELECT TRUE WHERE (SELECT count(*) FROM console_users WHERE role = 'admin') >= 2
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(ARM_WITH_TWO_ADMINS).execute(&mut *tx).await?;
     tx.commit().await
 }
 

@@ -1637,6 +1637,35 @@ fn refusal(method: &'static str, path: &'static str, message: String) -> Error {
     }))
 }
 
+/// A move's outcome in words: what went where, and Airtable's per-item refusals (which make
+/// the request a failure, with what did move still said).
+fn move_outcome(
+    (one, many): (&str, &str),
+    target: &EnterpriseId,
+    moved: Vec<String>,
+    errors: &[airtable_client::models::BatchError],
+    path: &'static str,
+) -> Result<String, Error> {
+    let done = format!(
+        "Moved {} to enterprise account {target}{}",
+        plural(moved.len(), one, many),
+        if moved.is_empty() {
+            ".".to_string()
+        } else {
+            format!(": {}.", moved.join(", "))
+        }
+    );
+    if errors.is_empty() {
+        Ok(done)
+    } else {
+        Err(refusal(
+            "POST",
+            path,
+            format!("{done} Airtable refused: {}.", refusals(errors)),
+        ))
+    }
+}
+
 /// Airtable's per-item refusals as one sentence part: "usr…: User is not an admin; …".
 fn refusals(errors: &[airtable_client::models::BatchError]) -> String {
     errors
@@ -1847,58 +1876,28 @@ pub async fn execute(
             let answer = ent
                 .move_workspaces(workspaces.clone(), target_enterprise)
                 .await?;
-            let moved: Vec<String> = answer
-                .moved_workspaces
-                .iter()
-                .map(|w| w.id.to_string())
-                .collect();
-            let done = format!(
-                "Moved {} to enterprise account {target_enterprise}{}",
-                plural(moved.len(), "workspace", "workspaces"),
-                if moved.is_empty() {
-                    ".".to_string()
-                } else {
-                    format!(": {}.", moved.join(", "))
-                }
-            );
-            if answer.errors.is_empty() {
-                Ok(done)
-            } else {
-                Err(refusal(
-                    "POST",
-                    "/v0/meta/enterpriseAccounts/{id}/moveWorkspaces",
-                    format!("{done} Airtable refused: {}.", refusals(&answer.errors)),
-                ))
-            }
+            let moved = answer.moved_workspaces.iter().map(|w| w.id.to_string());
+            move_outcome(
+                ("workspace", "workspaces"),
+                target_enterprise,
+                moved.collect(),
+                &answer.errors,
+                "/v0/meta/enterpriseAccounts/{id}/moveWorkspaces",
+            )
         }
         RiskyAction::MoveGroups {
             groups,
             target_enterprise,
         } => {
             let answer = ent.move_groups(groups.clone(), target_enterprise).await?;
-            let moved: Vec<String> = answer
-                .moved_groups
-                .iter()
-                .map(|g| g.id.to_string())
-                .collect();
-            let done = format!(
-                "Moved {} to enterprise account {target_enterprise}{}",
-                plural(moved.len(), "group", "groups"),
-                if moved.is_empty() {
-                    ".".to_string()
-                } else {
-                    format!(": {}.", moved.join(", "))
-                }
-            );
-            if answer.errors.is_empty() {
-                Ok(done)
-            } else {
-                Err(refusal(
-                    "POST",
-                    "/v0/meta/enterpriseAccounts/{id}/moveGroups",
-                    format!("{done} Airtable refused: {}.", refusals(&answer.errors)),
-                ))
-            }
+            let moved = answer.moved_groups.iter().map(|g| g.id.to_string());
+            move_outcome(
+                ("group", "groups"),
+                target_enterprise,
+                moved.collect(),
+                &answer.errors,
+                "/v0/meta/enterpriseAccounts/{id}/moveGroups",
+            )
         }
         RiskyAction::RemoveGroupMember { group, user } => {
             let who = user_label(airtable, enterprise, user).await;
