@@ -149,7 +149,7 @@ test("a base's page: shares, extensions, invite links, interface and base collab
   const [operator, approver] = await twoPeople(browser, info);
   const bases = await readBases(request, info, 25);
 
-  // Shares: turning one off needs approval, turning it on again is direct, deleting it needs approval.
+  // Shares: turning one off, turning it on again (its link exposes the data) and deleting it all need approval.
   const withShare = bases.find((b) => b.shares.some((s) => s.state === 'enabled'));
   expect(withShare, 'a base with an enabled share').toBeTruthy();
   const share = withShare!.shares.find((s) => s.state === 'enabled').shareId;
@@ -164,9 +164,11 @@ test("a base's page: shares, extensions, invite links, interface and base collab
   await open(operator, `/bases/${withShare!.id}`);
   row = operator.getByTestId('share-row').filter({ hasText: share });
   await expect(row.getByTestId('share-state')).toHaveText('disabled');
-  await row.getByRole('button', { name: 'Enable' }).click();
-  await expect(row.getByTestId('share-state')).toHaveText('enabled');
+  await approve(approver, await askForApproval(row, 'Enable…', 'The vendor contract was renewed (e2e).'));
   expect(await shareState()).toBe('enabled');
+  await open(operator, `/bases/${withShare!.id}`);
+  row = operator.getByTestId('share-row').filter({ hasText: share });
+  await expect(row.getByTestId('share-state')).toHaveText('enabled');
   await approve(approver, await askForApproval(row, 'Delete…', 'No longer needed (e2e).'));
   expect(await shareState()).toBe('gone');
 

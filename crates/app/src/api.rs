@@ -107,7 +107,9 @@ pub enum ConsoleError {
     Forbidden { have: Role, need: Role },
     #[error("Airtable: {0}")]
     Airtable(String),
-    #[error("Something went wrong on the server (reference {0}). Try again; if it persists, tell your console administrator.")]
+    #[error(
+        "Something went wrong on the server (reference {0}). Try again; if it persists, tell your console administrator."
+    )]
     Internal(String),
     #[error("The request could not be completed: {0}")]
     Transport(String),
@@ -128,11 +130,15 @@ pub enum ConsoleError {
     StaleForm,
     /// The console's own database is not answering (down or restarting): nothing was
     /// changed, and trying again in a minute is the remedy.
-    #[error("The console's database is not answering right now, so nothing was changed. Try again in a minute.")]
+    #[error(
+        "The console's database is not answering right now, so nothing was changed. Try again in a minute."
+    )]
     Unavailable,
     /// A decision needs a recent sign-in (step-up): the person must sign in again through
     /// Airtable, then come back to `return_to`.
-    #[error("Approving or rejecting needs a recent sign-in: yours is older than {minutes} minutes. Sign in again, then decide.")]
+    #[error(
+        "Approving or rejecting needs a recent sign-in: yours is older than {minutes} minutes. Sign in again, then decide."
+    )]
     SignInAgain { minutes: u64, return_to: String },
 }
 
@@ -329,6 +335,40 @@ pub struct AuditEventRow {
     pub workspace_id: Option<String>,
     pub base_id: Option<String>,
     pub ip_address: Option<String>,
+    /// Names of the target, the workspace and the base, as the console's snapshots last saw
+    /// them (a deleted user is still named); `None` when no snapshot saw the ID.
+    #[serde(default)]
+    pub model_name: Option<String>,
+    #[serde(default)]
+    pub workspace_name: Option<String>,
+    #[serde(default)]
+    pub base_name: Option<String>,
+}
+
+/// "Name (id)", or the ID alone when the name is not known.
+pub fn name_beside_id(name: Option<&str>, id: &str) -> String {
+    match name.map(str::trim) {
+        Some(name) if !name.is_empty() => format!("{name} ({id})"),
+        _ => id.to_string(),
+    }
+}
+
+impl AuditEventRow {
+    /// What the event was done to, by name with its ID: "Ada Lovelace (usr…)".
+    pub fn target_label(&self) -> Option<String> {
+        let id = self.model_id.as_deref()?;
+        Some(name_beside_id(self.model_name.as_deref(), id))
+    }
+
+    pub fn workspace_label(&self) -> Option<String> {
+        let id = self.workspace_id.as_deref()?;
+        Some(name_beside_id(self.workspace_name.as_deref(), id))
+    }
+
+    pub fn base_label(&self) -> Option<String> {
+        let id = self.base_id.as_deref()?;
+        Some(name_beside_id(self.base_name.as_deref(), id))
+    }
 }
 
 /// One page of search results, newest first.

@@ -91,6 +91,17 @@ pub enum RiskyAction {
         base: BaseId,
         share: ShareId,
     },
+    /// Turns a share's link on: whoever holds the link reaches the base's data again.
+    EnableShare {
+        base: BaseId,
+        share: ShareId,
+    },
+    /// Moves a base into another workspace: access through the old workspace ends, and the
+    /// new workspace's collaborators reach it.
+    MoveBase {
+        base: BaseId,
+        workspace: WorkspaceId,
+    },
     DeleteBlockInstallation {
         base: BaseId,
         installation: BlockInstallationId,
@@ -163,6 +174,8 @@ pub const KINDS: &[(&str, &str)] = &[
     ("delete_interface_invite", "Delete an interface invite link"),
     ("delete_share", "Delete a share"),
     ("disable_share", "Disable a share"),
+    ("enable_share", "Enable a share"),
+    ("move_base", "Move a base to another workspace"),
     (
         "delete_block_installation",
         "Delete an extension installation",
@@ -245,6 +258,8 @@ impl RiskyAction {
             RiskyAction::DeleteInterfaceInvite { .. } => "delete_interface_invite",
             RiskyAction::DeleteShare { .. } => "delete_share",
             RiskyAction::DisableShare { .. } => "disable_share",
+            RiskyAction::EnableShare { .. } => "enable_share",
+            RiskyAction::MoveBase { .. } => "move_base",
             RiskyAction::DeleteBlockInstallation { .. } => "delete_block_installation",
             RiskyAction::DisableBlockInstallation { .. } => "disable_block_installation",
             RiskyAction::MoveWorkspaces { .. } => "move_workspaces",
@@ -332,9 +347,12 @@ impl RiskyAction {
                 invite,
             } => format!("{base}/{interface}/{invite}"),
             RiskyAction::DeleteShare { base, share }
-            | RiskyAction::DisableShare { base, share } => {
+            | RiskyAction::DisableShare { base, share }
+            | RiskyAction::EnableShare { base, share } => {
                 format!("{base}/{share}")
             }
+            // One open move per base, whatever the destination.
+            RiskyAction::MoveBase { base, .. } => base.to_string(),
             RiskyAction::DeleteBlockInstallation { base, installation }
             | RiskyAction::DisableBlockInstallation { base, installation } => {
                 format!("{base}/{installation}")
@@ -412,6 +430,12 @@ impl RiskyAction {
             }
             RiskyAction::DisableShare { base, share } => {
                 format!("Disable share {share} of base {base}")
+            }
+            RiskyAction::EnableShare { base, share } => {
+                format!("Enable share {share} of base {base}: whoever has its link sees the data")
+            }
+            RiskyAction::MoveBase { base, workspace } => {
+                format!("Move base {base} to workspace {workspace}")
             }
             RiskyAction::DeleteBlockInstallation { base, installation } => {
                 format!("Delete extension installation {installation} of base {base}")

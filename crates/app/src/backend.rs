@@ -225,14 +225,6 @@ pub trait ConsoleBackend:
     /// One base, read now from Airtable with the person's token.
     async fn base(&self, who: &SignedInUser, id: &str) -> Result<BaseDetail, ConsoleError>;
 
-    /// Enables a share of a base (disabling and deleting need approval).
-    async fn enable_share(
-        &self,
-        who: &SignedInUser,
-        base: &str,
-        share: &str,
-    ) -> Result<(), ConsoleError>;
-
     /// Enables an extension installed in a base (deleting needs approval).
     async fn enable_extension(
         &self,
@@ -316,14 +308,6 @@ pub trait ConsoleBackend:
         workspace: &str,
         name: &str,
         table: &str,
-    ) -> Result<String, ConsoleError>;
-
-    /// Moves a base into another workspace; returns the workspace it was in.
-    async fn move_base(
-        &self,
-        who: &SignedInUser,
-        base: &str,
-        target_workspace: &str,
     ) -> Result<String, ConsoleError>;
 }
 

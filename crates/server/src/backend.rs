@@ -449,10 +449,13 @@ impl ConsoleBackend for ServerBackend {
                 )
             })?),
         };
-        let (events, next) =
+        let (mut events, next) =
             search::search(&self.state.db, query, after.as_ref(), search::PAGE_SIZE)
                 .await
                 .map_err(internal)?;
+        crate::names::label_events(&self.state.db, &mut events)
+            .await
+            .map_err(internal)?;
         Ok(AuditSearchPage {
             query: query.to_string(),
             events,
@@ -755,23 +758,6 @@ impl ConsoleBackend for ServerBackend {
         directory::base(&airtable, id).await
     }
 
-    async fn enable_share(
-        &self,
-        who: &SignedInUser,
-        base: &str,
-        share: &str,
-    ) -> Result<(), ConsoleError> {
-        let airtable = self.airtable_for(who).await?;
-        let (bid, sid) = directory::enable_share(&airtable, base, share).await?;
-        self.log_action(
-            who,
-            "bases.enable_share",
-            Some(&format!("{bid}/{sid}")),
-            serde_json::json!({ "base": bid.as_str(), "share": sid.as_str() }),
-        )
-        .await
-    }
-
     async fn add_base_collaborator(
         &self,
         who: &SignedInUser,
@@ -827,24 +813,6 @@ impl ConsoleBackend for ServerBackend {
         )
         .await?;
         Ok(bid.to_string())
-    }
-
-    async fn move_base(
-        &self,
-        who: &SignedInUser,
-        base: &str,
-        target_workspace: &str,
-    ) -> Result<String, ConsoleError> {
-        let airtable = self.airtable_for(who).await?;
-        let (bid, from, to) = directory::move_base(&airtable, base, target_workspace).await?;
-        self.log_action(
-            who,
-            "bases.move",
-            Some(bid.as_str()),
-            serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
-        )
-        .await?;
-        Ok(from.to_string())
     }
 
     async fn enable_extension(

@@ -6,7 +6,7 @@
 use std::str::FromStr;
 
 use airtable_client::{
-    ids::{BaseId, BlockInstallationId, CollaboratorId, GroupId, ShareId, WorkspaceId},
+    ids::{BaseId, BlockInstallationId, CollaboratorId, GroupId, WorkspaceId},
     models::{
         CollaboratorSet, GroupCollaborator, IndividualCollaborator, InviteLink, PermissionLevel,
         Restriction,
@@ -569,23 +569,6 @@ pub async fn base(airtable: &Client, id: &str) -> Result<BaseDetail, ConsoleErro
     })
 }
 
-/// Enables a share of a base.
-pub async fn enable_share(
-    airtable: &Client,
-    base: &str,
-    share: &str,
-) -> Result<(BaseId, ShareId), ConsoleError> {
-    let bid: BaseId = parse_id(base, "base")?;
-    let sid: ShareId = parse_id(share, "share")?;
-    airtable
-        .base(&bid)
-        .share(&sid)
-        .enable()
-        .await
-        .map_err(|e| airtable_error(&format!("share {sid} of base {bid}"), e))?;
-    Ok((bid, sid))
-}
-
 /// Makes a base in a workspace with one table of the given name (Airtable requires at least
 /// one table with one field; the field is the primary "Name" text field people expect).
 pub async fn create_base(
@@ -612,37 +595,6 @@ pub async fn create_base(
         .await
         .map_err(|e| airtable_error(&format!("workspace {wid}"), e))?;
     Ok((wid, created.id))
-}
-
-/// Moves a base into another workspace of the enterprise (Airtable's call is made on the
-/// workspace the base is in now, which is read first).
-pub async fn move_base(
-    airtable: &Client,
-    base: &str,
-    target: &str,
-) -> Result<(BaseId, WorkspaceId, WorkspaceId), ConsoleError> {
-    let bid: BaseId = parse_id(base, "base")?;
-    let to: WorkspaceId = parse_id(target, "workspace")?;
-    let what = format!("base {bid}");
-    let current = airtable
-        .base(&bid)
-        .get()
-        .send()
-        .await
-        .map_err(|e| airtable_error(&what, e))?;
-    let from = current.workspace_id.clone();
-    if from == to {
-        return Err(ConsoleError::Invalid(format!(
-            "Base {bid} is already in workspace {to}."
-        )));
-    }
-    airtable
-        .workspace(&from)
-        .move_base(&bid, &to)
-        .send()
-        .await
-        .map_err(|e| airtable_error(&what, e))?;
-    Ok((bid, from, to))
 }
 
 /// A name for something new: trimmed, not empty, at most 200 characters.

@@ -20,6 +20,7 @@ pub mod enterprise;
 pub mod error;
 pub mod groups;
 pub mod mail;
+pub mod names;
 pub mod people;
 pub mod reports;
 pub mod roles;

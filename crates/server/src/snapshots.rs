@@ -11,6 +11,8 @@ use console_app::api::{AccessChange, SnapshotDiff, SnapshotSummary, SnapshotUser
 use futures::{StreamExt, TryStreamExt};
 use sqlx::{PgPool, Row};
 
+use crate::names;
+
 mod shares;
 
 /// Requests in flight at once while reading groups and workspaces (the client's rate
@@ -101,7 +103,8 @@ async fn read_and_store(
         .await?;
     // A refusal to list shares (a token without the shares scope, say) leaves the rest of
     // the snapshot good: it is recorded without shares, and says why.
-    let (base_shares, shares_error) = match shares::read(airtable, &workspaces).await {
+    let base_names = shares::base_names(airtable).await;
+    let (base_shares, shares_error) = match shares::read(airtable, &workspaces, &base_names).await {
         Ok(found) => (found, None),
         Err(error) => {
             tracing::warn!(%error, snapshot = id, "snapshot without shares");
@@ -208,6 +211,34 @@ async fn read_and_store(
         q.build().execute(&mut *tx).await?;
     }
     shares::store(&mut tx, id, &base_shares).await?;
+    let seen: Vec<names::Seen<'_>> = users
+        .iter()
+        .map(|u| names::Seen {
+            id: u.id.to_string(),
+            kind: "user",
+            name: &u.name,
+            email: Some(&u.email),
+        })
+        .chain(groups.iter().map(|g| names::Seen {
+            id: g.id.to_string(),
+            kind: "group",
+            name: &g.name,
+            email: None,
+        }))
+        .chain(workspaces.iter().map(|w| names::Seen {
+            id: w.id.to_string(),
+            kind: "workspace",
+            name: &w.name,
+            email: None,
+        }))
+        .chain(base_names.iter().map(|(id, name)| names::Seen {
+            id: id.clone(),
+            kind: "base",
+            name,
+            email: None,
+        }))
+        .collect();
+    names::remember(&mut tx, &seen).await?;
     sqlx::query(
         "UPDATE snapshots SET taken_at = now(), email_domains = $2, shares_recorded = $3,
                 shares_error = $4

@@ -471,3 +471,117 @@ async fn people_search_read_and_download_through_the_console() {
         );
     }
 }
+
+/// Events are shown by name: what a snapshot saw is named on the search page, the event
+/// page and the overview's risky events, beside its ID, and a deleted user keeps their name.
+#[tokio::test]
+async fn events_name_their_targets_from_the_snapshots_even_after_deletion() {
+    let t = TestConsole::start().await;
+    let db = t.db().await;
+    let sim = common::session::sim_client(&t);
+    let enterprise = common::session::enterprise(&t);
+    let users = sim
+        .enterprise(&enterprise)
+        .users()
+        .all()
+        .send()
+        .await
+        .expect("users");
+    // Airtable deletes only managed users; an ordinary one with a name.
+    let leaver = users
+        .iter()
+        .find(|u| u.is_managed == Some(true) && u.is_admin != Some(true) && !u.name.is_empty())
+        .expect("a managed user with a name")
+        .clone();
+    let workspace = sim
+        .enterprise(&enterprise)
+        .get()
+        .send()
+        .await
+        .expect("enterprise")
+        .workspace_ids[0]
+        .clone();
+    let workspace_name = sim
+        .workspace(&workspace)
+        .get()
+        .send()
+        .await
+        .expect("ws")
+        .name;
+    common::session::take_snapshot(&t).await;
+    // Deleted in Airtable afterwards, and a snapshot taken without them: the name stays.
+    sim.enterprise(&enterprise)
+        .user(&leaver.id)
+        .delete()
+        .await
+        .expect("delete");
+    common::session::take_snapshot(&t).await;
+
+    let leaked = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+    let spec = |model: &'static str| Spec {
+        action: "deleteUser",
+        email: "admin@corp.com",
+        user_id: "usrADMIN000000001",
+        model,
+        model_type: "user",
+        workspace: Some(leaked(workspace.to_string())),
+        base: None,
+        ip: "203.0.113.9",
+        payload: json!({}),
+    };
+    let mut tx = db.begin().await.expect("tx");
+    store_events(
+        &mut tx,
+        &[
+            event(1, &spec(leaked(leaver.id.to_string()))),
+            event(2, &spec("usrNEVERSEEN00001")),
+        ],
+    )
+    .await
+    .expect("store");
+    tx.commit().await.expect("commit");
+
+    let browser = t.browser();
+    let admin = t.sim().info().admins[0].clone();
+    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    let page: serde_json::Value = browser
+        .get(t.url(
+            "/api/audit/search?q=action%3AdeleteUser&action=&category=&actor=&after=&before=&cursor=",
+        ))
+        .send()
+        .await
+        .expect("search")
+        .json()
+        .await
+        .expect("json");
+    let events = page["events"].as_array().expect("events");
+    let named = events
+        .iter()
+        .find(|e| e["model_id"] == leaver.id.as_str())
+        .expect("the deletion");
+    assert_eq!(named["model_name"], leaver.name.as_str(), "{named}");
+    assert_eq!(named["workspace_name"], workspace_name.as_str(), "{named}");
+    let nameless = events
+        .iter()
+        .find(|e| e["model_id"] == "usrNEVERSEEN00001")
+        .expect("the other");
+    assert!(nameless["model_name"].is_null(), "{nameless}");
+
+    // The search page, the event's page and the overview show "Name (id)".
+    let label = format!("{} ({})", leaver.name, leaver.id);
+    for path in [
+        "/audit?q=action%3AdeleteUser".to_string(),
+        format!("/audit/events/{}", named["id"].as_str().expect("id")),
+        "/".to_string(),
+    ] {
+        let html = browser
+            .get(t.url(&path))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(html.contains(&label), "{path}: {html}");
+    }
+}

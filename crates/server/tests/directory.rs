@@ -9,12 +9,15 @@ use airtable_client::{
     ids::{BaseId, UserId, WorkspaceId},
     models::{EnabledState, PermissionLevel},
 };
-use common::session::{enterprise, get, logged, post, sign_in_as, sim_client};
+use common::session::{
+    ask_and_approve, enterprise, get, logged, post, sign_in_as, sign_in_person, sim_client,
+    take_snapshot,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
 use reqwest::{header, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 async fn workspace_ids(t: &TestConsole) -> Vec<WorkspaceId> {
     sim_client(t)
@@ -24,12 +27,6 @@ async fn workspace_ids(t: &TestConsole) -> Vec<WorkspaceId> {
         .await
         .expect("enterprise")
         .workspace_ids
-}
-
-async fn take_snapshot(t: &TestConsole) -> i64 {
-    console_server::snapshots::take(&t.db().await, &sim_client(t), &enterprise(t), Some("test"))
-        .await
-        .expect("snapshot")
 }
 
 fn names(page: &Value) -> Vec<String> {
@@ -350,9 +347,15 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
 }
 
 #[tokio::test]
-async fn base_detail_matches_the_sim_and_enabling_a_share_or_extension_is_direct() {
+async fn base_detail_matches_the_sim_enabling_an_extension_is_direct_and_a_share_needs_approval() {
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
+    let approver = sign_in_person(
+        &t,
+        &t.sim().info().admins[1].email.to_string(),
+        Role::Approver,
+    )
+    .await;
     let sim = sim_client(&t);
     // A base with a share and an extension (the seeded enterprise has some).
     let mut chosen = None;
@@ -432,26 +435,35 @@ async fn base_detail_matches_the_sim_and_enabling_a_share_or_extension_is_direct
         .clone();
     assert_eq!(share_row["enabled"], false);
 
+    // Turning a share's link on widens who reads the data: it is asked for, the preview
+    // says what the link exposes, and only the approval enables it.
+    let share_state = || async {
+        sim.base(&bid)
+            .shares()
+            .await
+            .expect("shares")
+            .into_iter()
+            .find(|s| s.share_id == share)
+            .expect("share")
+            .state
+    };
+    let enable = json!({"kind": "enable_share", "base": bid, "share": share});
+    let (_, asked) = ask_and_approve(&t, &operator, &approver, enable.clone()).await;
+    let preview = asked["request"]["preview"].to_string();
+    assert!(preview.contains("Once enabled"), "{preview}");
+    assert!(preview.contains(share.as_str()), "{preview}");
+    assert_eq!(share_state().await, EnabledState::Enabled);
+    assert!(logged(&t, "enable_share").await.is_some());
+    // Enabling it again is refused when asked, not after someone approved it.
     let (status, body) = post(
         &t,
         &operator,
-        "/api/bases/shares/enable",
-        &[("base", bid.as_str()), ("share", share.as_str())],
+        "/api/approvals/request",
+        &[("action", &enable.to_string()), ("reason", "again")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let state = sim
-        .base(&bid)
-        .shares()
-        .await
-        .expect("shares")
-        .into_iter()
-        .find(|s| s.share_id == share)
-        .expect("share")
-        .state;
-    assert_eq!(state, EnabledState::Enabled);
-    let (target, _) = logged(&t, "bases.enable_share").await.expect("logged");
-    assert_eq!(target, Some(format!("{bid}/{share}")));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("already enabled"), "{body}");
 
     let (status, body) = post(
         &t,
@@ -487,6 +499,10 @@ async fn base_detail_matches_the_sim_and_enabling_a_share_or_extension_is_direct
     assert!(
         html.contains("disable_share"),
         "disabling is an approval request"
+    );
+    assert!(
+        !html.contains("/api/bases/shares/enable"),
+        "there is no direct way to enable a share"
     );
     assert!(html.contains("delete_block_installation"));
     assert!(html.contains("disable_block_installation"));
@@ -771,10 +787,11 @@ async fn destructive_actions_are_only_requests_for_approval() {
         .send()
         .await
         .expect("ws");
-    assert!(ws.individual().is_some_and(|s| s
-        .workspace_collaborators
-        .iter()
-        .any(|c| c.user_id == member)));
+    assert!(ws.individual().is_some_and(|s| {
+        s.workspace_collaborators
+            .iter()
+            .any(|c| c.user_id == member)
+    }));
 
     // Setting a permission of `none` (a removal in disguise) is refused.
     let form = [
@@ -787,9 +804,15 @@ async fn destructive_actions_are_only_requests_for_approval() {
 }
 
 #[tokio::test]
-async fn bases_are_made_moved_and_shared_directly_and_logged() {
+async fn bases_are_made_directly_and_moved_through_approval() {
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
+    let approver = sign_in_person(
+        &t,
+        &t.sim().info().admins[1].email.to_string(),
+        Role::Approver,
+    )
+    .await;
     let sim = sim_client(&t);
     let ids = workspace_ids(&t).await;
     let (home, other) = (ids[0].clone(), ids[1].clone());
@@ -817,30 +840,81 @@ async fn bases_are_made_moved_and_shared_directly_and_logged() {
     let (target, _) = logged(&t, "bases.create").await.expect("logged");
     assert_eq!(target.as_deref(), Some(base.as_str()));
 
-    // Moved to another workspace: the answer names where it was.
-    let (status, from) = post(
+    // Moved to another workspace: asked for (access through the old workspace ends), with
+    // both workspaces named in the preview, and carried out only on approval.
+    let (status, asked) = post(
         &t,
         &operator,
         "/api/bases/move",
-        &[("base", base.as_str()), ("workspace", other.as_str())],
+        &[
+            ("base", base.as_str()),
+            ("workspace", other.as_str()),
+            ("reason", "The team moved"),
+        ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{from}");
-    assert_eq!(from, home.as_str());
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    let id = asked["Requested"]["id"]
+        .as_str()
+        .expect("a request")
+        .to_string();
+    assert_eq!(
+        sim.base(&base)
+            .get()
+            .send()
+            .await
+            .expect("base")
+            .workspace_id,
+        home,
+        "nothing moves before the approval"
+    );
+    let (_, detail) = get(&t, &approver, &format!("/api/approvals/get?id={id}")).await;
+    let preview = detail["request"]["preview"].to_string();
+    let home_name = sim.workspace(&home).get().send().await.expect("ws").name;
+    let other_name = sim.workspace(&other).get().send().await.expect("ws").name;
+    assert!(
+        preview.contains(&home_name) && preview.contains(&other_name),
+        "{preview}"
+    );
+    assert!(preview.contains("lose access"), "{preview}");
+    let (status, body) = post(
+        &t,
+        &approver,
+        "/api/approvals/approve",
+        &[
+            ("id", id.as_str()),
+            (
+                "call_hash",
+                detail["call_hash"].as_str().unwrap_or_default(),
+            ),
+            (
+                "fingerprint",
+                detail["compared_fingerprint"].as_str().unwrap_or_default(),
+            ),
+            ("comment", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let moved = sim.base(&base).get().send().await.expect("base");
     assert_eq!(moved.workspace_id, other);
-    let (_, details) = logged(&t, "bases.move").await.expect("logged");
-    assert_eq!(details["from"], home.as_str());
-    assert_eq!(details["to"], other.as_str());
-    // Moving it where it already is says so.
+    // Moving it where it already is is refused when asked, in words.
     let (status, error) = post(
         &t,
         &operator,
         "/api/bases/move",
-        &[("base", base.as_str()), ("workspace", other.as_str())],
+        &[
+            ("base", base.as_str()),
+            ("workspace", other.as_str()),
+            ("reason", "again"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(
+        error.to_string().contains("already in workspace"),
+        "{error}"
+    );
 
     // A collaborator added on the base, then their permission changed.
     let newcomer = t.sim().info().non_admins[0].id.to_string();
@@ -909,7 +983,11 @@ async fn bases_are_made_moved_and_shared_directly_and_logged() {
         ),
         (
             "/api/bases/move",
-            vec![("base", base.as_str()), ("workspace", "nope")],
+            vec![
+                ("base", base.as_str()),
+                ("workspace", "nope"),
+                ("reason", "typo"),
+            ],
         ),
         (
             "/api/bases/collaborators/add",

@@ -12,18 +12,14 @@ use airtable_client::{
     ids::UserId,
     models::{ScimUserRequest, User, UserState},
 };
-use common::session::{enterprise, get, logged, post, sign_in_as, sim_client, Person};
+use common::session::{
+    enterprise, get, logged, post, sign_in_as, sim_client, take_snapshot, Person,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
-
-async fn take_snapshot(t: &TestConsole) -> i64 {
-    console_server::snapshots::take(&t.db().await, &sim_client(t), &enterprise(t), Some("test"))
-        .await
-        .expect("snapshot")
-}
 
 /// The enterprise's first email domain (users made on it are internal).
 async fn domain(t: &TestConsole) -> String {

@@ -905,3 +905,165 @@ async fn outcomes_are_sentences_not_json() {
         "{body}"
     );
 }
+
+/// The users given access on a workspace itself.
+async fn workspace_users(airtable: &Client, id: &WorkspaceId) -> BTreeSet<String> {
+    let ws = airtable
+        .workspace(id)
+        .get()
+        .include_collaborators()
+        .send()
+        .await
+        .expect("workspace");
+    ws.individual()
+        .map(|s| {
+            s.workspace_collaborators
+                .iter()
+                .map(|c| c.user_id.to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn moving_a_base_names_who_loses_and_who_gains_access() {
+    let t = TestConsole::start().await;
+    let (operator, approver) = cast(&t).await;
+    let airtable = sim_client(&t);
+    let bases: Vec<_> = airtable.list_bases().try_collect().await.expect("bases");
+    let workspaces = airtable
+        .enterprise(&enterprise(&t))
+        .get()
+        .send()
+        .await
+        .expect("enterprise")
+        .workspace_ids;
+
+    // A base whose workspace has people of its own, moved to another workspace with people.
+    let mut chosen = None;
+    'search: for summary in &bases {
+        let b = airtable
+            .base(&summary.id)
+            .get()
+            .include_collaborators()
+            .send()
+            .await
+            .expect("base");
+        let from = workspace_users(&airtable, &b.workspace_id).await;
+        if from.is_empty() {
+            continue;
+        }
+        for to in workspaces.iter().filter(|w| **w != b.workspace_id) {
+            let new = workspace_users(&airtable, to).await;
+            if !new.is_empty() && new != from {
+                chosen = Some((b, from, to.clone(), new));
+                break 'search;
+            }
+        }
+    }
+    let (b, from, to, new) = chosen.expect("the seed has two workspaces with people");
+    let on_base: BTreeSet<String> = b
+        .individual()
+        .map(|s| {
+            s.base_collaborators
+                .iter()
+                .map(|c| c.user_id.to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let losing: Vec<String> = from
+        .iter()
+        .filter(|u| !on_base.contains(*u) && !new.contains(*u))
+        .cloned()
+        .collect();
+    let gaining: Vec<String> = new
+        .iter()
+        .filter(|u| !on_base.contains(*u) && !from.contains(*u))
+        .cloned()
+        .collect();
+
+    let preview = preview_of(
+        &t,
+        &operator,
+        &approver,
+        json!({"kind": "move_base", "base": b.id, "workspace": to}),
+    )
+    .await;
+    let from_name = fact(&preview, "From workspace").expect("from");
+    let to_name = fact(&preview, "To workspace").expect("to");
+    assert!(from_name.contains(b.workspace_id.as_str()), "{from_name}");
+    assert!(to_name.contains(to.as_str()), "{to_name}");
+    assert_lists(
+        &preview,
+        &format!("People who lose access (through {from_name})"),
+        &losing,
+    );
+    assert_lists(
+        &preview,
+        &format!("People who gain access (through {to_name})"),
+        &gaining,
+    );
+    assert_lists(
+        &preview,
+        "People who keep access (given on the base)",
+        &on_base.iter().cloned().collect::<Vec<_>>(),
+    );
+
+    // A workspace that does not exist, and the workspace it is in already, are refused when
+    // asked, in words.
+    for (workspace, words) in [
+        ("wspNobodyNobody01".to_string(), "no workspace"),
+        (b.workspace_id.to_string(), "already in workspace"),
+    ] {
+        let (status, body) = ask(
+            &t,
+            &operator,
+            &json!({"kind": "move_base", "base": b.id, "workspace": workspace}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.to_string().contains(words), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn enabling_a_share_says_what_its_link_exposes() {
+    let t = TestConsole::start().await;
+    let (operator, approver) = cast(&t).await;
+    let airtable = sim_client(&t);
+    let bases: Vec<_> = airtable.list_bases().try_collect().await.expect("bases");
+    let mut chosen = None;
+    for summary in &bases {
+        let shares = airtable.base(&summary.id).shares().await.expect("shares");
+        if shares.len() > 1 {
+            chosen = Some((summary.id.clone(), shares));
+            break;
+        }
+    }
+    let (base, shares) = chosen.expect("a base with two shares");
+    let share = shares[0].share_id.clone();
+    airtable
+        .base(&base)
+        .share(&share)
+        .disable()
+        .await
+        .expect("disable");
+    let preview = preview_of(
+        &t,
+        &operator,
+        &approver,
+        json!({"kind": "enable_share", "base": base, "share": share}),
+    )
+    .await;
+    let line = fact(&preview, "Share").expect("share");
+    assert!(
+        line.contains(share.as_str()) && line.contains("disabled"),
+        "{line}"
+    );
+    assert!(fact(&preview, "Once enabled").is_some(), "{preview}");
+    assert_lists(
+        &preview,
+        "Other shares of the base",
+        &ids(shares.iter().skip(1).map(|s| s.share_id.clone())),
+    );
+}

@@ -13,17 +13,11 @@ use airtable_client::{
     models::{EnabledState, Group, PermissionLevel, Share, User, UserRef, UserState, Workspace},
 };
 use chrono::{DateTime, Utc};
-use common::session::{enterprise, get, sim_client, Person};
+use common::session::{enterprise, get, sim_client, take_snapshot, Person};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
-
-async fn take_snapshot(t: &TestConsole) -> i64 {
-    console_server::snapshots::take(&t.db().await, &sim_client(t), &enterprise(t), Some("test"))
-        .await
-        .expect("snapshot")
-}
 
 /// The enterprise as the simulator tells its own (super admin) token.
 struct Truth {

@@ -144,16 +144,6 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
             ),
         ),
         (
-            "/api/bases/shares/enable",
-            (
-                Role::Operator,
-                vec![
-                    ("base", "appNobodyNobody01"),
-                    ("share", "shrNobodyNobody01"),
-                ],
-            ),
-        ),
-        (
             "/api/users/logout",
             (Role::Operator, vec![("user", "usrNobodyNobody01")]),
         ),
@@ -266,6 +256,7 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
                 vec![
                     ("base", "appNobodyNobody01"),
                     ("workspace", "wspNobodyNobody01"),
+                    ("reason", "walked"),
                 ],
             ),
         ),

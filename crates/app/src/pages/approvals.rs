@@ -45,7 +45,7 @@ const DONE_PARAM: &str = "done_at_once";
 /// [`RequestResult`] shows at the top of the page. (A refusal already travels back in the
 /// address, as `__err`.)
 #[cfg(feature = "ssr")]
-fn show_outcome_without_wasm(outcome: &RequestOutcome) {
+pub(crate) fn show_outcome_without_wasm(outcome: &RequestOutcome) {
     let Some(parts) = use_context::<http::request::Parts>() else {
         return;
     };
@@ -109,6 +109,12 @@ fn address_with_result(referer: &str, (name, value): (&str, &str)) -> String {
     format!("{path}?{}", kept.join("&"))
 }
 
+/// The server functions that ask for approval (their refusals are shown at the top).
+const REQUEST_PATHS: &[&str] = &[
+    <RequestAction as leptos::server_fn::ServerFn>::PATH,
+    <super::bases::RequestBaseMove as leptos::server_fn::ServerFn>::PATH,
+];
+
 /// Whether `id` looks like a request's ID (a UUID), so that an address cannot make the
 /// page link elsewhere.
 fn is_request_id(id: &str) -> bool {
@@ -120,13 +126,14 @@ fn is_request_id(id: &str) -> bool {
 /// With the wasm bundle each form shows its own answer and this stays empty.
 #[component]
 pub fn RequestResult() -> impl IntoView {
-    use leptos::server_fn::{error::ServerFnUrlError, ServerFn};
+    use leptos::server_fn::error::ServerFnUrlError;
     let query = use_query_map();
     move || {
         // A refusal comes back as leptos puts it in the address (`__path`, `__err`); it is
         // newer than an earlier answer the address may still carry.
         let refused = query.with(|q| {
-            (q.get_str("__path") == Some(RequestAction::PATH))
+            q.get_str("__path")
+                .is_some_and(|path| REQUEST_PATHS.contains(&path))
                 .then(|| q.get("__err"))
                 .flatten()
                 .map(|err| ServerFnUrlError::<ConsoleError>::decode_err(&err))
@@ -289,7 +296,7 @@ pub async fn set_policy(
                 other => {
                     return Err(ConsoleError::Invalid(format!(
                         "needs_approval must be yes or no, not {other:?}"
-                    )))
+                    )));
                 }
             };
             crate::backend::backend()?

@@ -249,22 +249,33 @@ fn EventTable(events: Vec<AuditEventRow>) -> impl IntoView {
 fn EventRow(event: AuditEventRow) -> impl IntoView {
     let detail = format!("/audit/events/{}", percent_encode(&event.id));
     let actor = actor_cell(&event);
-    let target = event.model_id.clone().map(|id| {
-        let label = match &event.model_type {
-            Some(kind) => format!("{kind} {id}"),
-            None => id.clone(),
-        };
-        let href = search_link("model", &id);
-        view! { <a href=href>{label}</a> }
-    });
+    let target = event
+        .model_id
+        .clone()
+        .zip(event.target_label())
+        .map(|(id, named)| {
+            let label = match &event.model_type {
+                Some(kind) => format!("{kind} {named}"),
+                None => named,
+            };
+            let href = search_link("model", &id);
+            view! { <a href=href>{label}</a> }
+        });
     let place = event
         .base_id
         .clone()
-        .map(|id| ("base", id))
-        .or_else(|| event.workspace_id.clone().map(|id| ("workspace", id)))
-        .map(|(key, id)| {
+        .zip(event.base_label())
+        .map(|(id, label)| ("base", id, label))
+        .or_else(|| {
+            event
+                .workspace_id
+                .clone()
+                .zip(event.workspace_label())
+                .map(|(id, label)| ("workspace", id, label))
+        })
+        .map(|(key, id, label)| {
             let href = search_link(key, &id);
-            view! { <a href=href>{id}</a> }
+            view! { <a href=href>{label}</a> }
         });
     view! {
         <tr data-testid="audit-row">
@@ -320,7 +331,7 @@ pub fn AuditEventPage() -> impl IntoView {
 /// it happened. Links to the console's pages say which, since one event can name two users
 /// (an admin who deactivated someone) or two workspaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum EventRole {
+pub(crate) enum EventRole {
     Actor,
     Target,
     Workspace,
@@ -329,7 +340,7 @@ enum EventRole {
 
 /// The console page for an Airtable ID (`usr…`, `wsp…`, `app…`, `ugp…`), if it has one,
 /// with a label that says what the ID is to the event.
-fn console_page(id: &str, role: EventRole) -> Option<(String, String)> {
+pub(crate) fn console_page(id: &str, role: EventRole) -> Option<(String, String)> {
     if !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
@@ -413,12 +424,12 @@ fn EventDetail(detail: AuditEventDetail) -> impl IntoView {
                 (None, None) => e.actor_type.clone(),
             }))}
             {field("Actor ID", e.actor_id.clone())}
-            {field("Target", e.model_id.clone().map(|id| match &e.model_type {
-                Some(kind) => format!("{kind} {id}"),
-                None => id,
+            {field("Target", e.target_label().map(|named| match &e.model_type {
+                Some(kind) => format!("{kind} {named}"),
+                None => named,
             }))}
-            {field("Workspace", e.workspace_id.clone())}
-            {field("Base", e.base_id.clone())}
+            {field("Workspace", e.workspace_label())}
+            {field("Base", e.base_label())}
             {field("IP address", e.ip_address.clone())}
             {field("User agent", detail.user_agent.clone())}
         </dl>

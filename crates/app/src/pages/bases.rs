@@ -1,7 +1,8 @@
 //! One base, read live from Airtable: collaborators, interfaces, invite links, shares and
-//! extensions. Enabling a share or an extension is direct (operator and above); disabling
-//! or deleting a share or an extension, removing a collaborator or deleting an invite is
-//! only ever asked for, for a second person to approve.
+//! extensions. Enabling an extension is direct (operator and above); enabling, disabling or
+//! deleting a share, moving the base, turning off or deleting an extension, removing a
+//! collaborator or deleting an invite is asked for, for a second person to approve (an
+//! admin may exempt the kinds that do not delete).
 
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::use_params_map;
@@ -11,7 +12,7 @@ use super::workspaces::{
     collaborator_label, invite_row, permission_options, typed_collaborator, InviteTable,
 };
 use crate::api::{ConsoleError, Role};
-use crate::approvals::RiskyAction;
+use crate::approvals::{RequestOutcome, RiskyAction};
 use crate::components::{format::when, session::CsrfField};
 use crate::directory::{BaseDetail, CollaboratorRow};
 
@@ -21,23 +22,6 @@ pub async fn read_base(id: String) -> Result<BaseDetail, ConsoleError> {
         async move {
             let who = crate::backend::require_role(Role::Viewer)?;
             crate::backend::backend()?.base(&who, &id).await
-        }
-        .await,
-    )
-}
-
-#[server(endpoint = "bases/shares/enable")]
-pub async fn enable_share(
-    csrf_token: String,
-    base: String,
-    share: String,
-) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
-        async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .enable_share(&who, &base, &share)
-                .await
         }
         .await,
     )
@@ -115,18 +99,39 @@ pub async fn create_base(
     )
 }
 
+/// Asks to move a base into another workspace (the workspace is typed, so this builds the
+/// call here rather than posting it whole as [`RequestAction`] does).
 #[server(endpoint = "bases/move")]
-pub async fn move_base(
+pub async fn request_base_move(
     csrf_token: String,
     base: String,
     workspace: String,
-) -> Result<String, ConsoleError> {
+    reason: String,
+) -> Result<RequestOutcome, ConsoleError> {
     crate::backend::with_status(
         async move {
             let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .move_base(&who, &base, &workspace)
-                .await
+            fn typed<T: std::str::FromStr>(
+                text: &str,
+                what: &str,
+                prefix: &str,
+            ) -> Result<T, ConsoleError> {
+                text.trim().parse().map_err(|_| {
+                    ConsoleError::Invalid(format!(
+                        "{:?} is not a {what} ID (they start with {prefix}).",
+                        text.trim()
+                    ))
+                })
+            }
+            let action = RiskyAction::MoveBase {
+                base: typed(&base, "base", "app")?,
+                workspace: typed(&workspace, "workspace", "wsp")?,
+            };
+            let outcome = crate::backend::backend()?
+                .request_action(&who, action, &reason)
+                .await?;
+            super::approvals::show_outcome_without_wasm(&outcome);
+            Ok(outcome)
         }
         .await,
     )
@@ -134,9 +139,8 @@ pub async fn move_base(
 
 #[derive(Clone, Copy)]
 struct BaseActions {
-    share: ServerAction<EnableShare>,
     extension: ServerAction<EnableExtension>,
-    moved: ServerAction<MoveBase>,
+    moved: ServerAction<RequestBaseMove>,
     add: ServerAction<AddBaseCollaborator>,
     update: ServerAction<UpdateBaseCollaborator>,
 }
@@ -146,7 +150,6 @@ pub fn BasePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let actions = BaseActions {
-        share: ServerAction::new(),
         extension: ServerAction::new(),
         moved: ServerAction::new(),
         add: ServerAction::new(),
@@ -156,7 +159,6 @@ pub fn BasePage() -> impl IntoView {
         move || {
             (
                 id(),
-                actions.share.version().get(),
                 actions.extension.version().get(),
                 actions.moved.version().get(),
                 actions.add.version().get(),
@@ -168,23 +170,35 @@ pub fn BasePage() -> impl IntoView {
     let user = crate::components::session::SignedIn::expect().0;
     let failure = move || {
         actions
-            .share
+            .extension
             .value()
             .get()
             .and_then(Result::err)
-            .or_else(|| actions.extension.value().get().and_then(Result::err))
             .or_else(|| actions.moved.value().get().and_then(Result::err))
             .or_else(|| actions.add.value().get().and_then(Result::err))
             .or_else(|| actions.update.value().get().and_then(Result::err))
     };
     let moved = move || {
-        actions.moved.value().get().and_then(Result::ok).map(|from| {
-            view! {
-                <p class="notice" role="status" data-testid="base-moved">
-                    "Moved out of workspace " <a href=format!("/workspaces/{from}")>{from.clone()}</a> "."
-                </p>
-            }
-        })
+        actions
+            .moved
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|outcome| match outcome {
+                RequestOutcome::Requested { id } => view! {
+                    <p class="notice" role="status" data-testid="request-sent">
+                        "Asked to move the base. A second person must approve it: "
+                        <a href=format!("/approvals/{id}")>"follow the request"</a> "."
+                    </p>
+                }
+                .into_any(),
+                RequestOutcome::Done { outcome } => view! {
+                    <p class="notice" role="status" data-testid="base-moved">
+                        "Done (moving a base needs no approval here): " {outcome}
+                    </p>
+                }
+                .into_any(),
+            })
     };
     view! {
         {move || failure().map(|e| view! { <p class="error" role="alert" data-testid="change-error">{e.to_string()}</p> })}
@@ -349,18 +363,9 @@ fn BaseView(b: BaseDetail, can: bool, actions: BaseActions) -> impl IntoView {
         .map(|s| {
             let share_id = s.id.parse::<airtable_client::ids::ShareId>().ok();
             let pair = bid.clone().zip(share_id);
-            let base_field = b.id.clone();
-            let share_field = s.id.clone();
             let controls = can.then(|| {
-                let enable = (!s.enabled).then(move || {
-                    view! {
-                        <ActionForm action=actions.share attr:class="inline">
-                            <CsrfField />
-                            <input type="hidden" name="base" value=base_field />
-                            <input type="hidden" name="share" value=share_field />
-                            <button type="submit" class="button secondary">"Enable"</button>
-                        </ActionForm>
-                    }
+                let enable = (!s.enabled).then(|| pair.clone()).flatten().map(|(base, share)| {
+                    view! { <RequestActionForm action=RiskyAction::EnableShare { base, share } label="Enable…" /> }
                 });
                 let disable = s.enabled.then(|| pair.clone()).flatten().map(|(base, share)| {
                     view! { <RequestActionForm action=RiskyAction::DisableShare { base, share } label="Disable…" /> }
@@ -438,14 +443,20 @@ fn BaseView(b: BaseDetail, can: bool, actions: BaseActions) -> impl IntoView {
         view! {
             <section class="card">
                 <h2>"Move to another workspace"</h2>
-                <p class="muted">"Its collaborators on the base stay; access through the old workspace ends."</p>
+                <p class="muted">
+                    "Its collaborators on the base, shares and extensions stay; access through the "
+                    "old workspace ends and the new workspace's people gain it. A second person "
+                    "approves the move, seeing who loses and who gains access."
+                </p>
                 <ActionForm action=actions.moved>
                     <CsrfField />
                     <input type="hidden" name="base" value=move_id />
                     <label for="move-base-target">"Workspace ID (wsp…)"</label>
                     <input id="move-base-target" name="workspace" type="text" required
                         pattern="wsp[A-Za-z0-9]{14}" autocomplete="off" />
-                    <button type="submit" class="button primary">"Move"</button>
+                    <label for="move-base-reason">"Why is this needed?"</label>
+                    <textarea id="move-base-reason" name="reason" rows="2" required></textarea>
+                    <button type="submit" class="button primary">"Ask to move"</button>
                 </ActionForm>
             </section>
         }

@@ -5,7 +5,7 @@
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 use super::approvals::list_approvals;
-use super::audit_search::search_audit;
+use super::audit_search::{console_page, search_audit, EventRole};
 use super::audit_sync::AuditSyncCard;
 use super::enterprise::DescendantsCard;
 use crate::api::{ConsoleError, Overview};
@@ -118,10 +118,18 @@ fn RecentRiskyEvents() -> impl IntoView {
                                 <ul class="compact">
                                     {page.events.into_iter().take(SHORT_LIST).map(|e| {
                                         let who = e.actor_email.clone().or(e.actor_name.clone()).unwrap_or_else(|| e.actor_type.clone());
+                                        // What it was done to, by name with its ID, linked to
+                                        // its page when the console has one.
+                                        let target = e.model_id.clone().zip(e.target_label()).map(|(id, label)| {
+                                            match console_page(&id, EventRole::Target) {
+                                                Some((_, href)) => view! { <a href=href data-testid="risky-event-target">{label}</a> }.into_any(),
+                                                None => view! { <span data-testid="risky-event-target">{label}</span> }.into_any(),
+                                            }
+                                        });
                                         view! {
                                             <li data-testid="risky-event-row">
                                                 <a href=format!("/audit/events/{}", e.id)>{e.action.clone()}</a>
-                                                " " <code>{e.model_id.clone().unwrap_or_default()}</code>
+                                                " " {target}
                                                 <span class="muted">" · " {who} " · " {when(Some(e.occurred_at))}</span>
                                             </li>
                                         }

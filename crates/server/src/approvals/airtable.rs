@@ -29,14 +29,14 @@ fn is_missing(error: &Error) -> bool {
     error.is_not_found() || error.airtable_type() == Some("INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND")
 }
 
-fn missing() -> Preview {
+pub(super) fn missing() -> Preview {
     Preview {
         target_exists: false,
         ..Preview::default()
     }
 }
 
-fn list(title: &str, mut items: Vec<String>) -> PreviewList {
+pub(super) fn list(title: &str, mut items: Vec<String>) -> PreviewList {
     items.sort();
     PreviewList {
         title: title.to_string(),
@@ -48,7 +48,7 @@ fn yes_no(value: Option<bool>) -> String {
     if value.unwrap_or(false) { "yes" } else { "no" }.to_string()
 }
 
-fn fact(name: &str, value: impl Into<String>) -> (String, String) {
+pub(super) fn fact(name: &str, value: impl Into<String>) -> (String, String) {
     (name.to_string(), value.into())
 }
 
@@ -66,7 +66,7 @@ where
 }
 
 /// `None` when the thing is gone (it may vanish between two calls of one preview).
-fn found<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
+pub(super) fn found<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
     match result {
         Ok(value) => Ok(Some(value)),
         Err(e) if is_missing(&e) => Ok(None),
@@ -75,7 +75,7 @@ fn found<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
 }
 
 /// "Name (id)", or the ID alone when there is no name.
-fn named(name: &str, id: &str) -> String {
+pub(super) fn named(name: &str, id: &str) -> String {
     match name.trim() {
         "" => id.to_string(),
         name => format!("{name} ({id})"),
@@ -92,7 +92,7 @@ fn person(name: &str, email: &str, id: &str) -> String {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
@@ -103,10 +103,14 @@ fn state_word(state: &UserState) -> String {
 /// People's names by ID, read in one listing (Airtable takes 100 IDs a call). Collaborator
 /// lists carry only emails; a listing that fails leaves the emails shown, since the names
 /// help the approver read the preview while what is touched is already known.
-struct People(HashMap<UserId, String>);
+pub(super) struct People(HashMap<UserId, String>);
 
 impl People {
-    async fn read(airtable: &Client, enterprise: &EnterpriseId, mut ids: Vec<UserId>) -> People {
+    pub(super) async fn read(
+        airtable: &Client,
+        enterprise: &EnterpriseId,
+        mut ids: Vec<UserId>,
+    ) -> People {
         ids.sort();
         ids.dedup();
         if ids.is_empty() {
@@ -127,7 +131,7 @@ impl People {
         }
     }
 
-    fn label(&self, id: &UserId, email: &str) -> String {
+    pub(super) fn label(&self, id: &UserId, email: &str) -> String {
         person(
             self.0.get(id).map(String::as_str).unwrap_or(""),
             email,
@@ -135,7 +139,7 @@ impl People {
         )
     }
 
-    fn user(&self, c: &IndividualCollaborator) -> String {
+    pub(super) fn user(&self, c: &IndividualCollaborator) -> String {
         format!(
             "{}: {}",
             self.label(&c.user_id, &c.email),
@@ -145,7 +149,7 @@ impl People {
 }
 
 /// The groups named, read once each (for their names and members).
-async fn read_groups(
+pub(super) async fn read_groups(
     airtable: &Client,
     ids: impl IntoIterator<Item = GroupId>,
 ) -> Result<BTreeMap<GroupId, Group>, Error> {
@@ -163,7 +167,7 @@ async fn read_groups(
         .collect())
 }
 
-fn group_label(groups: &BTreeMap<GroupId, Group>, c: &GroupCollaborator) -> String {
+pub(super) fn group_label(groups: &BTreeMap<GroupId, Group>, c: &GroupCollaborator) -> String {
     let members = groups
         .get(&c.group_id)
         .map(|g| format!(", {}", plural(g.members.len(), "member", "members")))
@@ -215,7 +219,7 @@ fn invite_label(i: &InviteLink) -> String {
     text
 }
 
-fn share_label(s: &Share) -> String {
+pub(super) fn share_label(s: &Share) -> String {
     let domains = if s.restricted_to_email_domains.is_empty() {
         "any email domain".to_string()
     } else {
@@ -245,7 +249,7 @@ fn extension_label(x: &BlockInstallation) -> String {
 }
 
 /// The users and groups of a collaborator set, at the base or the workspace level.
-fn level<T>(set: Option<&CollaboratorSet<T>>, base_level: bool) -> &[T] {
+pub(super) fn level<T>(set: Option<&CollaboratorSet<T>>, base_level: bool) -> &[T] {
     match set {
         Some(s) if base_level => &s.base_collaborators,
         Some(s) => &s.workspace_collaborators,
@@ -254,14 +258,14 @@ fn level<T>(set: Option<&CollaboratorSet<T>>, base_level: bool) -> &[T] {
 }
 
 /// A base as its page reads it: collaborators, invite links, interfaces, shares, extensions.
-struct BaseView {
-    base: Base,
-    shares: Vec<Share>,
-    extensions: Vec<BlockInstallation>,
+pub(super) struct BaseView {
+    pub(super) base: Base,
+    pub(super) shares: Vec<Share>,
+    pub(super) extensions: Vec<BlockInstallation>,
 }
 
 impl BaseView {
-    async fn read(airtable: &Client, id: &BaseId) -> Result<BaseView, Error> {
+    pub(super) async fn read(airtable: &Client, id: &BaseId) -> Result<BaseView, Error> {
         let handler = airtable.base(id);
         let base = handler
             .get()
@@ -279,11 +283,11 @@ impl BaseView {
         })
     }
 
-    fn users(&self, base_level: bool) -> &[IndividualCollaborator] {
+    pub(super) fn users(&self, base_level: bool) -> &[IndividualCollaborator] {
         level(self.base.individual(), base_level)
     }
 
-    fn groups(&self, base_level: bool) -> &[GroupCollaborator] {
+    pub(super) fn groups(&self, base_level: bool) -> &[GroupCollaborator] {
         level(self.base.group_collaborators.as_ref(), base_level)
     }
 
@@ -362,7 +366,7 @@ impl BaseView {
 }
 
 /// A workspace's name, "Name (wsp…)", or its ID when it cannot be read.
-async fn workspace_name(airtable: &Client, id: &WorkspaceId) -> Result<String, Error> {
+pub(super) async fn workspace_name(airtable: &Client, id: &WorkspaceId) -> Result<String, Error> {
     Ok(
         found(airtable.workspace(id).get().send().await)?.map_or_else(
             || format!("{id} (not found)"),
@@ -371,7 +375,7 @@ async fn workspace_name(airtable: &Client, id: &WorkspaceId) -> Result<String, E
     )
 }
 
-async fn base_name(airtable: &Client, id: &BaseId) -> Result<String, Error> {
+pub(super) async fn base_name(airtable: &Client, id: &BaseId) -> Result<String, Error> {
     Ok(found(airtable.base(id).get().send().await)?.map_or_else(
         || format!("{id} (not found)"),
         |b| named(&b.name, id.as_str()),
@@ -1055,20 +1059,26 @@ async fn user_preview_for(
                 RiskyAction::RevokeAdminAccess { .. } if u.is_admin != Some(true) => Some(format!(
                     "{label} is not an enterprise admin: there is no admin access to revoke."
                 )),
-                RiskyAction::GrantAdminAccess { .. } if u.is_admin == Some(true) => Some(format!(
-                    "{label} is already an enterprise admin."
-                )),
-                RiskyAction::DeleteUser { .. } if !sole_shared_workspaces.is_empty() => Some(format!(
-                    "{label} is the only owner of {}, which others use, and Airtable refuses to delete the only owner of such a workspace. What can be done: make someone else an owner there first, or remove {label} from the enterprise with a replacement owner who takes these workspaces over.",
-                    and_list(&sole_shared_workspaces)
-                )),
+                RiskyAction::GrantAdminAccess { .. } if u.is_admin == Some(true) => {
+                    Some(format!("{label} is already an enterprise admin."))
+                }
+                RiskyAction::DeleteUser { .. } if !sole_shared_workspaces.is_empty() => {
+                    Some(format!(
+                        "{label} is the only owner of {}, which others use, and Airtable refuses to delete the only owner of such a workspace. What can be done: make someone else an owner there first, or remove {label} from the enterprise with a replacement owner who takes these workspaces over.",
+                        and_list(&sole_shared_workspaces)
+                    ))
+                }
                 RiskyAction::RemoveUserFromEnterprise {
                     replacement_owner: None,
                     ..
                 } if !sole_workspaces.is_empty() => Some(format!(
                     "Removing {label} would leave {} without an owner: choose a replacement owner who takes {} over.",
                     and_list(&sole_workspaces),
-                    if sole_workspaces.len() == 1 { "it" } else { "them" }
+                    if sole_workspaces.len() == 1 {
+                        "it"
+                    } else {
+                        "them"
+                    }
                 )),
                 _ => None,
             };
@@ -1115,9 +1125,9 @@ async fn user_preview_for(
                 RiskyAction::DeactivateUser { .. } => Some(format!(
                     "deactivating them leaves {all} with a deactivated owner: nobody can manage who has access until an admin makes someone else owner"
                 )),
-                RiskyAction::RemoveUserFromEnterprise { .. } if sole_workspaces.is_empty() => Some(format!(
-                    "removing them leaves {all} with no owner"
-                )),
+                RiskyAction::RemoveUserFromEnterprise { .. } if sole_workspaces.is_empty() => {
+                    Some(format!("removing them leaves {all} with no owner"))
+                }
                 RiskyAction::RemoveUserFromEnterprise { .. } => Some(format!(
                     "the replacement owner takes over {}{}",
                     and_list(&sole_workspaces),
@@ -1404,6 +1414,12 @@ pub async fn preview(
                     lists: Vec::new(),
                     refused: None,
                 })
+            }
+            RiskyAction::EnableShare { base, share } => {
+                super::reach::enable_share_preview(airtable, enterprise, base, share).await
+            }
+            RiskyAction::MoveBase { base, workspace } => {
+                super::reach::move_base_preview(airtable, enterprise, base, workspace).await
             }
             RiskyAction::DeleteBlockInstallation { base, installation }
             | RiskyAction::DisableBlockInstallation { base, installation } => {
@@ -1852,6 +1868,12 @@ pub async fn execute(
         RiskyAction::DisableShare { base, share } => {
             airtable.base(base).share(share).disable().await?;
             Ok(format!("Share {share} disabled."))
+        }
+        RiskyAction::EnableShare { base, share } => {
+            super::reach::enable_share(airtable, base, share).await
+        }
+        RiskyAction::MoveBase { base, workspace } => {
+            super::reach::move_base(airtable, base, workspace).await
         }
         RiskyAction::DeleteBlockInstallation { base, installation } => {
             airtable

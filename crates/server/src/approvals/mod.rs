@@ -5,5 +5,6 @@
 pub mod airtable;
 pub mod controls;
 pub mod notify;
+mod reach;
 pub mod store;
 pub mod workflow;

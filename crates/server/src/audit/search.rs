@@ -223,6 +223,10 @@ fn row_from(row: &sqlx::postgres::PgRow) -> Result<AuditEventRow, sqlx::Error> {
         workspace_id: row.try_get("workspace_id")?,
         base_id: row.try_get("base_id")?,
         ip_address: row.try_get("ip_address")?,
+        // Filled by `names::label_events` for what is shown to people.
+        model_name: None,
+        workspace_name: None,
+        base_name: None,
     })
 }
 
@@ -361,14 +365,16 @@ pub async fn event(db: &PgPool, id: &str) -> Result<Option<AuditEventDetail>, sq
     .bind(id)
     .fetch_optional(db)
     .await?;
-    row.map(|row| {
-        Ok(AuditEventDetail {
-            row: row_from(&row)?,
-            user_agent: row.try_get("user_agent")?,
-            raw_json: row.try_get("raw_json")?,
-        })
-    })
-    .transpose()
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let mut detail = AuditEventDetail {
+        row: row_from(&row)?,
+        user_agent: row.try_get("user_agent")?,
+        raw_json: row.try_get("raw_json")?,
+    };
+    crate::names::label_events(db, std::slice::from_mut(&mut detail.row)).await?;
+    Ok(Some(detail))
 }
 
 /// Events over time for a search: one bar per `unit` (hour, day, week or month).

@@ -24,15 +24,10 @@ pub struct BaseShare {
     pub share: Share,
 }
 
-/// Every share of every base of `workspaces`. A base deleted while the snapshot runs is
-/// skipped; any other refusal is an error (the caller records the snapshot without shares).
-pub async fn read(
-    airtable: &Client,
-    workspaces: &[Workspace],
-) -> Result<Vec<BaseShare>, airtable_client::Error> {
-    // Names come from "list bases" (a page per 1000 bases) rather than a call per base; a
-    // base missing from it (the token cannot see it there) is shown by id.
-    let names: HashMap<String, String> = match airtable.list_bases().try_collect::<Vec<_>>().await {
+/// Every base's name by ID, from "list bases" (a page per 1000 bases) rather than a call per
+/// base; a base missing from it (the token cannot see it there) is shown by ID.
+pub async fn base_names(airtable: &Client) -> HashMap<String, String> {
+    match airtable.list_bases().try_collect::<Vec<_>>().await {
         Ok(bases) => bases
             .into_iter()
             .map(|b| (b.id.to_string(), b.name))
@@ -41,7 +36,16 @@ pub async fn read(
             tracing::warn!(%error, "snapshot: could not list bases; shares are shown by base id");
             HashMap::new()
         }
-    };
+    }
+}
+
+/// Every share of every base of `workspaces`. A base deleted while the snapshot runs is
+/// skipped; any other refusal is an error (the caller records the snapshot without shares).
+pub async fn read(
+    airtable: &Client,
+    workspaces: &[Workspace],
+    names: &HashMap<String, String>,
+) -> Result<Vec<BaseShare>, airtable_client::Error> {
     let bases: Vec<(BaseId, String, String)> = workspaces
         .iter()
         .flat_map(|w| {

@@ -159,3 +159,10 @@ pub async fn ask_and_approve(
     assert_eq!(status, StatusCode::OK, "{body}");
     (id, detail)
 }
+
+/// Takes a snapshot of the simulated enterprise now, as the scheduler would.
+pub async fn take_snapshot(t: &TestConsole) -> i64 {
+    console_server::snapshots::take(&t.db().await, &sim_client(t), &enterprise(t), Some("test"))
+        .await
+        .expect("snapshot")
+}
