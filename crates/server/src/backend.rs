@@ -11,7 +11,7 @@ use console_app::{
     },
     approvals::{
         ApprovalDetail, ApprovalListing, ApprovalRequest, OutboxEmail, PolicyRow, RequestOutcome,
-        RiskyAction, KINDS,
+        RiskyAction,
     },
     audit::query::AuditQuery,
     backend::ConsoleBackend,
@@ -543,10 +543,9 @@ impl ConsoleBackend for ServerBackend {
         let waiting = approvals::store::open_exemptions(&self.state.db)
             .await
             .map_err(internal)?;
-        Ok(KINDS
-            .iter()
-            .map(|(kind, label)| {
-                let locked = console_app::approvals::is_locked(kind);
+        Ok(console_app::approvals::policy_kinds()
+            .map(|kind| {
+                let (locked, label, kind) = (kind.is_locked(), kind.label(), kind.name());
                 PolicyRow {
                     kind: kind.to_string(),
                     label: label.to_string(),
@@ -567,7 +566,7 @@ impl ConsoleBackend for ServerBackend {
         kind: &str,
         needs_approval: bool,
     ) -> Result<RequestOutcome, ConsoleError> {
-        if !KINDS.iter().any(|(k, _)| *k == kind) {
+        if !console_app::approvals::kind_named(kind).is_some_and(|k| !k.is_console_control()) {
             return Err(ConsoleError::Invalid(format!(
                 "{kind:?} is not a kind of action the console knows."
             )));
