@@ -12,6 +12,7 @@ pub mod backend;
 pub mod bulk;
 pub mod config;
 pub mod crypto;
+pub mod csv_out;
 pub mod db;
 pub mod demo;
 pub mod directory;

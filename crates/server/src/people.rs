@@ -11,11 +11,10 @@ use axum::{
     extract::{Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
-    Extension,
 };
 use chrono::{DateTime, Utc};
 use console_app::{
-    api::{ConsoleError, Role, SignedInUser},
+    api::ConsoleError,
     directory::{SnapshotPage, PAGE_SIZE},
     people::{
         UserCollaboration, UserDetail, UserForm, UserGroup, UserListing, UserQuery, UserRow,
@@ -26,8 +25,9 @@ use futures::StreamExt;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use crate::{
-    audit::search::csv_line,
+    auth::require_role::{RequireRole, Viewer},
     backend::internal,
+    csv_out,
     directory::{airtable_error, latest_snapshot, like_pattern, parse_id},
     state::AppState,
 };
@@ -497,7 +497,7 @@ fn csv_row(out: &mut Vec<u8>, u: &UserRow) {
     let last = u
         .last_activity
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    csv_line(
+    csv_out::write_row(
         out,
         [
             Some(u.id.as_str()),
@@ -520,19 +520,9 @@ fn csv_row(out: &mut Vec<u8>, u: &UserRow) {
 /// the latest snapshot, streamed from a server-side cursor (flat memory at any size).
 pub async fn export_csv(
     State(state): State<AppState>,
-    who: Option<Extension<SignedInUser>>,
+    who: RequireRole<Viewer>,
     Query(form): Query<UserForm>,
 ) -> Response {
-    let Some(Extension(who)) = who else {
-        return (StatusCode::UNAUTHORIZED, "Sign in to download users.").into_response();
-    };
-    if !who.role.allows(Role::Viewer) {
-        return (
-            StatusCode::FORBIDDEN,
-            "Your console role does not allow this.",
-        )
-            .into_response();
-    }
     let query = match form.to_query() {
         Ok(query) => query,
         Err(error) => return (StatusCode::UNPROCESSABLE_ENTITY, error).into_response(),
@@ -562,8 +552,7 @@ pub async fn export_csv(
         let mut sql = QueryBuilder::new(format!("SELECT {} FROM snapshot_users", *COLUMNS));
         push_filters(&mut sql, snap.id, &query);
         sql.push(order_by(query.sort));
-        let mut head = Vec::new();
-        csv_line(&mut head, CSV_HEADER.iter().map(|s| Some(*s)));
+        let head = csv_out::header(CSV_HEADER);
         let users = sql.build().fetch(&db).map(|r| r.and_then(|r| row_from(&r)));
         crate::download::pump(users, head, |out, user| csv_row(out, &user), sender).await;
     });

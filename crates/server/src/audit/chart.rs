@@ -8,15 +8,14 @@ use axum::{
     extract::{Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
-    Extension,
 };
-use console_app::{
-    api::{Role, SignedInUser},
-    audit::query::SearchForm,
-};
+use console_app::audit::query::SearchForm;
 
 use super::search::{histogram, AuditHistogram};
-use crate::state::AppState;
+use crate::{
+    auth::require_role::{RequireRole, Viewer},
+    state::AppState,
+};
 
 const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 160.0;
@@ -47,16 +46,10 @@ fn style(theme: Option<&str>) -> &'static str {
 
 pub async fn svg(
     State(state): State<AppState>,
-    who: Option<Extension<SignedInUser>>,
+    _who: RequireRole<Viewer>,
     Query(form): Query<SearchForm>,
     Query(look): Query<ChartLook>,
 ) -> Response {
-    let Some(Extension(who)) = who else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    if !who.role.allows(Role::Viewer) {
-        return StatusCode::FORBIDDEN.into_response();
-    }
     let Ok(query) = form.to_query() else {
         // The page shows the parse error in words; the image just stays empty.
         return image(render(

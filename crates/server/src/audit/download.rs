@@ -5,19 +5,18 @@ use axum::{
     extract::{Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
-    Extension,
 };
-use console_app::{
-    api::{Role, SignedInUser},
-    audit::query::SearchForm,
-};
+use console_app::audit::query::SearchForm;
 
 use super::search::{export, ExportFormat};
-use crate::state::AppState;
+use crate::{
+    auth::require_role::{RequireRole, Viewer},
+    state::AppState,
+};
 
 pub async fn csv(
     state: State<AppState>,
-    who: Option<Extension<SignedInUser>>,
+    who: RequireRole<Viewer>,
     form: Query<SearchForm>,
 ) -> Response {
     download(state, who, form, ExportFormat::Csv).await
@@ -25,7 +24,7 @@ pub async fn csv(
 
 pub async fn ndjson(
     state: State<AppState>,
-    who: Option<Extension<SignedInUser>>,
+    who: RequireRole<Viewer>,
     form: Query<SearchForm>,
 ) -> Response {
     download(state, who, form, ExportFormat::Ndjson).await
@@ -33,24 +32,10 @@ pub async fn ndjson(
 
 async fn download(
     State(state): State<AppState>,
-    who: Option<Extension<SignedInUser>>,
+    who: RequireRole<Viewer>,
     Query(form): Query<SearchForm>,
     format: ExportFormat,
 ) -> Response {
-    let Some(Extension(who)) = who else {
-        return (
-            StatusCode::UNAUTHORIZED,
-            "Sign in to download the audit log.",
-        )
-            .into_response();
-    };
-    if !who.role.allows(Role::Viewer) {
-        return (
-            StatusCode::FORBIDDEN,
-            "Your console role does not allow this.",
-        )
-            .into_response();
-    }
     let query = match form.to_query() {
         Ok(query) => query,
         Err(error) => {

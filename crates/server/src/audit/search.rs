@@ -502,10 +502,10 @@ pub fn export(
         ));
         push_conditions(&mut sql, &query);
         sql.push(" ORDER BY occurred_at DESC, id DESC");
-        let mut head = Vec::new();
-        if format == ExportFormat::Csv {
-            csv_line(&mut head, CSV_HEADER.iter().map(|s| Some(*s)));
-        }
+        let head = match format {
+            ExportFormat::Csv => crate::csv_out::header(CSV_HEADER),
+            ExportFormat::Ndjson => Vec::new(),
+        };
         let lines = sql
             .build()
             .fetch(&db)
@@ -536,7 +536,7 @@ fn export_line(row: &sqlx::postgres::PgRow, format: ExportFormat) -> Result<Vec<
             let timestamp = event
                 .occurred_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            csv_line(
+            crate::csv_out::write_row(
                 &mut line,
                 [
                     Some(event.id.as_str()),
@@ -561,36 +561,6 @@ fn export_line(row: &sqlx::postgres::PgRow, format: ExportFormat) -> Result<Vec<
     Ok(line)
 }
 
-/// One CSV record (RFC 4180: fields with commas, quotes or line breaks are quoted, quotes
-/// doubled). A field that a spreadsheet would run as a formula is prefixed with `'`, so an
-/// event name or payload written by someone else cannot execute in the reader's Excel.
-pub(crate) fn csv_line<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = Option<&'a str>>) {
-    for (i, field) in fields.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        let field = field.unwrap_or("");
-        let guarded = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
-        let quoted = guarded || field.contains([',', '"', '\n', '\r']);
-        if quoted {
-            out.push(b'"');
-        }
-        if guarded {
-            out.push(b'\'');
-        }
-        for byte in field.bytes() {
-            if byte == b'"' {
-                out.push(b'"');
-            }
-            out.push(byte);
-        }
-        if quoted {
-            out.push(b'"');
-        }
-    }
-    out.extend_from_slice(b"\r\n");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -605,25 +575,6 @@ mod tests {
         for junk in ["", "_", "12_", "x_abc", "12_a'b", "99999999999999999999_a"] {
             assert_eq!(SearchCursor::decode(junk), None, "{junk}");
         }
-    }
-
-    #[test]
-    fn csv_quotes_and_guards_formulas() {
-        let mut out = Vec::new();
-        csv_line(
-            &mut out,
-            [
-                Some("plain"),
-                None,
-                Some("a,b"),
-                Some("say \"hi\""),
-                Some("=cmd()"),
-            ],
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&out),
-            "plain,,\"a,b\",\"say \"\"hi\"\"\",\"'=cmd()\"\r\n"
-        );
     }
 
     #[test]

@@ -5,5 +5,6 @@
 pub mod admit;
 pub mod logins;
 pub mod oauth;
+pub mod require_role;
 pub mod session;
 pub mod trusted_header;

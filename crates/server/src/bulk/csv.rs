@@ -5,14 +5,17 @@ use axum::{
     extract::{Path, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
-    Extension,
 };
-use console_app::api::{Role, SignedInUser};
 use console_app::bulk::BulkItem;
 use uuid::Uuid;
 
 use super::store;
-use crate::{audit::search::csv_line, backend::internal, state::AppState};
+use crate::{
+    auth::require_role::{RequireRole, Viewer},
+    backend::internal,
+    csv_out,
+    state::AppState,
+};
 
 const HEADER: &[&str] = &[
     "user_id",
@@ -28,7 +31,7 @@ fn line(out: &mut Vec<u8>, item: &BulkItem) {
     let finished = item
         .finished_at
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    csv_line(
+    csv_out::write_row(
         out,
         [
             Some(item.user_id.as_str()),
@@ -44,19 +47,9 @@ fn line(out: &mut Vec<u8>, item: &BulkItem) {
 
 pub async fn results(
     State(state): State<AppState>,
-    who: Option<Extension<SignedInUser>>,
+    _who: RequireRole<Viewer>,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(Extension(who)) = who else {
-        return (StatusCode::UNAUTHORIZED, "Sign in to download results.").into_response();
-    };
-    if !who.role.allows(Role::Viewer) {
-        return (
-            StatusCode::FORBIDDEN,
-            "Your console role does not allow this.",
-        )
-            .into_response();
-    }
     let not_found = || (StatusCode::NOT_FOUND, "There is no such bulk job.").into_response();
     let Ok(id) = id.trim().parse::<Uuid>() else {
         return not_found();
@@ -72,8 +65,7 @@ pub async fn results(
     let db = state.db.clone();
     let (sender, chunks) = crate::download::channel();
     tokio::spawn(async move {
-        let mut head = Vec::new();
-        csv_line(&mut head, HEADER.iter().map(|s| Some(*s)));
+        let head = csv_out::header(HEADER);
         let items = store::all_items(&db, id);
         crate::download::pump(items, head, |out, item| line(out, &item), sender).await;
     });

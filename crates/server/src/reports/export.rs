@@ -6,16 +6,18 @@ use axum::{
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
-    Extension, Router,
+    Router,
 };
-use console_app::{
-    api::{Role, SignedInUser},
-    reports::{ReportForm, ReportKind, REPORTS},
-};
+use console_app::reports::{ReportForm, ReportKind, REPORTS};
 use futures::StreamExt;
 
 use super::{latest, row_from, rows_sql, unavailable, ReportRow};
-use crate::{audit::search::csv_line, backend::internal, state::AppState};
+use crate::{
+    auth::require_role::{RequireRole, Viewer},
+    backend::internal,
+    csv_out,
+    state::AppState,
+};
 
 /// One route per report (`/reports/inactive-users.csv`, …), next to the pages' own routes.
 pub fn routes() -> Router<AppState> {
@@ -24,9 +26,9 @@ pub fn routes() -> Router<AppState> {
         router.route(
             &format!("/reports/{}.csv", kind.slug()),
             get(
-                move |state: State<AppState>,
-                      who: Option<Extension<SignedInUser>>,
-                      form: Query<ReportForm>| csv(kind, state, who, form),
+                move |state: State<AppState>, who: RequireRole<Viewer>, form: Query<ReportForm>| {
+                    csv(kind, state, who, form)
+                },
             ),
         )
     })
@@ -180,25 +182,15 @@ fn fields(row: ReportRow) -> Vec<Option<String>> {
 
 fn write_row(out: &mut Vec<u8>, row: ReportRow) {
     let fields = fields(row);
-    csv_line(out, fields.iter().map(|f| f.as_deref()));
+    csv_out::write_row(out, fields.iter().map(|f| f.as_deref()));
 }
 
 async fn csv(
     kind: ReportKind,
     State(state): State<AppState>,
-    who: Option<Extension<SignedInUser>>,
+    who: RequireRole<Viewer>,
     Query(form): Query<ReportForm>,
 ) -> Response {
-    let Some(Extension(who)) = who else {
-        return (StatusCode::UNAUTHORIZED, "Sign in to download reports.").into_response();
-    };
-    if !who.role.allows(Role::Viewer) {
-        return (
-            StatusCode::FORBIDDEN,
-            "Your console role does not allow this.",
-        )
-            .into_response();
-    }
     let query = match form.to_query() {
         Ok(query) => query,
         Err(error) => return (StatusCode::UNPROCESSABLE_ENTITY, error).into_response(),
@@ -230,8 +222,7 @@ async fn csv(
     let db = state.db.clone();
     tokio::spawn(async move {
         let mut sql = rows_sql(kind, &snap, &query);
-        let mut head = Vec::new();
-        csv_line(&mut head, header_of(kind).iter().map(|s| Some(*s)));
+        let head = csv_out::header(header_of(kind));
         let rows = sql
             .build()
             .fetch(&db)
