@@ -461,7 +461,7 @@ impl RiskyAction {
                         "\"{}\" always needs a second person: deletions cannot be exempted.",
                         kind_label(exempted)
                     ))
-                } else if !kind_named(exempted).is_some_and(|k| !k.is_console_control()) {
+                } else if kind_named(exempted).is_none_or(|k| k.is_console_control()) {
                     Err(format!(
                         "{exempted:?} is not a kind of action the console knows."
                     ))

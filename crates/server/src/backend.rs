@@ -566,7 +566,7 @@ impl ConsoleBackend for ServerBackend {
         kind: &str,
         needs_approval: bool,
     ) -> Result<RequestOutcome, ConsoleError> {
-        if !console_app::approvals::kind_named(kind).is_some_and(|k| !k.is_console_control()) {
+        if console_app::approvals::kind_named(kind).is_none_or(|k| k.is_console_control()) {
             return Err(ConsoleError::Invalid(format!(
                 "{kind:?} is not a kind of action the console knows."
             )));

@@ -34,6 +34,44 @@ pub async fn request_action(
     )
 }
 
+/// Asks to move a base into another workspace (the workspace is typed, so this builds the
+/// call here rather than posting it whole as [`RequestAction`] does).
+#[server(endpoint = "bases/move")]
+pub async fn request_base_move(
+    csrf_token: String,
+    base: String,
+    workspace: String,
+    reason: String,
+) -> Result<RequestOutcome, ConsoleError> {
+    crate::backend::with_status(
+        async move {
+            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            fn typed<T: std::str::FromStr>(
+                text: &str,
+                what: &str,
+                prefix: &str,
+            ) -> Result<T, ConsoleError> {
+                text.trim().parse().map_err(|_| {
+                    ConsoleError::Invalid(format!(
+                        "{:?} is not a {what} ID (they start with {prefix}).",
+                        text.trim()
+                    ))
+                })
+            }
+            let action = RiskyAction::MoveBase {
+                base: typed(&base, "base", "app")?,
+                workspace: typed(&workspace, "workspace", "wsp")?,
+            };
+            let outcome = crate::backend::backend()?
+                .request_action(&who, action, &reason)
+                .await?;
+            show_outcome_without_wasm(&outcome);
+            Ok(outcome)
+        }
+        .await,
+    )
+}
+
 /// The query parameters that carry a request form's answer back to the page it was posted
 /// from (without the wasm bundle): the request asked for, or that it was done at once.
 const ASKED_PARAM: &str = "asked";
@@ -112,7 +150,7 @@ fn address_with_result(referer: &str, (name, value): (&str, &str)) -> String {
 /// The server functions that ask for approval (their refusals are shown at the top).
 const REQUEST_PATHS: &[&str] = &[
     <RequestAction as leptos::server_fn::ServerFn>::PATH,
-    <super::bases::RequestBaseMove as leptos::server_fn::ServerFn>::PATH,
+    <RequestBaseMove as leptos::server_fn::ServerFn>::PATH,
 ];
 
 /// Whether `id` looks like a request's ID (a UUID), so that an address cannot make the

@@ -7,7 +7,7 @@
 use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::use_params_map;
 
-use super::approvals::RequestActionForm;
+use super::approvals::{RequestActionForm, RequestBaseMove};
 use super::workspaces::{
     collaborator_label, invite_row, permission_options, typed_collaborator, InviteTable,
 };
@@ -94,44 +94,6 @@ pub async fn create_base(
             crate::backend::backend()?
                 .create_base(&who, &workspace, &name, &table)
                 .await
-        }
-        .await,
-    )
-}
-
-/// Asks to move a base into another workspace (the workspace is typed, so this builds the
-/// call here rather than posting it whole as [`RequestAction`] does).
-#[server(endpoint = "bases/move")]
-pub async fn request_base_move(
-    csrf_token: String,
-    base: String,
-    workspace: String,
-    reason: String,
-) -> Result<RequestOutcome, ConsoleError> {
-    crate::backend::with_status(
-        async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            fn typed<T: std::str::FromStr>(
-                text: &str,
-                what: &str,
-                prefix: &str,
-            ) -> Result<T, ConsoleError> {
-                text.trim().parse().map_err(|_| {
-                    ConsoleError::Invalid(format!(
-                        "{:?} is not a {what} ID (they start with {prefix}).",
-                        text.trim()
-                    ))
-                })
-            }
-            let action = RiskyAction::MoveBase {
-                base: typed(&base, "base", "app")?,
-                workspace: typed(&workspace, "workspace", "wsp")?,
-            };
-            let outcome = crate::backend::backend()?
-                .request_action(&who, action, &reason)
-                .await?;
-            super::approvals::show_outcome_without_wasm(&outcome);
-            Ok(outcome)
         }
         .await,
     )

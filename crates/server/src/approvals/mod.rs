@@ -6,5 +6,6 @@ pub mod airtable;
 pub mod controls;
 pub mod notify;
 mod reach;
+mod reading;
 pub mod store;
 pub mod workflow;

@@ -12,7 +12,7 @@ use airtable_client::{
 };
 use console_app::approvals::Preview;
 
-use super::airtable::{
+use super::reading::{
     fact, found, group_label, level, list, missing, named, plural, read_groups, share_label,
     workspace_name, BaseView, People,
 };
