@@ -1,8 +1,15 @@
-//! Typed configuration, read once from the environment at start-up.
-//! Every variable is documented in the README and in `.env.example`.
+//! Typed configuration, read once at start-up from the environment (or the command line).
+//! Every variable is documented in the README and in `.env.example`, and
+//! `console-server --help` lists them with their defaults.
+//!
+//! Two steps: [`Environment`] is what clap reads, the raw value of each setting with its
+//! variable, default and help text; [`Settings`] (`Settings::try_from(environment)`) is
+//! what the program uses, every value parsed and the settings checked against each other
+//! (demo, OAuth or service-account mode; keys required outside demo mode; …).
 
 use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
+use clap::{CommandFactory, FromArgMatches};
 use console_app::api::Role;
 use url::Url;
 
@@ -13,7 +20,6 @@ pub enum ConfigError {
     #[error("{0}")]
     Inconsistent(String),
 }
-
 /// Where Airtable is, and how the console signs people in to it.
 #[derive(Clone, Debug)]
 pub enum AirtableMode {
@@ -141,34 +147,470 @@ pub struct AuditSettings {
     pub snapshot_interval: Option<Duration>,
 }
 
-impl Settings {
+/// The settings as clap reads them: each one's environment variable, command-line flag,
+/// default and help text (what the README's configuration table says). Values stay text
+/// here; [`Settings::try_from`] parses and checks them, naming the variable when one is
+/// wrong. Secrets are [`Secret`]s, so neither `Debug` nor `--help` shows them.
+#[derive(Clone, Debug, clap::Parser)]
+#[command(
+    name = "console-server",
+    version,
+    about = "The Airtable Enterprise admin console's server.",
+    long_about = "The Airtable Enterprise admin console's server.\n\nEvery setting is an environment variable (shown in brackets); the same flag on the command line wins over it. With none set, the console runs a local demo against an in-process simulated Airtable.",
+    next_line_help = true
+)]
+pub struct Environment {
+    /// Address the server listens on.
+    #[arg(
+        long,
+        env = "CONSOLE_ADDR",
+        default_value = "127.0.0.1:3000",
+        value_name = "HOST:PORT",
+        help_heading = "Server"
+    )]
+    pub addr: String,
+
+    /// The URL people use to reach the console. The OAuth redirect URI is
+    /// <this>/auth/callback; state-changing requests must come from this origin; https turns
+    /// on Secure cookies and the __Host- cookie prefix [default: http://<CONSOLE_ADDR>]
+    #[arg(
+        long,
+        env = "CONSOLE_PUBLIC_URL",
+        value_name = "URL",
+        help_heading = "Server"
+    )]
+    pub public_url: Option<String>,
+
+    /// Postgres for sessions, sign-ins, roles and the audit history. Created if missing.
+    /// With CONSOLE_DATABASE_OWNER_URL, the role the console runs as.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/airtable_console",
+        value_name = "URL",
+        hide_env_values = true,
+        help_heading = "Server"
+    )]
+    pub database_url: Secret,
+
+    /// The same database as the role that owns the tables: start-up creates the database,
+    /// migrates and grants the DATABASE_URL role what it needs with it, and nothing else
+    /// uses it. Unset: the DATABASE_URL role does everything.
+    #[arg(
+        long,
+        env = "CONSOLE_DATABASE_OWNER_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        help_heading = "Server"
+    )]
+    pub database_owner_url: Option<Secret>,
+
+    /// Local files: the demo's development keys, and action-log-head, the action log's
+    /// witness. Give each console process its own.
+    #[arg(
+        long,
+        env = "CONSOLE_DATA_DIR",
+        default_value = ".data",
+        value_name = "DIR",
+        help_heading = "Server"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Directory containing pkg/ (the wasm bundle).
+    #[arg(
+        long,
+        env = "CONSOLE_SITE_ROOT",
+        default_value = "target/site",
+        value_name = "DIR",
+        help_heading = "Server"
+    )]
+    pub site_root: PathBuf,
+
+    /// A session ends after this long without a request.
+    #[arg(
+        long,
+        env = "CONSOLE_SESSION_IDLE_MINUTES",
+        default_value = "30",
+        value_name = "MINUTES",
+        help_heading = "Server"
+    )]
+    pub session_idle_minutes: String,
+
+    /// A sign-in ends this long after it began, however active.
+    #[arg(
+        long,
+        env = "CONSOLE_SESSION_MAX_HOURS",
+        default_value = "12",
+        value_name = "HOURS",
+        help_heading = "Server"
+    )]
+    pub session_max_hours: String,
+
+    /// Airtable user id or email of the person who becomes console admin at sign-in while
+    /// the console has no admin at all (and only if their role was never removed). Demo
+    /// mode: the first seeded admin.
+    #[arg(
+        long,
+        env = "CONSOLE_FIRST_ADMIN",
+        value_name = "ID_OR_EMAIL",
+        help_heading = "People and roles"
+    )]
+    pub first_admin: Option<String>,
+
+    /// Role (viewer or operator) given once to enterprise admins who sign in without one
+    /// (never again after an admin removed it); none refuses them until a role is granted.
+    /// approver and admin are refused: they are named by an admin, with a second admin's
+    /// approval.
+    #[arg(
+        long,
+        env = "CONSOLE_DEFAULT_ROLE",
+        default_value = "none",
+        value_name = "ROLE",
+        help_heading = "People and roles"
+    )]
+    pub default_role: String,
+
+    /// Name shown on the overview (Airtable's API has no enterprise name). Unset: the first
+    /// email domain.
+    #[arg(
+        long,
+        env = "CONSOLE_ENTERPRISE_NAME",
+        value_name = "NAME",
+        help_heading = "People and roles"
+    )]
+    pub enterprise_name: Option<String>,
+
+    /// Base64 of 32 random bytes (openssl rand -base64 32): the AES-256-GCM key that
+    /// encrypts Airtable tokens in Postgres. Required outside demo mode; demo mode generates
+    /// one in CONSOLE_DATA_DIR/dev-token-key.
+    #[arg(
+        long,
+        env = "CONSOLE_TOKEN_KEY",
+        value_name = "BASE64",
+        hide_env_values = true,
+        help_heading = "Keys"
+    )]
+    pub token_key: Option<Secret>,
+
+    /// Base64 of 32 random bytes (openssl rand -base64 32): the HMAC-SHA256 key of the
+    /// action log's hash chain. Keep it outside the database (and its backups);
+    /// verify-action-log needs the same key. Required outside demo mode; demo mode generates
+    /// one in CONSOLE_DATA_DIR/dev-log-key.
+    #[arg(
+        long,
+        env = "CONSOLE_LOG_KEY",
+        value_name = "BASE64",
+        hide_env_values = true,
+        help_heading = "Keys"
+    )]
+    pub log_key: Option<Secret>,
+
+    /// Client id of your Airtable OAuth integration. Setting it turns demo mode off.
+    /// Unset: demo mode (or service-account mode, with AIRTABLE_SERVICE_TOKEN,
+    /// AIRTABLE_ENTERPRISE_ID and CONSOLE_TRUSTED_EMAIL_HEADER).
+    #[arg(
+        long,
+        env = "AIRTABLE_OAUTH_CLIENT_ID",
+        value_name = "ID",
+        help_heading = "Airtable"
+    )]
+    pub airtable_oauth_client_id: Option<String>,
+
+    /// Its client secret (the console is a confidential client).
+    #[arg(
+        long,
+        env = "AIRTABLE_OAUTH_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true,
+        help_heading = "Airtable"
+    )]
+    pub airtable_oauth_client_secret: Option<Secret>,
+
+    /// The enterprise account (ent…) this console manages.
+    #[arg(
+        long,
+        env = "AIRTABLE_ENTERPRISE_ID",
+        value_name = "ID",
+        help_heading = "Airtable"
+    )]
+    pub airtable_enterprise_id: Option<String>,
+
+    /// Airtable's API (or a simulator).
+    #[arg(
+        long,
+        env = "AIRTABLE_API_URL",
+        default_value = "https://api.airtable.com",
+        value_name = "URL",
+        help_heading = "Airtable"
+    )]
+    pub airtable_api_url: String,
+
+    /// Airtable's authorization endpoint.
+    #[arg(
+        long,
+        env = "AIRTABLE_OAUTH_AUTHORIZE_URL",
+        default_value = "https://airtable.com/oauth2/v1/authorize",
+        value_name = "URL",
+        help_heading = "Airtable"
+    )]
+    pub airtable_oauth_authorize_url: String,
+
+    /// Airtable's token endpoint.
+    #[arg(
+        long,
+        env = "AIRTABLE_OAUTH_TOKEN_URL",
+        default_value = "https://airtable.com/oauth2/v1/token",
+        value_name = "URL",
+        help_heading = "Airtable"
+    )]
+    pub airtable_oauth_token_url: String,
+
+    /// A personal access token of a service account (an enterprise admin). The background
+    /// jobs (audit-log copy) use it; in service-account mode every Airtable call does.
+    /// Without it outside demo mode the audit log is not copied. Demo mode: the simulator's
+    /// token.
+    #[arg(
+        long,
+        env = "AIRTABLE_SERVICE_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        help_heading = "Airtable"
+    )]
+    pub airtable_service_token: Option<Secret>,
+
+    /// Service-account mode only: the request header in which your sign-in proxy puts the
+    /// person's email (e.g. X-Forwarded-Email). Required in that mode.
+    #[arg(
+        long,
+        env = "CONSOLE_TRUSTED_EMAIL_HEADER",
+        value_name = "HEADER",
+        help_heading = "Airtable"
+    )]
+    pub trusted_email_header: Option<String>,
+
+    /// Time between audit-log sync runs; 0 runs only when someone presses "Sync now".
+    #[arg(
+        long,
+        env = "CONSOLE_AUDIT_SYNC_SECONDS",
+        default_value = "60",
+        value_name = "SECONDS",
+        help_heading = "Audit log and snapshots"
+    )]
+    pub audit_sync_seconds: String,
+
+    /// How far back the first sync reads (Airtable keeps 180 days).
+    #[arg(
+        long,
+        env = "CONSOLE_AUDIT_BACKFILL_DAYS",
+        default_value = "180",
+        value_name = "DAYS",
+        help_heading = "Audit log and snapshots"
+    )]
+    pub audit_backfill_days: String,
+
+    /// Each run re-reads this many minutes before the newest stored event, to catch events
+    /// Airtable publishes late; duplicates are impossible (event ids are unique).
+    #[arg(
+        long,
+        env = "CONSOLE_AUDIT_LATE_MINUTES",
+        default_value = "15",
+        value_name = "MINUTES",
+        help_heading = "Audit log and snapshots"
+    )]
+    pub audit_late_minutes: String,
+
+    /// Time between snapshots of the enterprise's state (users, admins, group members,
+    /// workspace access); 0 takes them only when someone asks. Needs the service token.
+    #[arg(
+        long,
+        env = "CONSOLE_SNAPSHOT_HOURS",
+        default_value = "24",
+        value_name = "HOURS",
+        help_heading = "Audit log and snapshots"
+    )]
+    pub snapshot_hours: String,
+
+    /// How long a request for a risky action waits for a second person's approval before it
+    /// expires; a failed one can be retried only within the same time.
+    #[arg(
+        long,
+        env = "CONSOLE_APPROVAL_TTL_HOURS",
+        default_value = "24",
+        value_name = "HOURS",
+        help_heading = "Approvals and email"
+    )]
+    pub approval_ttl_hours: String,
+
+    /// Approving or rejecting needs a sign-in (a full round trip through Airtable) no older
+    /// than this; otherwise the request's page sends the person through sign-in and back.
+    #[arg(
+        long,
+        env = "CONSOLE_APPROVAL_REAUTH_MINUTES",
+        default_value = "10",
+        value_name = "MINUTES",
+        help_heading = "Approvals and email"
+    )]
+    pub approval_reauth_minutes: String,
+
+    /// SMTP server for the console's emails (approval notices):
+    /// smtp://user:password@host:587?tls=required (STARTTLS), smtps://… (TLS), or
+    /// smtp://host:25 (a local relay, no TLS). Unset: emails stay in the outbox, shown under
+    /// Approvals → Notices.
+    #[arg(
+        long,
+        env = "CONSOLE_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        help_heading = "Approvals and email"
+    )]
+    pub smtp_url: Option<Secret>,
+
+    /// Sender of those emails, e.g. "Airtable Console <console@example.com>"; required with
+    /// CONSOLE_SMTP_URL.
+    #[arg(
+        long,
+        env = "CONSOLE_MAIL_FROM",
+        value_name = "MAILBOX",
+        help_heading = "Approvals and email"
+    )]
+    pub mail_from: Option<String>,
+
+    /// Demo mode: where the in-process simulator listens (port 0: any free port).
+    #[arg(
+        long,
+        env = "CONSOLE_DEMO_SIM_ADDR",
+        default_value = "127.0.0.1:0",
+        value_name = "HOST:PORT",
+        help_heading = "Demo mode"
+    )]
+    pub demo_sim_addr: String,
+
+    /// Demo mode: the simulator's seed (same seed, same enterprise).
+    #[arg(
+        long,
+        env = "CONSOLE_DEMO_SEED",
+        default_value = "42",
+        value_name = "SEED",
+        help_heading = "Demo mode"
+    )]
+    pub demo_seed: String,
+
+    /// Demo mode: tiny, demo (~250 users) or large (50,000 users, 5M audit events).
+    #[arg(
+        long,
+        env = "CONSOLE_DEMO_SIZE",
+        default_value = "demo",
+        value_name = "SIZE",
+        help_heading = "Demo mode"
+    )]
+    pub demo_size: String,
+}
+
+impl Environment {
+    /// Reads the environment only, never the process's arguments (a test binary's own
+    /// flags are not the console's). A variable that is set but blank (`CONSOLE_FIRST_ADMIN=`
+    /// in a compose file) or not UTF-8 counts as unset.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        let matches = unset_blank_variables(Self::command())
+            .try_get_matches_from(["console-server"])
+            .map_err(from_clap)?;
+        Self::from_arg_matches(&matches).map_err(from_clap)
+    }
+
+    /// Reads the variables through `lookup` instead of the environment (nothing else is
+    /// read), so tests can pass a map.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let command = Self::command();
+        let mut args = vec!["console-server".to_string()];
+        for arg in command.get_arguments() {
+            let (Some(name), Some(long)) = (arg.get_env().and_then(|n| n.to_str()), arg.get_long())
+            else {
+                continue;
+            };
+            if let Some(value) = lookup(name) {
+                args.push(format!("--{long}"));
+                args.push(value);
+            }
+        }
+        let matches = command
+            .mut_args(|arg| arg.env(None).allow_hyphen_values(true))
+            .try_get_matches_from(args)
+            .map_err(from_clap)?;
+        Self::from_arg_matches(&matches).map_err(from_clap)
+    }
+}
+
+/// `command` with every argument whose variable is set but blank, or not UTF-8, reading as
+/// if the variable were unset (its default applies), as the console always has. Used for
+/// [`Environment`] and for any command it is flattened into.
+pub fn unset_blank_variables(command: clap::Command) -> clap::Command {
+    command.mut_args(|arg| {
+        let unusable = arg.get_env().is_some_and(|name| match std::env::var(name) {
+            Ok(value) => value.trim().is_empty(),
+            Err(std::env::VarError::NotPresent) => false,
+            Err(std::env::VarError::NotUnicode(_)) => true,
+        });
+        if unusable {
+            arg.env(None)
+        } else {
+            arg
+        }
+    })
+}
+
+/// A clap error in words: its first line, without clap's `error: ` and usage.
+fn from_clap(error: clap::Error) -> ConfigError {
+    let rendered = error.render().to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    let words = first.strip_prefix("error: ").unwrap_or(first).trim();
+    ConfigError::Inconsistent(format!("the settings could not be read: {words}"))
+}
+
+impl Settings {
+    /// Reads the settings from the environment (and nothing else): see
+    /// [`Environment::from_env`].
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Settings::try_from(Environment::from_env()?)
     }
 
     /// Reads settings through `lookup`, so tests can pass a map instead of the environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &'static str| lookup(name);
-        let parse = |name: &'static str, default: &str| -> Result<String, ConfigError> {
-            Ok(get(name).unwrap_or_else(|| default.to_string()))
-        };
+        Settings::try_from(Environment::from_lookup(lookup)?)
+    }
 
-        let addr =
-            parse_as::<SocketAddr>("CONSOLE_ADDR", &parse("CONSOLE_ADDR", "127.0.0.1:3000")?)?;
+    /// Whether cookies must carry `Secure` (everything but plain-HTTP local demos).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// `scheme://host[:port]`, as browsers send it in the `Origin` header.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    pub fn is_demo(&self) -> bool {
+        matches!(self.airtable, AirtableMode::Demo(_))
+    }
+}
+
+impl TryFrom<Environment> for Settings {
+    type Error = ConfigError;
+
+    /// Parses each value (naming its variable when it is wrong) and checks the settings
+    /// against each other.
+    fn try_from(env: Environment) -> Result<Self, ConfigError> {
+        let addr = parse_as::<SocketAddr>("CONSOLE_ADDR", &env.addr)?;
         let public_url = parse_url(
             "CONSOLE_PUBLIC_URL",
-            &get("CONSOLE_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}")),
+            &env.public_url.unwrap_or_else(|| format!("http://{addr}")),
         )?;
-        let database_url = parse(
-            "DATABASE_URL",
-            "postgres://postgres@127.0.0.1:5432/airtable_console",
-        )?;
+        let database_url = env.database_url.0;
 
-        let client_id = get("AIRTABLE_OAUTH_CLIENT_ID");
-        let service_token = get("AIRTABLE_SERVICE_TOKEN").map(Secret);
-        let airtable = match client_id {
-            None if service_token.is_some() && get("AIRTABLE_ENTERPRISE_ID").is_some() => {
-                let header = get("CONSOLE_TRUSTED_EMAIL_HEADER").ok_or_else(|| {
+        let service_token = env.airtable_service_token;
+        let enterprise_id = env.airtable_enterprise_id;
+        let airtable = match env.airtable_oauth_client_id {
+            None if service_token.is_some() && enterprise_id.is_some() => {
+                let header = env.trusted_email_header.ok_or_else(|| {
                     ConfigError::Inconsistent(
                         "AIRTABLE_SERVICE_TOKEN and AIRTABLE_ENTERPRISE_ID without OAuth need a sign-in proxy: set CONSOLE_TRUSTED_EMAIL_HEADER to the header it puts the person's email in (or set AIRTABLE_OAUTH_CLIENT_ID to sign in with Airtable)".into(),
                     )
@@ -180,64 +622,52 @@ impl Settings {
                     }
                 })?;
                 AirtableMode::ServiceAccount(Box::new(ServiceAccountSettings {
-                    api_url: parse_url(
-                        "AIRTABLE_API_URL",
-                        &parse("AIRTABLE_API_URL", "https://api.airtable.com")?,
-                    )?,
-                    enterprise_id: get("AIRTABLE_ENTERPRISE_ID").unwrap_or_default(),
+                    api_url: parse_url("AIRTABLE_API_URL", &env.airtable_api_url)?,
+                    enterprise_id: enterprise_id.unwrap_or_default(),
                     trusted_email_header: header,
                 }))
             }
             None => AirtableMode::Demo(DemoSettings {
-                sim_addr: parse_as(
-                    "CONSOLE_DEMO_SIM_ADDR",
-                    &parse("CONSOLE_DEMO_SIM_ADDR", "127.0.0.1:0")?,
-                )?,
-                seed: parse_as("CONSOLE_DEMO_SEED", &parse("CONSOLE_DEMO_SEED", "42")?)?,
-                size: parse("CONSOLE_DEMO_SIZE", "demo")?,
+                sim_addr: parse_as("CONSOLE_DEMO_SIM_ADDR", &env.demo_sim_addr)?,
+                seed: parse_as("CONSOLE_DEMO_SEED", &env.demo_seed)?,
+                size: env.demo_size,
             }),
             Some(client_id) => {
-                let required = |name: &'static str| {
-                    get(name).ok_or_else(|| {
+                let required = |name: &'static str, value: Option<String>| {
+                    value.ok_or_else(|| {
                         ConfigError::Inconsistent(format!(
                             "AIRTABLE_OAUTH_CLIENT_ID is set, so {name} must be set too"
                         ))
                     })
                 };
                 AirtableMode::Real(Box::new(AirtableSettings {
-                    api_url: parse_url(
-                        "AIRTABLE_API_URL",
-                        &parse("AIRTABLE_API_URL", "https://api.airtable.com")?,
-                    )?,
+                    api_url: parse_url("AIRTABLE_API_URL", &env.airtable_api_url)?,
                     authorize_url: parse_url(
                         "AIRTABLE_OAUTH_AUTHORIZE_URL",
-                        &parse(
-                            "AIRTABLE_OAUTH_AUTHORIZE_URL",
-                            "https://airtable.com/oauth2/v1/authorize",
-                        )?,
+                        &env.airtable_oauth_authorize_url,
                     )?,
                     token_url: parse_url(
                         "AIRTABLE_OAUTH_TOKEN_URL",
-                        &parse(
-                            "AIRTABLE_OAUTH_TOKEN_URL",
-                            "https://airtable.com/oauth2/v1/token",
-                        )?,
+                        &env.airtable_oauth_token_url,
                     )?,
                     client_id,
-                    client_secret: required("AIRTABLE_OAUTH_CLIENT_SECRET")?,
-                    enterprise_id: required("AIRTABLE_ENTERPRISE_ID")?,
+                    client_secret: required(
+                        "AIRTABLE_OAUTH_CLIENT_SECRET",
+                        env.airtable_oauth_client_secret.map(|s| s.0),
+                    )?,
+                    enterprise_id: required("AIRTABLE_ENTERPRISE_ID", enterprise_id)?,
                 }))
             }
         };
 
-        let token_key = get("CONSOLE_TOKEN_KEY").map(Secret);
+        let token_key = env.token_key;
         if token_key.is_none() && matches!(airtable, AirtableMode::Real(_)) {
             return Err(ConfigError::Inconsistent(
                 "CONSOLE_TOKEN_KEY must be set outside demo mode (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)".into(),
             ));
         }
 
-        let log_key = get("CONSOLE_LOG_KEY").map(Secret);
+        let log_key = env.log_key;
         match &log_key {
             Some(key) => {
                 crate::action_log::decode_key(key.expose()).map_err(|e| ConfigError::Invalid {
@@ -253,9 +683,9 @@ impl Settings {
             None => {}
         }
 
-        let default_role = match get("CONSOLE_DEFAULT_ROLE").as_deref() {
-            None | Some("none") => None,
-            Some(other) => {
+        let default_role = match env.default_role.as_str() {
+            "none" => None,
+            other => {
                 let role = Role::from_str(other).map_err(|reason| ConfigError::Invalid {
                     name: "CONSOLE_DEFAULT_ROLE",
                     reason,
@@ -275,32 +705,26 @@ impl Settings {
             addr,
             public_url,
             database_url,
-            database_owner_url: get("CONSOLE_DATABASE_OWNER_URL").map(Secret),
+            database_owner_url: env.database_owner_url,
             airtable,
             token_key,
             log_key,
-            data_dir: PathBuf::from(parse("CONSOLE_DATA_DIR", ".data")?),
-            site_root: PathBuf::from(parse("CONSOLE_SITE_ROOT", "target/site")?),
-            first_admin: get("CONSOLE_FIRST_ADMIN"),
+            data_dir: env.data_dir,
+            site_root: env.site_root,
+            first_admin: env.first_admin,
             default_role,
             session_idle_timeout: Duration::from_secs(
-                60 * parse_as::<u64>(
-                    "CONSOLE_SESSION_IDLE_MINUTES",
-                    &parse("CONSOLE_SESSION_IDLE_MINUTES", "30")?,
-                )?,
+                60 * parse_as::<u64>("CONSOLE_SESSION_IDLE_MINUTES", &env.session_idle_minutes)?,
             ),
             session_absolute_timeout: Duration::from_secs(
-                3600 * parse_as::<u64>(
-                    "CONSOLE_SESSION_MAX_HOURS",
-                    &parse("CONSOLE_SESSION_MAX_HOURS", "12")?,
-                )?,
+                3600 * parse_as::<u64>("CONSOLE_SESSION_MAX_HOURS", &env.session_max_hours)?,
             ),
-            enterprise_name: get("CONSOLE_ENTERPRISE_NAME"),
+            enterprise_name: env.enterprise_name,
             service_token,
-            smtp: match get("CONSOLE_SMTP_URL") {
+            smtp: match env.smtp_url {
                 None => None,
                 Some(url) => {
-                    let from = get("CONSOLE_MAIL_FROM").ok_or_else(|| {
+                    let from = env.mail_from.ok_or_else(|| {
                         ConfigError::Inconsistent(
                             "CONSOLE_SMTP_URL needs CONSOLE_MAIL_FROM: the address the console's emails come from".into(),
                         )
@@ -311,15 +735,12 @@ impl Settings {
                             reason: "must be an email address, optionally with a name: Console <console@example.com>".into(),
                         });
                     }
-                    Some(SmtpSettings {
-                        url: Secret(url),
-                        from,
-                    })
+                    Some(SmtpSettings { url, from })
                 }
             },
             approval_ttl: match parse_as::<u64>(
                 "CONSOLE_APPROVAL_TTL_HOURS",
-                &parse("CONSOLE_APPROVAL_TTL_HOURS", "24")?,
+                &env.approval_ttl_hours,
             )? {
                 0 => {
                     return Err(ConfigError::Invalid {
@@ -331,7 +752,7 @@ impl Settings {
             },
             approval_reauth: match parse_as::<u64>(
                 "CONSOLE_APPROVAL_REAUTH_MINUTES",
-                &parse("CONSOLE_APPROVAL_REAUTH_MINUTES", "10")?,
+                &env.approval_reauth_minutes,
             )? {
                 0 => {
                     return Err(ConfigError::Invalid {
@@ -344,42 +765,25 @@ impl Settings {
             audit: AuditSettings {
                 interval: match parse_as::<u64>(
                     "CONSOLE_AUDIT_SYNC_SECONDS",
-                    &parse("CONSOLE_AUDIT_SYNC_SECONDS", "60")?,
+                    &env.audit_sync_seconds,
                 )? {
                     0 => None,
                     secs => Some(Duration::from_secs(secs)),
                 },
-                backfill_days: parse_as(
-                    "CONSOLE_AUDIT_BACKFILL_DAYS",
-                    &parse("CONSOLE_AUDIT_BACKFILL_DAYS", "180")?,
-                )?,
+                backfill_days: parse_as("CONSOLE_AUDIT_BACKFILL_DAYS", &env.audit_backfill_days)?,
                 late_window_minutes: parse_as(
                     "CONSOLE_AUDIT_LATE_MINUTES",
-                    &parse("CONSOLE_AUDIT_LATE_MINUTES", "15")?,
+                    &env.audit_late_minutes,
                 )?,
                 snapshot_interval: match parse_as::<u64>(
                     "CONSOLE_SNAPSHOT_HOURS",
-                    &parse("CONSOLE_SNAPSHOT_HOURS", "24")?,
+                    &env.snapshot_hours,
                 )? {
                     0 => None,
                     hours => Some(Duration::from_secs(hours * 3600)),
                 },
             },
         })
-    }
-
-    /// Whether cookies must carry `Secure` (everything but plain-HTTP local demos).
-    pub fn secure_cookies(&self) -> bool {
-        self.public_url.scheme() == "https"
-    }
-
-    /// `scheme://host[:port]`, as browsers send it in the `Origin` header.
-    pub fn public_origin(&self) -> String {
-        self.public_url.origin().ascii_serialization()
-    }
-
-    pub fn is_demo(&self) -> bool {
-        matches!(self.airtable, AirtableMode::Demo(_))
     }
 }
 
@@ -390,6 +794,12 @@ pub struct Secret(pub String);
 impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
     }
 }
 
@@ -503,5 +913,146 @@ mod tests {
             enterprise_id: "ent".into(),
         };
         assert!(!format!("{s:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn values_are_read_as_before() {
+        // Numbers are trimmed, values starting with a dash or empty are passed through as
+        // given, and the errors read as they always have.
+        let s = settings(&[
+            ("CONSOLE_SESSION_IDLE_MINUTES", " 5 "),
+            ("CONSOLE_FIRST_ADMIN", "-odd@example.com"),
+            ("CONSOLE_ENTERPRISE_NAME", ""),
+            ("CONSOLE_PUBLIC_URL", "https://console.example.com"),
+        ])
+        .expect("valid");
+        assert_eq!(s.session_idle_timeout, Duration::from_secs(300));
+        assert_eq!(s.first_admin.as_deref(), Some("-odd@example.com"));
+        assert_eq!(s.enterprise_name.as_deref(), Some(""));
+        assert!(s.secure_cookies());
+        let err = settings(&[("CONSOLE_AUDIT_BACKFILL_DAYS", "-1")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CONSOLE_AUDIT_BACKFILL_DAYS is not valid: \"-1\": invalid digit found in string"
+        );
+        let err = settings(&[("CONSOLE_DEFAULT_ROLE", "admin")]).unwrap_err();
+        assert!(
+            err.to_string().contains("Use none, viewer or operator"),
+            "{err}"
+        );
+        let s = settings(&[("CONSOLE_DEFAULT_ROLE", "operator")]).expect("valid");
+        assert_eq!(s.default_role, Some(Role::Operator));
+        let err = settings(&[("CONSOLE_SMTP_URL", "smtp://localhost:25")]).unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_MAIL_FROM"), "{err}");
+    }
+
+    /// The rows of the README's configuration table: (variable, default column).
+    fn readme_settings() -> Vec<(String, String)> {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("\n## Configuration\n")
+            .nth(1)
+            .expect("the README has a Configuration section");
+        let section = section.split("\n#").next().unwrap_or(section);
+        section
+            .lines()
+            .filter_map(|line| {
+                let mut cells = line.strip_prefix("| `")?.splitn(2, "` |");
+                let name = cells.next()?.to_string();
+                let default = cells.next()?.split(" | ").next()?.trim().to_string();
+                Some((name, default))
+            })
+            // Read by the server (not RUST_LOG, read by telemetry, nor the test suite's).
+            .filter(|(name, _)| {
+                name.starts_with("CONSOLE")
+                    || name.starts_with("AIRTABLE")
+                    || name == "DATABASE_URL"
+            })
+            .collect()
+    }
+
+    #[test]
+    fn help_lists_every_setting_the_readme_documents_with_its_default() {
+        let documented = readme_settings();
+        assert!(documented.len() > 30, "the table was read: {documented:?}");
+        let mut command = Environment::command();
+        let help = command.render_long_help().to_string();
+        for (name, default) in &documented {
+            assert!(
+                help.contains(&format!("[env: {name}]"))
+                    || help.contains(&format!("[env: {name}=")),
+                "{name} is documented in the README but not in --help:\n{help}"
+            );
+            // Where the README gives a plain value as the default, --help gives the same
+            // (clap's default, or in the help text when it is computed).
+            let plain = default
+                .strip_prefix('`')
+                .and_then(|d| d.strip_suffix('`'))
+                .filter(|d| !d.contains('`'));
+            if let Some(plain) = plain {
+                let arg = command
+                    .get_arguments()
+                    .find(|a| a.get_env().is_some_and(|e| e == name.as_str()))
+                    .expect("an argument for each documented setting");
+                if arg.get_default_values().is_empty() {
+                    assert!(
+                        help.contains(&format!("[default: {plain}]")),
+                        "{name}: --help does not give the README's default {plain}"
+                    );
+                } else {
+                    assert_eq!(
+                        arg.get_default_values(),
+                        [plain],
+                        "{name}: the README's default and --help's differ"
+                    );
+                }
+            }
+        }
+        // And nothing is read that the README does not document.
+        for arg in command.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                assert!(
+                    documented.iter().any(|(name, _)| env == name.as_str()),
+                    "{env:?} is read but not in the README's table"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn secrets_are_neither_in_help_nor_in_debug_output() {
+        let command = Environment::command();
+        let hidden: Vec<_> = command
+            .get_arguments()
+            .filter(|a| a.is_hide_env_values_set())
+            .filter_map(|a| a.get_env()?.to_str())
+            .collect();
+        for secret in [
+            "DATABASE_URL",
+            "CONSOLE_DATABASE_OWNER_URL",
+            "CONSOLE_TOKEN_KEY",
+            "CONSOLE_LOG_KEY",
+            "AIRTABLE_OAUTH_CLIENT_SECRET",
+            "AIRTABLE_SERVICE_TOKEN",
+            "CONSOLE_SMTP_URL",
+        ] {
+            assert!(hidden.contains(&secret), "{secret}'s value shows in --help");
+        }
+        let environment = Environment::from_lookup(|name| {
+            Some(format!("secret-{name}")).filter(|_| {
+                [
+                    "CONSOLE_TOKEN_KEY",
+                    "AIRTABLE_OAUTH_CLIENT_SECRET",
+                    "AIRTABLE_SERVICE_TOKEN",
+                    "CONSOLE_SMTP_URL",
+                ]
+                .contains(&name)
+            })
+        })
+        .expect("read");
+        assert!(
+            !format!("{environment:?}").contains("secret-"),
+            "{environment:?}"
+        );
     }
 }

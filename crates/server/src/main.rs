@@ -3,41 +3,62 @@
 //! `console-server verify-action-log [--witness FILE ...]` instead checks the console's
 //! action log against its key and the witness files, and exits with 0 if it is intact, 1 if
 //! rows were changed, removed or truncated, 2 if it could not check.
+//!
+//! `console-server --help` lists every setting with its environment variable and default
+//! (see [`console_server::config::Environment`]); `--version` prints the version.
 
-use console_server::{config::Settings, telemetry};
+use clap::{CommandFactory, FromArgMatches};
+use console_server::{
+    config::{self, Environment, Settings},
+    telemetry,
+};
+
+// The command line: the settings (from the environment, or the same flags) and what to do.
+// No doc comment: the help's description is `Environment`'s.
+#[derive(clap::Parser)]
+#[command(name = "console-server", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    environment: Environment,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Serve the console (the default).
+    Serve,
+    /// Check the action log against its key (CONSOLE_LOG_KEY) and the witness files: exits
+    /// with 0 if it is intact, 1 if rows were changed, removed or truncated, 2 if it could
+    /// not check.
+    VerifyActionLog {
+        /// A file with the log's head (<seq> <hash> <time> lines), e.g. a line from a
+        /// notice saved to a file; --witness A B --witness C reads all three. Default:
+        /// CONSOLE_DATA_DIR/action-log-head.
+        #[arg(long, value_name = "FILE", num_args = 1.., action = clap::ArgAction::Append)]
+        witness: Vec<std::path::PathBuf>,
+    },
+}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     telemetry::init();
-    let settings = match Settings::from_env() {
+    // `--help` and `--version` exit with 0 here, a wrong command or flag with 2.
+    let cli = config::unset_blank_variables(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+        .unwrap_or_else(|error| error.exit());
+    let settings = match Settings::try_from(cli.environment) {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("configuration error: {error}");
             return std::process::ExitCode::from(2);
         }
     };
-    let command = std::env::args().nth(1);
-    let outcome = match command.as_deref() {
-        None | Some("serve") => console_server::run(settings).await,
-        Some("verify-action-log") => {
-            // `--witness A B --witness C`: every file after a `--witness` is a witness.
-            let mut witnesses = Vec::new();
-            let mut after_flag = false;
-            for arg in std::env::args().skip(2) {
-                if arg == "--witness" {
-                    after_flag = true;
-                } else if after_flag && !arg.starts_with("--") {
-                    witnesses.push(std::path::PathBuf::from(arg));
-                } else {
-                    eprintln!("usage: console-server verify-action-log [--witness FILE ...]");
-                    return std::process::ExitCode::from(2);
-                }
-            }
-            if after_flag && witnesses.is_empty() {
-                eprintln!("usage: console-server verify-action-log [--witness FILE ...]");
-                return std::process::ExitCode::from(2);
-            }
-            return match console_server::verify_action_log(&settings, &witnesses).await {
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => console_server::run(settings).await,
+        Command::VerifyActionLog { witness } => {
+            return match console_server::verify_action_log(&settings, &witness).await {
                 Ok(true) => std::process::ExitCode::SUCCESS,
                 Ok(false) => std::process::ExitCode::FAILURE,
                 Err(error) => {
@@ -45,10 +66,6 @@ async fn main() -> std::process::ExitCode {
                     std::process::ExitCode::from(2)
                 }
             };
-        }
-        Some(other) => {
-            eprintln!("unknown command {other:?}; the commands are `serve` (the default) and `verify-action-log`");
-            return std::process::ExitCode::from(2);
         }
     };
     match outcome {
