@@ -25,7 +25,9 @@ use crate::{
     approvals::workflow,
     audit::search,
     auth::logins,
-    directory, people, roles, snapshots,
+    directory,
+    error::{airtable_error, internal},
+    people, roles, snapshots,
     state::{AppState, SignInMethod},
 };
 
@@ -88,69 +90,6 @@ impl ServerBackend {
             other => internal(other),
         })?;
         Ok(self.state.airtable.with_token(AccessToken::new(token)))
-    }
-}
-
-/// Logs an unexpected failure under a short reference and returns only the reference.
-/// A database that cannot be reached is not a bug to report but a wait: that becomes
-/// [`ConsoleError::Unavailable`] (503) instead.
-pub fn internal<E: std::fmt::Display + 'static>(error: E) -> ConsoleError {
-    if database_unreachable(&error) {
-        tracing::warn!(%error, "the database is not answering");
-        return ConsoleError::Unavailable;
-    }
-    let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-    tracing::error!(%reference, %error, "internal error");
-    ConsoleError::Internal(reference)
-}
-
-/// Whether a failure means the database could not be reached (down, restarting, the pool
-/// exhausted), as opposed to a query that went wrong. `internal` takes any displayable
-/// error, so the error types that carry database failures are recognised one by one.
-fn database_unreachable(error: &dyn std::any::Any) -> bool {
-    let found = error
-        .downcast_ref::<sqlx::Error>()
-        .or_else(|| match error.downcast_ref::<logins::TokenError>() {
-            Some(logins::TokenError::Db(e)) => Some(e),
-            _ => None,
-        })
-        .or_else(
-            || match error.downcast_ref::<crate::approvals::store::StoreError>() {
-                Some(crate::approvals::store::StoreError::Database(e)) => Some(e),
-                _ => None,
-            },
-        )
-        .or_else(|| {
-            error
-                .downcast_ref::<anyhow::Error>()
-                .and_then(|e| e.chain().find_map(|c| c.downcast_ref::<sqlx::Error>()))
-        });
-    match found {
-        Some(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => true,
-        // Class 08 (connection exception) and 57P (the server shutting down or starting).
-        Some(sqlx::Error::Database(e)) => e
-            .code()
-            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
-        _ => false,
-    }
-}
-
-/// Airtable's refusal in words, with the status that fits whose fault it is: the person's
-/// input (400/422) or a conflict is theirs to fix, a 403 is a permission they lack; only
-/// Airtable's own failures (5xx, no answer, a reply we cannot read) are a 502.
-pub fn airtable_error(error: airtable_client::Error) -> ConsoleError {
-    tracing::warn!(%error, "Airtable call failed");
-    let message = error.user_message();
-    match error.status() {
-        Some(400 | 422) => ConsoleError::Invalid(message),
-        Some(409) => ConsoleError::Conflict(message),
-        Some(403) => ConsoleError::NotAllowed(message),
-        _ => match error {
-            airtable_client::Error::InvalidId(_) | airtable_client::Error::InvalidRequest(_) => {
-                ConsoleError::Invalid(message)
-            }
-            _ => ConsoleError::Airtable(message),
-        },
     }
 }
 

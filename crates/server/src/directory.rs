@@ -25,7 +25,7 @@ use console_app::{
 use futures::StreamExt;
 use sqlx::{PgPool, Row};
 
-use crate::backend::internal;
+use crate::error::internal;
 
 /// Bases whose names a workspace page reads (one call each); beyond that only ids show.
 const BASE_NAMES: usize = 100;
@@ -81,7 +81,7 @@ pub fn airtable_error(what: &str, error: airtable_client::Error) -> ConsoleError
             "{what} (Airtable does not know it, or you cannot see it)"
         ))
     } else {
-        crate::backend::airtable_error(error)
+        crate::error::airtable_error(error)
     }
 }
 

@@ -21,8 +21,9 @@ use console_app::{
 };
 use sqlx::{PgPool, Row};
 
-use crate::backend::{airtable_error, internal, ServerBackend};
+use crate::backend::ServerBackend;
 use crate::directory::{bounded_name, parse_id};
+use crate::error::{airtable_error, internal};
 
 /// Action-log names of the changes made here.
 const CREATE_DESCENDANT: &str = "enterprise.create_descendant";

@@ -26,9 +26,9 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use crate::{
     auth::require_role::{RequireRole, Viewer},
-    backend::internal,
     csv_out,
     directory::{airtable_error, latest_snapshot, like_pattern, parse_id},
+    error::internal,
     state::AppState,
 };
 
@@ -242,10 +242,7 @@ pub async fn find_live(
         Ok(id) => users.by_ids([id]),
         Err(_) => users.by_emails([key.to_string()]),
     };
-    let found = lookup
-        .send()
-        .await
-        .map_err(crate::backend::airtable_error)?;
+    let found = lookup.send().await.map_err(crate::error::airtable_error)?;
     Ok(found.into_iter().next().map(|u| u.id.to_string()))
 }
 

@@ -17,7 +17,8 @@ use console_app::{
 use serde::Deserialize;
 use sqlx::{postgres::PgRow, types::Json, PgPool, Postgres, QueryBuilder, Row};
 
-use crate::backend::{internal, ServerBackend};
+use crate::backend::ServerBackend;
+use crate::error::internal;
 
 /// The snapshot a report reads, and what it recorded.
 pub(crate) struct Snapshot {

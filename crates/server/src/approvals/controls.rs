@@ -8,7 +8,7 @@ use console_app::api::{ConsoleError, Role};
 use console_app::approvals::{kind_label, Preview, RiskyAction};
 
 use super::{airtable, store};
-use crate::backend::{airtable_error, internal};
+use crate::error::{airtable_error, internal};
 use crate::state::AppState;
 
 /// What `action` would touch, now: Airtable's view for Airtable actions, and for the

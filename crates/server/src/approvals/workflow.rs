@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{controls, notify, store};
 use crate::action_log::{self, NewAction, Outcome};
-use crate::backend::internal;
+use crate::error::internal;
 use crate::state::AppState;
 
 /// Requests listed per page.

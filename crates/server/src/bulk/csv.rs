@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::store;
 use crate::{
     auth::require_role::{RequireRole, Viewer},
-    backend::internal,
     csv_out,
+    error::internal,
     state::AppState,
 };
 

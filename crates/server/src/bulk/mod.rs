@@ -22,11 +22,7 @@ use console_app::{
 use sqlx::{PgPool, QueryBuilder};
 use uuid::Uuid;
 
-use crate::{
-    action_log,
-    backend::{internal, ServerBackend},
-    people,
-};
+use crate::{action_log, backend::ServerBackend, error::internal, people};
 
 /// At start-up: rows a stopped console left pending become "interrupted — not retried
 /// automatically".

@@ -396,7 +396,7 @@ impl Runner {
                 )))
             }
         };
-        answer.map_err(crate::backend::airtable_error)
+        answer.map_err(crate::error::airtable_error)
     }
 }
 

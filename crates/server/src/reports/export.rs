@@ -14,8 +14,8 @@ use futures::StreamExt;
 use super::{latest, row_from, rows_sql, unavailable, ReportRow};
 use crate::{
     auth::require_role::{RequireRole, Viewer},
-    backend::internal,
     csv_out,
+    error::internal,
     state::AppState,
 };
 
