@@ -112,7 +112,7 @@ test('SCIM users and groups are listed and searched', async ({ page, request }) 
   await expect(page.getByTestId('scim-count')).toContainText(`of ${groups.totalResults}`);
 });
 
-test('a base is made in a workspace, shared with a person and moved to another workspace', async ({ page, request }) => {
+test('a base is made in a workspace, shared with a person and moved to another workspace through approval', async ({ browser, page, request }) => {
   const info = await simInfo(request);
   await signIn(page, info.admins[1]);
   const enterprise = await simGet(request, info, `/v0/meta/enterpriseAccounts/${info.enterprise_account_id}`);
@@ -140,9 +140,16 @@ test('a base is made in a workspace, shared with a person and moved to another w
   const row = page.getByTestId('collaborator-row').filter({ hasText: person.email });
   await expect(row.getByTestId('collaborator-permission')).toHaveText('read');
 
+  // Moving ends access through the old workspace: it is asked for, and happens on approval.
   await page.getByLabel('Workspace ID (wsp…)').fill(other);
-  await page.getByRole('button', { name: 'Move', exact: true }).click();
-  await expect(page.getByTestId('base-moved')).toContainText(home);
+  await page.locator('#move-base-reason').fill('The team moved (e2e).');
+  await page.getByRole('button', { name: 'Ask to move' }).click();
+  const sent = page.getByTestId('request-sent').getByRole('link', { name: 'follow the request' });
+  await expect(sent).toBeVisible();
+  expect((await simGet(request, info, `/v0/meta/bases/${baseId}`)).workspaceId).toBe(home);
+  const approver = await signedInPage(browser, info.admins[2]);
+  await approve(approver, (await sent.getAttribute('href')) ?? '');
+  await expect(approver.getByTestId('approval-outcome')).toContainText('moved from workspace');
   const moved = await simGet(request, info, `/v0/meta/bases/${baseId}`);
   expect(moved.workspaceId).toBe(other);
 });

@@ -569,7 +569,7 @@ pub async fn export_csv(
         .into_response()
 }
 
-fn internal_response(error: impl std::fmt::Display + 'static) -> Response {
+fn internal_response(error: impl Into<crate::error::Unexpected>) -> Response {
     let error = internal(error);
     (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
 }

@@ -10,8 +10,8 @@ use airtable_client::{
     models::{EnabledState, PermissionLevel},
 };
 use common::session::{
-    ask_and_approve, enterprise, get, logged, post, sign_in_as, sign_in_person, sim_client,
-    take_snapshot,
+    approve, ask_and_approve, enterprise, get, logged, post, sign_in_as, sign_in_person,
+    sim_client, take_snapshot,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -868,7 +868,7 @@ async fn bases_are_made_directly_and_moved_through_approval() {
         home,
         "nothing moves before the approval"
     );
-    let (_, detail) = get(&t, &approver, &format!("/api/approvals/get?id={id}")).await;
+    let detail = approve(&t, &approver, &id).await;
     let preview = detail["request"]["preview"].to_string();
     let home_name = sim.workspace(&home).get().send().await.expect("ws").name;
     let other_name = sim.workspace(&other).get().send().await.expect("ws").name;
@@ -877,25 +877,6 @@ async fn bases_are_made_directly_and_moved_through_approval() {
         "{preview}"
     );
     assert!(preview.contains("lose access"), "{preview}");
-    let (status, body) = post(
-        &t,
-        &approver,
-        "/api/approvals/approve",
-        &[
-            ("id", id.as_str()),
-            (
-                "call_hash",
-                detail["call_hash"].as_str().unwrap_or_default(),
-            ),
-            (
-                "fingerprint",
-                detail["compared_fingerprint"].as_str().unwrap_or_default(),
-            ),
-            ("comment", ""),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let moved = sim.base(&base).get().send().await.expect("base");
     assert_eq!(moved.workspace_id, other);
     // Moving it where it already is is refused when asked, in words.

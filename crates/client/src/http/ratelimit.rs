@@ -7,6 +7,13 @@
 //! bucket with a burst of N refilling at N/s lets almost 2N through in the first second, which
 //! is exactly what a server counting per second refuses).
 //!
+//! Why not `governor`: it implements GCRA, which is a token bucket in disguise — with a burst
+//! of N it lets the same almost-2N through across a second boundary, and without a burst it
+//! spaces requests evenly, giving up the N-at-once that a page of parallel reads needs. Its
+//! keyed limiters would handle "per token" and "per base", but not the one thing that costs
+//! most here: after a 429 every request of that token must wait out Airtable's lock-out
+//! (30 s), which the retry loop ([`super::retry`]) and the client share through this module.
+//!
 //! ```
 //! use std::time::Duration;
 //! use airtable_client::{Client, RateLimit};

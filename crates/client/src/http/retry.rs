@@ -7,6 +7,13 @@
 //!   backoff and full jitter, never sooner than a `Retry-After`.
 //! * Connection failures before the request was sent: any method is retried.
 //! * POST, PATCH and DELETE that may have reached Airtable are never retried.
+//!
+//! Why not `backon` or `tower::retry`: both retry a future by a backoff schedule, which is
+//! the easy part. What Airtable needs is the decision — which failures may be retried for
+//! which method (a POST that may have run must not run twice), a `Retry-After` that
+//! overrides the schedule, a 429 that means "about 30 seconds" rather than "a little
+//! later", and a ceiling beyond which waiting is worse than failing with words. That is
+//! this module's [`RetryPolicy`]; the loop around it is a dozen lines.
 
 use std::time::{Duration, SystemTime};
 

@@ -137,13 +137,20 @@ pub async fn ask_and_approve(
         .as_str()
         .unwrap_or_else(|| panic!("expected a request, got {body}"))
         .to_string();
+    let detail = approve(t, approver, &id).await;
+    (id, detail)
+}
+
+/// `approver` approves request `id` with what their page showed (call hash and preview
+/// fingerprint), which must succeed. Returns the detail the approver saw.
+pub async fn approve(t: &TestConsole, approver: &Person, id: &str) -> Value {
     let (_, detail) = get(t, approver, &format!("/api/approvals/get?id={id}")).await;
     let (status, body) = post(
         t,
         approver,
         "/api/approvals/approve",
         &[
-            ("id", &id),
+            ("id", id),
             (
                 "call_hash",
                 detail["call_hash"].as_str().unwrap_or_default(),
@@ -157,7 +164,7 @@ pub async fn ask_and_approve(
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    (id, detail)
+    detail
 }
 
 /// Takes a snapshot of the simulated enterprise now, as the scheduler would.
