@@ -1,4 +1,4 @@
-//! The audit search language (crates/app/src/audit/query.rs) on arbitrary input: it must
+//! The audit search language (crates/types/src/audit/query.rs) on arbitrary input: it must
 //! never panic, and whatever it accepts must print to a query that parses back the same.
 #![no_main]
 
@@ -7,10 +7,10 @@ use libfuzzer_sys::fuzz_target;
 // The module is pure data with no I/O; included as-is so the fuzzer does not build the UI.
 // (`query` reads `super::categories`: both sit at the crate root here.)
 #[allow(dead_code)]
-#[path = "../../crates/app/src/audit/categories.rs"]
+#[path = "../../crates/types/src/audit/categories.rs"]
 mod categories;
 #[allow(dead_code)]
-#[path = "../../crates/app/src/audit/query.rs"]
+#[path = "../../crates/types/src/audit/query.rs"]
 mod query;
 
 use query::{AuditQuery, SearchForm};

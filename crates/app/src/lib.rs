@@ -10,19 +10,15 @@
 // hydrate build.
 #![recursion_limit = "256"]
 
-pub mod api;
-pub mod approvals;
-pub mod audit;
+// The data types live in `console-types` (shared with the server, no UI); they are
+// re-exported so that pages and the server name them `console_app::api::…` alike.
+pub use console_types::{api, approvals, audit, bulk, directory, enterprise, people, reports};
+
 #[cfg(feature = "ssr")]
 pub mod backend;
-pub mod bulk;
 mod components;
-pub mod directory;
-pub mod enterprise;
 mod pages;
-pub mod people;
 mod query_string;
-pub mod reports;
 mod shell;
 
 pub use shell::{shell, App};

@@ -14,9 +14,8 @@ use chrono::Utc;
 use console_app::{
     api::{ConsoleError, SignedInUser},
     enterprise::{
-        scim_filter, AiAllowlistChangeRow, DescendantRow, Descendants, EnterpriseBackend,
-        PackageRow, ScimGroupRow, ScimMemberRow, ScimPage, ScimUserRow, TokenListing, TokenRow,
-        SCIM_PAGE_SIZE,
+        scim_filter, AiAllowlistChangeRow, DescendantRow, Descendants, PackageRow, ScimGroupRow,
+        ScimMemberRow, ScimPage, ScimUserRow, TokenListing, TokenRow, SCIM_PAGE_SIZE,
     },
 };
 use sqlx::{PgPool, Row};
@@ -136,7 +135,7 @@ fn scim_filter_from(typed: &str, attribute: &str) -> Result<Option<String>, Cons
 }
 
 #[async_trait::async_trait]
-impl EnterpriseBackend for ServerBackend {
+impl console_app::backend::EnterpriseBackend for ServerBackend {
     async fn descendants(&self, who: &SignedInUser) -> Result<Descendants, ConsoleError> {
         let airtable = self.airtable_for(who).await?;
         let info = airtable

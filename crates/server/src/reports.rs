@@ -10,8 +10,8 @@ use console_app::{
     directory::PAGE_SIZE,
     reports::{
         AdminGapRow, ExternalCollaboratorRow, GroupRef, InactiveUserRow, PublicShareRow,
-        ReportCount, ReportIndex, ReportKind, ReportQuery, ReportRows, ReportView, ReportsBackend,
-        SoleOwnerRow, WorkspaceReach, DEFAULT_INACTIVE_DAYS, REPORTS,
+        ReportCount, ReportIndex, ReportKind, ReportQuery, ReportRows, ReportView, SoleOwnerRow,
+        WorkspaceReach, DEFAULT_INACTIVE_DAYS, REPORTS,
     },
 };
 use serde::Deserialize;
@@ -416,7 +416,7 @@ pub async fn index(db: &PgPool) -> Result<ReportIndex, ConsoleError> {
 }
 
 #[async_trait::async_trait]
-impl ReportsBackend for ServerBackend {
+impl console_app::backend::ReportsBackend for ServerBackend {
     async fn report_index(&self, _who: &SignedInUser) -> Result<ReportIndex, ConsoleError> {
         index(&self.state.db).await
     }

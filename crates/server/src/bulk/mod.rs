@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use airtable_client::ids::UserId;
 use console_app::{
     api::{ConsoleError, Role, SignedInUser},
-    bulk::{BulkBackend, BulkJob, BulkJobSummary, BulkSelection, NewBulkJob, MAX_JOB_USERS},
+    bulk::{BulkJob, BulkJobSummary, BulkSelection, NewBulkJob, MAX_JOB_USERS},
 };
 use sqlx::{PgPool, QueryBuilder};
 use uuid::Uuid;
@@ -154,7 +154,7 @@ fn job_id(id: &str) -> Option<Uuid> {
 }
 
 #[async_trait::async_trait]
-impl BulkBackend for ServerBackend {
+impl console_app::backend::BulkBackend for ServerBackend {
     async fn start_bulk_job(
         &self,
         who: &SignedInUser,

@@ -3,6 +3,14 @@
 
 use std::sync::Arc;
 
+mod bulk;
+mod enterprise;
+mod reports;
+
+pub use bulk::BulkBackend;
+pub use enterprise::EnterpriseBackend;
+pub use reports::ReportsBackend;
+
 use crate::approvals::{
     ApprovalDetail, ApprovalListing, ApprovalRequest, OutboxEmail, PolicyRow, RequestOutcome,
     RiskyAction,
@@ -11,7 +19,6 @@ use crate::audit::query::AuditQuery;
 use crate::directory::{
     BaseDetail, GroupDetail, GroupRow, SnapshotPage, WorkspaceDetail, WorkspaceRow,
 };
-pub use crate::enterprise::EnterpriseBackend;
 use crate::people::{UserDetail, UserListing, UserQuery};
 
 use crate::api::{
@@ -21,12 +28,7 @@ use crate::api::{
 
 #[async_trait::async_trait]
 pub trait ConsoleBackend:
-    EnterpriseBackend
-    + crate::reports::ReportsBackend
-    + crate::bulk::BulkBackend
-    + Send
-    + Sync
-    + 'static
+    EnterpriseBackend + ReportsBackend + BulkBackend + Send + Sync + 'static
 {
     /// Enterprise figures for the overview page, read with the signed-in person's token.
     async fn overview(&self, who: &SignedInUser) -> Result<Overview, ConsoleError>;

@@ -285,33 +285,6 @@ pub struct BulkJobSummary {
 /// How many jobs the list of recent jobs shows.
 pub const RECENT_JOBS: i64 = 50;
 
-/// The server side of bulk jobs (implemented by the server crate).
-#[cfg(feature = "ssr")]
-#[async_trait::async_trait]
-pub trait BulkBackend: Send + Sync + 'static {
-    /// Stores a job for the users selected now and starts carrying it out in the
-    /// background; returns its id.
-    async fn start_bulk_job(
-        &self,
-        who: &crate::api::SignedInUser,
-        job: NewBulkJob,
-    ) -> Result<String, crate::api::ConsoleError>;
-
-    /// The newest jobs (at most [`RECENT_JOBS`]), newest first.
-    async fn recent_bulk_jobs(
-        &self,
-        who: &crate::api::SignedInUser,
-    ) -> Result<Vec<BulkJobSummary>, crate::api::ConsoleError>;
-
-    /// A job with one page of its rows (`None`: no such job).
-    async fn bulk_job(
-        &self,
-        who: &crate::api::SignedInUser,
-        id: &str,
-        page: i64,
-    ) -> Result<Option<BulkJob>, crate::api::ConsoleError>;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -375,30 +375,6 @@ pub struct ReportIndex {
     pub counts: Vec<ReportCount>,
 }
 
-#[cfg(feature = "ssr")]
-mod backend {
-    use super::{ReportIndex, ReportKind, ReportQuery, ReportView};
-    use crate::api::{ConsoleError, SignedInUser};
-
-    /// What the reports pages need from the server.
-    #[async_trait::async_trait]
-    pub trait ReportsBackend: Send + Sync + 'static {
-        /// Each report's size in the latest complete snapshot.
-        async fn report_index(&self, who: &SignedInUser) -> Result<ReportIndex, ConsoleError>;
-
-        /// One page of a report from the latest complete snapshot.
-        async fn report(
-            &self,
-            who: &SignedInUser,
-            kind: ReportKind,
-            query: &ReportQuery,
-        ) -> Result<ReportView, ConsoleError>;
-    }
-}
-
-#[cfg(feature = "ssr")]
-pub use backend::ReportsBackend;
-
 #[cfg(test)]
 mod tests {
     use super::*;
