@@ -42,7 +42,7 @@ pub async fn preview(
             })
         }
         RiskyAction::GrantConsoleRole { user, role, .. } => {
-            let mut preview = airtable::user_preview(client, enterprise, user)
+            let mut preview = super::preview_people::user_preview(client, enterprise, user)
                 .await
                 .map_err(airtable_error)?;
             let now = crate::roles::current_role(&state.db, user.as_str())
@@ -102,7 +102,7 @@ pub async fn execute(
                 .map_err(|e| failed(internal(e)))?;
             Ok(format!("{email} now has the {role} console role."))
         }
-        other => airtable::execute(client, &state.enterprise_id, other)
+        other => super::execute::execute(client, &state.enterprise_id, other)
             .await
             .map_err(|error| (error.user_message(), airtable_error(error))),
     }
