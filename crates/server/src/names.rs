@@ -23,15 +23,12 @@ pub async fn remember(
     tx: &mut Transaction<'_, Postgres>,
     seen: &[Seen<'_>],
 ) -> Result<(), sqlx::Error> {
-    // Postgres refuses to update one row twice in a statement: one entry per ID (a group is
-    // seen through every workspace it reaches).
-    let mut unique: Vec<&Seen<'_>> = Vec::with_capacity(seen.len());
-    let mut ids = std::collections::HashSet::new();
-    for s in seen {
-        if ids.insert(s.id.as_str()) {
-            unique.push(s);
-        }
-    }
+    // Postgres refuses to update one row twice in a statement: one entry per ID. Sorted, so
+    // that two processes taking snapshots at once lock the rows in the same order (no
+    // deadlock between their upserts).
+    let mut unique: Vec<&Seen<'_>> = seen.iter().collect();
+    unique.sort_by(|a, b| a.id.cmp(&b.id));
+    unique.dedup_by(|a, b| a.id == b.id);
     for chunk in unique.chunks(1000) {
         let mut q =
             sqlx::QueryBuilder::new("INSERT INTO known_names (id, kind, name, email, seen_at) ");

@@ -72,10 +72,7 @@ pub(super) fn found<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
 
 /// "Name (id)", or the ID alone when there is no name.
 pub(super) fn named(name: &str, id: &str) -> String {
-    match name.trim() {
-        "" => id.to_string(),
-        name => format!("{name} ({id})"),
-    }
+    console_app::api::name_beside_id(Some(name), id)
 }
 
 /// "Name <email> (usr…)", leaving out what is not known.
