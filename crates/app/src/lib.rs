@@ -1,10 +1,10 @@
 //! The console's user interface: Leptos pages and components, rendered on the server and
 //! hydrated in the browser.
 //!
-//! Server functions live next to the pages that use them and stay thin: they read the
-//! signed-in person from the request (put there by the server's session layer), check the
-//! role, and delegate to [`backend::ConsoleBackend`], which the server crate implements.
-//! The app never sees an Airtable token.
+//! Server functions live next to the pages that use them and stay thin: one helper
+//! ([`serve::require_role`] or [`serve::require_change`]) checks the signed-in person's
+//! role (and CSRF token), then they call one function of the domain crate, `console_core`
+//! (a dependency of the `ssr` build only). The app never sees an Airtable token.
 
 // The audit search page's view types nest deeper than rustc's default limit in the
 // hydrate build.
@@ -14,11 +14,11 @@
 // re-exported so that pages and the server name them `console_app::api::…` alike.
 pub use console_types::{api, approvals, audit, bulk, directory, enterprise, people, reports};
 
-#[cfg(feature = "ssr")]
-pub mod backend;
 mod components;
 mod pages;
 mod query_string;
+#[cfg(feature = "ssr")]
+pub mod serve;
 mod shell;
 
 pub use shell::{shell, App};

@@ -4,8 +4,8 @@
 use airtable_sim::{RunningSim, SimConfig, SimSize};
 use sqlx::PgPool;
 
-use crate::crypto::TokenCipher;
 use console_app::api::Role;
+use console_core::crypto::TokenCipher;
 
 pub const DEMO_CLIENT_ID: &str = "console-demo";
 pub const DEMO_CLIENT_SECRET: &str = "console-demo-secret";
@@ -50,8 +50,10 @@ pub async fn grant_demo_roles(db: &PgPool, sim: &RunningSim) -> sqlx::Result<()>
                 .fetch_optional(db)
                 .await?;
         // A role an admin took away stays away, across restarts too.
-        if known.is_none() && !crate::roles::was_revoked(db, &person.id, &person.email).await? {
-            crate::roles::grant_role(
+        if known.is_none()
+            && !console_core::roles::was_revoked(db, &person.id, &person.email).await?
+        {
+            console_core::roles::grant_role(
                 db,
                 &person.id,
                 &person.email,
@@ -132,7 +134,7 @@ pub fn existing_dev_log_key(data_dir: &std::path::Path) -> anyhow::Result<Option
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             let key = text.trim().to_string();
-            crate::action_log::decode_key(&key)
+            console_core::action_log::decode_key(&key)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             Ok(Some(key))
         }

@@ -4,33 +4,16 @@
 //! the demo simulator when no Airtable credentials are configured, and serves the Leptos
 //! app, the OAuth routes and the server functions.
 
-pub mod action_log;
-pub mod approvals;
-pub mod audit;
 pub mod auth;
-pub mod backend;
-pub mod bulk;
 pub mod config;
-pub mod crypto;
-pub mod csv_out;
 pub mod db;
 pub mod demo;
-pub mod directory;
-pub mod download;
-pub mod enterprise;
+pub mod downloads;
 pub mod error;
-pub mod groups;
-pub mod mail;
-pub mod names;
-pub mod people;
-pub mod reports;
-pub mod roles;
 pub mod routes;
 pub mod security;
-pub mod snapshots;
 pub mod state;
 pub mod telemetry;
-pub mod user_changes;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -40,19 +23,27 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use console_app::{backend::Backend, shell, App};
+use console_app::{shell, App};
+use console_core::{
+    action_log,
+    audit::{
+        self,
+        ingest::{AuditIngester, IngestSettings},
+    },
+    bulk,
+    crypto::TokenCipher,
+    mail, snapshots,
+    tokens::oauth::{OAuthEndpoints, OAuthProvider},
+    Console, Policy, SignInMethod,
+};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{
-    audit::ingest::{AuditIngester, IngestSettings},
-    auth::oauth::{OAuthEndpoints, OAuthProvider},
-    backend::ServerBackend,
     config::{AirtableMode, Settings},
-    crypto::TokenCipher,
-    state::{AppState, SignInMethod},
+    state::AppState,
 };
 
 /// A console that is up and serving (returned by [`start`], used by tests).
@@ -233,25 +224,40 @@ pub async fn start(
         );
     }
 
-    let state = AppState {
-        settings: Arc::new(settings),
+    let console = Console {
         db,
         airtable: api,
         enterprise_id,
         sign_in: airtable.sign_in,
         cipher: TokenCipher::from_base64_key(&airtable.token_key)?,
         service_airtable,
-        leptos,
         audit_ingester,
         action_log,
+        policy: Arc::new(Policy {
+            public_url: settings.public_url.clone(),
+            approval_ttl: settings.approval_ttl,
+            approval_reauth: settings.approval_reauth,
+            enterprise_name: settings.enterprise_name.clone(),
+        }),
     };
-    approvals::workflow::spawn_sweeper(state.clone());
-    auth::logins::spawn_token_sweeper(state.db.clone(), state.settings.session_idle_timeout);
-    bulk::report_interrupted(&state.db).await?;
-    action_log::spawn_witness(state.action_log.clone(), state.db.clone());
-    if let Some(smtp) = &state.settings.smtp {
-        mail::spawn_sender(state.db.clone(), mail::Mailer::new(smtp)?);
+    console_core::approvals::workflow::spawn_sweeper(console.clone());
+    console_core::tokens::logins::spawn_token_sweeper(
+        console.db.clone(),
+        settings.session_idle_timeout,
+    );
+    bulk::report_interrupted(&console.db).await?;
+    action_log::spawn_witness(console.action_log.clone(), console.db.clone());
+    if let Some(smtp) = &settings.smtp {
+        mail::spawn_sender(
+            console.db.clone(),
+            mail::Mailer::new(smtp.url.expose(), &smtp.from)?,
+        );
     }
+    let state = AppState {
+        console,
+        settings: Arc::new(settings),
+        leptos,
+    };
     let app = router(state.clone(), session_store);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -370,14 +376,13 @@ async fn resolve_airtable(
 /// sign-in gate → CSRF token → route.
 pub fn router(state: AppState, session_store: PostgresStore) -> Router {
     let routes = generate_route_list(App);
-    let backend: Backend = Arc::new(ServerBackend {
-        state: state.clone(),
-    });
+    // Pages and server functions reach the domain through Leptos' context.
+    let console = state.console.clone();
     let render_context = {
-        let backend = backend.clone();
-        move || provide_context(backend.clone())
+        let console = console.clone();
+        move || provide_context(console.clone())
     };
-    let server_fn_context = move || provide_context(backend.clone());
+    let server_fn_context = move || provide_context(console.clone());
     let leptos_options = state.leptos.clone();
     // An address with no page: the app renders its not-found page (with a 404), whole
     // before it is sent, so it reads without the wasm bundle like every other page.
@@ -404,12 +409,7 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         .route("/auth/callback", get(auth::oauth::callback))
         .route("/auth/logout", post(auth::oauth::logout))
         .route("/healthz", get(routes::health))
-        .route("/audit/chart.svg", get(audit::chart::svg))
-        .route("/audit/export.csv", get(audit::download::csv))
-        .route("/audit/export.ndjson", get(audit::download::ndjson))
-        .route("/users/export.csv", get(people::export_csv))
-        .merge(reports::export::routes())
-        .route("/users/bulk/{id}/results.csv", get(bulk::csv::results))
+        .merge(downloads::routes())
         .route("/assets/console.css", get(routes::stylesheet))
         .route(
             "/api/{*fn_name}",

@@ -22,7 +22,7 @@ pub async fn stylesheet() -> impl IntoResponse {
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
     match sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(&state.db)
+        .fetch_one(&state.console.db)
         .await
     {
         Ok(_) => (StatusCode::OK, "ok"),

@@ -127,7 +127,7 @@ fn refuse_csrf(request: &Request) -> Response {
     .into_response()
 }
 
-pub use console_app::backend::constant_time_eq;
+pub use console_core::crypto::constant_time_eq;
 
 /// Refuses any request carrying a NUL character (`%00`) in its path, query or form body.
 /// No console value can contain one, and Postgres refuses to store or compare text with

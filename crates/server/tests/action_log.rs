@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use console_server::action_log::{self, ActionLog, NewAction, Outcome, Verification};
+use console_core::action_log::{self, ActionLog, NewAction, Outcome, Verification};
 use hmac::Mac;
 use sha2::Digest;
 use sqlx::{PgPool, Row};
@@ -650,13 +650,13 @@ async fn the_runtime_role_may_only_read_and_append() {
 async fn the_running_console_writes_as_the_runtime_role() {
     let t = common::TestConsole::start().await;
     assert!(
-        !action_log::role_can_change_log(&t.console.state.db)
+        !action_log::role_can_change_log(&t.console.state.console.db)
             .await
             .expect("privileges"),
         "the harness runs the console with the owner/runtime split"
     );
     let refused = sqlx::query("TRUNCATE console_actions")
-        .execute(&t.console.state.db)
+        .execute(&t.console.state.console.db)
         .await;
     assert!(
         refused.is_err(),

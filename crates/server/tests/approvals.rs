@@ -7,7 +7,7 @@ mod common;
 use chrono::{Duration, Utc};
 use common::TestConsole;
 use console_app::api::Role;
-use console_server::approvals::store;
+use console_core::approvals::store;
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
@@ -270,7 +270,7 @@ async fn nobody_approves_their_own_request_however_they_try() {
     let query =
         console_app::audit::query::AuditQuery::parse(&format!("category:console model:{target}"))
             .expect("query");
-    let (found, _) = console_server::audit::search::search(&t.db().await, &query, None, 50)
+    let (found, _) = console_core::audit::search::search(&t.db().await, &query, None, 50)
         .await
         .expect("search");
     let steps: Vec<&str> = found.iter().map(|e| e.action.as_str()).collect();

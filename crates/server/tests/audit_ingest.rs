@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use airtable_client::{ids::EnterpriseId, AccessToken, Client, Timestamp};
 use airtable_sim::{RunningSim, SimConfig, SimSize};
-use console_server::audit::ingest::{AuditIngester, IngestSettings};
+use console_core::audit::ingest::{AuditIngester, IngestSettings};
 use futures::TryStreamExt;
 use sqlx::PgPool;
 
@@ -203,7 +203,7 @@ async fn a_backfill_copies_every_event_once_and_a_second_run_adds_nothing() {
     assert_eq!(second.new_events, 0, "{second:?}");
     w.assert_exact_copy().await;
 
-    let status = console_server::audit::status::read(&w.db, true)
+    let status = console_core::audit::status::read(&w.db, true)
         .await
         .expect("status");
     assert!(status.backfill_done);
@@ -287,7 +287,7 @@ async fn a_database_failure_at_any_page_loses_and_repeats_nothing() {
             page - 1,
             "page {page}: the pages before it are kept"
         );
-        let status = console_server::audit::status::read(&w.db, true)
+        let status = console_core::audit::status::read(&w.db, true)
             .await
             .expect("status");
         assert!(
@@ -300,7 +300,7 @@ async fn a_database_failure_at_any_page_loses_and_repeats_nothing() {
     }
     w.ingester.run_once().await.expect("run after healing");
     w.assert_exact_copy().await;
-    let status = console_server::audit::status::read(&w.db, true)
+    let status = console_core::audit::status::read(&w.db, true)
         .await
         .expect("status");
     assert_eq!(status.last_error, None, "a good run clears the error");

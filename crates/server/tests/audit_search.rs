@@ -8,7 +8,7 @@ use airtable_client::models::AuditEvent;
 use chrono::{DateTime, Duration, Utc};
 use common::TestConsole;
 use console_app::audit::query::AuditQuery;
-use console_server::audit::{ingest::store_events, search};
+use console_core::audit::{ingest::store_events, search};
 use reqwest::StatusCode;
 use serde_json::json;
 

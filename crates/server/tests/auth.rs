@@ -120,6 +120,7 @@ async fn tokens_are_stored_encrypted_and_never_sent_to_the_browser() {
     let plain = t
         .console
         .state
+        .console
         .cipher
         .decrypt(&sealed, id.as_bytes())
         .expect("decrypts with the key");
@@ -290,6 +291,7 @@ async fn a_failed_refresh_ends_the_sign_in() {
     let revoked = t
         .console
         .state
+        .console
         .cipher
         .encrypt("oarRevokedRefreshToken", id.as_bytes());
     sqlx::query(

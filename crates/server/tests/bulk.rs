@@ -506,17 +506,17 @@ async fn a_restart_reports_unfinished_users_as_interrupted_and_never_reruns_them
 
     // A job as the console stored it before it stopped: one user done, two still pending.
     let id = uuid::Uuid::new_v4();
-    let targets: Vec<console_server::bulk::store::Target> = users
+    let targets: Vec<console_core::bulk::store::Target> = users
         .iter()
-        .map(|u| console_server::bulk::store::Target {
+        .map(|u| console_core::bulk::store::Target {
             user_id: u.to_string(),
             email: String::new(),
             name: String::new(),
         })
         .collect();
-    console_server::bulk::store::create(
+    console_core::bulk::store::create(
         &db,
-        console_server::bulk::store::NewJob {
+        console_core::bulk::store::NewJob {
             id,
             kind: BulkKind::GrantAdmin,
             reason: "",
@@ -529,11 +529,11 @@ async fn a_restart_reports_unfinished_users_as_interrupted_and_never_reruns_them
     )
     .await
     .expect("store the job");
-    console_server::bulk::store::finish_item(
+    console_core::bulk::store::finish_item(
         &db,
         id,
         users[0].as_str(),
-        &console_server::bulk::store::Finished::done("Admin access granted."),
+        &console_core::bulk::store::Finished::done("Admin access granted."),
     )
     .await
     .expect("first row done");

@@ -165,7 +165,7 @@ async fn an_audit_event_says_which_user_page_is_whose() {
     let t = TestConsole::start().await;
     let db = t.db().await;
     let mut tx = db.begin().await.expect("tx");
-    console_server::audit::ingest::store_events(&mut tx, &[audit_event()])
+    console_core::audit::ingest::store_events(&mut tx, &[audit_event()])
         .await
         .expect("store");
     tx.commit().await.expect("commit");

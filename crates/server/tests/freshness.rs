@@ -38,7 +38,7 @@ async fn console_changes_show_before_the_next_snapshot() {
     let operator = sign_in_person(&t, &info.admins[1].email, Role::Operator).await;
     let approver = sign_in_person(&t, &info.admins[2].email, Role::Approver).await;
     set_role(&t, &info.admins[0].email, Role::Admin).await;
-    console_server::snapshots::take(
+    console_core::snapshots::take(
         &t.db().await,
         &sim_client(&t),
         &enterprise(&t),
@@ -100,7 +100,7 @@ async fn console_changes_show_before_the_next_snapshot() {
     );
 
     // A new snapshot knows without the console's help: no mark any more.
-    console_server::snapshots::take(
+    console_core::snapshots::take(
         &t.db().await,
         &sim_client(&t),
         &enterprise(&t),

@@ -3,8 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use console_server::config::{Secret, SmtpSettings};
-use console_server::mail::Mailer;
+use console_core::mail::Mailer;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 /// What the relay received: (recipient, whole message) per email.
@@ -102,10 +101,10 @@ async fn the_outbox_is_delivered_once_and_refusals_are_kept_with_their_error() {
             .await
             .expect("queue");
     }
-    let mailer = Mailer::new(&SmtpSettings {
-        url: Secret(format!("smtp://127.0.0.1:{port}")),
-        from: "Airtable Console <console@corp.example>".into(),
-    })
+    let mailer = Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Airtable Console <console@corp.example>",
+    )
     .expect("mailer");
 
     assert_eq!(mailer.deliver_pending(&db).await.expect("deliver"), 1);
@@ -161,11 +160,8 @@ async fn the_outbox_is_delivered_once_and_refusals_are_kept_with_their_error() {
 
 #[test]
 fn a_bad_smtp_address_is_refused_without_echoing_the_password() {
-    let error = Mailer::new(&SmtpSettings {
-        url: Secret("gopher://user:hunter2@mail".into()),
-        from: "console@corp.example".into(),
-    })
-    .err()
-    .expect("refused");
+    let error = Mailer::new("gopher://user:hunter2@mail", "console@corp.example")
+        .err()
+        .expect("refused");
     assert!(!error.to_string().contains("hunter2"), "{error}");
 }

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn a_percent_sign_typed_into_a_search_is_searched_as_typed() {
     let t = TestConsole::start().await;
-    console_server::snapshots::take(
+    console_core::snapshots::take(
         &t.db().await,
         &sim_client(&t),
         &enterprise(&t),

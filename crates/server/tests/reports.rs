@@ -813,7 +813,7 @@ async fn a_snapshot_whose_shares_airtable_refused_keeps_the_rest_and_says_why() 
         .retry_policy(airtable_client::RetryPolicy::none())
         .build()
         .expect("client");
-    let snapshot = console_server::snapshots::take(&t.db().await, &client, &enterprise(&t), None)
+    let snapshot = console_core::snapshots::take(&t.db().await, &client, &enterprise(&t), None)
         .await
         .expect("the snapshot is still taken");
     http.delete(&faults).send().await.expect("clear faults");

@@ -572,7 +572,7 @@ async fn without_its_database_the_console_says_so_with_a_503_and_keeps_people_si
     assert_eq!(response.status(), StatusCode::OK);
 
     // Every connection the console has, or could open, is gone (as when Postgres stops).
-    t.console.state.db.close().await;
+    t.console.state.console.db.close().await;
     for url in ["/", "/workspaces", "/api/users/list?q=", "/healthz"] {
         let response = browser.get(t.url(url)).send().await.expect("get");
         let status = response.status();

@@ -7,7 +7,7 @@ use airtable_client::{
     AccessToken, Client,
 };
 use airtable_sim::{SimConfig, SimSize};
-use console_server::snapshots;
+use console_core::snapshots;
 
 #[tokio::test]
 async fn two_snapshots_answer_who_was_admin_and_what_changed() {

@@ -647,7 +647,7 @@ async fn ended_sign_ins_lose_their_airtable_tokens() {
     .execute(&db)
     .await
     .expect("idle");
-    let wiped = console_server::auth::logins::wipe_ended(&db, std::time::Duration::from_secs(1800))
+    let wiped = console_core::tokens::logins::wipe_ended(&db, std::time::Duration::from_secs(1800))
         .await
         .expect("sweep");
     assert_eq!(wiped, 2);

@@ -9,19 +9,23 @@ use crate::api::{ConsoleError, SignedInUser};
 /// Who is signed in, if anyone. `Ok(None)` on the sign-in page.
 #[server(endpoint = "whoami", input = GetUrl)]
 pub async fn current_user() -> Result<Option<SignedInUser>, ConsoleError> {
-    let user = match crate::backend::signed_in_user() {
+    let user = match crate::serve::signed_in_user() {
         Ok(user) => user,
         Err(ConsoleError::NotSignedIn) => return Ok(None),
-        Err(other) => return crate::backend::with_status(Err(other)),
+        Err(other) => return crate::serve::with_status(Err(other)),
     };
     // The badge's number travels with the person, so the header needs no resource of
     // its own (one created inside the header's Suspense broke hydration).
-    let (waiting, two_person_rule) = match crate::backend::backend() {
-        Ok(backend) => (
-            backend.waiting_approvals(&user).await.unwrap_or(0),
+    let (waiting, two_person_rule) = match crate::serve::console() {
+        Ok(console) => (
+            console_core::approvals::waiting(&console, &user)
+                .await
+                .unwrap_or(0),
             // Unknown (database trouble) is shown as holding: the banner is a warning about
             // a known state, not a guess.
-            backend.two_person_rule().await.unwrap_or(true),
+            console_core::roles::two_person_rule(&console)
+                .await
+                .unwrap_or(true),
         ),
         Err(_) => (0, true),
     };

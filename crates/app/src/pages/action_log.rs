@@ -9,10 +9,10 @@ use crate::components::format::when;
 
 #[server(endpoint = "actions/list", input = GetUrl)]
 pub async fn list_actions(before: Option<i64>) -> Result<Vec<ConsoleActionRow>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?.action_log(&who, before).await
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::action_log::page(&console, before).await
         }
         .await,
     )
@@ -20,10 +20,10 @@ pub async fn list_actions(before: Option<i64>) -> Result<Vec<ConsoleActionRow>, 
 
 #[server(endpoint = "actions/verify", input = GetUrl)]
 pub async fn verify_actions() -> Result<ActionLogCheck, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?.verify_action_log(&who).await
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::action_log::check(&console).await
         }
         .await,
     )

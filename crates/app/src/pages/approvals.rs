@@ -19,14 +19,12 @@ pub async fn request_action(
     action: String,
     reason: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
             let action: RiskyAction = serde_json::from_str(&action)
                 .map_err(|e| ConsoleError::Invalid(format!("The action could not be read: {e}")))?;
-            let outcome = crate::backend::backend()?
-                .request_action(&who, action, &reason)
-                .await?;
+            let outcome = console_core::approvals::request(&console, &who, action, &reason).await?;
             show_outcome_without_wasm(&outcome);
             Ok(outcome)
         }
@@ -43,9 +41,9 @@ pub async fn request_base_move(
     workspace: String,
     reason: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
             fn typed<T: std::str::FromStr>(
                 text: &str,
                 what: &str,
@@ -62,9 +60,7 @@ pub async fn request_base_move(
                 base: typed(&base, "base", "app")?,
                 workspace: typed(&workspace, "workspace", "wsp")?,
             };
-            let outcome = crate::backend::backend()?
-                .request_action(&who, action, &reason)
-                .await?;
+            let outcome = console_core::approvals::request(&console, &who, action, &reason).await?;
             show_outcome_without_wasm(&outcome);
             Ok(outcome)
         }
@@ -211,12 +207,10 @@ pub fn RequestResult() -> impl IntoView {
 
 #[server(endpoint = "approvals/list", input = GetUrl)]
 pub async fn list_approvals(show: String) -> Result<Vec<ApprovalRequest>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?
-                .approvals(&who, ApprovalListing::parse(&show))
-                .await
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
+            console_core::approvals::list(&console, &who, ApprovalListing::parse(&show)).await
         }
         .await,
     )
@@ -224,10 +218,10 @@ pub async fn list_approvals(show: String) -> Result<Vec<ApprovalRequest>, Consol
 
 #[server(endpoint = "approvals/get", input = GetUrl)]
 pub async fn read_approval(id: String) -> Result<Option<ApprovalDetail>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.approval(&who, &id).await
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
+            console_core::approvals::detail(&console, &who, &id).await
         }
         .await,
     )
@@ -235,10 +229,10 @@ pub async fn read_approval(id: String) -> Result<Option<ApprovalDetail>, Console
 
 #[server(endpoint = "approvals/waiting", input = GetUrl)]
 pub async fn waiting_approvals() -> Result<i64, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.waiting_approvals(&who).await
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
+            console_core::approvals::waiting(&console, &who).await
         }
         .await,
     )
@@ -252,12 +246,19 @@ pub async fn approve_request(
     fingerprint: String,
     comment: String,
 ) -> Result<ApprovalRequest, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Approver, &csrf_token)?;
-            crate::backend::backend()?
-                .approve(&who, &id, &call_hash, &fingerprint, &comment, false)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Approver, &csrf_token)?;
+            console_core::approvals::approve(
+                &console,
+                &who,
+                &id,
+                &call_hash,
+                &fingerprint,
+                &comment,
+                false,
+            )
+            .await
         }
         .await,
     )
@@ -271,12 +272,19 @@ pub async fn retry_request(
     fingerprint: String,
     comment: String,
 ) -> Result<ApprovalRequest, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Approver, &csrf_token)?;
-            crate::backend::backend()?
-                .approve(&who, &id, &call_hash, &fingerprint, &comment, true)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Approver, &csrf_token)?;
+            console_core::approvals::approve(
+                &console,
+                &who,
+                &id,
+                &call_hash,
+                &fingerprint,
+                &comment,
+                true,
+            )
+            .await
         }
         .await,
     )
@@ -288,10 +296,10 @@ pub async fn reject_request(
     id: String,
     comment: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Approver, &csrf_token)?;
-            crate::backend::backend()?.reject(&who, &id, &comment).await
+            let (console, who) = crate::serve::require_change(Role::Approver, &csrf_token)?;
+            console_core::approvals::reject(&console, &who, &id, &comment).await
         }
         .await,
     )
@@ -299,10 +307,10 @@ pub async fn reject_request(
 
 #[server(endpoint = "approvals/cancel")]
 pub async fn cancel_request(csrf_token: String, id: String) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?.cancel(&who, &id).await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::approvals::cancel(&console, &who, &id).await
         }
         .await,
     )
@@ -310,10 +318,10 @@ pub async fn cancel_request(csrf_token: String, id: String) -> Result<(), Consol
 
 #[server(endpoint = "approvals/policy", input = GetUrl)]
 pub async fn read_policy() -> Result<Vec<PolicyRow>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.approval_policy(&who).await
+            let (console, _) = crate::serve::require_role(Role::Viewer)?;
+            console_core::approvals::policy(&console).await
         }
         .await,
     )
@@ -325,9 +333,9 @@ pub async fn set_policy(
     kind: String,
     needs_approval: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Admin, &csrf_token)?;
+            let (console, who) = crate::serve::require_change(Role::Admin, &csrf_token)?;
             let needs = match needs_approval.as_str() {
                 "yes" => true,
                 "no" => false,
@@ -337,9 +345,7 @@ pub async fn set_policy(
                     )));
                 }
             };
-            crate::backend::backend()?
-                .set_approval_policy(&who, &kind, needs)
-                .await
+            console_core::approvals::set_policy(&console, &who, &kind, needs).await
         }
         .await,
     )
@@ -347,10 +353,10 @@ pub async fn set_policy(
 
 #[server(endpoint = "outbox/list", input = GetUrl)]
 pub async fn list_outbox() -> Result<Vec<OutboxEmail>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.outbox(&who).await
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
+            console_core::mail::outbox(&console, &who).await
         }
         .await,
     )

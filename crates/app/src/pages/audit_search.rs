@@ -21,9 +21,9 @@ pub async fn search_audit(
     before: String,
     cursor: String,
 ) -> Result<AuditSearchPage, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
             let form = SearchForm {
                 q,
                 action,
@@ -36,9 +36,7 @@ pub async fn search_audit(
                 .to_query()
                 .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
             let cursor = Some(cursor.as_str()).filter(|c| !c.is_empty());
-            crate::backend::backend()?
-                .search_audit(&who, &query, cursor)
-                .await
+            console_core::audit::search_events(&console, &query, cursor).await
         }
         .await,
     )
@@ -46,10 +44,10 @@ pub async fn search_audit(
 
 #[server(endpoint = "audit/event", input = GetUrl)]
 pub async fn read_audit_event(id: String) -> Result<Option<AuditEventDetail>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?.audit_event(&who, &id).await
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::audit::event(&console, &id).await
         }
         .await,
     )

@@ -8,10 +8,10 @@ use crate::components::{format::when, session::CsrfField};
 
 #[server(endpoint = "audit/sync/status", input = GetUrl)]
 pub async fn read_audit_sync_status() -> Result<AuditSyncStatus, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?.audit_sync_status(&who).await
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::audit::sync_status(&console).await
         }
         .await,
     )
@@ -19,10 +19,11 @@ pub async fn read_audit_sync_status() -> Result<AuditSyncStatus, ConsoleError> {
 
 #[server(endpoint = "audit/sync/now")]
 pub async fn sync_audit_now(csrf_token: String) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(crate::api::Role::Operator, &csrf_token)?;
-            crate::backend::backend()?.request_audit_sync(&who).await
+            let (console, who) =
+                crate::serve::require_change(crate::api::Role::Operator, &csrf_token)?;
+            console_core::audit::request_sync(&console, &who).await
         }
         .await,
     )

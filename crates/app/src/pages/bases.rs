@@ -18,10 +18,10 @@ use crate::directory::{BaseDetail, CollaboratorRow};
 
 #[server(endpoint = "bases/get", input = GetUrl)]
 pub async fn read_base(id: String) -> Result<BaseDetail, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.base(&who, &id).await
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
+            console_core::bases::get(&console, &who, &id).await
         }
         .await,
     )
@@ -33,12 +33,10 @@ pub async fn enable_extension(
     base: String,
     installation: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .enable_extension(&who, &base, &installation)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::bases::enable_extension(&console, &who, &base, &installation).await
         }
         .await,
     )
@@ -51,11 +49,10 @@ pub async fn add_base_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .add_base_collaborator(&who, &base, &collaborator, &permission)
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::bases::add_collaborator(&console, &who, &base, &collaborator, &permission)
                 .await
         }
         .await,
@@ -69,12 +66,17 @@ pub async fn update_base_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .update_base_collaborator(&who, &base, &collaborator, &permission)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::bases::update_collaborator(
+                &console,
+                &who,
+                &base,
+                &collaborator,
+                &permission,
+            )
+            .await
         }
         .await,
     )
@@ -88,12 +90,10 @@ pub async fn create_base(
     name: String,
     table: String,
 ) -> Result<String, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .create_base(&who, &workspace, &name, &table)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::bases::create(&console, &who, &workspace, &name, &table).await
         }
         .await,
     )

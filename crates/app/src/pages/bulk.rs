@@ -24,9 +24,10 @@ pub async fn start_bulk_job(
     filter: Option<UserForm>,
     expected_total: Option<String>,
 ) -> Result<String, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(crate::api::Role::Operator, &csrf_token)?;
+            let (console, who) =
+                crate::serve::require_change(crate::api::Role::Operator, &csrf_token)?;
             let kind = crate::bulk::BulkKind::parse(&kind).map_err(ConsoleError::Invalid)?;
             let selection = if all_matching.as_deref() == Some("yes") {
                 let form = UserForm {
@@ -51,7 +52,7 @@ pub async fn start_bulk_job(
                 selection,
                 reason: reason.unwrap_or_default(),
             };
-            let id = crate::backend::backend()?.start_bulk_job(&who, job).await?;
+            let id = console_core::bulk::start(&console, &who, job).await?;
             leptos_axum::redirect(&format!("/users/bulk/{id}"));
             Ok(id)
         }
@@ -61,9 +62,9 @@ pub async fn start_bulk_job(
 
 #[server(endpoint = "users/bulk/get", input = GetUrl)]
 pub async fn read_bulk_job(id: String, page: Option<String>) -> Result<BulkJob, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
             let page = match page.as_deref().map(str::trim) {
                 None | Some("") => 1,
                 Some(text) => text
@@ -72,8 +73,7 @@ pub async fn read_bulk_job(id: String, page: Option<String>) -> Result<BulkJob, 
                     .filter(|p| *p >= 1)
                     .ok_or_else(|| ConsoleError::Invalid("Page numbers start at 1.".into()))?,
             };
-            crate::backend::backend()?
-                .bulk_job(&who, &id, page)
+            console_core::bulk::job(&console, &id, page)
                 .await?
                 .ok_or_else(|| ConsoleError::NotFound(format!("bulk job {id:?}")))
         }
@@ -83,10 +83,10 @@ pub async fn read_bulk_job(id: String, page: Option<String>) -> Result<BulkJob, 
 
 #[server(endpoint = "users/bulk/recent", input = GetUrl)]
 pub async fn list_bulk_jobs() -> Result<Vec<BulkJobSummary>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?.recent_bulk_jobs(&who).await
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::bulk::recent(&console).await
         }
         .await,
     )

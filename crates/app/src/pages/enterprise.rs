@@ -17,10 +17,10 @@ use crate::enterprise::{AiAllowlistChangeRow, Descendants, PackageRow, TokenList
 
 #[server(endpoint = "enterprise/descendants", input = GetUrl)]
 pub async fn read_descendants() -> Result<Descendants, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.descendants(&who).await
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
+            console_core::enterprise::descendants(&console, &who).await
         }
         .await,
     )
@@ -28,12 +28,10 @@ pub async fn read_descendants() -> Result<Descendants, ConsoleError> {
 
 #[server(endpoint = "enterprise/descendants/create")]
 pub async fn create_descendant(csrf_token: String, name: String) -> Result<String, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .create_descendant(&who, &name)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::enterprise::create_descendant(&console, &who, &name).await
         }
         .await,
     )
@@ -49,13 +47,11 @@ pub async fn request_move(
     target: String,
     reason: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
             let action = move_action(&what, &ids, &target)?;
-            crate::backend::backend()?
-                .request_action(&who, action, &reason)
-                .await
+            console_core::approvals::request(&console, &who, action, &reason).await
         }
         .await,
     )
@@ -63,12 +59,15 @@ pub async fn request_move(
 
 #[server(endpoint = "enterprise/tokens", input = GetUrl)]
 pub async fn list_tokens(q: Option<String>) -> Result<TokenListing, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?
-                .personal_access_tokens(&who, q.as_deref().unwrap_or_default())
-                .await
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
+            console_core::enterprise::personal_access_tokens(
+                &console,
+                &who,
+                q.as_deref().unwrap_or_default(),
+            )
+            .await
         }
         .await,
     )
@@ -81,17 +80,17 @@ pub async fn request_token_revocation(
     ids: String,
     reason: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
             let tokens = parse_ids(&ids, "personal access token")?;
-            crate::backend::backend()?
-                .request_action(
-                    &who,
-                    RiskyAction::RevokePersonalAccessTokens { tokens },
-                    &reason,
-                )
-                .await
+            console_core::approvals::request(
+                &console,
+                &who,
+                RiskyAction::RevokePersonalAccessTokens { tokens },
+                &reason,
+            )
+            .await
         }
         .await,
     )
@@ -99,10 +98,10 @@ pub async fn request_token_revocation(
 
 #[server(endpoint = "enterprise/packages", input = GetUrl)]
 pub async fn list_packages() -> Result<Vec<PackageRow>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.packages(&who).await
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
+            console_core::enterprise::packages(&console, &who).await
         }
         .await,
     )
@@ -115,11 +114,10 @@ pub async fn install_package(
     workspace: String,
     name: String,
 ) -> Result<String, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .install_package(&who, &package, &workspace, &name)
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::enterprise::install_package(&console, &who, &package, &workspace, &name)
                 .await
         }
         .await,
@@ -133,9 +131,9 @@ pub async fn update_ai_allowlist(
     allowed: String,
     include_descendants: Option<String>,
 ) -> Result<String, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
             let allowed = match allowed.as_str() {
                 "yes" => true,
                 "no" => false,
@@ -145,9 +143,14 @@ pub async fn update_ai_allowlist(
                     )))
                 }
             };
-            crate::backend::backend()?
-                .update_ai_allowlist(&who, &workspaces, allowed, include_descendants.is_some())
-                .await
+            console_core::enterprise::update_ai_allowlist(
+                &console,
+                &who,
+                &workspaces,
+                allowed,
+                include_descendants.is_some(),
+            )
+            .await
         }
         .await,
     )
@@ -155,10 +158,10 @@ pub async fn update_ai_allowlist(
 
 #[server(endpoint = "enterprise/ai-allowlist/changes", input = GetUrl)]
 pub async fn list_ai_allowlist_changes() -> Result<Vec<AiAllowlistChangeRow>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.ai_allowlist_changes(&who).await
+            let (console, _) = crate::serve::require_role(Role::Viewer)?;
+            console_core::enterprise::ai_allowlist_changes(&console).await
         }
         .await,
     )

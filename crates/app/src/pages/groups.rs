@@ -18,12 +18,15 @@ pub async fn list_groups(
     q: Option<String>,
     page: Option<i64>,
 ) -> Result<SnapshotPage<GroupRow>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?
-                .groups(&who, q.as_deref().unwrap_or_default(), page.unwrap_or(1))
-                .await
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::groups::list(
+                &console,
+                q.as_deref().unwrap_or_default(),
+                page.unwrap_or(1),
+            )
+            .await
         }
         .await,
     )
@@ -31,10 +34,10 @@ pub async fn list_groups(
 
 #[server(endpoint = "groups/get", input = GetUrl)]
 pub async fn read_group(id: String) -> Result<GroupDetail, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?.group(&who, &id).await
+            let (console, who) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::groups::get(&console, &who, &id).await
         }
         .await,
     )
@@ -46,12 +49,10 @@ pub async fn rename_group(
     id: String,
     name: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .rename_group(&who, &id, &name)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::groups::rename(&console, &who, &id, &name).await
         }
         .await,
     )
@@ -63,12 +64,10 @@ pub async fn add_group_member(
     id: String,
     user: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .add_group_member(&who, &id, &user)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::groups::add_member(&console, &who, &id, &user).await
         }
         .await,
     )

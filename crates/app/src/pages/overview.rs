@@ -18,10 +18,10 @@ const SHORT_LIST: usize = 8;
 
 #[server(endpoint = "overview", input = GetUrl)]
 pub async fn get_overview() -> Result<Overview, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?.overview(&who).await
+            let (console, who) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::overview::read(&console, &who).await
         }
         .await,
     )

@@ -16,10 +16,10 @@ use crate::reports::{
 
 #[server(endpoint = "reports/index", input = GetUrl)]
 pub async fn read_report_index() -> Result<ReportIndex, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.report_index(&who).await
+            let (console, _) = crate::serve::require_role(Role::Viewer)?;
+            console_core::reports::index(&console.db).await
         }
         .await,
     )
@@ -31,9 +31,9 @@ pub async fn read_report(
     days: Option<String>,
     page: Option<String>,
 ) -> Result<ReportView, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
+            let (console, _) = crate::serve::require_role(Role::Viewer)?;
             let kind = ReportKind::from_slug(&name)
                 .ok_or_else(|| ConsoleError::NotFound(format!("there is no report {name:?}")))?;
             let form = ReportForm {
@@ -41,7 +41,7 @@ pub async fn read_report(
                 page: page.unwrap_or_default(),
             };
             let query = form.to_query().map_err(ConsoleError::Invalid)?;
-            crate::backend::backend()?.report(&who, kind, &query).await
+            console_core::reports::report(&console.db, kind, &query).await
         }
         .await,
     )

@@ -8,10 +8,10 @@ use crate::components::session::CsrfField;
 
 #[server(endpoint = "roles/list", input = GetUrl)]
 pub async fn list_console_users() -> Result<Vec<ConsoleUserRow>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Admin)?;
-            crate::backend::backend()?.console_users(&who).await
+            let (console, _) = crate::serve::require_role(Role::Admin)?;
+            console_core::roles::console_users(&console).await
         }
         .await,
     )
@@ -23,9 +23,9 @@ pub async fn grant_role(
     person: String,
     role: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Admin, &csrf_token)?;
+            let (console, who) = crate::serve::require_change(Role::Admin, &csrf_token)?;
             let role: Role = role.parse().map_err(ConsoleError::Invalid)?;
             let person = person.trim();
             if person.is_empty() {
@@ -33,9 +33,7 @@ pub async fn grant_role(
                     "Give the person's email address or Airtable user id.".into(),
                 ));
             }
-            crate::backend::backend()?
-                .grant_role(&who, person, role)
-                .await
+            console_core::roles::grant(&console, &who, person, role).await
         }
         .await,
     )
@@ -43,12 +41,10 @@ pub async fn grant_role(
 
 #[server(endpoint = "roles/revoke")]
 pub async fn revoke_role(csrf_token: String, airtable_user_id: String) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Admin, &csrf_token)?;
-            crate::backend::backend()?
-                .revoke_role(&who, &airtable_user_id)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Admin, &csrf_token)?;
+            console_core::roles::revoke(&console, &who, &airtable_user_id).await
         }
         .await,
     )

@@ -13,16 +13,16 @@ pub async fn list_scim_users(
     filter: Option<String>,
     start: Option<u64>,
 ) -> Result<ScimPage<ScimUserRow>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?
-                .scim_users(
-                    &who,
-                    filter.as_deref().unwrap_or_default(),
-                    start.unwrap_or(1),
-                )
-                .await
+            let (console, who) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::enterprise::scim_users(
+                &console,
+                &who,
+                filter.as_deref().unwrap_or_default(),
+                start.unwrap_or(1),
+            )
+            .await
         }
         .await,
     )
@@ -33,16 +33,16 @@ pub async fn list_scim_groups(
     filter: Option<String>,
     start: Option<u64>,
 ) -> Result<ScimPage<ScimGroupRow>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?
-                .scim_groups(
-                    &who,
-                    filter.as_deref().unwrap_or_default(),
-                    start.unwrap_or(1),
-                )
-                .await
+            let (console, who) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::enterprise::scim_groups(
+                &console,
+                &who,
+                filter.as_deref().unwrap_or_default(),
+                start.unwrap_or(1),
+            )
+            .await
         }
         .await,
     )

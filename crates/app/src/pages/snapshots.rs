@@ -12,10 +12,10 @@ use crate::components::{format::when, session::CsrfField};
 
 #[server(endpoint = "snapshots/list", input = GetUrl)]
 pub async fn list_snapshots() -> Result<Vec<SnapshotSummary>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?.snapshots(&who).await
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::snapshots::history(&console).await
         }
         .await,
     )
@@ -23,11 +23,11 @@ pub async fn list_snapshots() -> Result<Vec<SnapshotSummary>, ConsoleError> {
 
 #[server(endpoint = "snapshots/admins-at", input = GetUrl)]
 pub async fn read_admins_at(date: String) -> Result<Option<AdminsAt>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
             let at = parse_moment(&date)?;
-            crate::backend::backend()?.admins_at(&who, at).await
+            console_core::snapshots::who_was_admin(&console, at).await
         }
         .await,
     )
@@ -35,12 +35,10 @@ pub async fn read_admins_at(date: String) -> Result<Option<AdminsAt>, ConsoleErr
 
 #[server(endpoint = "snapshots/diff", input = GetUrl)]
 pub async fn compare_snapshots(from: i64, to: i64) -> Result<SnapshotDiff, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(crate::api::Role::Viewer)?;
-            crate::backend::backend()?
-                .snapshot_diff(&who, from, to)
-                .await
+            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
+            console_core::snapshots::compare(&console, from, to).await
         }
         .await,
     )
@@ -48,10 +46,11 @@ pub async fn compare_snapshots(from: i64, to: i64) -> Result<SnapshotDiff, Conso
 
 #[server(endpoint = "snapshots/take")]
 pub async fn take_snapshot(csrf_token: String) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(crate::api::Role::Operator, &csrf_token)?;
-            crate::backend::backend()?.request_snapshot(&who).await
+            let (console, who) =
+                crate::serve::require_change(crate::api::Role::Operator, &csrf_token)?;
+            console_core::snapshots::take_now(&console, &who).await
         }
         .await,
     )

@@ -39,9 +39,9 @@ pub async fn list_users(
     sort: Option<String>,
     page: Option<String>,
 ) -> Result<UserListing, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
             let form = UserForm {
                 q: q.unwrap_or_default(),
                 state: state.unwrap_or_default(),
@@ -56,7 +56,7 @@ pub async fn list_users(
                 page: page.unwrap_or_default(),
             };
             let query = form.to_query().map_err(ConsoleError::Invalid)?;
-            crate::backend::backend()?.users(&who, &query).await
+            console_core::users::list(&console, &who, &query).await
         }
         .await,
     )
@@ -64,10 +64,10 @@ pub async fn list_users(
 
 #[server(endpoint = "users/get", input = GetUrl)]
 pub async fn read_user(id: String) -> Result<UserDetail, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.user(&who, &id).await
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
+            console_core::users::get(&console, &who, &id).await
         }
         .await,
     )
@@ -75,10 +75,10 @@ pub async fn read_user(id: String) -> Result<UserDetail, ConsoleError> {
 
 #[server(endpoint = "users/logout")]
 pub async fn logout_user(csrf_token: String, user: String) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?.logout_user(&who, &user).await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::users::log_out(&console, &who, &user).await
         }
         .await,
     )
@@ -91,12 +91,10 @@ pub async fn rename_user(
     first_name: String,
     last_name: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .rename_user(&who, &user, &first_name, &last_name)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::users::rename(&console, &who, &user, &first_name, &last_name).await
         }
         .await,
     )
@@ -108,12 +106,10 @@ pub async fn change_user_email(
     user: String,
     email: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .change_user_email(&who, &user, &email)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::users::change_email(&console, &who, &user, &email).await
         }
         .await,
     )

@@ -22,12 +22,15 @@ pub async fn list_workspaces(
     q: Option<String>,
     page: Option<i64>,
 ) -> Result<SnapshotPage<WorkspaceRow>, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?
-                .workspaces(&who, q.as_deref().unwrap_or_default(), page.unwrap_or(1))
-                .await
+            let (console, _) = crate::serve::require_role(Role::Viewer)?;
+            console_core::workspaces::list(
+                &console,
+                q.as_deref().unwrap_or_default(),
+                page.unwrap_or(1),
+            )
+            .await
         }
         .await,
     )
@@ -35,10 +38,10 @@ pub async fn list_workspaces(
 
 #[server(endpoint = "workspaces/get", input = GetUrl)]
 pub async fn read_workspace(id: String) -> Result<WorkspaceDetail, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_role(Role::Viewer)?;
-            crate::backend::backend()?.workspace(&who, &id).await
+            let (console, who) = crate::serve::require_role(Role::Viewer)?;
+            console_core::workspaces::get(&console, &who, &id).await
         }
         .await,
     )
@@ -46,12 +49,10 @@ pub async fn read_workspace(id: String) -> Result<WorkspaceDetail, ConsoleError>
 
 #[server(endpoint = "workspaces/create")]
 pub async fn create_workspace(csrf_token: String, name: String) -> Result<String, ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .create_workspace(&who, &name)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::workspaces::create(&console, &who, &name).await
         }
         .await,
     )
@@ -64,12 +65,17 @@ pub async fn add_workspace_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .add_workspace_collaborator(&who, &workspace, &collaborator, &permission)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::workspaces::add_collaborator(
+                &console,
+                &who,
+                &workspace,
+                &collaborator,
+                &permission,
+            )
+            .await
         }
         .await,
     )
@@ -82,12 +88,17 @@ pub async fn update_workspace_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .update_workspace_collaborator(&who, &workspace, &collaborator, &permission)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::workspaces::update_collaborator(
+                &console,
+                &who,
+                &workspace,
+                &collaborator,
+                &permission,
+            )
+            .await
         }
         .await,
     )
@@ -100,12 +111,13 @@ pub async fn update_workspace_restrictions(
     invites: String,
     shares: String,
 ) -> Result<(), ConsoleError> {
-    crate::backend::with_status(
+    crate::serve::with_status(
         async move {
-            let who = crate::backend::require_change(Role::Operator, &csrf_token)?;
-            crate::backend::backend()?
-                .update_workspace_restrictions(&who, &workspace, &invites, &shares)
-                .await
+            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
+            console_core::workspaces::update_restrictions(
+                &console, &who, &workspace, &invites, &shares,
+            )
+            .await
         }
         .await,
     )

@@ -3,8 +3,9 @@
 
 use tower_sessions::Session;
 
-use super::{logins, session::LOGIN_KEY};
+use super::session::LOGIN_KEY;
 use crate::state::AppState;
+use console_core::tokens::logins;
 
 /// Who Airtable says the person is.
 pub struct Identity {
@@ -20,9 +21,12 @@ pub async fn admit(
     who: &Identity,
     tokens: Option<&logins::IssuedTokens>,
 ) -> Result<uuid::Uuid, &'static str> {
-    let role = crate::roles::role_for(
-        &state.db,
-        &state.settings,
+    let role = console_core::roles::role_for(
+        &state.console.db,
+        &console_core::roles::Admission {
+            first_admin: state.settings.first_admin.clone(),
+            default_role: state.settings.default_role,
+        },
         &who.airtable_user_id,
         &who.email,
         &who.name,
@@ -38,13 +42,13 @@ pub async fn admit(
     // Signing in again (a step-up before approving, say) replaces the sign-in this browser
     // had: the old one ends and its tokens are wiped, rather than lingering until it times out.
     if let Ok(Some(previous)) = session.get::<uuid::Uuid>(LOGIN_KEY).await {
-        if let Err(error) = logins::end(&state.db, previous, "signed in again").await {
+        if let Err(error) = logins::end(&state.console.db, previous, "signed in again").await {
             tracing::warn!(%error, "could not end the previous sign-in");
         }
     }
     let login_id = logins::create(
-        &state.db,
-        &state.cipher,
+        &state.console.db,
+        &state.console.cipher,
         &who.airtable_user_id,
         tokens,
         state.settings.session_absolute_timeout,

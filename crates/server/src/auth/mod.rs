@@ -3,7 +3,6 @@
 //! cookie into a [`console_app::api::SignedInUser`].
 
 pub mod admit;
-pub mod logins;
 pub mod oauth;
 pub mod require_role;
 pub mod session;

@@ -6,146 +6,24 @@
 //! the browser by a separate short-lived `SameSite=Lax` cookie holding `state`; the PKCE
 //! verifier waits server-side, keyed by a hash of `state`, and is used once.
 
-use std::time::Duration;
-
 use axum::{
     extract::{Query, State},
     response::{IntoResponse, Redirect, Response},
     Form,
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use oauth2::{
-    basic::{
-        BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
-        BasicTokenType,
-    },
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope,
-    StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
-};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use super::admit::{admit, Identity};
-use super::logins::{self, IssuedTokens};
 use super::session::LOGIN_KEY;
-use crate::state::{AppState, SignInMethod};
-
-/// Scopes the console asks for; the README explains each.
-pub const SCOPES: &[&str] = &[
-    "user.email:read",
-    "enterprise.account:read",
-    "enterprise.account:write",
-    "enterprise.user:read",
-    "enterprise.user:write",
-    "enterprise.groups:read",
-    "enterprise.groups:manage",
-    "enterprise.auditLogs:read",
-    "enterprise.scim.usersAndGroups:manage",
-    "workspacesAndBases:read",
-    "workspacesAndBases:write",
-    "workspacesAndBases:manage",
-    "workspacesAndBases.shares:manage",
-    "block:manage",
-    "schema.bases:read",
-    "schema.bases:write",
-];
+use crate::state::AppState;
+use console_core::{tokens::logins, SignInMethod};
 
 const STATE_COOKIE: &str = "console_oauth_state";
 /// Airtable's authorization codes live ten minutes; a sign-in may not take longer.
 const PENDING_TTL_SECONDS: i64 = 600;
-/// Airtable documents ~60 days for refresh tokens; used when the reply does not say.
-const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(60 * 24 * 3600);
-
-/// Airtable's token reply carries `refresh_expires_in` beside the standard fields.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-pub struct AirtableTokenFields {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_expires_in: Option<u64>,
-}
-impl ExtraTokenFields for AirtableTokenFields {}
-
-type AirtableTokenResponse = StandardTokenResponse<AirtableTokenFields, BasicTokenType>;
-type ConfiguredClient = oauth2::Client<
-    BasicErrorResponse,
-    AirtableTokenResponse,
-    BasicTokenIntrospectionResponse,
-    StandardRevocableToken,
-    BasicRevocationErrorResponse,
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointSet,
->;
-
-/// Where and how to sign people in.
-pub struct OAuthEndpoints {
-    pub authorize_url: String,
-    pub token_url: String,
-    pub client_id: String,
-    pub client_secret: String,
-    pub redirect_url: String,
-}
-
-pub struct OAuthProvider {
-    client: ConfiguredClient,
-    /// Never follows redirects (oauth2's SSRF guidance).
-    http: reqwest::Client,
-}
-
-impl OAuthProvider {
-    pub fn new(endpoints: OAuthEndpoints) -> anyhow::Result<Self> {
-        let client = oauth2::Client::new(ClientId::new(endpoints.client_id))
-            .set_client_secret(ClientSecret::new(endpoints.client_secret))
-            .set_auth_uri(AuthUrl::new(endpoints.authorize_url)?)
-            .set_token_uri(TokenUrl::new(endpoints.token_url)?)
-            .set_redirect_uri(RedirectUrl::new(endpoints.redirect_url)?);
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(20))
-            .build()?;
-        Ok(Self { client, http })
-    }
-
-    /// Exchanges a refresh token for a new pair (Airtable rotates both).
-    pub async fn refresh(&self, refresh_token: String) -> Result<IssuedTokens, String> {
-        self.client
-            .exchange_refresh_token(&RefreshToken::new(refresh_token))
-            .request_async(&self.http)
-            .await
-            .map(|reply| issued(&reply))
-            .map_err(|e| describe_token_error(&e))
-    }
-}
-
-fn issued(reply: &AirtableTokenResponse) -> IssuedTokens {
-    IssuedTokens {
-        access_token: reply.access_token().secret().clone(),
-        refresh_token: reply.refresh_token().map(|t| t.secret().clone()),
-        access_expires_in: reply.expires_in().unwrap_or(Duration::from_secs(3600)),
-        refresh_expires_in: reply.refresh_token().map(|_| {
-            reply
-                .extra_fields()
-                .refresh_expires_in
-                .map(Duration::from_secs)
-                .unwrap_or(DEFAULT_REFRESH_TTL)
-        }),
-    }
-}
-
-/// A token-endpoint failure in words, without echoing anything secret.
-fn describe_token_error<E: std::error::Error>(error: &E) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
-}
 
 fn state_hash(state: &str) -> String {
     let digest = Sha256::digest(state.as_bytes());
@@ -184,27 +62,19 @@ pub async fn login(
     Query(query): Query<LoginQuery>,
 ) -> Response {
     let return_to = local_path(query.return_to.as_deref());
-    let SignInMethod::OAuth(oauth) = &state.sign_in else {
+    let SignInMethod::OAuth(oauth) = &state.console.sign_in else {
         // Behind a sign-in proxy the proxy vouches for the person on every request: a
         // fresh sign-in is the end of this one, and a new one on the next request.
         if let Some(return_to) = return_to {
             if let Ok(Some(login_id)) = session.get::<uuid::Uuid>(LOGIN_KEY).await {
-                let _ = logins::end(&state.db, login_id, "signed in again").await;
+                let _ = logins::end(&state.console.db, login_id, "signed in again").await;
             }
             let _ = session.flush().await;
             return Redirect::to(&return_to).into_response();
         }
         return signin_error("proxy");
     };
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let mut request = oauth
-        .client
-        .authorize_url(CsrfToken::new_random)
-        .set_pkce_challenge(challenge);
-    for scope in SCOPES {
-        request = request.add_scope(Scope::new((*scope).to_string()));
-    }
-    let (url, csrf) = request.url();
+    let (url, csrf, verifier) = oauth.authorize_url();
 
     let stored = sqlx::query(
         "INSERT INTO oauth_pending (state_hash, pkce_verifier, return_to) VALUES ($1, $2, $3)",
@@ -212,7 +82,7 @@ pub async fn login(
     .bind(state_hash(csrf.secret()))
     .bind(verifier.secret())
     .bind(&return_to)
-    .execute(&state.db)
+    .execute(&state.console.db)
     .await;
     if let Err(error) = stored {
         tracing::error!(%error, "cannot record the sign-in attempt");
@@ -223,7 +93,7 @@ pub async fn login(
         "DELETE FROM oauth_pending WHERE created_at < now() - make_interval(secs => $1)",
     )
     .bind(PENDING_TTL_SECONDS as f64)
-    .execute(&state.db)
+    .execute(&state.console.db)
     .await;
 
     let cookie = Cookie::build((STATE_COOKIE, csrf.secret().clone()))
@@ -315,7 +185,7 @@ async fn finish_sign_in(
     )
     .bind(state_hash(&returned))
     .bind(PENDING_TTL_SECONDS as f64)
-    .fetch_optional(&state.db)
+    .fetch_optional(&state.console.db)
     .await
     .map_err(|error| {
         tracing::error!(%error, "cannot read the sign-in attempt");
@@ -323,31 +193,27 @@ async fn finish_sign_in(
     })?;
     let (verifier, return_to) = pending.ok_or("state")?;
 
-    let SignInMethod::OAuth(oauth) = &state.sign_in else {
+    let SignInMethod::OAuth(oauth) = &state.console.sign_in else {
         return Err("proxy");
     };
-    let reply = oauth
-        .client
-        .exchange_code(AuthorizationCode::new(code))
-        .set_pkce_verifier(PkceCodeVerifier::new(verifier))
-        .request_async(&oauth.http)
-        .await
-        .map_err(|error| {
-            tracing::warn!(error = %describe_token_error(&error), "code exchange refused");
-            "airtable"
-        })?;
-    let tokens = issued(&reply);
+    let tokens = oauth.exchange_code(code, verifier).await.map_err(|error| {
+        tracing::warn!(%error, "code exchange refused");
+        "airtable"
+    })?;
 
     // Who is this, and are they an admin of the enterprise this console manages?
-    let airtable = state.airtable.with_token(airtable_client::AccessToken::new(
-        tokens.access_token.clone(),
-    ));
+    let airtable = state
+        .console
+        .airtable
+        .with_token(airtable_client::AccessToken::new(
+            tokens.access_token.clone(),
+        ));
     let me = airtable.whoami().await.map_err(|error| {
         tracing::warn!(%error, "whoami failed after sign-in");
         "airtable"
     })?;
     let profile = airtable
-        .enterprise(&state.enterprise_id)
+        .enterprise(&state.console.enterprise_id)
         .user(&me.id)
         .get()
         .send()
@@ -394,7 +260,7 @@ pub async fn logout(
 ) -> Response {
     let login_id = session.get::<uuid::Uuid>(LOGIN_KEY).await.ok().flatten();
     if let Some(login_id) = login_id {
-        let who = logins::load_active(&state.db, login_id)
+        let who = logins::load_active(&state.console.db, login_id)
             .await
             .ok()
             .flatten();
@@ -411,11 +277,15 @@ pub async fn logout(
                 .into_response();
         }
         let result = if form.everywhere.is_some() {
-            logins::end_all_for(&state.db, &who.airtable_user_id, "signed out everywhere")
-                .await
-                .map(|_| ())
+            logins::end_all_for(
+                &state.console.db,
+                &who.airtable_user_id,
+                "signed out everywhere",
+            )
+            .await
+            .map(|_| ())
         } else {
-            logins::end(&state.db, login_id, "signed out").await
+            logins::end(&state.console.db, login_id, "signed out").await
         };
         if let Err(error) = result {
             tracing::error!(%error, "cannot end the sign-in");

@@ -9,11 +9,9 @@ use console_app::api::SignedInUser;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use super::{logins, trusted_header};
-use crate::{
-    config::Settings,
-    state::{AppState, SignInMethod},
-};
+use super::trusted_header;
+use crate::{config::Settings, state::AppState};
+use console_core::{tokens::logins, SignInMethod};
 
 /// Session key holding the login id (the only thing a session holds).
 pub const LOGIN_KEY: &str = "login_id";
@@ -46,7 +44,7 @@ pub async fn load_signed_in_user(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let proxy_email = match &state.sign_in {
+    let proxy_email = match &state.console.sign_in {
         SignInMethod::TrustedHeader(header) => Some(
             request
                 .headers()
@@ -70,7 +68,8 @@ pub async fn load_signed_in_user(
         Err(_) => None,
     };
     if login_id.is_none() {
-        if let (Some(Some(email)), Some(service)) = (&proxy_email, &state.service_airtable) {
+        if let (Some(Some(email)), Some(service)) = (&proxy_email, &state.console.service_airtable)
+        {
             match trusted_header::sign_in(&state, &session, service, email).await {
                 Ok(id) => login_id = Some(id),
                 Err(code) => {
@@ -83,7 +82,7 @@ pub async fn load_signed_in_user(
         }
     }
     if let Some(login_id) = login_id {
-        match logins::load_active(&state.db, login_id).await {
+        match logins::load_active(&state.console.db, login_id).await {
             // In service-account mode the proxy says who is there on every request: a
             // session of someone else (or of no one) ends.
             Ok(Some(user))
@@ -93,7 +92,12 @@ pub async fn load_signed_in_user(
                         .is_some_and(|e| e.eq_ignore_ascii_case(&user.email))
                 }) =>
             {
-                let _ = logins::end(&state.db, login_id, "the sign-in proxy changed person").await;
+                let _ = logins::end(
+                    &state.console.db,
+                    login_id,
+                    "the sign-in proxy changed person",
+                )
+                .await;
                 let _ = session.flush().await;
                 return Redirect::to(request.uri().path()).into_response();
             }

@@ -16,7 +16,7 @@ pub async fn sign_in(
     email: &str,
 ) -> Result<uuid::Uuid, &'static str> {
     let found = service
-        .enterprise(&state.enterprise_id)
+        .enterprise(&state.console.enterprise_id)
         .users()
         .by_emails([email.to_string()])
         .send()

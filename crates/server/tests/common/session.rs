@@ -169,7 +169,7 @@ pub async fn approve(t: &TestConsole, approver: &Person, id: &str) -> Value {
 
 /// Takes a snapshot of the simulated enterprise now, as the scheduler would.
 pub async fn take_snapshot(t: &TestConsole) -> i64 {
-    console_server::snapshots::take(&t.db().await, &sim_client(t), &enterprise(t), Some("test"))
+    console_core::snapshots::take(&t.db().await, &sim_client(t), &enterprise(t), Some("test"))
         .await
         .expect("snapshot")
 }

@@ -1,0 +1,80 @@
+//! What every server function does before it calls the domain (`console_core`): find the
+//! signed-in person (put on the request by the server's session layer) and the
+//! [`Console`] (put in Leptos' context by the server), check the role — and the CSRF token
+//! for a change — and afterwards set the response's status from the error. Server-side
+//! only.
+
+use console_core::{crypto::constant_time_eq, Console};
+
+use crate::api::{ConsoleError, Role, SignedInUser};
+
+/// The console's domain, from the Leptos context the server set up for this request.
+pub fn console() -> Result<Console, ConsoleError> {
+    leptos::prelude::use_context::<Console>()
+        .ok_or_else(|| ConsoleError::Internal("console-missing".into()))
+}
+
+/// The signed-in person for this request, or `NotSignedIn`.
+pub fn signed_in_user() -> Result<SignedInUser, ConsoleError> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<SignedInUser>().cloned())
+        .ok_or(ConsoleError::NotSignedIn)
+}
+
+/// The console and the signed-in person, provided their role allows `need`. Every server
+/// function that reads starts with this.
+pub fn require_role(need: Role) -> Result<(Console, SignedInUser), ConsoleError> {
+    let who = signed_in_user()?;
+    console_core::require(&who, need)?;
+    Ok((console()?, who))
+}
+
+/// The signed-in person, provided their role allows `need` and the request carries their
+/// CSRF token. Every server function that changes something starts with this (the server
+/// also refuses such a request without the token before it gets here; this second check
+/// keeps a function safe even if it is ever mounted elsewhere).
+pub fn require_change(
+    need: Role,
+    csrf_token: &str,
+) -> Result<(Console, SignedInUser), ConsoleError> {
+    let (console, who) = require_role(need)?;
+    if constant_time_eq(who.csrf_token.as_bytes(), csrf_token.as_bytes()) {
+        Ok((console, who))
+    } else {
+        Err(ConsoleError::StaleForm)
+    }
+}
+
+/// Passes a server function's result through, setting the response's HTTP status from the
+/// error (a refused request is a 403, not a 500) so logs and monitors tell them apart.
+///
+/// Not for a plain HTML form post (no wasm): leptos_axum answers that with a redirect back
+/// to the page, which shows the error, and a status set here would replace the redirect's
+/// and leave the browser on a bare error body.
+pub fn with_status<T>(result: Result<T, ConsoleError>) -> Result<T, ConsoleError> {
+    if result.is_err() && is_plain_form_post() {
+        return result;
+    }
+    if let Err(error) = &result {
+        if let (Some(response), Ok(status)) = (
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(error.http_status()),
+        ) {
+            response.set_status(status);
+        }
+    }
+    result
+}
+
+/// Whether this request is a browser's own form submission (it accepts HTML and says where
+/// it came from), which leptos_axum redirects back to the page it came from.
+fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        let accepts_html = parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+        accepts_html && parts.headers.contains_key(http::header::REFERER)
+    })
+}

@@ -1,0 +1,65 @@
+//! The console's copy of the Airtable audit log: ingestion (`ingest`), search (`search`),
+//! the chart (`chart`) and where the copy stands (`status`); below, what the audit pages
+//! ask for.
+
+pub mod chart;
+pub mod ingest;
+pub mod search;
+pub mod status;
+
+use console_types::{
+    api::{AuditEventDetail, AuditSearchPage, AuditSyncStatus, ConsoleError, SignedInUser},
+    audit::query::AuditQuery,
+};
+
+use crate::{error::internal, Console};
+
+pub async fn sync_status(console: &Console) -> Result<AuditSyncStatus, ConsoleError> {
+    crate::audit::status::read(&console.db, console.audit_ingester.is_some())
+        .await
+        .map_err(internal)
+}
+
+pub async fn request_sync(console: &Console, who: &SignedInUser) -> Result<(), ConsoleError> {
+    if console.audit_ingester.is_none() {
+        return Err(ConsoleError::Invalid(
+            "The audit log cannot be copied: the console has no service token (AIRTABLE_SERVICE_TOKEN).".into(),
+        ));
+    }
+    crate::audit::status::request_run(&console.db, &who.email)
+        .await
+        .map_err(internal)?;
+    console
+        .log_action(who, "audit.sync_now", None, serde_json::json!({}))
+        .await
+}
+
+pub async fn search_events(
+    console: &Console,
+    query: &AuditQuery,
+    cursor: Option<&str>,
+) -> Result<AuditSearchPage, ConsoleError> {
+    let after = match cursor.filter(|c| !c.is_empty()) {
+        None => None,
+        Some(text) => Some(search::SearchCursor::decode(text).ok_or_else(|| {
+            ConsoleError::Invalid(
+                "This link to a page of results is damaged: start the search again.".into(),
+            )
+        })?),
+    };
+    let (mut events, next) = search::search(&console.db, query, after.as_ref(), search::PAGE_SIZE)
+        .await
+        .map_err(internal)?;
+    crate::names::label_events(&console.db, &mut events)
+        .await
+        .map_err(internal)?;
+    Ok(AuditSearchPage {
+        query: query.to_string(),
+        events,
+        next_cursor: next.map(|c| c.encode()),
+    })
+}
+
+pub async fn event(console: &Console, id: &str) -> Result<Option<AuditEventDetail>, ConsoleError> {
+    search::event(&console.db, id).await.map_err(internal)
+}

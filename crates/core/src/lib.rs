@@ -1,0 +1,40 @@
+//! The console's domain, server-side only: every operation the pages and the HTTP routes
+//! ask for, written once, over Postgres and Airtable.
+//!
+//! Each operation takes the [`Console`] (database, Airtable, action log) and, when a person
+//! asks for it, the [`SignedInUser`](console_types::api::SignedInUser); it returns the
+//! shared data types of `console-types` or a [`ConsoleError`](console_types::api::ConsoleError)
+//! in words. Roles are checked by the callers (server functions, `RequireRole` routes)
+//! before they call in; operations that carry out destructive work go through
+//! [`approvals`].
+//!
+//! Modules are named like the console's pages: `users`, `groups`, `workspaces`, `bases`,
+//! `approvals`, `audit`, `snapshots`, `reports`, `bulk`, `roles`, `enterprise`,
+//! `action_log`; `tokens` keeps each person's Airtable tokens.
+
+pub mod action_log;
+pub mod approvals;
+pub mod audit;
+pub mod bases;
+pub mod bulk;
+mod console;
+pub mod crypto;
+pub mod csv_out;
+pub mod directory;
+pub mod enterprise;
+pub mod error;
+pub mod export;
+pub mod groups;
+pub mod mail;
+pub mod names;
+pub mod overview;
+pub mod people;
+pub mod reports;
+pub mod roles;
+pub mod snapshots;
+pub mod tokens;
+pub mod user_changes;
+pub mod users;
+pub mod workspaces;
+
+pub use console::{require, Console, Policy, SignInMethod, INTERACTIVE_MAX_WAIT};

@@ -1,0 +1,337 @@
+//! Console roles (`console_users`): who may use the console, and how far.
+
+use airtable_client::ids::UserId;
+use chrono::Utc;
+use console_types::api::{ConsoleError, SignedInUser};
+use console_types::approvals::{RequestOutcome, RiskyAction};
+
+use crate::{
+    approvals::{self, workflow},
+    error::{airtable_error, internal},
+    Console,
+};
+
+use console_types::api::{ConsoleUserRow, Role};
+use sqlx::{PgPool, Row};
+
+/// Who gets a role at their first sign-in, from configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Admission {
+    /// The person (email or Airtable user id) who becomes admin while there is none
+    /// (`CONSOLE_FIRST_ADMIN`).
+    pub first_admin: Option<String>,
+    /// The role other enterprise admins get (`CONSOLE_DEFAULT_ROLE`); `None` refuses them.
+    pub default_role: Option<Role>,
+}
+
+/// The role this person has in the console, assigning one if configuration says so:
+/// the configured first admin becomes `admin` while the console has no admin at all, other
+/// enterprise admins get the default role (if any). Someone whose role was revoked gets
+/// nothing from configuration: only an explicit grant gives them a role again. `None`
+/// means the person may not use the console.
+pub async fn role_for(
+    db: &PgPool,
+    admission: &Admission,
+    airtable_user_id: &str,
+    email: &str,
+    name: &str,
+) -> sqlx::Result<Option<Role>> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT role FROM console_users WHERE airtable_user_id = $1")
+            .bind(airtable_user_id)
+            .fetch_optional(db)
+            .await?;
+    if let Some(role) = existing {
+        // Keep the display details fresh; the role is only changed by an admin.
+        sqlx::query("UPDATE console_users SET email = $2, name = $3, updated_at = now() WHERE airtable_user_id = $1")
+            .bind(airtable_user_id)
+            .bind(email)
+            .bind(name)
+            .execute(db)
+            .await?;
+        return Ok(role.parse().ok());
+    }
+    if was_revoked(db, airtable_user_id, email).await? {
+        tracing::info!(user = %airtable_user_id, "sign-in of a person whose console role was revoked");
+        return Ok(None);
+    }
+    let is_first_admin = admission.first_admin.as_deref().is_some_and(|configured| {
+        configured == airtable_user_id || configured.eq_ignore_ascii_case(email)
+    });
+    if is_first_admin && admin_count(db).await? == 0 {
+        grant_role(db, airtable_user_id, email, name, Role::Admin, None).await?;
+        return Ok(Some(Role::Admin));
+    }
+    // Configuration refuses approver and admin as a default (see `config`).
+    let role = admission.default_role;
+    if let Some(role) = role {
+        grant_role(db, airtable_user_id, email, name, role, None).await?;
+    }
+    Ok(role)
+}
+
+/// Whether this person's role was taken away (by id, or by email for a person Airtable
+/// shows under a new id).
+pub async fn was_revoked(db: &PgPool, airtable_user_id: &str, email: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM console_role_revocations
+                         WHERE airtable_user_id = $1 OR lower(email) = lower($2))",
+    )
+    .bind(airtable_user_id)
+    .bind(email)
+    .fetch_one(db)
+    .await
+}
+
+/// How many people hold the admin console role.
+pub async fn admin_count(db: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM console_users WHERE role = 'admin'")
+        .fetch_one(db)
+        .await
+}
+
+/// Writes the two-person rule's row once two admins exist (a no-op otherwise, or if it is
+/// already there).
+const ARM_WITH_TWO_ADMINS: &str = "INSERT INTO two_person_rule (id)
+     SELECT TRUE WHERE (SELECT count(*) FROM console_users WHERE role = 'admin') >= 2
+     ON CONFLICT (id) DO NOTHING";
+
+/// Whether the two-person rule holds: the console has (or once had) two admins. From the
+/// first moment it does, it holds for good (a row that is never removed), so taking one
+/// admin's role away does not switch it off.
+pub async fn two_person_rule_holds(db: &PgPool) -> sqlx::Result<bool> {
+    let armed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM two_person_rule)")
+        .fetch_one(db)
+        .await?;
+    if armed {
+        return Ok(true);
+    }
+    // Two admins may have come about some other way (a restore, a hand-made grant):
+    // the rule holds from now on all the same.
+    let armed = sqlx::query_scalar::<_, bool>(&format!("{ARM_WITH_TWO_ADMINS} RETURNING TRUE"))
+        .fetch_optional(db)
+        .await?
+        .is_some();
+    if armed {
+        tracing::info!("a second admin exists: the two-person rule now holds for good");
+    }
+    Ok(armed)
+}
+
+/// Gives (or changes) a console role. An explicit grant lifts an earlier revocation; a
+/// second admin arms the two-person rule for good.
+pub async fn grant_role(
+    db: &PgPool,
+    airtable_user_id: &str,
+    email: &str,
+    name: &str,
+    role: Role,
+    granted_by: Option<&str>,
+) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO console_users (airtable_user_id, email, name, role, granted_by)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (airtable_user_id) DO UPDATE
+           SET role = EXCLUDED.role, granted_by = EXCLUDED.granted_by, updated_at = now()",
+    )
+    .bind(airtable_user_id)
+    .bind(email)
+    .bind(name)
+    .bind(role.as_str())
+    .bind(granted_by)
+    .execute(&mut *tx)
+    .await?;
+    if granted_by.is_some() {
+        sqlx::query(
+            "DELETE FROM console_role_revocations
+              WHERE airtable_user_id = $1 OR lower(email) = lower($2)",
+        )
+        .bind(airtable_user_id)
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(ARM_WITH_TWO_ADMINS).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// The console role someone holds now, if any.
+pub async fn current_role(db: &PgPool, airtable_user_id: &str) -> sqlx::Result<Option<Role>> {
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM console_users WHERE airtable_user_id = $1")
+            .bind(airtable_user_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(role.and_then(|r| r.parse().ok()))
+}
+
+/// Everyone with a console role, admins first.
+pub async fn list(db: &PgPool) -> sqlx::Result<Vec<ConsoleUserRow>> {
+    let rows = sqlx::query(
+        "SELECT airtable_user_id, email, name, role, granted_by,
+                to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS updated_at
+           FROM console_users
+          ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'approver' THEN 1 WHEN 'operator' THEN 2 ELSE 3 END,
+                   lower(email)",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let role: String = row.get("role");
+            Some(ConsoleUserRow {
+                airtable_user_id: row.get("airtable_user_id"),
+                email: row.get("email"),
+                name: row.get("name"),
+                role: role.parse().ok()?,
+                granted_by: row.get("granted_by"),
+                updated_at: row.get("updated_at"),
+            })
+        })
+        .collect())
+}
+
+/// Takes a person's role away, and remembers it so that configuration does not give it
+/// back at their next sign-in. Their sign-ins end with the role (the `logins` rows go with
+/// it). Returns whether they had one.
+pub async fn remove(db: &PgPool, airtable_user_id: &str, revoked_by: &str) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let email: Option<String> =
+        sqlx::query_scalar("DELETE FROM console_users WHERE airtable_user_id = $1 RETURNING email")
+            .bind(airtable_user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(email) = email else {
+        return Ok(false);
+    };
+    sqlx::query(
+        "INSERT INTO console_role_revocations (airtable_user_id, email, revoked_by)
+         VALUES ($1, $2, $3)
+         ON CONFLICT (airtable_user_id) DO UPDATE
+           SET email = EXCLUDED.email, revoked_by = EXCLUDED.revoked_by, revoked_at = now()",
+    )
+    .bind(airtable_user_id)
+    .bind(&email)
+    .bind(revoked_by)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+// ---- What the roles page asks for ----
+
+pub async fn console_users(console: &Console) -> Result<Vec<ConsoleUserRow>, ConsoleError> {
+    list(&console.db).await.map_err(internal)
+}
+
+pub async fn grant(
+    console: &Console,
+    who: &SignedInUser,
+    person: &str,
+    role: Role,
+) -> Result<RequestOutcome, ConsoleError> {
+    let airtable = console.airtable_for(who).await?;
+    let users = airtable.enterprise(&console.enterprise_id).users();
+    let lookup = if person.starts_with("usr") {
+        let id: UserId = person.parse().map_err(|e| {
+            ConsoleError::Invalid(format!("{person:?} is not an Airtable user id: {e}"))
+        })?;
+        users.by_ids([id])
+    } else if person.contains('@') {
+        users.by_emails([person.to_string()])
+    } else {
+        return Err(ConsoleError::Invalid(format!(
+            "{person:?} is neither an email address nor an Airtable user id (usr…)."
+        )));
+    };
+    let found = lookup.send().await.map_err(airtable_error)?;
+    let Some(user) = found.into_iter().next() else {
+        return Err(ConsoleError::NotFound(format!(
+            "no user {person} in this enterprise"
+        )));
+    };
+    if !user.is_admin.unwrap_or(false) {
+        return Err(ConsoleError::Invalid(format!(
+            "{} is not an admin of this enterprise, and only enterprise admins can sign in to the console.",
+            user.email
+        )));
+    }
+    if user.id.as_ref() == who.airtable_user_id {
+        return Err(ConsoleError::Invalid(
+            "You cannot change your own role; ask another admin.".into(),
+        ));
+    }
+    let current = current_role(&console.db, user.id.as_ref())
+        .await
+        .map_err(internal)?;
+    // Raising someone to approver or admin weakens the two-person rule's guard: it is a
+    // request for a second admin (the workflow grants it at once only while the console
+    // has a single admin). Lowering a role, and viewer or operator, happen at once.
+    if approvals::controls::needs_request(role) && current.is_none_or(|now| now < role) {
+        let action = RiskyAction::GrantConsoleRole {
+            user: user.id.clone(),
+            email: user.email.clone(),
+            role,
+        };
+        let reason = format!("{} asks to give {} the {role} role.", who.email, user.email);
+        return workflow::request(console, who, &airtable, action, &reason, Utc::now()).await;
+    }
+    grant_role(
+        &console.db,
+        user.id.as_ref(),
+        &user.email,
+        &user.name,
+        role,
+        Some(&who.email),
+    )
+    .await
+    .map_err(internal)?;
+    tracing::info!(by = %who.airtable_user_id, person = %user.id, role = role.as_str(), "console role granted");
+    console
+        .log_action(
+            who,
+            "roles.grant",
+            Some(user.id.as_ref()),
+            serde_json::json!({ "person": user.email, "role": role.as_str() }),
+        )
+        .await?;
+    Ok(RequestOutcome::Done {
+        outcome: format!("{} now has the {role} console role.", user.email),
+    })
+}
+
+pub async fn two_person_rule(console: &Console) -> Result<bool, ConsoleError> {
+    two_person_rule_holds(&console.db).await.map_err(internal)
+}
+
+pub async fn revoke(
+    console: &Console,
+    who: &SignedInUser,
+    airtable_user_id: &str,
+) -> Result<(), ConsoleError> {
+    if airtable_user_id == who.airtable_user_id {
+        return Err(ConsoleError::Invalid(
+            "You cannot remove your own role; ask another admin.".into(),
+        ));
+    }
+    let removed = remove(&console.db, airtable_user_id, &who.email)
+        .await
+        .map_err(internal)?;
+    if !removed {
+        return Err(ConsoleError::NotFound(format!(
+            "{airtable_user_id} has no console role"
+        )));
+    }
+    tracing::info!(by = %who.airtable_user_id, person = %airtable_user_id, "console role removed");
+    console
+        .log_action(
+            who,
+            "roles.revoke",
+            Some(airtable_user_id),
+            serde_json::json!({}),
+        )
+        .await
+}

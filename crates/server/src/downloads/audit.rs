@@ -1,0 +1,52 @@
+//! `GET /audit/export.csv` and `GET /audit/export.ndjson`: any search's whole result set as
+//! a download, streamed from the database (no size limit, flat memory).
+
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use console_core::audit::search::{export, ExportFormat};
+use console_types::audit::query::SearchForm;
+
+use super::attachment;
+use crate::{
+    auth::require_role::{RequireRole, Viewer},
+    state::AppState,
+};
+
+pub async fn csv(
+    state: State<AppState>,
+    who: RequireRole<Viewer>,
+    form: Query<SearchForm>,
+) -> Response {
+    download(state, who, form, ExportFormat::Csv).await
+}
+
+pub async fn ndjson(
+    state: State<AppState>,
+    who: RequireRole<Viewer>,
+    form: Query<SearchForm>,
+) -> Response {
+    download(state, who, form, ExportFormat::Ndjson).await
+}
+
+async fn download(
+    State(state): State<AppState>,
+    who: RequireRole<Viewer>,
+    Query(form): Query<SearchForm>,
+    format: ExportFormat,
+) -> Response {
+    let query = match form.to_query() {
+        Ok(query) => query,
+        Err(error) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The search could not be read: {error}"),
+            )
+                .into_response()
+        }
+    };
+    tracing::info!(user = %who.airtable_user_id, query = %query, format = format.extension(), "audit export");
+    attachment(Ok(export(state.console.db.clone(), query, format)))
+}
