@@ -51,9 +51,9 @@ pub async fn grant_demo_roles(db: &PgPool, sim: &RunningSim) -> sqlx::Result<()>
                 .await?;
         // A role an admin took away stays away, across restarts too.
         if known.is_none()
-            && !console_core::roles::was_revoked(db, &person.id, &person.email).await?
+            && !console_core::roles::store::was_revoked(db, &person.id, &person.email).await?
         {
-            console_core::roles::grant_role(
+            console_core::roles::store::grant_role(
                 db,
                 &person.id,
                 &person.email,

@@ -1,3 +1,4 @@
+pub mod collaborators;
 pub mod format;
 pub mod header;
 pub mod session;

@@ -8,11 +8,11 @@ use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_router::hooks::use_params_map;
 
 use super::approvals::{RequestActionForm, RequestBaseMove};
-use super::workspaces::{
-    collaborator_label, invite_row, permission_options, typed_collaborator, InviteTable,
-};
 use crate::api::{ConsoleError, Role};
 use crate::approvals::{RequestOutcome, RiskyAction};
+use crate::components::collaborators::{
+    collaborator_label, invite_row, permission_options, typed_collaborator, InviteTable,
+};
 use crate::components::{format::when, session::CsrfField};
 use crate::directory::{BaseDetail, CollaboratorRow};
 

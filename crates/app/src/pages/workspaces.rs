@@ -8,12 +8,12 @@ use leptos_router::hooks::use_params_map;
 
 use super::approvals::RequestActionForm;
 use crate::api::{ConsoleError, Role};
-use crate::approvals::{Collaborator, RiskyAction};
-use crate::components::{format::when, session::CsrfField};
-use crate::directory::{
-    CollaboratorKind, CollaboratorRow, InviteRow, SnapshotPage, WorkspaceDetail, WorkspaceRow,
-    PERMISSIONS, RESTRICTIONS,
+use crate::approvals::RiskyAction;
+use crate::components::collaborators::{
+    collaborator_label, invite_row, permission_options, typed_collaborator, InviteTable,
 };
+use crate::components::{format::when, session::CsrfField};
+use crate::directory::{InviteRow, SnapshotPage, WorkspaceDetail, WorkspaceRow, RESTRICTIONS};
 use crate::pages::bases::CreateBase;
 use crate::pages::snapshots::TakeSnapshot;
 
@@ -340,16 +340,6 @@ pub fn WorkspacePage() -> impl IntoView {
     }
 }
 
-pub(crate) fn permission_options(selected: &str) -> impl IntoView {
-    let selected = selected.to_string();
-    PERMISSIONS
-        .iter()
-        .map(|(value, label)| {
-            view! { <option value=*value selected=*value == selected>{*label}</option> }
-        })
-        .collect_view()
-}
-
 fn restriction_options(selected: &str) -> impl IntoView {
     let selected = selected.to_string();
     RESTRICTIONS
@@ -358,25 +348,6 @@ fn restriction_options(selected: &str) -> impl IntoView {
             view! { <option value=*value selected=*value == selected>{*label}</option> }
         })
         .collect_view()
-}
-
-/// Where a collaborator's id leads: a group's page, or nowhere for a user.
-pub(crate) fn collaborator_label(c: &CollaboratorRow) -> AnyView {
-    match c.kind {
-        CollaboratorKind::Group => {
-            view! { <a href=format!("/groups/{}", c.id)>{c.label.clone()}</a> " (group)" }
-                .into_any()
-        }
-        CollaboratorKind::User => view! { {c.label.clone()} }.into_any(),
-    }
-}
-
-/// The collaborator as the approval request names it.
-pub(crate) fn typed_collaborator(c: &CollaboratorRow) -> Option<Collaborator> {
-    match c.kind {
-        CollaboratorKind::User => c.id.parse().ok().map(Collaborator::User),
-        CollaboratorKind::Group => c.id.parse().ok().map(Collaborator::Group),
-    }
 }
 
 #[component]
@@ -599,39 +570,6 @@ fn invite_action(
             workspace: workspace?.clone(),
             invite,
         }),
-    }
-}
-
-/// The table around invite rows.
-#[component]
-pub(crate) fn InviteTable(children: Children) -> impl IntoView {
-    view! {
-        <table class="table" data-testid="invites">
-            <thead><tr>
-                <th scope="col">"Invite"</th><th scope="col">"Type"</th><th scope="col">"Invited email"</th>
-                <th scope="col">"Permission"</th><th scope="col">"Created"</th><th scope="col">"Base"</th>
-                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-            </tr></thead>
-            <tbody>{children()}</tbody>
-        </table>
-    }
-}
-
-/// One invite, with the request form when the person may ask.
-pub(crate) fn invite_row(i: &InviteRow, request: Option<impl IntoView + 'static>) -> impl IntoView {
-    let base = i.base_id.clone().map(|b| {
-        view! { <a href=format!("/bases/{b}")>{b.clone()}</a> }
-    });
-    view! {
-        <tr data-testid="invite-row">
-            <td><code>{i.id.clone()}</code></td>
-            <td>{i.kind.clone()}</td>
-            <td>{i.invited_email.clone().unwrap_or_default()}</td>
-            <td>{i.permission.clone()}</td>
-            <td>{when(Some(i.created_at))} " by " <code>{i.created_by.clone()}</code></td>
-            <td>{base}</td>
-            <td>{request}</td>
-        </tr>
     }
 }
 

@@ -45,10 +45,10 @@ pub async fn preview(
             let mut preview = super::preview_people::user_preview(client, enterprise, user)
                 .await
                 .map_err(airtable_error)?;
-            let now = crate::roles::current_role(&state.db, user.as_str())
+            let now = crate::roles::store::current_role(&state.db, user.as_str())
                 .await
                 .map_err(internal)?;
-            let admins = crate::roles::admin_count(&state.db)
+            let admins = crate::roles::store::admin_count(&state.db)
                 .await
                 .map_err(internal)?;
             preview.facts.insert(
@@ -97,7 +97,7 @@ pub async fn execute(
         }
         RiskyAction::GrantConsoleRole { user, email, role } => {
             // The name is refreshed from Airtable at the person's next sign-in.
-            crate::roles::grant_role(&state.db, user.as_str(), email, "", *role, Some(&by))
+            crate::roles::store::grant_role(&state.db, user.as_str(), email, "", *role, Some(&by))
                 .await
                 .map_err(|e| failed(internal(e)))?;
             Ok(format!("{email} now has the {role} console role."))
@@ -123,9 +123,11 @@ pub async fn may_skip_approval(
         RiskyAction::ExemptFromApproval { .. } => false,
         // While the console has fewer than two admins (bootstrap), the one admin names
         // the others; from the moment there are two, never again.
-        RiskyAction::GrantConsoleRole { .. } => !crate::roles::two_person_rule_holds(&state.db)
-            .await
-            .map_err(internal)?,
+        RiskyAction::GrantConsoleRole { .. } => {
+            !crate::roles::store::two_person_rule_holds(&state.db)
+                .await
+                .map_err(internal)?
+        }
         _ if console_types::approvals::is_locked(kind) => false,
         _ => !store::needs_approval(&state.db, kind)
             .await

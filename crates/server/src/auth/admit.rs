@@ -3,9 +3,11 @@
 
 use tower_sessions::Session;
 
-use super::session::LOGIN_KEY;
 use crate::state::AppState;
 use console_core::tokens::logins;
+
+/// Session key holding the login id (the only thing a session holds).
+pub const LOGIN_KEY: &str = "login_id";
 
 /// Who Airtable says the person is.
 pub struct Identity {
@@ -21,9 +23,9 @@ pub async fn admit(
     who: &Identity,
     tokens: Option<&logins::IssuedTokens>,
 ) -> Result<uuid::Uuid, &'static str> {
-    let role = console_core::roles::role_for(
+    let role = console_core::roles::store::role_for(
         &state.console.db,
-        &console_core::roles::Admission {
+        &console_core::roles::store::Admission {
             first_admin: state.settings.first_admin.clone(),
             default_role: state.settings.default_role,
         },

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
+use super::admit::LOGIN_KEY;
 use super::admit::{admit, Identity};
-use super::session::LOGIN_KEY;
 use crate::state::AppState;
 use console_core::{tokens::logins, SignInMethod};
 

@@ -9,12 +9,9 @@ use console_app::api::SignedInUser;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use super::trusted_header;
+use super::{admit::LOGIN_KEY, trusted_header};
 use crate::{config::Settings, state::AppState};
 use console_core::{tokens::logins, SignInMethod};
-
-/// Session key holding the login id (the only thing a session holds).
-pub const LOGIN_KEY: &str = "login_id";
 
 /// The session layer: Postgres store, HttpOnly, SameSite=Strict, Secure and the `__Host-`
 /// prefix whenever the console is served over HTTPS, idle timeout from configuration.
