@@ -8,6 +8,30 @@ use console_core::{crypto::constant_time_eq, Console};
 
 use crate::api::{ConsoleError, Role, SignedInUser};
 
+/// Runs a server function's work as someone whose role allows `need`: `work` gets the
+/// console and the person; the response's status follows the error, if any.
+pub async fn as_role<T>(
+    need: Role,
+    work: impl AsyncFnOnce(Console, SignedInUser) -> Result<T, ConsoleError>,
+) -> Result<T, ConsoleError> {
+    with_status(match require_role(need) {
+        Ok((console, who)) => work(console, who).await,
+        Err(refused) => Err(refused),
+    })
+}
+
+/// Like [`as_role`], for a change: the request must also carry the person's CSRF token.
+pub async fn changing<T>(
+    need: Role,
+    csrf_token: &str,
+    work: impl AsyncFnOnce(Console, SignedInUser) -> Result<T, ConsoleError>,
+) -> Result<T, ConsoleError> {
+    with_status(match require_change(need, csrf_token) {
+        Ok((console, who)) => work(console, who).await,
+        Err(refused) => Err(refused),
+    })
+}
+
 /// The console's domain, from the Leptos context the server set up for this request.
 pub fn console() -> Result<Console, ConsoleError> {
     leptos::prelude::use_context::<Console>()

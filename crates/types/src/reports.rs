@@ -9,77 +9,105 @@ use serde::{Deserialize, Serialize};
 
 use crate::directory::PAGE_SIZE;
 
-/// The reports, in the order the index lists them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ReportKind {
-    InactiveUsers,
-    ExternalCollaborators,
-    AdminsWithoutSsoOr2fa,
-    SoleOwnerWorkspaces,
-    PublicShares,
+/// The table of reports: each line makes a [`ReportKind`] variant (in the index's order),
+/// its [`ReportRows`] variant carrying its row type, and its slug, title and description.
+/// The server's SQL for each is a file of `console_core::reports`, its table a file of the
+/// reports page.
+macro_rules! reports {
+    ($(
+        $(#[$doc:meta])*
+        $kind:ident($row:ty) {
+            slug: $slug:literal,
+            title: $title:literal,
+            description: $description:literal $(,)?
+        }
+    ),* $(,)?) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum ReportKind {
+            $($(#[$doc])* $kind,)*
+        }
+
+        /// The reports, in the order the index lists them.
+        pub const REPORTS: &[ReportKind] = &[$(ReportKind::$kind,)*];
+
+        impl ReportKind {
+            /// The report's name in its URL (`/reports/<slug>`, `/reports/<slug>.csv`).
+            pub fn slug(self) -> &'static str {
+                match self { $(ReportKind::$kind => $slug,)* }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self { $(ReportKind::$kind => $title,)* }
+            }
+
+            /// What the report lists and why it matters, in one sentence.
+            pub fn description(self) -> &'static str {
+                match self { $(ReportKind::$kind => $description,)* }
+            }
+        }
+
+        /// One page of a report's rows.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum ReportRows {
+            $($kind(Vec<$row>),)*
+        }
+
+        impl ReportRows {
+            /// No rows of the report's kind.
+            pub fn empty(kind: ReportKind) -> Self {
+                match kind { $(ReportKind::$kind => ReportRows::$kind(Vec::new()),)* }
+            }
+
+            pub fn len(&self) -> usize {
+                match self { $(ReportRows::$kind(rows) => rows.len(),)* }
+            }
+
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+        }
+    };
 }
 
-pub const REPORTS: &[ReportKind] = &[
-    ReportKind::InactiveUsers,
-    ReportKind::ExternalCollaborators,
-    ReportKind::AdminsWithoutSsoOr2fa,
-    ReportKind::SoleOwnerWorkspaces,
-    ReportKind::PublicShares,
-];
+reports! {
+    InactiveUsers(InactiveUserRow) {
+        slug: "inactive-users",
+        title: "Inactive users",
+        description: "Active users whose last activity is older than the number of days you \
+            choose, and those never active at all: licences to reclaim, accounts to close.",
+    },
+    ExternalCollaborators(ExternalCollaboratorRow) {
+        slug: "external-collaborators",
+        title: "External collaborators",
+        description: "Users whose email address is on none of the enterprise's email domains, \
+            with the groups they are in and the workspaces they (or their groups) can reach.",
+    },
+    AdminsWithoutSsoOr2fa(AdminGapRow) {
+        slug: "admins-without-sso-or-2fa",
+        title: "Admins without SSO or two-factor sign-in",
+        description: "Enterprise admins who are not required to sign in through SSO or have \
+            not set up two-factor sign-in: the accounts an attacker would want most.",
+    },
+    SoleOwnerWorkspaces(SoleOwnerRow) {
+        slug: "sole-owner-workspaces",
+        title: "Workspaces with a single owner",
+        description: "Workspaces with exactly one owner: when that person leaves, nobody can \
+            manage the workspace. Deactivated owners are listed first.",
+    },
+    PublicShares(PublicShareRow) {
+        slug: "public-shares",
+        title: "Public shares without a password or domain restriction",
+        description: "Enabled share links that anyone with the link can open: no password, no \
+            email-domain restriction, not limited to enterprise members.",
+    },
+}
 
 /// Days without activity the inactive-users report starts with.
 pub const DEFAULT_INACTIVE_DAYS: u32 = 90;
 
 impl ReportKind {
-    /// The report's name in its URL (`/reports/<slug>`, `/reports/<slug>.csv`).
-    pub fn slug(self) -> &'static str {
-        match self {
-            ReportKind::InactiveUsers => "inactive-users",
-            ReportKind::ExternalCollaborators => "external-collaborators",
-            ReportKind::AdminsWithoutSsoOr2fa => "admins-without-sso-or-2fa",
-            ReportKind::SoleOwnerWorkspaces => "sole-owner-workspaces",
-            ReportKind::PublicShares => "public-shares",
-        }
-    }
-
     pub fn from_slug(slug: &str) -> Option<Self> {
         REPORTS.iter().copied().find(|k| k.slug() == slug.trim())
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            ReportKind::InactiveUsers => "Inactive users",
-            ReportKind::ExternalCollaborators => "External collaborators",
-            ReportKind::AdminsWithoutSsoOr2fa => "Admins without SSO or two-factor sign-in",
-            ReportKind::SoleOwnerWorkspaces => "Workspaces with a single owner",
-            ReportKind::PublicShares => "Public shares without a password or domain restriction",
-        }
-    }
-
-    /// What the report lists and why it matters, in one sentence.
-    pub fn description(self) -> &'static str {
-        match self {
-            ReportKind::InactiveUsers => {
-                "Active users whose last activity is older than the number of days you choose, \
-                 and those never active at all: licences to reclaim, accounts to close."
-            }
-            ReportKind::ExternalCollaborators => {
-                "Users whose email address is on none of the enterprise's email domains, with \
-                 the groups they are in and the workspaces they (or their groups) can reach."
-            }
-            ReportKind::AdminsWithoutSsoOr2fa => {
-                "Enterprise admins who are not required to sign in through SSO or have not set \
-                 up two-factor sign-in: the accounts an attacker would want most."
-            }
-            ReportKind::SoleOwnerWorkspaces => {
-                "Workspaces with exactly one owner: when that person leaves, nobody can manage \
-                 the workspace. Deactivated owners are listed first."
-            }
-            ReportKind::PublicShares => {
-                "Enabled share links that anyone with the link can open: no password, no \
-                 email-domain restriction, not limited to enterprise members."
-            }
-        }
     }
 
     pub fn href(self) -> String {
@@ -278,43 +306,6 @@ pub struct PublicShareRow {
     /// The creator's email, when they are a user in the snapshot.
     pub created_by_email: Option<String>,
     pub created_at: DateTime<Utc>,
-}
-
-/// One page of a report's rows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ReportRows {
-    InactiveUsers(Vec<InactiveUserRow>),
-    ExternalCollaborators(Vec<ExternalCollaboratorRow>),
-    AdminsWithoutSsoOr2fa(Vec<AdminGapRow>),
-    SoleOwnerWorkspaces(Vec<SoleOwnerRow>),
-    PublicShares(Vec<PublicShareRow>),
-}
-
-impl ReportRows {
-    /// No rows of the report's kind.
-    pub fn empty(kind: ReportKind) -> Self {
-        match kind {
-            ReportKind::InactiveUsers => ReportRows::InactiveUsers(Vec::new()),
-            ReportKind::ExternalCollaborators => ReportRows::ExternalCollaborators(Vec::new()),
-            ReportKind::AdminsWithoutSsoOr2fa => ReportRows::AdminsWithoutSsoOr2fa(Vec::new()),
-            ReportKind::SoleOwnerWorkspaces => ReportRows::SoleOwnerWorkspaces(Vec::new()),
-            ReportKind::PublicShares => ReportRows::PublicShares(Vec::new()),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            ReportRows::InactiveUsers(r) => r.len(),
-            ReportRows::ExternalCollaborators(r) => r.len(),
-            ReportRows::AdminsWithoutSsoOr2fa(r) => r.len(),
-            ReportRows::SoleOwnerWorkspaces(r) => r.len(),
-            ReportRows::PublicShares(r) => r.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// One page of a report, from the latest complete snapshot.

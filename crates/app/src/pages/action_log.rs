@@ -9,24 +9,18 @@ use crate::components::format::when;
 
 #[server(endpoint = "actions/list", input = GetUrl)]
 pub async fn list_actions(before: Option<i64>) -> Result<Vec<ConsoleActionRow>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::action_log::page(&console, before).await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        console_core::action_log::page(&console, before).await
+    })
+    .await
 }
 
 #[server(endpoint = "actions/verify", input = GetUrl)]
 pub async fn verify_actions() -> Result<ActionLogCheck, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::action_log::check(&console).await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        console_core::action_log::check(&console).await
+    })
+    .await
 }
 
 #[component]

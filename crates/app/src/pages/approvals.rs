@@ -19,17 +19,14 @@ pub async fn request_action(
     action: String,
     reason: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            let action: RiskyAction = serde_json::from_str(&action)
-                .map_err(|e| ConsoleError::Invalid(format!("The action could not be read: {e}")))?;
-            let outcome = console_core::approvals::request(&console, &who, action, &reason).await?;
-            show_outcome_without_wasm(&outcome);
-            Ok(outcome)
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        let action: RiskyAction = serde_json::from_str(&action)
+            .map_err(|e| ConsoleError::Invalid(format!("The action could not be read: {e}")))?;
+        let outcome = console_core::approvals::request(&console, &who, action, &reason).await?;
+        show_outcome_without_wasm(&outcome);
+        Ok(outcome)
+    })
+    .await
 }
 
 /// Asks to move a base into another workspace (the workspace is typed, so this builds the
@@ -41,31 +38,28 @@ pub async fn request_base_move(
     workspace: String,
     reason: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            fn typed<T: std::str::FromStr>(
-                text: &str,
-                what: &str,
-                prefix: &str,
-            ) -> Result<T, ConsoleError> {
-                text.trim().parse().map_err(|_| {
-                    ConsoleError::Invalid(format!(
-                        "{:?} is not a {what} ID (they start with {prefix}).",
-                        text.trim()
-                    ))
-                })
-            }
-            let action = RiskyAction::MoveBase {
-                base: typed(&base, "base", "app")?,
-                workspace: typed(&workspace, "workspace", "wsp")?,
-            };
-            let outcome = console_core::approvals::request(&console, &who, action, &reason).await?;
-            show_outcome_without_wasm(&outcome);
-            Ok(outcome)
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        fn typed<T: std::str::FromStr>(
+            text: &str,
+            what: &str,
+            prefix: &str,
+        ) -> Result<T, ConsoleError> {
+            text.trim().parse().map_err(|_| {
+                ConsoleError::Invalid(format!(
+                    "{:?} is not a {what} ID (they start with {prefix}).",
+                    text.trim()
+                ))
+            })
         }
-        .await,
-    )
+        let action = RiskyAction::MoveBase {
+            base: typed(&base, "base", "app")?,
+            workspace: typed(&workspace, "workspace", "wsp")?,
+        };
+        let outcome = console_core::approvals::request(&console, &who, action, &reason).await?;
+        show_outcome_without_wasm(&outcome);
+        Ok(outcome)
+    })
+    .await
 }
 
 /// The query parameters that carry a request form's answer back to the page it was posted
@@ -207,35 +201,26 @@ pub fn RequestResult() -> impl IntoView {
 
 #[server(endpoint = "approvals/list", input = GetUrl)]
 pub async fn list_approvals(show: String) -> Result<Vec<ApprovalRequest>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            console_core::approvals::list(&console, &who, ApprovalListing::parse(&show)).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::approvals::list(&console, &who, ApprovalListing::parse(&show)).await
+    })
+    .await
 }
 
 #[server(endpoint = "approvals/get", input = GetUrl)]
 pub async fn read_approval(id: String) -> Result<Option<ApprovalDetail>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            console_core::approvals::detail(&console, &who, &id).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::approvals::detail(&console, &who, &id).await
+    })
+    .await
 }
 
 #[server(endpoint = "approvals/waiting", input = GetUrl)]
 pub async fn waiting_approvals() -> Result<i64, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            console_core::approvals::waiting(&console, &who).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::approvals::waiting(&console, &who).await
+    })
+    .await
 }
 
 #[server(endpoint = "approvals/approve")]
@@ -246,22 +231,19 @@ pub async fn approve_request(
     fingerprint: String,
     comment: String,
 ) -> Result<ApprovalRequest, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Approver, &csrf_token)?;
-            console_core::approvals::approve(
-                &console,
-                &who,
-                &id,
-                &call_hash,
-                &fingerprint,
-                &comment,
-                false,
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Approver, &csrf_token, async move |console, who| {
+        console_core::approvals::approve(
+            &console,
+            &who,
+            &id,
+            &call_hash,
+            &fingerprint,
+            &comment,
+            false,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(endpoint = "approvals/retry")]
@@ -272,22 +254,19 @@ pub async fn retry_request(
     fingerprint: String,
     comment: String,
 ) -> Result<ApprovalRequest, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Approver, &csrf_token)?;
-            console_core::approvals::approve(
-                &console,
-                &who,
-                &id,
-                &call_hash,
-                &fingerprint,
-                &comment,
-                true,
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Approver, &csrf_token, async move |console, who| {
+        console_core::approvals::approve(
+            &console,
+            &who,
+            &id,
+            &call_hash,
+            &fingerprint,
+            &comment,
+            true,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(endpoint = "approvals/reject")]
@@ -296,35 +275,26 @@ pub async fn reject_request(
     id: String,
     comment: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Approver, &csrf_token)?;
-            console_core::approvals::reject(&console, &who, &id, &comment).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Approver, &csrf_token, async move |console, who| {
+        console_core::approvals::reject(&console, &who, &id, &comment).await
+    })
+    .await
 }
 
 #[server(endpoint = "approvals/cancel")]
 pub async fn cancel_request(csrf_token: String, id: String) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::approvals::cancel(&console, &who, &id).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::approvals::cancel(&console, &who, &id).await
+    })
+    .await
 }
 
 #[server(endpoint = "approvals/policy", input = GetUrl)]
 pub async fn read_policy() -> Result<Vec<PolicyRow>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(Role::Viewer)?;
-            console_core::approvals::policy(&console).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, _| {
+        console_core::approvals::policy(&console).await
+    })
+    .await
 }
 
 #[server(endpoint = "approvals/policy/set")]
@@ -333,33 +303,27 @@ pub async fn set_policy(
     kind: String,
     needs_approval: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Admin, &csrf_token)?;
-            let needs = match needs_approval.as_str() {
-                "yes" => true,
-                "no" => false,
-                other => {
-                    return Err(ConsoleError::Invalid(format!(
-                        "needs_approval must be yes or no, not {other:?}"
-                    )));
-                }
-            };
-            console_core::approvals::set_policy(&console, &who, &kind, needs).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Admin, &csrf_token, async move |console, who| {
+        let needs = match needs_approval.as_str() {
+            "yes" => true,
+            "no" => false,
+            other => {
+                return Err(ConsoleError::Invalid(format!(
+                    "needs_approval must be yes or no, not {other:?}"
+                )));
+            }
+        };
+        console_core::approvals::set_policy(&console, &who, &kind, needs).await
+    })
+    .await
 }
 
 #[server(endpoint = "outbox/list", input = GetUrl)]
 pub async fn list_outbox() -> Result<Vec<OutboxEmail>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            console_core::mail::outbox(&console, &who).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::mail::outbox(&console, &who).await
+    })
+    .await
 }
 
 fn status_class(status: ApprovalStatus) -> &'static str {

@@ -21,36 +21,30 @@ pub async fn search_audit(
     before: String,
     cursor: String,
 ) -> Result<AuditSearchPage, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            let form = SearchForm {
-                q,
-                action,
-                category,
-                actor,
-                after,
-                before,
-            };
-            let query = form
-                .to_query()
-                .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
-            let cursor = Some(cursor.as_str()).filter(|c| !c.is_empty());
-            console_core::audit::search_events(&console, &query, cursor).await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        let form = SearchForm {
+            q,
+            action,
+            category,
+            actor,
+            after,
+            before,
+        };
+        let query = form
+            .to_query()
+            .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
+        let cursor = Some(cursor.as_str()).filter(|c| !c.is_empty());
+        console_core::audit::search_events(&console, &query, cursor).await
+    })
+    .await
 }
 
 #[server(endpoint = "audit/event", input = GetUrl)]
 pub async fn read_audit_event(id: String) -> Result<Option<AuditEventDetail>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::audit::event(&console, &id).await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        console_core::audit::event(&console, &id).await
+    })
+    .await
 }
 
 /// A link to the search for one filter, e.g. every event by one person.

@@ -8,13 +8,10 @@ use crate::components::{format::when, session::CsrfField};
 
 #[server(endpoint = "audit/sync/status", input = GetUrl)]
 pub async fn read_audit_sync_status() -> Result<AuditSyncStatus, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::audit::sync_status(&console).await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        console_core::audit::sync_status(&console).await
+    })
+    .await
 }
 
 #[server(endpoint = "audit/sync/now")]

@@ -18,13 +18,10 @@ use crate::directory::{BaseDetail, CollaboratorRow};
 
 #[server(endpoint = "bases/get", input = GetUrl)]
 pub async fn read_base(id: String) -> Result<BaseDetail, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            console_core::bases::get(&console, &who, &id).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::bases::get(&console, &who, &id).await
+    })
+    .await
 }
 
 #[server(endpoint = "bases/extensions/enable")]
@@ -33,13 +30,10 @@ pub async fn enable_extension(
     base: String,
     installation: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::bases::enable_extension(&console, &who, &base, &installation).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::bases::enable_extension(&console, &who, &base, &installation).await
+    })
+    .await
 }
 
 #[server(endpoint = "bases/collaborators/add")]
@@ -49,14 +43,11 @@ pub async fn add_base_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::bases::add_collaborator(&console, &who, &base, &collaborator, &permission)
-                .await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::bases::add_collaborator(&console, &who, &base, &collaborator, &permission)
+            .await
+    })
+    .await
 }
 
 #[server(endpoint = "bases/collaborators/update")]
@@ -66,20 +57,11 @@ pub async fn update_base_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::bases::update_collaborator(
-                &console,
-                &who,
-                &base,
-                &collaborator,
-                &permission,
-            )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::bases::update_collaborator(&console, &who, &base, &collaborator, &permission)
             .await
-        }
-        .await,
-    )
+    })
+    .await
 }
 
 /// Makes a base with one table in a workspace (offered on the workspace's page).
@@ -90,13 +72,10 @@ pub async fn create_base(
     name: String,
     table: String,
 ) -> Result<String, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::bases::create(&console, &who, &workspace, &name, &table).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::bases::create(&console, &who, &workspace, &name, &table).await
+    })
+    .await
 }
 
 #[derive(Clone, Copy)]

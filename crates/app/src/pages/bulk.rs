@@ -62,34 +62,28 @@ pub async fn start_bulk_job(
 
 #[server(endpoint = "users/bulk/get", input = GetUrl)]
 pub async fn read_bulk_job(id: String, page: Option<String>) -> Result<BulkJob, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            let page = match page.as_deref().map(str::trim) {
-                None | Some("") => 1,
-                Some(text) => text
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|p| *p >= 1)
-                    .ok_or_else(|| ConsoleError::Invalid("Page numbers start at 1.".into()))?,
-            };
-            console_core::bulk::job(&console, &id, page)
-                .await?
-                .ok_or_else(|| ConsoleError::NotFound(format!("bulk job {id:?}")))
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        let page = match page.as_deref().map(str::trim) {
+            None | Some("") => 1,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|p| *p >= 1)
+                .ok_or_else(|| ConsoleError::Invalid("Page numbers start at 1.".into()))?,
+        };
+        console_core::bulk::job(&console, &id, page)
+            .await?
+            .ok_or_else(|| ConsoleError::NotFound(format!("bulk job {id:?}")))
+    })
+    .await
 }
 
 #[server(endpoint = "users/bulk/recent", input = GetUrl)]
 pub async fn list_bulk_jobs() -> Result<Vec<BulkJobSummary>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::bulk::recent(&console).await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        console_core::bulk::recent(&console).await
+    })
+    .await
 }
 
 /// The newest bulk jobs, so a job can be found again after its page was closed.

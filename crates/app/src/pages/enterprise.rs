@@ -17,24 +17,18 @@ use crate::enterprise::{AiAllowlistChangeRow, Descendants, PackageRow, TokenList
 
 #[server(endpoint = "enterprise/descendants", input = GetUrl)]
 pub async fn read_descendants() -> Result<Descendants, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            console_core::enterprise::descendants(&console, &who).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::enterprise::descendants(&console, &who).await
+    })
+    .await
 }
 
 #[server(endpoint = "enterprise/descendants/create")]
 pub async fn create_descendant(csrf_token: String, name: String) -> Result<String, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::enterprise::create_descendant(&console, &who, &name).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::enterprise::create_descendant(&console, &who, &name).await
+    })
+    .await
 }
 
 /// Asks for workspaces or groups (`what`: `workspaces` or `groups`) to be moved to another
@@ -47,30 +41,24 @@ pub async fn request_move(
     target: String,
     reason: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            let action = move_action(&what, &ids, &target)?;
-            console_core::approvals::request(&console, &who, action, &reason).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        let action = move_action(&what, &ids, &target)?;
+        console_core::approvals::request(&console, &who, action, &reason).await
+    })
+    .await
 }
 
 #[server(endpoint = "enterprise/tokens", input = GetUrl)]
 pub async fn list_tokens(q: Option<String>) -> Result<TokenListing, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            console_core::enterprise::personal_access_tokens(
-                &console,
-                &who,
-                q.as_deref().unwrap_or_default(),
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::enterprise::personal_access_tokens(
+            &console,
+            &who,
+            q.as_deref().unwrap_or_default(),
+        )
+        .await
+    })
+    .await
 }
 
 /// Asks for several tokens (ids typed or pasted) to be revoked at once.
@@ -80,31 +68,25 @@ pub async fn request_token_revocation(
     ids: String,
     reason: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            let tokens = parse_ids(&ids, "personal access token")?;
-            console_core::approvals::request(
-                &console,
-                &who,
-                RiskyAction::RevokePersonalAccessTokens { tokens },
-                &reason,
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        let tokens = parse_ids(&ids, "personal access token")?;
+        console_core::approvals::request(
+            &console,
+            &who,
+            RiskyAction::RevokePersonalAccessTokens { tokens },
+            &reason,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(endpoint = "enterprise/packages", input = GetUrl)]
 pub async fn list_packages() -> Result<Vec<PackageRow>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            console_core::enterprise::packages(&console, &who).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::enterprise::packages(&console, &who).await
+    })
+    .await
 }
 
 #[server(endpoint = "enterprise/packages/install")]
@@ -114,14 +96,10 @@ pub async fn install_package(
     workspace: String,
     name: String,
 ) -> Result<String, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::enterprise::install_package(&console, &who, &package, &workspace, &name)
-                .await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::enterprise::install_package(&console, &who, &package, &workspace, &name).await
+    })
+    .await
 }
 
 #[server(endpoint = "enterprise/ai-allowlist")]
@@ -131,40 +109,34 @@ pub async fn update_ai_allowlist(
     allowed: String,
     include_descendants: Option<String>,
 ) -> Result<String, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            let allowed = match allowed.as_str() {
-                "yes" => true,
-                "no" => false,
-                other => {
-                    return Err(ConsoleError::Invalid(format!(
-                        "{other:?} is neither yes nor no: say whether AI features are allowed."
-                    )))
-                }
-            };
-            console_core::enterprise::update_ai_allowlist(
-                &console,
-                &who,
-                &workspaces,
-                allowed,
-                include_descendants.is_some(),
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        let allowed = match allowed.as_str() {
+            "yes" => true,
+            "no" => false,
+            other => {
+                return Err(ConsoleError::Invalid(format!(
+                    "{other:?} is neither yes nor no: say whether AI features are allowed."
+                )))
+            }
+        };
+        console_core::enterprise::update_ai_allowlist(
+            &console,
+            &who,
+            &workspaces,
+            allowed,
+            include_descendants.is_some(),
+        )
+        .await
+    })
+    .await
 }
 
 #[server(endpoint = "enterprise/ai-allowlist/changes", input = GetUrl)]
 pub async fn list_ai_allowlist_changes() -> Result<Vec<AiAllowlistChangeRow>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(Role::Viewer)?;
-            console_core::enterprise::ai_allowlist_changes(&console).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, _| {
+        console_core::enterprise::ai_allowlist_changes(&console).await
+    })
+    .await
 }
 
 /// Ids typed into a box: separated by spaces, commas or new lines; each checked.

@@ -18,29 +18,23 @@ pub async fn list_groups(
     q: Option<String>,
     page: Option<i64>,
 ) -> Result<SnapshotPage<GroupRow>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::groups::list(
-                &console,
-                q.as_deref().unwrap_or_default(),
-                page.unwrap_or(1),
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, _| {
+        console_core::groups::list(
+            &console,
+            q.as_deref().unwrap_or_default(),
+            page.unwrap_or(1),
+        )
+        .await
+    })
+    .await
 }
 
 #[server(endpoint = "groups/get", input = GetUrl)]
 pub async fn read_group(id: String) -> Result<GroupDetail, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::groups::get(&console, &who, &id).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::groups::get(&console, &who, &id).await
+    })
+    .await
 }
 
 #[server(endpoint = "groups/rename")]
@@ -49,13 +43,10 @@ pub async fn rename_group(
     id: String,
     name: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::groups::rename(&console, &who, &id, &name).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::groups::rename(&console, &who, &id, &name).await
+    })
+    .await
 }
 
 #[server(endpoint = "groups/members/add")]
@@ -64,13 +55,10 @@ pub async fn add_group_member(
     id: String,
     user: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::groups::add_member(&console, &who, &id, &user).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::groups::add_member(&console, &who, &id, &user).await
+    })
+    .await
 }
 
 #[component]

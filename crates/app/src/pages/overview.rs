@@ -18,13 +18,10 @@ const SHORT_LIST: usize = 8;
 
 #[server(endpoint = "overview", input = GetUrl)]
 pub async fn get_overview() -> Result<Overview, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::overview::read(&console, &who).await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, who| {
+        console_core::overview::read(&console, &who).await
+    })
+    .await
 }
 
 #[component]

@@ -8,13 +8,10 @@ use crate::components::session::CsrfField;
 
 #[server(endpoint = "roles/list", input = GetUrl)]
 pub async fn list_console_users() -> Result<Vec<ConsoleUserRow>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(Role::Admin)?;
-            console_core::roles::console_users(&console).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Admin, async move |console, _| {
+        console_core::roles::console_users(&console).await
+    })
+    .await
 }
 
 #[server(endpoint = "roles/grant")]
@@ -23,31 +20,25 @@ pub async fn grant_role(
     person: String,
     role: String,
 ) -> Result<RequestOutcome, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Admin, &csrf_token)?;
-            let role: Role = role.parse().map_err(ConsoleError::Invalid)?;
-            let person = person.trim();
-            if person.is_empty() {
-                return Err(ConsoleError::Invalid(
-                    "Give the person's email address or Airtable user id.".into(),
-                ));
-            }
-            console_core::roles::grant(&console, &who, person, role).await
+    crate::serve::changing(Role::Admin, &csrf_token, async move |console, who| {
+        let role: Role = role.parse().map_err(ConsoleError::Invalid)?;
+        let person = person.trim();
+        if person.is_empty() {
+            return Err(ConsoleError::Invalid(
+                "Give the person's email address or Airtable user id.".into(),
+            ));
         }
-        .await,
-    )
+        console_core::roles::grant(&console, &who, person, role).await
+    })
+    .await
 }
 
 #[server(endpoint = "roles/revoke")]
 pub async fn revoke_role(csrf_token: String, airtable_user_id: String) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Admin, &csrf_token)?;
-            console_core::roles::revoke(&console, &who, &airtable_user_id).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Admin, &csrf_token, async move |console, who| {
+        console_core::roles::revoke(&console, &who, &airtable_user_id).await
+    })
+    .await
 }
 
 #[component]

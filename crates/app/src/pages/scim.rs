@@ -13,19 +13,16 @@ pub async fn list_scim_users(
     filter: Option<String>,
     start: Option<u64>,
 ) -> Result<ScimPage<ScimUserRow>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::enterprise::scim_users(
-                &console,
-                &who,
-                filter.as_deref().unwrap_or_default(),
-                start.unwrap_or(1),
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, who| {
+        console_core::enterprise::scim_users(
+            &console,
+            &who,
+            filter.as_deref().unwrap_or_default(),
+            start.unwrap_or(1),
+        )
+        .await
+    })
+    .await
 }
 
 #[server(endpoint = "scim/groups", input = GetUrl)]
@@ -33,19 +30,16 @@ pub async fn list_scim_groups(
     filter: Option<String>,
     start: Option<u64>,
 ) -> Result<ScimPage<ScimGroupRow>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::enterprise::scim_groups(
-                &console,
-                &who,
-                filter.as_deref().unwrap_or_default(),
-                start.unwrap_or(1),
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, who| {
+        console_core::enterprise::scim_groups(
+            &console,
+            &who,
+            filter.as_deref().unwrap_or_default(),
+            start.unwrap_or(1),
+        )
+        .await
+    })
+    .await
 }
 
 /// The page's search box value and start index, from the URL.

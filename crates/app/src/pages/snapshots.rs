@@ -12,36 +12,27 @@ use crate::components::{format::when, session::CsrfField};
 
 #[server(endpoint = "snapshots/list", input = GetUrl)]
 pub async fn list_snapshots() -> Result<Vec<SnapshotSummary>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::snapshots::history(&console).await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        console_core::snapshots::history(&console).await
+    })
+    .await
 }
 
 #[server(endpoint = "snapshots/admins-at", input = GetUrl)]
 pub async fn read_admins_at(date: String) -> Result<Option<AdminsAt>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            let at = parse_moment(&date)?;
-            console_core::snapshots::who_was_admin(&console, at).await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        let at = parse_moment(&date)?;
+        console_core::snapshots::who_was_admin(&console, at).await
+    })
+    .await
 }
 
 #[server(endpoint = "snapshots/diff", input = GetUrl)]
 pub async fn compare_snapshots(from: i64, to: i64) -> Result<SnapshotDiff, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(crate::api::Role::Viewer)?;
-            console_core::snapshots::compare(&console, from, to).await
-        }
-        .await,
-    )
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        console_core::snapshots::compare(&console, from, to).await
+    })
+    .await
 }
 
 #[server(endpoint = "snapshots/take")]

@@ -39,49 +39,40 @@ pub async fn list_users(
     sort: Option<String>,
     page: Option<String>,
 ) -> Result<UserListing, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            let form = UserForm {
-                q: q.unwrap_or_default(),
-                state: state.unwrap_or_default(),
-                admin: admin.unwrap_or_default(),
-                managed: managed.unwrap_or_default(),
-                service: service.unwrap_or_default(),
-                external: external.unwrap_or_default(),
-                two_factor: two_factor.unwrap_or_default(),
-                sso: sso.unwrap_or_default(),
-                inactive_days: inactive_days.unwrap_or_default(),
-                sort: sort.unwrap_or_default(),
-                page: page.unwrap_or_default(),
-            };
-            let query = form.to_query().map_err(ConsoleError::Invalid)?;
-            console_core::users::list(&console, &who, &query).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        let form = UserForm {
+            q: q.unwrap_or_default(),
+            state: state.unwrap_or_default(),
+            admin: admin.unwrap_or_default(),
+            managed: managed.unwrap_or_default(),
+            service: service.unwrap_or_default(),
+            external: external.unwrap_or_default(),
+            two_factor: two_factor.unwrap_or_default(),
+            sso: sso.unwrap_or_default(),
+            inactive_days: inactive_days.unwrap_or_default(),
+            sort: sort.unwrap_or_default(),
+            page: page.unwrap_or_default(),
+        };
+        let query = form.to_query().map_err(ConsoleError::Invalid)?;
+        console_core::users::list(&console, &who, &query).await
+    })
+    .await
 }
 
 #[server(endpoint = "users/get", input = GetUrl)]
 pub async fn read_user(id: String) -> Result<UserDetail, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            console_core::users::get(&console, &who, &id).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::users::get(&console, &who, &id).await
+    })
+    .await
 }
 
 #[server(endpoint = "users/logout")]
 pub async fn logout_user(csrf_token: String, user: String) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::users::log_out(&console, &who, &user).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::users::log_out(&console, &who, &user).await
+    })
+    .await
 }
 
 #[server(endpoint = "users/rename")]
@@ -91,13 +82,10 @@ pub async fn rename_user(
     first_name: String,
     last_name: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::users::rename(&console, &who, &user, &first_name, &last_name).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::users::rename(&console, &who, &user, &first_name, &last_name).await
+    })
+    .await
 }
 
 #[server(endpoint = "users/email")]
@@ -106,13 +94,10 @@ pub async fn change_user_email(
     user: String,
     email: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::users::change_email(&console, &who, &user, &email).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::users::change_email(&console, &who, &user, &email).await
+    })
+    .await
 }
 
 /// Whether the signed-in person may make changes (operator or above).

@@ -22,40 +22,31 @@ pub async fn list_workspaces(
     q: Option<String>,
     page: Option<i64>,
 ) -> Result<SnapshotPage<WorkspaceRow>, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, _) = crate::serve::require_role(Role::Viewer)?;
-            console_core::workspaces::list(
-                &console,
-                q.as_deref().unwrap_or_default(),
-                page.unwrap_or(1),
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, _| {
+        console_core::workspaces::list(
+            &console,
+            q.as_deref().unwrap_or_default(),
+            page.unwrap_or(1),
+        )
+        .await
+    })
+    .await
 }
 
 #[server(endpoint = "workspaces/get", input = GetUrl)]
 pub async fn read_workspace(id: String) -> Result<WorkspaceDetail, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_role(Role::Viewer)?;
-            console_core::workspaces::get(&console, &who, &id).await
-        }
-        .await,
-    )
+    crate::serve::as_role(Role::Viewer, async move |console, who| {
+        console_core::workspaces::get(&console, &who, &id).await
+    })
+    .await
 }
 
 #[server(endpoint = "workspaces/create")]
 pub async fn create_workspace(csrf_token: String, name: String) -> Result<String, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::workspaces::create(&console, &who, &name).await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::workspaces::create(&console, &who, &name).await
+    })
+    .await
 }
 
 #[server(endpoint = "workspaces/collaborators/add")]
@@ -65,20 +56,17 @@ pub async fn add_workspace_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::workspaces::add_collaborator(
-                &console,
-                &who,
-                &workspace,
-                &collaborator,
-                &permission,
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::workspaces::add_collaborator(
+            &console,
+            &who,
+            &workspace,
+            &collaborator,
+            &permission,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(endpoint = "workspaces/collaborators/update")]
@@ -88,20 +76,17 @@ pub async fn update_workspace_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::workspaces::update_collaborator(
-                &console,
-                &who,
-                &workspace,
-                &collaborator,
-                &permission,
-            )
-            .await
-        }
-        .await,
-    )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::workspaces::update_collaborator(
+            &console,
+            &who,
+            &workspace,
+            &collaborator,
+            &permission,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(endpoint = "workspaces/restrictions")]
@@ -111,16 +96,11 @@ pub async fn update_workspace_restrictions(
     invites: String,
     shares: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) = crate::serve::require_change(Role::Operator, &csrf_token)?;
-            console_core::workspaces::update_restrictions(
-                &console, &who, &workspace, &invites, &shares,
-            )
+    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
+        console_core::workspaces::update_restrictions(&console, &who, &workspace, &invites, &shares)
             .await
-        }
-        .await,
-    )
+    })
+    .await
 }
 
 /// The page number in the URL (1 when missing or not a number).
