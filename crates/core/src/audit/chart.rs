@@ -27,6 +27,7 @@ fn label(at: chrono::DateTime<chrono::Utc>, unit: &str) -> String {
     match unit {
         "hour" => at.format("%Y-%m-%d %H:00").to_string(),
         "month" => at.format("%Y-%m").to_string(),
+        "year" => at.format("%Y").to_string(),
         _ => at.format("%Y-%m-%d").to_string(),
     }
 }

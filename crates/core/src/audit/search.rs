@@ -397,8 +397,11 @@ fn bucket_unit(span: chrono::Duration) -> &'static str {
         "day"
     } else if hours / (24 * 7) <= MAX_BUCKETS {
         "week"
-    } else {
+    } else if hours / (24 * 30) <= MAX_BUCKETS {
         "month"
+    } else {
+        // Dates in a search lie within `MOMENT_YEARS`, so this draws at most ~100 bars.
+        "year"
     }
 }
 
@@ -592,5 +595,6 @@ mod tests {
         assert_eq!(bucket_unit(chrono::Duration::days(200)), "week");
         assert_eq!(bucket_unit(chrono::Duration::days(800)), "week");
         assert_eq!(bucket_unit(chrono::Duration::days(3000)), "month");
+        assert_eq!(bucket_unit(chrono::Duration::days(36_500)), "year");
     }
 }

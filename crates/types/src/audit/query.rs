@@ -19,7 +19,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::categories::CATEGORIES;
@@ -435,14 +435,12 @@ fn filter_for(key: &str, value: &str, position: usize) -> Result<Filter, QueryEr
                 "ip: takes an IP address such as 203.0.113.7, not \"{value}\"."
             )),
         },
-        "after" => moment(value)
+        "after" => checked_moment("after", value)
             .map(Filter::After)
-            .ok_or(())
-            .or_else(|()| fail(bad_moment("after", value))),
-        "before" => moment(value)
+            .or_else(fail),
+        "before" => checked_moment("before", value)
             .map(Filter::Before)
-            .ok_or(())
-            .or_else(|()| fail(bad_moment("before", value))),
+            .or_else(fail),
         _ => fail(format!(
             "There is no filter called \"{key}:\". The filters are {}. To search for text \
              with a colon in it, put it in quotes.",
@@ -466,6 +464,25 @@ fn bad_moment(key: &str, value: &str) -> String {
         "{key}: takes a date such as 2026-01-31 or a time such as 2026-01-31T09:30:00Z, \
          not \"{value}\"."
     )
+}
+
+/// The years a date in a search may name. The audit log starts long after 2000; a date far
+/// outside is a typo, and one like `-200000-01-01` would only cost the database (a
+/// chart from it has millions of buckets) before saying nothing useful.
+pub const MOMENT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// `value` as the moment of an `after:` or `before:` filter, or why it is not one.
+fn checked_moment(key: &str, value: &str) -> Result<DateTime<Utc>, String> {
+    let at = moment(value).ok_or_else(|| bad_moment(key, value))?;
+    if MOMENT_YEARS.contains(&at.year()) {
+        Ok(at)
+    } else {
+        Err(format!(
+            "{key}: takes a date between the years {} and {}, not \"{value}\".",
+            MOMENT_YEARS.start(),
+            MOMENT_YEARS.end()
+        ))
+    }
 }
 
 /// A date (midnight UTC) or an RFC 3339 time.
@@ -676,6 +693,26 @@ mod tests {
             ..SearchForm::default()
         };
         assert!(bad.to_query().is_err());
+    }
+
+    #[test]
+    fn dates_far_outside_the_audit_log_are_refused_in_words() {
+        for (input, words) in [
+            ("after:-200000-01-01", "after: takes a date"),
+            ("before:+200000-01-01", "before: takes a date"),
+            ("after:1999-12-31", "between the years 2000 and 2100"),
+            ("before:2101-01-01", "between the years 2000 and 2100"),
+            (
+                "before:2101-01-01T00:00:00Z",
+                "between the years 2000 and 2100",
+            ),
+        ] {
+            let error = AuditQuery::parse(input).expect_err(input);
+            assert!(error.to_string().contains(words), "{input}: {error}");
+        }
+        for edge in ["after:2000-01-01", "before:2100-12-31T23:59:59Z"] {
+            assert!(AuditQuery::parse(edge).is_ok(), "{edge}");
+        }
     }
 
     fn id(prefix: &'static str) -> impl Strategy<Value = String> {
