@@ -49,7 +49,17 @@ pub async fn search_events(
     };
     let (mut events, next) = search::search(&console.db, query, after.as_ref(), search::PAGE_SIZE)
         .await
-        .map_err(internal)?;
+        .map_err(|error| {
+            if search::is_timeout(&error) {
+                ConsoleError::Invalid(format!(
+                    "This search took longer than {} seconds and was stopped. Narrow it: add \
+                     a date (after:) or another filter.",
+                    search::INTERACTIVE_TIMEOUT.as_secs()
+                ))
+            } else {
+                internal(error)
+            }
+        })?;
     crate::names::label_events(&console.db, &mut events)
         .await
         .map_err(internal)?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use console_types::api::{AuditEventDetail, AuditEventRow};
 use console_types::audit::query::{AuditQuery, Filter};
 use futures::StreamExt;
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use crate::export::Download;
 
@@ -246,7 +246,7 @@ fn push_cursor(sql: &mut QueryBuilder<'_, Postgres>, after: Option<&SearchCursor
 /// match its terms other than free text, newest first, at most one more than a page. When
 /// that is more than a page, they are the first page of the whole search.
 async fn newest_matches(
-    db: &PgPool,
+    db: &mut PgConnection,
     query: &AuditQuery,
     after: Option<&SearchCursor>,
     page_size: i64,
@@ -265,7 +265,7 @@ async fn newest_matches(
     push_terms(&mut sql, query, Terms::Text);
     sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
         .push_bind(page_size + 1);
-    sql.build().fetch_all(db).await
+    sql.build().fetch_all(&mut *db).await
 }
 
 /// One page of events matching `query`, newest first, older than `after` when given, and
@@ -292,6 +292,40 @@ pub async fn search(
     after: Option<&SearchCursor>,
     page_size: i64,
 ) -> Result<(Vec<AuditEventRow>, Option<SearchCursor>), sqlx::Error> {
+    let mut tx = interactive(db).await?;
+    let found = search_in(&mut tx, query, after, page_size).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// A transaction for a query someone is waiting on: it is stopped after
+/// [`INTERACTIVE_TIMEOUT`] (Postgres' `query_canceled`, see [`is_timeout`]) rather than
+/// holding a connection that the other pages, the exports and the audit copy need.
+async fn interactive(db: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query(&format!(
+        "SET LOCAL statement_timeout = {}",
+        INTERACTIVE_TIMEOUT.as_millis()
+    ))
+    .execute(&mut *tx)
+    .await?;
+    Ok(tx)
+}
+
+/// How long one statement of an interactive search or chart may run.
+pub const INTERACTIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether `error` is a statement stopped by [`INTERACTIVE_TIMEOUT`].
+pub fn is_timeout(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("57014"))
+}
+
+async fn search_in(
+    db: &mut PgConnection,
+    query: &AuditQuery,
+    after: Option<&SearchCursor>,
+    page_size: i64,
+) -> Result<(Vec<AuditEventRow>, Option<SearchCursor>), sqlx::Error> {
     let texts: Vec<&str> = query
         .terms
         .iter()
@@ -306,7 +340,7 @@ pub async fn search(
         [text] => {
             sqlx::query_scalar("SELECT numnode(phraseto_tsquery('simple', $1)) > 1")
                 .bind(*text)
-                .fetch_one(db)
+                .fetch_one(&mut *db)
                 .await?
         }
         _ => true,
@@ -323,7 +357,7 @@ pub async fn search(
                 "SELECT greatest(reltuples, 0)::float8 FROM pg_class
                   WHERE oid = 'audit_events'::regclass",
             )
-            .fetch_one(db)
+            .fetch_one(&mut *db)
             .await?;
             let walk = wanted / share;
             if walk < RANDOM_READ_COST * share * events {
@@ -343,7 +377,7 @@ pub async fn search(
         // One row more than the page tells whether another page follows.
         sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
             .push_bind(page_size + 1);
-        rows = sql.build().fetch_all(db).await?;
+        rows = sql.build().fetch_all(&mut *db).await?;
     }
     let mut events = rows.iter().map(row_from).collect::<Result<Vec<_>, _>>()?;
     let next = if events.len() as i64 > page_size {
@@ -408,11 +442,12 @@ fn bucket_unit(span: chrono::Duration) -> &'static str {
 /// How the events matching `query` spread over time: from the query's `after:` (or the
 /// oldest stored event) to its `before:` (or now).
 pub async fn histogram(db: &PgPool, query: &AuditQuery) -> Result<AuditHistogram, sqlx::Error> {
+    let mut tx = interactive(db).await?;
     let from = match query.after() {
         Some(after) => Some(after),
         None => {
             sqlx::query_scalar("SELECT min(occurred_at) FROM audit_events")
-                .fetch_one(db)
+                .fetch_one(&mut *tx)
                 .await?
         }
     };
@@ -439,7 +474,8 @@ pub async fn histogram(db: &PgPool, query: &AuditQuery) -> Result<AuditHistogram
         .push(" - interval '1 microsecond', ('1 ' || ")
         .push_bind(unit)
         .push(")::interval) AS series(bucket) LEFT JOIN counts USING (bucket) ORDER BY 1");
-    let rows = sql.build().fetch_all(db).await?;
+    let rows = sql.build().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     let buckets = rows
         .iter()
         .map(|row| Ok((row.try_get("bucket")?, row.try_get("events")?)))
