@@ -89,3 +89,56 @@ macro_rules! open_enum {
 }
 
 pub(crate) use open_enum;
+
+/// Defines model structs, writing the models' field conventions once. Inside the braces,
+/// each struct is written as usual, except that a field may start with a marker:
+/// - `optional pub f: Option<T>`: may be missing; left out when `None`
+///   (`#[serde(default, skip_serializing_if = "Option::is_none")]`);
+/// - `nullable pub f: Option<Option<T>>`: may be missing or `null` (the same, through
+///   [`double_option`]);
+///
+/// and a last line `..` stands for the fields this client does not model, kept in
+/// `pub extra: Extra` (`#[serde(flatten)]`).
+macro_rules! model {
+    () => {};
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($body:tt)* } $($rest:tt)*) => {
+        $crate::serde_util::model!(@fields [$(#[$meta])* $vis struct $name] [] $($body)*);
+        $crate::serde_util::model!($($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*]
+        $(#[$m:meta])* optional $v:vis $f:ident : $t:ty $(, $($rest:tt)*)?) => {
+        $crate::serde_util::model!(@fields $head [$($done)*
+            $(#[$m])*
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            $v $f: $t,
+        ] $($($rest)*)?);
+    };
+    (@fields $head:tt [$($done:tt)*]
+        $(#[$m:meta])* nullable $v:vis $f:ident : $t:ty $(, $($rest:tt)*)?) => {
+        $crate::serde_util::model!(@fields $head [$($done)*
+            $(#[$m])*
+            #[serde(
+                default,
+                skip_serializing_if = "Option::is_none",
+                with = "crate::serde_util::double_option"
+            )]
+            $v $f: $t,
+        ] $($($rest)*)?);
+    };
+    (@fields $head:tt [$($done:tt)*] ..) => {
+        $crate::serde_util::model!(@fields $head [$($done)*
+            #[doc = "Fields this client does not model."]
+            #[serde(flatten)]
+            pub extra: $crate::models::Extra,
+        ]);
+    };
+    (@fields $head:tt [$($done:tt)*]
+        $(#[$m:meta])* $v:vis $f:ident : $t:ty $(, $($rest:tt)*)?) => {
+        $crate::serde_util::model!(@fields $head [$($done)* $(#[$m])* $v $f: $t,] $($($rest)*)?);
+    };
+    (@fields [$($head:tt)*] [$($done:tt)*]) => {
+        $($head)* { $($done)* }
+    };
+}
+
+pub(crate) use model;
