@@ -948,7 +948,7 @@ mod tests {
 
     /// The rows of the README's configuration table: (variable, default column).
     fn readme_settings() -> Vec<(String, String)> {
-        let readme = include_str!("../../../../README.md");
+        let readme = include_str!("../../../README.md");
         let section = readme
             .split("\n## Configuration\n")
             .nth(1)
