@@ -357,7 +357,7 @@ async fn signing_out_everywhere_ends_every_session_of_the_person() {
         .expect("count");
     assert_eq!(live, 0);
     for browser in [&laptop, &phone] {
-        let response = get_response(&t, &browser, "/").await;
+        let response = get_response(&t, browser, "/").await;
         assert_eq!(location(&response), "/signin");
     }
 }

@@ -23,7 +23,10 @@ use serde_json::Value;
 
 /// The simulator's user `id`, if it still has them.
 async fn sim_user(t: &TestConsole, id: &UserId) -> Option<User> {
-    sim_users_by_id(t, &[id.clone()]).await.into_iter().next()
+    sim_users_by_id(t, std::slice::from_ref(id))
+        .await
+        .into_iter()
+        .next()
 }
 
 /// A well-formed ID no one has: Airtable refuses it per row.
