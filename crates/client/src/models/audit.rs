@@ -2,67 +2,69 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Extra;
 use crate::ids::{BaseId, EnterpriseId, InterfaceId, UserId, WorkspaceId};
-use crate::serde_util::{model, open_enum};
+use crate::serde_util::open_enum;
 use crate::time::Timestamp;
 
-model! {
-    /// One page of audit log events.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct AuditLogResponse {
-        /// Events of the page, in the requested order.
-        #[serde(default)]
-        pub events: Vec<AuditEvent>,
-        /// Cursors to newer (`next`) and older (`previous`) pages.
-        optional pub pagination: Option<AuditPagination>,
-        ..
-    }
+/// One page of audit log events.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditLogResponse {
+    /// Events of the page, in the requested order.
+    #[serde(default)]
+    pub events: Vec<AuditEvent>,
+    /// Cursors to newer (`next`) and older (`previous`) pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagination: Option<AuditPagination>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Cursors of an audit log page. `next` leads to newer events, `previous` to older ones.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct AuditPagination {
-        /// Cursor to newer events (`null` once nothing newer exists before `endTime`).
-        #[serde(default)]
-        pub next: Option<String>,
-        /// Cursor to older events (`null` at the start of the window).
-        #[serde(default)]
-        pub previous: Option<String>,
-        ..
-    }
+/// Cursors of an audit log page. `next` leads to newer events, `previous` to older ones.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPagination {
+    /// Cursor to newer events (`null` once nothing newer exists before `endTime`).
+    #[serde(default)]
+    pub next: Option<String>,
+    /// Cursor to older events (`null` at the start of the window).
+    #[serde(default)]
+    pub previous: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// An audit log event.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct AuditEvent {
-        /// The event's ID (a ULID, unique and sortable).
-        pub id: String,
-        /// When it happened.
-        pub timestamp: Timestamp,
-        /// What happened (`createBase`, `updateWorkspaceMembership`, ...).
-        pub action: String,
-        /// Who did it.
-        pub actor: AuditActor,
-        /// The object acted on (any kind of ID).
-        pub model_id: String,
-        /// Its kind (`base`, `workspace`, `user`, ...).
-        pub model_type: String,
-        /// Action-specific details, kept as JSON (see Airtable's event type reference).
-        #[serde(default)]
-        pub payload: serde_json::Value,
-        /// Version of the payload's format.
-        pub payload_version: String,
-        /// Where in the enterprise it happened.
-        pub context: AuditContext,
-        /// Where the request came from.
-        pub origin: AuditOrigin,
-        ..
-    }
+/// An audit log event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    /// The event's ID (a ULID, unique and sortable).
+    pub id: String,
+    /// When it happened.
+    pub timestamp: Timestamp,
+    /// What happened (`createBase`, `updateWorkspaceMembership`, ...).
+    pub action: String,
+    /// Who did it.
+    pub actor: AuditActor,
+    /// The object acted on (any kind of ID).
+    pub model_id: String,
+    /// Its kind (`base`, `workspace`, `user`, ...).
+    pub model_type: String,
+    /// Action-specific details, kept as JSON (see Airtable's event type reference).
+    #[serde(default)]
+    pub payload: serde_json::Value,
+    /// Version of the payload's format.
+    pub payload_version: String,
+    /// Where in the enterprise it happened.
+    pub context: AuditContext,
+    /// Where the request came from.
+    pub origin: AuditOrigin,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum!(
@@ -85,77 +87,91 @@ open_enum!(
     }
 );
 
-model! {
-    /// Who caused an audit event.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct AuditActor {
-        /// Kind of actor.
-        #[serde(rename = "type")]
-        pub kind: AuditActorType,
-        /// The user, for `user` actors.
-        optional pub user: Option<AuditActorUser>,
-        /// The form's view, for `formSubmission` actors.
-        optional pub view_id: Option<String>,
-        /// The automation, for `automation` actors.
-        optional pub automation_id: Option<String>,
-        ..
-    }
+/// Who caused an audit event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditActor {
+    /// Kind of actor.
+    #[serde(rename = "type")]
+    pub kind: AuditActorType,
+    /// The user, for `user` actors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<AuditActorUser>,
+    /// The form's view, for `formSubmission` actors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view_id: Option<String>,
+    /// The automation, for `automation` actors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automation_id: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// The user behind an audit event.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct AuditActorUser {
-        /// The user.
-        pub id: UserId,
-        /// Their email.
-        optional pub email: Option<String>,
-        /// Their name.
-        optional pub name: Option<String>,
-        ..
-    }
+/// The user behind an audit event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditActorUser {
+    /// The user.
+    pub id: UserId,
+    /// Their email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Their name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Where in the enterprise an audit event happened.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct AuditContext {
-        /// Groups events caused by one action.
-        pub action_id: String,
-        /// The account.
-        pub enterprise_account_id: EnterpriseId,
-        /// The descendant account, if the event happened in one.
-        optional pub descendant_enterprise_account_id: Option<EnterpriseId>,
-        /// The workspace, if any.
-        optional pub workspace_id: Option<WorkspaceId>,
-        /// The base, if any.
-        optional pub base_id: Option<BaseId>,
-        /// The interface, if any.
-        optional pub interface_id: Option<InterfaceId>,
-        ..
-    }
+/// Where in the enterprise an audit event happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditContext {
+    /// Groups events caused by one action.
+    pub action_id: String,
+    /// The account.
+    pub enterprise_account_id: EnterpriseId,
+    /// The descendant account, if the event happened in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub descendant_enterprise_account_id: Option<EnterpriseId>,
+    /// The workspace, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<WorkspaceId>,
+    /// The base, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_id: Option<BaseId>,
+    /// The interface, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface_id: Option<InterfaceId>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Where the request behind an audit event came from.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct AuditOrigin {
-        /// Client IP address.
-        optional pub ip_address: Option<String>,
-        /// Client user agent.
-        optional pub user_agent: Option<String>,
-        /// Web session, if any.
-        optional pub session_id: Option<String>,
-        /// OAuth token used, if any (its ID, not the secret).
-        optional pub oauth_access_token_id: Option<String>,
-        /// Personal access token used, if any (its ID, not the secret).
-        optional pub personal_access_token_id: Option<String>,
-        ..
-    }
+/// Where the request behind an audit event came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditOrigin {
+    /// Client IP address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// Client user agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Web session, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// OAuth token used, if any (its ID, not the secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_access_token_id: Option<String>,
+    /// Personal access token used, if any (its ID, not the secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_access_token_id: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Order of audit log pages.
@@ -187,29 +203,27 @@ impl SortOrder {
     }
 }
 
-model! {
-    /// Where an audit log walk stands, to persist and resume from.
-    ///
-    /// A walk in ascending order follows `pagination.next` (towards newer events), one in
-    /// descending order follows `pagination.previous` (towards older ones). Resume with the same
-    /// filters as the walk that produced the cursor. Events at a page boundary may be seen twice
-    /// after a resume; deduplicate by event ID.
-    ///
-    /// ```
-    /// use airtable_client::models::{AuditCursor, SortOrder};
-    /// let c = AuditCursor::new(SortOrder::Ascending, "MDFHUk5OMlM4MFhTNkY0R0M2QVlZTVZNNDQ=");
-    /// let saved = c.to_string();
-    /// assert_eq!(saved, "ascending:MDFHUk5OMlM4MFhTNkY0R0M2QVlZTVZNNDQ=");
-    /// assert_eq!(saved.parse::<AuditCursor>().unwrap(), c);
-    /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct AuditCursor {
-        /// The order of the walk.
-        pub sort_order: SortOrder,
-        /// Airtable's pagination token to send next.
-        pub token: String,
-    }
+/// Where an audit log walk stands, to persist and resume from.
+///
+/// A walk in ascending order follows `pagination.next` (towards newer events), one in
+/// descending order follows `pagination.previous` (towards older ones). Resume with the same
+/// filters as the walk that produced the cursor. Events at a page boundary may be seen twice
+/// after a resume; deduplicate by event ID.
+///
+/// ```
+/// use airtable_client::models::{AuditCursor, SortOrder};
+/// let c = AuditCursor::new(SortOrder::Ascending, "MDFHUk5OMlM4MFhTNkY0R0M2QVlZTVZNNDQ=");
+/// let saved = c.to_string();
+/// assert_eq!(saved, "ascending:MDFHUk5OMlM4MFhTNkY0R0M2QVlZTVZNNDQ=");
+/// assert_eq!(saved.parse::<AuditCursor>().unwrap(), c);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditCursor {
+    /// The order of the walk.
+    pub sort_order: SortOrder,
+    /// Airtable's pagination token to send next.
+    pub token: String,
 }
 
 impl AuditCursor {
@@ -259,35 +273,36 @@ impl std::str::FromStr for AuditCursor {
     }
 }
 
-model! {
-    /// Filters and options of an audit log query. Each list filter takes at most 100 values,
-    /// sent as repeated parameters.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct AuditLogQuery {
-        /// Earliest event time (inclusive); Airtable's default is 180 days ago.
-        optional pub start_time: Option<Timestamp>,
-        /// Latest event time (exclusive); Airtable's default is now. Without it an ascending
-        /// walk never ends: it keeps returning empty pages at the present.
-        optional pub end_time: Option<Timestamp>,
-        /// Only events caused by these users.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        pub originating_user_ids: Vec<UserId>,
-        /// Only these event types (`createBase`, ...).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        pub event_types: Vec<String>,
-        /// Only events on these objects (a workspace also matches its bases).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        pub model_ids: Vec<String>,
-        /// Only these categories (`base`, `user`, `groups`, `share`, ...).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        pub categories: Vec<String>,
-        /// Events per page (Airtable's default 10, maximum 1,000).
-        optional pub page_size: Option<u32>,
-        /// Order of the walk.
-        #[serde(default)]
-        pub sort_order: SortOrder,
-    }
+/// Filters and options of an audit log query. Each list filter takes at most 100 values,
+/// sent as repeated parameters.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditLogQuery {
+    /// Earliest event time (inclusive); Airtable's default is 180 days ago.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Timestamp>,
+    /// Latest event time (exclusive); Airtable's default is now. Without it an ascending
+    /// walk never ends: it keeps returning empty pages at the present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<Timestamp>,
+    /// Only events caused by these users.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub originating_user_ids: Vec<UserId>,
+    /// Only these event types (`createBase`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_types: Vec<String>,
+    /// Only events on these objects (a workspace also matches its bases).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub model_ids: Vec<String>,
+    /// Only these categories (`base`, `user`, `groups`, `share`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    /// Events per page (Airtable's default 10, maximum 1,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+    /// Order of the walk.
+    #[serde(default)]
+    pub sort_order: SortOrder,
 }
 
 impl AuditLogQuery {

@@ -12,69 +12,81 @@ use crate::ids::{
     BaseId, FieldId, InterfaceId, PackageId, PackageInstallationId, TableId, UserId, ViewId,
     WorkspaceId,
 };
-use crate::serde_util::model;
+use crate::serde_util::double_option;
 use crate::time::Timestamp;
 
-model! {
-    /// Reply of `GET /v0/meta/bases` (one page).
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct BasesResponse {
-        /// Bases the token can reach.
-        #[serde(default)]
-        pub bases: Vec<BaseSummary>,
-        /// Cursor of the next page, if any.
-        optional pub offset: Option<String>,
-        ..
-    }
+/// Reply of `GET /v0/meta/bases` (one page).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BasesResponse {
+    /// Bases the token can reach.
+    #[serde(default)]
+    pub bases: Vec<BaseSummary>,
+    /// Cursor of the next page, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A base in the list of bases.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct BaseSummary {
-        /// The base.
-        pub id: BaseId,
-        /// Its name.
-        pub name: String,
-        /// The token owner's level on it.
-        pub permission_level: PermissionLevel,
-        ..
-    }
+/// A base in the list of bases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseSummary {
+    /// The base.
+    pub id: BaseId,
+    /// Its name.
+    pub name: String,
+    /// The token owner's level on it.
+    pub permission_level: PermissionLevel,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// `GET /v0/meta/bases/{baseId}` ("get base collaborators"), with what `include` asked for.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Base {
-        /// The base.
-        pub id: BaseId,
-        /// Its name.
-        pub name: String,
-        /// When it was created.
-        pub created_time: Timestamp,
-        /// The caller's level (`none` for an admin who is not a collaborator).
-        pub permission_level: PermissionLevel,
-        /// The workspace holding it.
-        pub workspace_id: WorkspaceId,
-        /// With `include=collaborators`: user collaborators (same as `individualCollaborators`).
-        optional pub collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
-        /// With `include=collaborators`: user collaborators, on the base and via its workspace.
-        optional pub individual_collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
-        /// With `include=collaborators`: group collaborators.
-        optional pub group_collaborators: Option<CollaboratorSet<GroupCollaborator>>,
-        /// With `include=inviteLinks`: outstanding invites.
-        optional pub invite_links: Option<InviteLinks>,
-        /// With `include=interfaces`: interfaces keyed by ID.
-        optional pub interfaces: Option<BTreeMap<InterfaceId, Interface>>,
-        /// With `include=packages`: installed packages.
-        optional pub package_installations: Option<Vec<PackageInstallation>>,
-        /// The base's sensitivity label, if the enterprise uses labels.
-        nullable pub sensitivity_label: Option<Option<SensitivityLabel>>,
-        ..
-    }
+/// `GET /v0/meta/bases/{baseId}` ("get base collaborators"), with what `include` asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Base {
+    /// The base.
+    pub id: BaseId,
+    /// Its name.
+    pub name: String,
+    /// When it was created.
+    pub created_time: Timestamp,
+    /// The caller's level (`none` for an admin who is not a collaborator).
+    pub permission_level: PermissionLevel,
+    /// The workspace holding it.
+    pub workspace_id: WorkspaceId,
+    /// With `include=collaborators`: user collaborators (same as `individualCollaborators`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
+    /// With `include=collaborators`: user collaborators, on the base and via its workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub individual_collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
+    /// With `include=collaborators`: group collaborators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_collaborators: Option<CollaboratorSet<GroupCollaborator>>,
+    /// With `include=inviteLinks`: outstanding invites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_links: Option<InviteLinks>,
+    /// With `include=interfaces`: interfaces keyed by ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interfaces: Option<BTreeMap<InterfaceId, Interface>>,
+    /// With `include=packages`: installed packages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_installations: Option<Vec<PackageInstallation>>,
+    /// The base's sensitivity label, if the enterprise uses labels.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub sensitivity_label: Option<Option<SensitivityLabel>>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl Base {
@@ -86,57 +98,65 @@ impl Base {
     }
 }
 
-model! {
-    /// An interface of a base with its collaborators.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Interface {
-        /// The interface.
-        pub id: InterfaceId,
-        /// Its name.
-        pub name: String,
-        /// When it was created.
-        pub created_time: Timestamp,
-        /// When it was first published (`null` if never).
-        nullable pub first_publish_time: Option<Option<Timestamp>>,
-        /// Groups with access.
-        #[serde(default)]
-        pub group_collaborators: Vec<GroupCollaborator>,
-        /// Users with access.
-        #[serde(default)]
-        pub individual_collaborators: Vec<IndividualCollaborator>,
-        /// Outstanding invites.
-        #[serde(default)]
-        pub invite_links: Vec<InviteLink>,
-        ..
-    }
+/// An interface of a base with its collaborators.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Interface {
+    /// The interface.
+    pub id: InterfaceId,
+    /// Its name.
+    pub name: String,
+    /// When it was created.
+    pub created_time: Timestamp,
+    /// When it was first published (`null` if never).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub first_publish_time: Option<Option<Timestamp>>,
+    /// Groups with access.
+    #[serde(default)]
+    pub group_collaborators: Vec<GroupCollaborator>,
+    /// Users with access.
+    #[serde(default)]
+    pub individual_collaborators: Vec<IndividualCollaborator>,
+    /// Outstanding invites.
+    #[serde(default)]
+    pub invite_links: Vec<InviteLink>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// `GET /v0/meta/bases/{baseId}/interfaces/{pageBundleId}`: one interface, with what
-    /// `include` asked for. Interfaces cannot be created through the API, so this is how a
-    /// console reads one interface's access without fetching the whole base.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct InterfaceInfo {
-        /// The interface.
-        pub id: InterfaceId,
-        /// The base holding it.
-        pub base_id: BaseId,
-        /// Its name.
-        pub name: String,
-        /// When it was created.
-        pub created_time: Timestamp,
-        /// The caller's level on the base.
-        pub permission_level: PermissionLevel,
-        /// With `include=collaborators`: users with access, by where access comes from.
-        optional pub individual_collaborators: Option<InterfaceCollaborators<IndividualCollaborator>>,
-        /// With `include=collaborators`: groups with access, by where access comes from.
-        optional pub group_collaborators: Option<InterfaceCollaborators<GroupCollaborator>>,
-        /// With `include=inviteLinks`: outstanding invites to the interface.
-        optional pub invite_links: Option<Vec<InviteLink>>,
-        ..
-    }
+/// `GET /v0/meta/bases/{baseId}/interfaces/{pageBundleId}`: one interface, with what
+/// `include` asked for. Interfaces cannot be created through the API, so this is how a
+/// console reads one interface's access without fetching the whole base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InterfaceInfo {
+    /// The interface.
+    pub id: InterfaceId,
+    /// The base holding it.
+    pub base_id: BaseId,
+    /// Its name.
+    pub name: String,
+    /// When it was created.
+    pub created_time: Timestamp,
+    /// The caller's level on the base.
+    pub permission_level: PermissionLevel,
+    /// With `include=collaborators`: users with access, by where access comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub individual_collaborators: Option<InterfaceCollaborators<IndividualCollaborator>>,
+    /// With `include=collaborators`: groups with access, by where access comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_collaborators: Option<InterfaceCollaborators<GroupCollaborator>>,
+    /// With `include=inviteLinks`: outstanding invites to the interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_links: Option<Vec<InviteLink>>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Collaborators of an interface: granted on it directly, or inherited from its base or
@@ -162,139 +182,143 @@ pub struct InterfaceCollaborators<T> {
     pub extra: Extra,
 }
 
-model! {
-    /// A package installed in a base.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct PackageInstallation {
-        /// The installation.
-        pub id: PackageInstallationId,
-        /// The package.
-        pub package_id: PackageId,
-        /// The installed release (`null` for some installation types).
-        #[serde(default)]
-        pub package_release_id: Option<String>,
-        /// `application`, `component`, ...
-        pub installation_type: String,
-        ..
-    }
+/// A package installed in a base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageInstallation {
+    /// The installation.
+    pub id: PackageInstallationId,
+    /// The package.
+    pub package_id: PackageId,
+    /// The installed release (`null` for some installation types).
+    #[serde(default)]
+    pub package_release_id: Option<String>,
+    /// `application`, `component`, ...
+    pub installation_type: String,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A data sensitivity label.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct SensitivityLabel {
-        /// The label's ID.
-        pub id: String,
-        /// Its name.
-        pub name: String,
-        /// Its description.
-        optional pub description: Option<String>,
-        ..
-    }
+/// A data sensitivity label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SensitivityLabel {
+    /// The label's ID.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Reply of `GET /v0/meta/bases/{baseId}/tables` (the base schema).
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct BaseSchema {
-        /// The tables.
-        #[serde(default)]
-        pub tables: Vec<Table>,
-        ..
-    }
+/// Reply of `GET /v0/meta/bases/{baseId}/tables` (the base schema).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseSchema {
+    /// The tables.
+    #[serde(default)]
+    pub tables: Vec<Table>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A table of a base.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Table {
-        /// The table.
-        pub id: TableId,
-        /// Its name.
-        pub name: String,
-        /// The primary field.
-        pub primary_field_id: FieldId,
-        /// Its description.
-        optional pub description: Option<String>,
-        /// Its fields.
-        #[serde(default)]
-        pub fields: Vec<Field>,
-        /// Its views.
-        #[serde(default)]
-        pub views: Vec<View>,
-        ..
-    }
+/// A table of a base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Table {
+    /// The table.
+    pub id: TableId,
+    /// Its name.
+    pub name: String,
+    /// The primary field.
+    pub primary_field_id: FieldId,
+    /// Its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its fields.
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    /// Its views.
+    #[serde(default)]
+    pub views: Vec<View>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A field of a table. `options` depend on the type and are kept as JSON.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Field {
-        /// The field.
-        pub id: FieldId,
-        /// Its name.
-        pub name: String,
-        /// Its type (`singleLineText`, `multipleRecordLinks`, ...).
-        #[serde(rename = "type")]
-        pub kind: String,
-        /// Its description.
-        optional pub description: Option<String>,
-        /// Type-specific options.
-        optional pub options: Option<serde_json::Value>,
-        ..
-    }
+/// A field of a table. `options` depend on the type and are kept as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Field {
+    /// The field.
+    pub id: FieldId,
+    /// Its name.
+    pub name: String,
+    /// Its type (`singleLineText`, `multipleRecordLinks`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Type-specific options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<serde_json::Value>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A view of a table.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct View {
-        /// The view.
-        pub id: ViewId,
-        /// Its name.
-        pub name: String,
-        /// Its type (`grid`, `form`, ...).
-        #[serde(rename = "type")]
-        pub kind: String,
-        /// Owner of a personal view.
-        optional pub personal_for_user_id: Option<UserId>,
-        /// Visible fields (with `include=visibleFieldIds`).
-        optional pub visible_field_ids: Option<Vec<FieldId>>,
-        ..
-    }
+/// A view of a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct View {
+    /// The view.
+    pub id: ViewId,
+    /// Its name.
+    pub name: String,
+    /// Its type (`grid`, `form`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Owner of a personal view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_for_user_id: Option<UserId>,
+    /// Visible fields (with `include=visibleFieldIds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_field_ids: Option<Vec<FieldId>>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Body of `POST /v0/meta/bases` ("create base"). Tables follow Airtable's table model and
-    /// are passed through as JSON.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct CreateBaseRequest {
-        /// Name of the base.
-        pub name: String,
-        /// Workspace to create it in.
-        pub workspace_id: WorkspaceId,
-        /// At least one table with at least one field.
-        pub tables: Vec<serde_json::Value>,
-    }
+/// Body of `POST /v0/meta/bases` ("create base"). Tables follow Airtable's table model and
+/// are passed through as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateBaseRequest {
+    /// Name of the base.
+    pub name: String,
+    /// Workspace to create it in.
+    pub workspace_id: WorkspaceId,
+    /// At least one table with at least one field.
+    pub tables: Vec<serde_json::Value>,
 }
 
-model! {
-    /// Reply of "create base" and "create base from package": the new base's schema.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct CreatedBase {
-        /// The new base.
-        pub id: BaseId,
-        /// Its tables.
-        #[serde(default)]
-        pub tables: Vec<Table>,
-        ..
-    }
+/// Reply of "create base" and "create base from package": the new base's schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedBase {
+    /// The new base.
+    pub id: BaseId,
+    /// Its tables.
+    #[serde(default)]
+    pub tables: Vec<Table>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }

@@ -5,49 +5,51 @@ use serde::{Deserialize, Serialize};
 
 use super::{Extra, PermissionLevel};
 use crate::ids::{BaseId, CollaboratorId, GroupId, InviteId, UserId};
-use crate::serde_util::{model, open_enum};
+use crate::serde_util::open_enum;
 use crate::time::Timestamp;
 
-model! {
-    /// A user with access to a workspace, base or interface.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct IndividualCollaborator {
-        /// The user.
-        pub user_id: UserId,
-        /// Their email.
-        pub email: String,
-        /// Their level.
-        pub permission_level: PermissionLevel,
-        /// When access was granted.
-        pub created_time: Timestamp,
-        /// Who granted it.
-        pub granted_by_user_id: UserId,
-        /// The base, for base collaborators listed on a workspace.
-        optional pub base_id: Option<BaseId>,
-        ..
-    }
+/// A user with access to a workspace, base or interface.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndividualCollaborator {
+    /// The user.
+    pub user_id: UserId,
+    /// Their email.
+    pub email: String,
+    /// Their level.
+    pub permission_level: PermissionLevel,
+    /// When access was granted.
+    pub created_time: Timestamp,
+    /// Who granted it.
+    pub granted_by_user_id: UserId,
+    /// The base, for base collaborators listed on a workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_id: Option<BaseId>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A user group with access to a workspace, base or interface.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct GroupCollaborator {
-        /// The group.
-        pub group_id: GroupId,
-        /// The group's name.
-        pub name: String,
-        /// Its level.
-        pub permission_level: PermissionLevel,
-        /// When access was granted.
-        pub created_time: Timestamp,
-        /// Who granted it.
-        pub granted_by_user_id: UserId,
-        /// The base, for base collaborators listed on a workspace.
-        optional pub base_id: Option<BaseId>,
-        ..
-    }
+/// A user group with access to a workspace, base or interface.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupCollaborator {
+    /// The group.
+    pub group_id: GroupId,
+    /// The group's name.
+    pub name: String,
+    /// Its level.
+    pub permission_level: PermissionLevel,
+    /// When access was granted.
+    pub created_time: Timestamp,
+    /// Who granted it.
+    pub granted_by_user_id: UserId,
+    /// The base, for base collaborators listed on a workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_id: Option<BaseId>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Collaborators split by where access comes from.
@@ -89,64 +91,65 @@ open_enum!(
     }
 );
 
-model! {
-    /// An outstanding invite link.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct InviteLink {
-        /// The invite.
-        pub id: InviteId,
-        /// `singleUse` or `multiUse`.
-        #[serde(rename = "type")]
-        pub kind: InviteType,
-        /// When it was created.
-        pub created_time: Timestamp,
-        /// The invited email (single-use invites); `null` otherwise.
-        #[serde(default)]
-        pub invited_email: Option<String>,
-        /// The level the invite grants.
-        pub permission_level: PermissionLevel,
-        /// Who created it.
-        pub referred_by_user_id: UserId,
-        /// Email domains allowed to use it (empty: any).
-        #[serde(default)]
-        pub restricted_to_email_domains: Vec<String>,
-        /// The base, for base invites listed on a workspace.
-        optional pub base_id: Option<BaseId>,
-        ..
-    }
+/// An outstanding invite link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteLink {
+    /// The invite.
+    pub id: InviteId,
+    /// `singleUse` or `multiUse`.
+    #[serde(rename = "type")]
+    pub kind: InviteType,
+    /// When it was created.
+    pub created_time: Timestamp,
+    /// The invited email (single-use invites); `null` otherwise.
+    #[serde(default)]
+    pub invited_email: Option<String>,
+    /// The level the invite grants.
+    pub permission_level: PermissionLevel,
+    /// Who created it.
+    pub referred_by_user_id: UserId,
+    /// Email domains allowed to use it (empty: any).
+    #[serde(default)]
+    pub restricted_to_email_domains: Vec<String>,
+    /// The base, for base invites listed on a workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_id: Option<BaseId>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Invite links split by where they grant access.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct InviteLinks {
-        /// Invites to a base.
-        #[serde(default)]
-        pub base_invite_links: Vec<InviteLink>,
-        /// Invites to the workspace.
-        #[serde(default)]
-        pub workspace_invite_links: Vec<InviteLink>,
-        ..
-    }
+/// Invite links split by where they grant access.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteLinks {
+    /// Invites to a base.
+    #[serde(default)]
+    pub base_invite_links: Vec<InviteLink>,
+    /// Invites to the workspace.
+    #[serde(default)]
+    pub workspace_invite_links: Vec<InviteLink>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A collaborator to add: a user or a group, with a permission level.
-    ///
-    /// Serialized as `{"user": {"id": …}, "permissionLevel": …}` or
-    /// `{"group": {"id": …}, "permissionLevel": …}`.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct NewCollaborator {
-        /// The user, when adding a user.
-        optional pub user: Option<super::IdRef<UserId>>,
-        /// The group, when adding a group.
-        optional pub group: Option<super::IdRef<GroupId>>,
-        /// The level to grant.
-        pub permission_level: PermissionLevel,
-    }
+/// A collaborator to add: a user or a group, with a permission level.
+///
+/// Serialized as `{"user": {"id": …}, "permissionLevel": …}` or
+/// `{"group": {"id": …}, "permissionLevel": …}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCollaborator {
+    /// The user, when adding a user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<super::IdRef<UserId>>,
+    /// The group, when adding a group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<super::IdRef<GroupId>>,
+    /// The level to grant.
+    pub permission_level: PermissionLevel,
 }
 
 impl NewCollaborator {
@@ -167,22 +170,18 @@ impl NewCollaborator {
     }
 }
 
-model! {
-    /// Body of the "add collaborator" calls (workspace, base, interface). Base and interface
-    /// calls accept one collaborator per request.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    pub struct AddCollaboratorsRequest {
-        /// The collaborators.
-        pub collaborators: Vec<NewCollaborator>,
-    }
+/// Body of the "add collaborator" calls (workspace, base, interface). Base and interface
+/// calls accept one collaborator per request.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AddCollaboratorsRequest {
+    /// The collaborators.
+    pub collaborators: Vec<NewCollaborator>,
 }
 
-model! {
-    /// Body of the "update collaborator" calls.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct UpdateCollaboratorRequest {
-        /// The new level.
-        pub permission_level: PermissionLevel,
-    }
+/// Body of the "update collaborator" calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateCollaboratorRequest {
+    /// The new level.
+    pub permission_level: PermissionLevel,
 }

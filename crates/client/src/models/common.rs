@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Extra;
 use crate::ids::{BaseId, GroupId, InterfaceId, UserId, WorkspaceId};
-use crate::serde_util::{model, open_enum};
+use crate::serde_util::open_enum;
 use crate::time::Timestamp;
 
 open_enum!(
@@ -47,23 +47,23 @@ impl<T> IdRef<T> {
     }
 }
 
-model! {
-    /// A user's or group's direct collaborations on the enterprise's workspaces, bases and
-    /// interfaces (collaborations through groups are not included).
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Collaborations {
-        /// Bases shared directly.
-        #[serde(default)]
-        pub base_collaborations: Vec<BaseCollaboration>,
-        /// Interfaces shared directly.
-        #[serde(default)]
-        pub interface_collaborations: Vec<InterfaceCollaboration>,
-        /// Workspaces shared directly.
-        #[serde(default)]
-        pub workspace_collaborations: Vec<WorkspaceCollaboration>,
-        ..
-    }
+/// A user's or group's direct collaborations on the enterprise's workspaces, bases and
+/// interfaces (collaborations through groups are not included).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Collaborations {
+    /// Bases shared directly.
+    #[serde(default)]
+    pub base_collaborations: Vec<BaseCollaboration>,
+    /// Interfaces shared directly.
+    #[serde(default)]
+    pub interface_collaborations: Vec<InterfaceCollaboration>,
+    /// Workspaces shared directly.
+    #[serde(default)]
+    pub workspace_collaborations: Vec<WorkspaceCollaboration>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl Collaborations {
@@ -75,79 +75,80 @@ impl Collaborations {
     }
 }
 
-model! {
-    /// A direct collaboration on a base.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct BaseCollaboration {
-        /// The base.
-        pub base_id: BaseId,
-        /// When access was granted.
-        pub created_time: Timestamp,
-        /// Who granted it.
-        pub granted_by_user_id: UserId,
-        /// The level granted.
-        pub permission_level: PermissionLevel,
-        ..
-    }
+/// A direct collaboration on a base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseCollaboration {
+    /// The base.
+    pub base_id: BaseId,
+    /// When access was granted.
+    pub created_time: Timestamp,
+    /// Who granted it.
+    pub granted_by_user_id: UserId,
+    /// The level granted.
+    pub permission_level: PermissionLevel,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A direct collaboration on an interface.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct InterfaceCollaboration {
-        /// The base holding the interface.
-        pub base_id: BaseId,
-        /// The interface.
-        pub interface_id: InterfaceId,
-        /// When access was granted.
-        pub created_time: Timestamp,
-        /// Who granted it.
-        pub granted_by_user_id: UserId,
-        /// The level granted (`read`, `comment` or `edit`).
-        pub permission_level: PermissionLevel,
-        ..
-    }
+/// A direct collaboration on an interface.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InterfaceCollaboration {
+    /// The base holding the interface.
+    pub base_id: BaseId,
+    /// The interface.
+    pub interface_id: InterfaceId,
+    /// When access was granted.
+    pub created_time: Timestamp,
+    /// Who granted it.
+    pub granted_by_user_id: UserId,
+    /// The level granted (`read`, `comment` or `edit`).
+    pub permission_level: PermissionLevel,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A direct collaboration on a workspace.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct WorkspaceCollaboration {
-        /// The workspace.
-        pub workspace_id: WorkspaceId,
-        /// When access was granted.
-        pub created_time: Timestamp,
-        /// Who granted it.
-        pub granted_by_user_id: UserId,
-        /// The level granted.
-        pub permission_level: PermissionLevel,
-        ..
-    }
+/// A direct collaboration on a workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceCollaboration {
+    /// The workspace.
+    pub workspace_id: WorkspaceId,
+    /// When access was granted.
+    pub created_time: Timestamp,
+    /// Who granted it.
+    pub granted_by_user_id: UserId,
+    /// The level granted.
+    pub permission_level: PermissionLevel,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// One failed item of a batch call. Batch calls answer 200 and list the items that failed;
-    /// which of the optional keys is present depends on the call (`id`/`email` for users,
-    /// `tokenId`, `workspaceId`, `groupId`...).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct BatchError {
-        /// Airtable's error type, e.g. `INVALID_PERMISSIONS`.
-        #[serde(rename = "type")]
-        pub kind: String,
-        /// Human-readable explanation.
-        optional pub message: Option<String>,
-        /// The item's ID, when the item was given by ID.
-        optional pub id: Option<String>,
-        /// The item's email, when the item was given by email.
-        optional pub email: Option<String>,
-        /// Fields this client does not model (`tokenId`, `workspaceId`, ...).
-        #[serde(flatten)]
-        pub extra: Extra,
-    }
+/// One failed item of a batch call. Batch calls answer 200 and list the items that failed;
+/// which of the optional keys is present depends on the call (`id`/`email` for users,
+/// `tokenId`, `workspaceId`, `groupId`...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchError {
+    /// Airtable's error type, e.g. `INVALID_PERMISSIONS`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Human-readable explanation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The item's ID, when the item was given by ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The item's email, when the item was given by email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Fields this client does not model (`tokenId`, `workspaceId`, ...).
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl BatchError {

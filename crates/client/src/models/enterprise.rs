@@ -4,183 +4,177 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::BatchError;
+use super::{BatchError, Extra};
 use crate::ids::{EnterpriseId, GroupId, UserId, WorkspaceId};
-use crate::serde_util::model;
 use crate::time::Timestamp;
 
-model! {
-    /// `GET /v0/meta/enterpriseAccounts/{enterpriseAccountId}`.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct EnterpriseInfo {
-        /// The enterprise account.
-        pub id: EnterpriseId,
-        /// When it was created.
-        pub created_time: Timestamp,
-        /// The root of the organization (itself when it is the root).
-        optional pub root_enterprise_account_id: Option<EnterpriseId>,
-        /// Descendant enterprise accounts (Enterprise Hub).
-        optional pub descendant_enterprise_account_ids: Option<Vec<EnterpriseId>>,
-        /// Claimed email domains.
-        #[serde(default)]
-        pub email_domains: Vec<EmailDomain>,
-        /// Users of the account.
-        #[serde(default)]
-        pub user_ids: Vec<UserId>,
-        /// User groups of the account.
-        #[serde(default)]
-        pub group_ids: Vec<GroupId>,
-        /// Workspaces of the account.
-        #[serde(default)]
-        pub workspace_ids: Vec<WorkspaceId>,
-        /// With `include=aggregated`: IDs across this account and its descendants.
-        optional pub aggregated: Option<EnterpriseIds>,
-        /// With `include=descendants`: IDs per descendant account.
-        optional pub descendants: Option<BTreeMap<EnterpriseId, EnterpriseIds>>,
-        ..
-    }
+/// `GET /v0/meta/enterpriseAccounts/{enterpriseAccountId}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterpriseInfo {
+    /// The enterprise account.
+    pub id: EnterpriseId,
+    /// When it was created.
+    pub created_time: Timestamp,
+    /// The root of the organization (itself when it is the root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_enterprise_account_id: Option<EnterpriseId>,
+    /// Descendant enterprise accounts (Enterprise Hub).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub descendant_enterprise_account_ids: Option<Vec<EnterpriseId>>,
+    /// Claimed email domains.
+    #[serde(default)]
+    pub email_domains: Vec<EmailDomain>,
+    /// Users of the account.
+    #[serde(default)]
+    pub user_ids: Vec<UserId>,
+    /// User groups of the account.
+    #[serde(default)]
+    pub group_ids: Vec<GroupId>,
+    /// Workspaces of the account.
+    #[serde(default)]
+    pub workspace_ids: Vec<WorkspaceId>,
+    /// With `include=aggregated`: IDs across this account and its descendants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregated: Option<EnterpriseIds>,
+    /// With `include=descendants`: IDs per descendant account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub descendants: Option<BTreeMap<EnterpriseId, EnterpriseIds>>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A claimed email domain.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct EmailDomain {
-        /// The domain, e.g. `example.com`.
-        pub email_domain: String,
-        /// Whether users of the domain must sign in through SSO.
-        #[serde(default)]
-        pub is_sso_required: bool,
-        ..
-    }
+/// A claimed email domain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailDomain {
+    /// The domain, e.g. `example.com`.
+    pub email_domain: String,
+    /// Whether users of the domain must sign in through SSO.
+    #[serde(default)]
+    pub is_sso_required: bool,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// The IDs in an enterprise account (aggregated, or for one descendant).
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct EnterpriseIds {
-        /// Users.
-        #[serde(default)]
-        pub user_ids: Vec<UserId>,
-        /// User groups.
-        #[serde(default)]
-        pub group_ids: Vec<GroupId>,
-        /// Workspaces.
-        #[serde(default)]
-        pub workspace_ids: Vec<WorkspaceId>,
-        ..
-    }
+/// The IDs in an enterprise account (aggregated, or for one descendant).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterpriseIds {
+    /// Users.
+    #[serde(default)]
+    pub user_ids: Vec<UserId>,
+    /// User groups.
+    #[serde(default)]
+    pub group_ids: Vec<GroupId>,
+    /// Workspaces.
+    #[serde(default)]
+    pub workspace_ids: Vec<WorkspaceId>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Body of `POST …/enterpriseAccounts/{id}/descendants`.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct CreateDescendantRequest {
-        /// Name of the new descendant account.
-        pub name: String,
-    }
+/// Body of `POST …/enterpriseAccounts/{id}/descendants`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateDescendantRequest {
+    /// Name of the new descendant account.
+    pub name: String,
 }
 
-model! {
-    /// Reply of `POST …/enterpriseAccounts/{id}/descendants`.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct CreateDescendantResponse {
-        /// The new account.
-        pub id: EnterpriseId,
-        ..
-    }
+/// Reply of `POST …/enterpriseAccounts/{id}/descendants`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateDescendantResponse {
+    /// The new account.
+    pub id: EnterpriseId,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Body of `POST …/enterpriseAccounts/{id}/moveGroups`.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct MoveGroupsRequest {
-        /// Groups to move.
-        pub group_ids: Vec<GroupId>,
-        /// The enterprise account (of the same organization) to move them to.
-        pub target_enterprise_account_id: EnterpriseId,
-    }
+/// Body of `POST …/enterpriseAccounts/{id}/moveGroups`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoveGroupsRequest {
+    /// Groups to move.
+    pub group_ids: Vec<GroupId>,
+    /// The enterprise account (of the same organization) to move them to.
+    pub target_enterprise_account_id: EnterpriseId,
 }
 
-model! {
-    /// Reply of `POST …/moveGroups`: partial success is normal.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct MoveGroupsResponse {
-        /// Groups moved.
-        #[serde(default)]
-        pub moved_groups: Vec<super::IdRef<GroupId>>,
-        /// Groups not moved, and why.
-        #[serde(default)]
-        pub errors: Vec<BatchError>,
-        ..
-    }
+/// Reply of `POST …/moveGroups`: partial success is normal.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoveGroupsResponse {
+    /// Groups moved.
+    #[serde(default)]
+    pub moved_groups: Vec<super::IdRef<GroupId>>,
+    /// Groups not moved, and why.
+    #[serde(default)]
+    pub errors: Vec<BatchError>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Body of `POST …/enterpriseAccounts/{id}/moveWorkspaces`.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct MoveWorkspacesRequest {
-        /// Workspaces to move.
-        pub workspace_ids: Vec<WorkspaceId>,
-        /// The enterprise account (of the same organization) to move them to.
-        pub target_enterprise_account_id: EnterpriseId,
-    }
+/// Body of `POST …/enterpriseAccounts/{id}/moveWorkspaces`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoveWorkspacesRequest {
+    /// Workspaces to move.
+    pub workspace_ids: Vec<WorkspaceId>,
+    /// The enterprise account (of the same organization) to move them to.
+    pub target_enterprise_account_id: EnterpriseId,
 }
 
-model! {
-    /// Reply of `POST …/moveWorkspaces`: partial success is normal.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct MoveWorkspacesResponse {
-        /// Workspaces moved.
-        #[serde(default)]
-        pub moved_workspaces: Vec<super::IdRef<WorkspaceId>>,
-        /// Workspaces not moved, and why.
-        #[serde(default)]
-        pub errors: Vec<BatchError>,
-        ..
-    }
+/// Reply of `POST …/moveWorkspaces`: partial success is normal.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoveWorkspacesResponse {
+    /// Workspaces moved.
+    #[serde(default)]
+    pub moved_workspaces: Vec<super::IdRef<WorkspaceId>>,
+    /// Workspaces not moved, and why.
+    #[serde(default)]
+    pub errors: Vec<BatchError>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// One change of the workspace AI allowlist.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct AiAllowlistChange {
-        /// The workspace.
-        pub workspace_id: WorkspaceId,
-        /// Whether its members may use AI features.
-        pub is_allowed: bool,
-    }
+/// One change of the workspace AI allowlist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AiAllowlistChange {
+    /// The workspace.
+    pub workspace_id: WorkspaceId,
+    /// Whether its members may use AI features.
+    pub is_allowed: bool,
 }
 
-model! {
-    /// Body of `POST …/enterpriseAccounts/{id}/workspaceAiAllowlist` (at most 10 workspaces).
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct UpdateAiAllowlistRequest {
-        /// The changes.
-        pub workspaces: Vec<AiAllowlistChange>,
-        /// Apply to workspaces of descendant accounts too.
-        optional pub include_descendant_workspaces: Option<bool>,
-    }
+/// Body of `POST …/enterpriseAccounts/{id}/workspaceAiAllowlist` (at most 10 workspaces).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateAiAllowlistRequest {
+    /// The changes.
+    pub workspaces: Vec<AiAllowlistChange>,
+    /// Apply to workspaces of descendant accounts too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_descendant_workspaces: Option<bool>,
 }
 
-model! {
-    /// Reply of the AI allowlist update: partial success is normal.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct UpdateAiAllowlistResponse {
-        /// Workspaces not changed, and why (`workspaceId` is in each error's `extra`).
-        #[serde(default)]
-        pub errors: Vec<BatchError>,
-        ..
-    }
+/// Reply of the AI allowlist update: partial success is normal.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateAiAllowlistResponse {
+    /// Workspaces not changed, and why (`workspaceId` is in each error's `extra`).
+    #[serde(default)]
+    pub errors: Vec<BatchError>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Collaborations;
+use super::{Collaborations, Extra};
 use crate::ids::{EnterpriseId, GroupId, UserId};
-use crate::serde_util::{model, open_enum};
+use crate::serde_util::open_enum;
 use crate::time::Timestamp;
 
 open_enum!(
@@ -17,51 +17,54 @@ open_enum!(
     }
 );
 
-model! {
-    /// A user group.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Group {
-        /// The group.
-        pub id: GroupId,
-        /// Its name.
-        pub name: String,
-        /// The account that owns it.
-        pub enterprise_account_id: EnterpriseId,
-        /// When it was created.
-        pub created_time: Timestamp,
-        /// When it was last changed.
-        optional pub updated_time: Option<Timestamp>,
-        /// Members.
-        #[serde(default)]
-        pub members: Vec<GroupMember>,
-        /// License type mapped to members of the group, if any.
-        optional pub mapped_user_license_type: Option<String>,
-        /// With `include=collaborations`: the group's direct collaborations.
-        optional pub collaborations: Option<Collaborations>,
-        ..
-    }
+/// A user group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    /// The group.
+    pub id: GroupId,
+    /// Its name.
+    pub name: String,
+    /// The account that owns it.
+    pub enterprise_account_id: EnterpriseId,
+    /// When it was created.
+    pub created_time: Timestamp,
+    /// When it was last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_time: Option<Timestamp>,
+    /// Members.
+    #[serde(default)]
+    pub members: Vec<GroupMember>,
+    /// License type mapped to members of the group, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapped_user_license_type: Option<String>,
+    /// With `include=collaborations`: the group's direct collaborations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collaborations: Option<Collaborations>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A member of a group.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct GroupMember {
-        /// The user.
-        pub user_id: UserId,
-        /// Their email.
-        pub email: String,
-        /// First name (may be `null`).
-        #[serde(default)]
-        pub first_name: Option<String>,
-        /// Last name (may be `null`).
-        #[serde(default)]
-        pub last_name: Option<String>,
-        /// `manager` or `member`.
-        pub role: GroupRole,
-        /// When the user joined the group.
-        pub created_time: Timestamp,
-        ..
-    }
+/// A member of a group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupMember {
+    /// The user.
+    pub user_id: UserId,
+    /// Their email.
+    pub email: String,
+    /// First name (may be `null`).
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last name (may be `null`).
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// `manager` or `member`.
+    pub role: GroupRole,
+    /// When the user joined the group.
+    pub created_time: Timestamp,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }

@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 
 use super::Extra;
 use crate::ids::{GroupId, UserId};
-use crate::serde_util::model;
 use crate::time::Timestamp;
 
 /// Schema URI of SCIM users.
@@ -19,138 +18,160 @@ pub const SCIM_LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListRe
 /// Schema URI of SCIM PATCH bodies.
 pub const SCIM_PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-model! {
-    /// A SCIM user.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ScimUser {
-        /// Schemas the object follows.
-        #[serde(default)]
-        pub schemas: Vec<String>,
-        /// The Airtable user ID.
-        pub id: UserId,
-        /// The user's email, used as SCIM user name.
-        pub user_name: String,
-        /// Name parts.
-        optional pub name: Option<ScimName>,
-        /// Whether the user is active (not deactivated).
-        optional pub active: Option<bool>,
-        /// Display name.
-        optional pub display_name: Option<String>,
-        /// Emails.
-        optional pub emails: Option<Vec<ScimEmail>>,
-        /// The identity provider's ID.
-        optional pub external_id: Option<String>,
-        /// Job title.
-        optional pub title: Option<String>,
-        /// Locale.
-        optional pub locale: Option<String>,
-        /// Groups (as SCIM references).
-        optional pub groups: Option<Vec<serde_json::Value>>,
-        /// Resource metadata.
-        optional pub meta: Option<ScimMeta>,
-        /// The enterprise user extension.
-        #[serde(
-            default,
-            rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub enterprise: Option<ScimEnterpriseExtension>,
-        ..
-    }
+/// A SCIM user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimUser {
+    /// Schemas the object follows.
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    /// The Airtable user ID.
+    pub id: UserId,
+    /// The user's email, used as SCIM user name.
+    pub user_name: String,
+    /// Name parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<ScimName>,
+    /// Whether the user is active (not deactivated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Emails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emails: Option<Vec<ScimEmail>>,
+    /// The identity provider's ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Job title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Locale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Groups (as SCIM references).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<serde_json::Value>>,
+    /// Resource metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ScimMeta>,
+    /// The enterprise user extension.
+    #[serde(
+        default,
+        rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enterprise: Option<ScimEnterpriseExtension>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Name parts of a SCIM user.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ScimName {
-        /// First name.
-        optional pub given_name: Option<String>,
-        /// Last name.
-        optional pub family_name: Option<String>,
-        ..
-    }
+/// Name parts of a SCIM user.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimName {
+    /// First name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// Last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// An email of a SCIM user.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ScimEmail {
-        /// The address.
-        pub value: String,
-        /// `work`, ...
-        #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-        pub kind: Option<String>,
-        /// Whether it is the primary address.
-        optional pub primary: Option<bool>,
-        ..
-    }
+/// An email of a SCIM user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimEmail {
+    /// The address.
+    pub value: String,
+    /// `work`, ...
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Whether it is the primary address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary: Option<bool>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// SCIM resource metadata.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ScimMeta {
-        /// `User` or `Group`.
-        optional pub resource_type: Option<String>,
-        /// When it was created.
-        optional pub created: Option<Timestamp>,
-        /// When it was last changed.
-        optional pub last_modified: Option<Timestamp>,
-        /// Path of the resource.
-        optional pub location: Option<String>,
-        ..
-    }
+/// SCIM resource metadata.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimMeta {
+    /// `User` or `Group`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    /// When it was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<Timestamp>,
+    /// When it was last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<Timestamp>,
+    /// Path of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// The SCIM enterprise user extension.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ScimEnterpriseExtension {
-        /// Cost center.
-        optional pub cost_center: Option<String>,
-        /// Department.
-        optional pub department: Option<String>,
-        /// Division.
-        optional pub division: Option<String>,
-        /// Organization.
-        optional pub organization: Option<String>,
-        ..
-    }
+/// The SCIM enterprise user extension.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimEnterpriseExtension {
+    /// Cost center.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_center: Option<String>,
+    /// Department.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// Division.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division: Option<String>,
+    /// Organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Body of `POST /scim/v2/Users` and `PUT /scim/v2/Users/{id}`.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ScimUserRequest {
-        /// Schemas (at least [`SCIM_USER_SCHEMA`]).
-        pub schemas: Vec<String>,
-        /// Email of the user.
-        pub user_name: String,
-        /// Name parts.
-        optional pub name: Option<ScimName>,
-        /// Whether the user is active.
-        optional pub active: Option<bool>,
-        /// Job title.
-        optional pub title: Option<String>,
-        /// The identity provider's ID.
-        optional pub external_id: Option<String>,
-        /// The enterprise user extension.
-        #[serde(
-            default,
-            rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub enterprise: Option<ScimEnterpriseExtension>,
-        /// Further attributes, sent as given.
-        #[serde(flatten)]
-        pub extra: Extra,
-    }
+/// Body of `POST /scim/v2/Users` and `PUT /scim/v2/Users/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimUserRequest {
+    /// Schemas (at least [`SCIM_USER_SCHEMA`]).
+    pub schemas: Vec<String>,
+    /// Email of the user.
+    pub user_name: String,
+    /// Name parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<ScimName>,
+    /// Whether the user is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Job title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The identity provider's ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The enterprise user extension.
+    #[serde(
+        default,
+        rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enterprise: Option<ScimEnterpriseExtension>,
+    /// Further attributes, sent as given.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ScimUserRequest {
@@ -173,40 +194,44 @@ impl ScimUserRequest {
     }
 }
 
-model! {
-    /// A SCIM group.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ScimGroup {
-        /// Schemas the object follows.
-        #[serde(default)]
-        pub schemas: Vec<String>,
-        /// The Airtable group ID.
-        pub id: GroupId,
-        /// The group's name (may be `null`).
-        #[serde(default)]
-        pub display_name: Option<String>,
-        /// Members, when listed.
-        optional pub members: Option<Vec<ScimMember>>,
-        /// Resource metadata.
-        optional pub meta: Option<ScimMeta>,
-        /// The identity provider's ID.
-        optional pub external_id: Option<String>,
-        ..
-    }
+/// A SCIM group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimGroup {
+    /// Schemas the object follows.
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    /// The Airtable group ID.
+    pub id: GroupId,
+    /// The group's name (may be `null`).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Members, when listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<ScimMember>>,
+    /// Resource metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ScimMeta>,
+    /// The identity provider's ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// A member of a SCIM group.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ScimMember {
-        /// The user ID.
-        pub value: UserId,
-        /// Display text, if given.
-        optional pub display: Option<String>,
-        ..
-    }
+/// A member of a SCIM group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimMember {
+    /// The user ID.
+    pub value: UserId,
+    /// Display text, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ScimMember {
@@ -220,21 +245,20 @@ impl ScimMember {
     }
 }
 
-model! {
-    /// Body of `POST /scim/v2/Groups` and `PUT /scim/v2/Groups/{id}`.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ScimGroupRequest {
-        /// Schemas (at least [`SCIM_GROUP_SCHEMA`]).
-        pub schemas: Vec<String>,
-        /// The group's name (must not be in use).
-        pub display_name: String,
-        /// Members to set.
-        optional pub members: Option<Vec<ScimMember>>,
-        /// Further attributes, sent as given.
-        #[serde(flatten)]
-        pub extra: Extra,
-    }
+/// Body of `POST /scim/v2/Groups` and `PUT /scim/v2/Groups/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimGroupRequest {
+    /// Schemas (at least [`SCIM_GROUP_SCHEMA`]).
+    pub schemas: Vec<String>,
+    /// The group's name (must not be in use).
+    pub display_name: String,
+    /// Members to set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<ScimMember>>,
+    /// Further attributes, sent as given.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ScimGroupRequest {
@@ -281,17 +305,17 @@ fn one() -> u64 {
     1
 }
 
-model! {
-    /// One SCIM PATCH operation.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    pub struct ScimPatchOp {
-        /// `add`, `remove` or `replace`.
-        pub op: String,
-        /// The attribute path, e.g. `title` or `members[value eq "usr…"]`.
-        optional pub path: Option<String>,
-        /// The value (absent for `remove`).
-        optional pub value: Option<serde_json::Value>,
-    }
+/// One SCIM PATCH operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScimPatchOp {
+    /// `add`, `remove` or `replace`.
+    pub op: String,
+    /// The attribute path, e.g. `title` or `members[value eq "usr…"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The value (absent for `remove`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
 }
 
 impl ScimPatchOp {
@@ -323,16 +347,14 @@ impl ScimPatchOp {
     }
 }
 
-model! {
-    /// Body of the SCIM PATCH calls.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    pub struct ScimPatchRequest {
-        /// Schemas ([`SCIM_PATCH_SCHEMA`]).
-        pub schemas: Vec<String>,
-        /// The operations, applied in order.
-        #[serde(rename = "Operations")]
-        pub operations: Vec<ScimPatchOp>,
-    }
+/// Body of the SCIM PATCH calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScimPatchRequest {
+    /// Schemas ([`SCIM_PATCH_SCHEMA`]).
+    pub schemas: Vec<String>,
+    /// The operations, applied in order.
+    #[serde(rename = "Operations")]
+    pub operations: Vec<ScimPatchOp>,
 }
 
 impl ScimPatchRequest {

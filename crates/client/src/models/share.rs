@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Extra;
 use crate::ids::{BlockInstallationId, ShareId, UserId, ViewId};
-use crate::serde_util::{model, open_enum};
+use crate::serde_util::open_enum;
 use crate::time::Timestamp;
 
 open_enum!(
@@ -28,64 +29,67 @@ open_enum!(
     }
 );
 
-model! {
-    /// A share link.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Share {
-        /// The share.
-        pub share_id: ShareId,
-        /// What it shows.
-        #[serde(rename = "type")]
-        pub kind: ShareType,
-        /// `enabled` or `disabled`.
-        pub state: EnabledState,
-        /// Who created it.
-        pub created_by_user_id: UserId,
-        /// When.
-        pub created_time: Timestamp,
-        /// Whether a password is needed.
-        #[serde(default)]
-        pub is_password_protected: bool,
-        /// Allowed email domains (empty: anyone).
-        #[serde(default)]
-        pub restricted_to_email_domains: Vec<String>,
-        /// Whether only enterprise members may open it.
-        #[serde(default)]
-        pub restricted_to_enterprise_members: bool,
-        /// Domains effectively allowed after enterprise policy.
-        optional pub effective_email_domain_allow_list: Option<Vec<String>>,
-        /// The first characters of the share token, to recognise a link.
-        optional pub share_token_prefix: Option<String>,
-        /// Whether the shared view can be synced.
-        optional pub can_be_synced: Option<bool>,
-        /// The view, for view shares.
-        optional pub view_id: Option<ViewId>,
-        /// The extension, for extension shares.
-        optional pub block_installation_id: Option<BlockInstallationId>,
-        ..
-    }
+/// A share link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Share {
+    /// The share.
+    pub share_id: ShareId,
+    /// What it shows.
+    #[serde(rename = "type")]
+    pub kind: ShareType,
+    /// `enabled` or `disabled`.
+    pub state: EnabledState,
+    /// Who created it.
+    pub created_by_user_id: UserId,
+    /// When.
+    pub created_time: Timestamp,
+    /// Whether a password is needed.
+    #[serde(default)]
+    pub is_password_protected: bool,
+    /// Allowed email domains (empty: anyone).
+    #[serde(default)]
+    pub restricted_to_email_domains: Vec<String>,
+    /// Whether only enterprise members may open it.
+    #[serde(default)]
+    pub restricted_to_enterprise_members: bool,
+    /// Domains effectively allowed after enterprise policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_email_domain_allow_list: Option<Vec<String>>,
+    /// The first characters of the share token, to recognise a link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_token_prefix: Option<String>,
+    /// Whether the shared view can be synced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_be_synced: Option<bool>,
+    /// The view, for view shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view_id: Option<ViewId>,
+    /// The extension, for extension shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_installation_id: Option<BlockInstallationId>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Reply of "list shares".
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct SharesResponse {
-        /// The shares.
-        #[serde(default)]
-        pub shares: Vec<Share>,
-        ..
-    }
+/// Reply of "list shares".
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharesResponse {
+    /// The shares.
+    #[serde(default)]
+    pub shares: Vec<Share>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Body of `PATCH /v0/meta/bases/{baseId}/shares/{shareId}` ("manage share") and of
-    /// `PATCH …/blockInstallations/{id}`.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct SetStateRequest {
-        /// `enabled` or `disabled`.
-        pub state: EnabledState,
-    }
+/// Body of `PATCH /v0/meta/bases/{baseId}/shares/{shareId}` ("manage share") and of
+/// `PATCH …/blockInstallations/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetStateRequest {
+    /// `enabled` or `disabled`.
+    pub state: EnabledState,
 }

@@ -2,22 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Extra;
 use crate::ids::UserId;
-use crate::serde_util::model;
 
-model! {
-    /// Who the token belongs to.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct WhoAmI {
-        /// The user (or service account) ID.
-        pub id: UserId,
-        /// The email; only present when the token has the `user.email:read` scope.
-        optional pub email: Option<String>,
-        /// The token's scopes; present for OAuth tokens.
-        optional pub scopes: Option<Vec<String>>,
-        ..
-    }
+/// Who the token belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoAmI {
+    /// The user (or service account) ID.
+    pub id: UserId,
+    /// The email; only present when the token has the `user.email:read` scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The token's scopes; present for OAuth tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl WhoAmI {

@@ -2,37 +2,42 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CollaboratorSet, GroupCollaborator, IndividualCollaborator, InviteLinks};
+use super::{CollaboratorSet, Extra, GroupCollaborator, IndividualCollaborator, InviteLinks};
 use crate::ids::{BaseId, EnterpriseId, WorkspaceId};
-use crate::serde_util::{model, open_enum};
+use crate::serde_util::open_enum;
 use crate::time::Timestamp;
 
-model! {
-    /// A workspace with, depending on `include`, its collaborators and invite links.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Workspace {
-        /// The workspace.
-        pub id: WorkspaceId,
-        /// Its name.
-        pub name: String,
-        /// When it was created.
-        pub created_time: Timestamp,
-        /// Its bases.
-        #[serde(default)]
-        pub base_ids: Vec<BaseId>,
-        /// Who may create invites and shares.
-        optional pub workspace_restrictions: Option<WorkspaceRestrictions>,
-        /// With `include=collaborators`: user collaborators (same as `individualCollaborators`).
-        optional pub collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
-        /// With `include=collaborators`: user collaborators.
-        optional pub individual_collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
-        /// With `include=collaborators`: group collaborators.
-        optional pub group_collaborators: Option<CollaboratorSet<GroupCollaborator>>,
-        /// With `include=inviteLinks`: outstanding invites.
-        optional pub invite_links: Option<InviteLinks>,
-        ..
-    }
+/// A workspace with, depending on `include`, its collaborators and invite links.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Workspace {
+    /// The workspace.
+    pub id: WorkspaceId,
+    /// Its name.
+    pub name: String,
+    /// When it was created.
+    pub created_time: Timestamp,
+    /// Its bases.
+    #[serde(default)]
+    pub base_ids: Vec<BaseId>,
+    /// Who may create invites and shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_restrictions: Option<WorkspaceRestrictions>,
+    /// With `include=collaborators`: user collaborators (same as `individualCollaborators`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
+    /// With `include=collaborators`: user collaborators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub individual_collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
+    /// With `include=collaborators`: group collaborators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_collaborators: Option<CollaboratorSet<GroupCollaborator>>,
+    /// With `include=inviteLinks`: outstanding invites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_links: Option<InviteLinks>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl Workspace {
@@ -54,64 +59,61 @@ open_enum!(
     }
 );
 
-model! {
-    /// Workspace sharing restrictions.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct WorkspaceRestrictions {
-        /// Who may create invites.
-        pub invite_creation_restriction: Restriction,
-        /// Who may create shares.
-        pub share_creation_restriction: Restriction,
-        ..
-    }
+/// Workspace sharing restrictions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceRestrictions {
+    /// Who may create invites.
+    pub invite_creation_restriction: Restriction,
+    /// Who may create shares.
+    pub share_creation_restriction: Restriction,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Body of `POST /v0/meta/workspaces/{id}/updateRestrictions`; omitted fields are unchanged.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct UpdateRestrictionsRequest {
-        /// Who may create invites.
-        optional pub invite_creation_restriction: Option<Restriction>,
-        /// Who may create shares.
-        optional pub share_creation_restriction: Option<Restriction>,
-    }
+/// Body of `POST /v0/meta/workspaces/{id}/updateRestrictions`; omitted fields are unchanged.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateRestrictionsRequest {
+    /// Who may create invites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_creation_restriction: Option<Restriction>,
+    /// Who may create shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_creation_restriction: Option<Restriction>,
 }
 
-model! {
-    /// Body of `POST /v0/meta/workspaces` ("create workspace").
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct CreateWorkspaceRequest {
-        /// The account to create it in.
-        pub enterprise_account_id: EnterpriseId,
-        /// Its name.
-        pub name: String,
-    }
+/// Body of `POST /v0/meta/workspaces` ("create workspace").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateWorkspaceRequest {
+    /// The account to create it in.
+    pub enterprise_account_id: EnterpriseId,
+    /// Its name.
+    pub name: String,
 }
 
-model! {
-    /// Reply of "create workspace".
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct CreateWorkspaceResponse {
-        /// The new workspace.
-        pub id: WorkspaceId,
-        ..
-    }
+/// Reply of "create workspace".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateWorkspaceResponse {
+    /// The new workspace.
+    pub id: WorkspaceId,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-model! {
-    /// Body of `POST /v0/meta/workspaces/{id}/moveBase`.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct MoveBaseRequest {
-        /// The base to move (it must be in the workspace of the path).
-        pub base_id: BaseId,
-        /// Where to.
-        pub target_workspace_id: WorkspaceId,
-        /// Position in the target workspace (0 = first).
-        optional pub target_index: Option<u32>,
-    }
+/// Body of `POST /v0/meta/workspaces/{id}/moveBase`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoveBaseRequest {
+    /// The base to move (it must be in the workspace of the path).
+    pub base_id: BaseId,
+    /// Where to.
+    pub target_workspace_id: WorkspaceId,
+    /// Position in the target workspace (0 = first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_index: Option<u32>,
 }
