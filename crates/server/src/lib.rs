@@ -4,6 +4,7 @@
 //! the demo simulator when no Airtable credentials are configured, and serves the Leptos
 //! app, the OAuth routes and the server functions.
 
+mod airtable_mode;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -14,6 +15,9 @@ pub mod routes;
 pub mod security;
 pub mod state;
 pub mod telemetry;
+mod verify_log;
+
+pub use verify_log::{action_log_for, verify_action_log};
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -32,19 +36,14 @@ use console_core::{
     },
     bulk,
     crypto::TokenCipher,
-    mail, snapshots,
-    tokens::oauth::{OAuthEndpoints, OAuthProvider},
-    Console, Policy, SignInMethod,
+    mail, snapshots, Console, Policy,
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::{
-    config::{AirtableMode, Settings},
-    state::AppState,
-};
+use crate::{airtable_mode::resolve_airtable, config::Settings, state::AppState};
 
 /// A console that is up and serving (returned by [`start`], used by tests).
 pub struct RunningConsole {
@@ -75,98 +74,6 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let console = start(settings, listener).await?;
     console.wait().await
 }
-
-/// The action log for these settings: keyed with `CONSOLE_LOG_KEY` (in demo mode, the
-/// development key in the data directory, made if `make_dev_key`), witnessed in
-/// `<CONSOLE_DATA_DIR>/action-log-head`.
-pub fn action_log_for(
-    settings: &Settings,
-    make_dev_key: bool,
-) -> anyhow::Result<action_log::ActionLog> {
-    let witness = Some(settings.data_dir.join(action_log::WITNESS_FILE));
-    let key = match &settings.log_key {
-        Some(key) => key.expose().to_string(),
-        None if !settings.is_demo() => anyhow::bail!("CONSOLE_LOG_KEY is required"),
-        None if make_dev_key => demo::dev_log_key(&settings.data_dir)?,
-        None => demo::existing_dev_log_key(&settings.data_dir)?.ok_or_else(|| {
-            anyhow::anyhow!(
-                "no CONSOLE_LOG_KEY, and no development key in {} (CONSOLE_DATA_DIR): the key the log was written with is needed to check it",
-                settings.data_dir.display()
-            )
-        })?,
-    };
-    action_log::ActionLog::from_base64_key(&key, witness)
-        .map_err(|e| anyhow::anyhow!("CONSOLE_LOG_KEY: {e}"))
-}
-
-/// Checks the action log's keyed hash chain against the witness files (`witnesses`, or
-/// else the data directory's `action-log-head` if there is one) and prints the verdict.
-/// `Ok(true)`: intact; `Ok(false)`: tampered with (what happened is printed).
-pub async fn verify_action_log(
-    settings: &Settings,
-    witnesses: &[std::path::PathBuf],
-) -> anyhow::Result<bool> {
-    let log = action_log_for(settings, false)?;
-    let db = db::prepare(settings).await?;
-    let verification = if witnesses.is_empty() {
-        log.verify(&db).await?
-    } else {
-        log.verify_against(&db, witnesses).await?
-    };
-    match verification {
-        action_log::Verification::Intact {
-            rows,
-            legacy_rows,
-            witness,
-        } => {
-            println!("The console's action log is intact: {rows} rows.");
-            if legacy_rows > 0 {
-                println!(
-                    "{legacy_rows} of them were written before the chain was keyed (plain SHA-256): only a witness record shows that those were not rewritten."
-                );
-            }
-            match witness {
-                Some(w) => {
-                    let newest = w
-                        .newest
-                        .map(|(seq, at)| format!(", the newest for row {seq} at {at}"))
-                        .unwrap_or_default();
-                    println!(
-                        "It agrees with the witness: {} records in {} file(s){newest}.",
-                        w.records, w.files
-                    );
-                    if w.unreadable_lines > 0 {
-                        println!(
-                            "{} witness line(s) could not be read and were skipped.",
-                            w.unreadable_lines
-                        );
-                    }
-                }
-                None => println!(
-                    "No witness: no --witness file was given and {} does not exist, so deleting the newest rows or truncating the log cannot be detected.",
-                    log.witness_path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default()
-                ),
-            }
-            if action_log::role_can_change_log(&db).await? {
-                println!(
-                    "Warning: the console's database role (DATABASE_URL) can change, delete or truncate the log's rows; set CONSOLE_DATABASE_OWNER_URL (README: Database roles)."
-                );
-            } else {
-                println!(
-                    "The console's database role (DATABASE_URL) can only read and add to the log."
-                );
-            }
-            Ok(true)
-        }
-        action_log::Verification::Broken { problem, .. } => {
-            println!("The console's action log was tampered with: {problem}.");
-            Ok(false)
-        }
-    }
-}
-
 /// Starts the console on `listener` and returns once it is serving.
 pub async fn start(
     settings: Settings,
@@ -283,94 +190,6 @@ pub async fn start(
     }
     Ok(console)
 }
-
-/// Where Airtable is and how people sign in, by mode.
-struct ResolvedAirtable {
-    sim: Option<airtable_sim::RunningSim>,
-    sign_in: SignInMethod,
-    api_url: String,
-    enterprise_id: String,
-    /// Base64 AES-256 key for tokens at rest.
-    token_key: String,
-    service_token: Option<String>,
-}
-
-async fn resolve_airtable(
-    settings: &Settings,
-    db: &sqlx::PgPool,
-    redirect_url: String,
-) -> anyhow::Result<ResolvedAirtable> {
-    let service_token = settings
-        .service_token
-        .as_ref()
-        .map(|t| t.expose().to_string());
-    let configured_key = settings.token_key.as_ref().map(|k| k.expose().to_string());
-    Ok(match &settings.airtable {
-        AirtableMode::Demo(demo) => {
-            let sim = demo::start_sim(
-                demo.sim_addr,
-                demo.seed,
-                demo::size_from_name(&demo.size)?,
-                redirect_url.clone(),
-            )
-            .await?;
-            demo::grant_demo_roles(db, &sim).await?;
-            let port = sim.addr.port();
-            // The sign-in page is on `localhost`, the console on `127.0.0.1`: different
-            // sites, as in production, so SameSite behaviour is exercised for real.
-            let endpoints = OAuthEndpoints {
-                authorize_url: format!("http://localhost:{port}/oauth2/v1/authorize"),
-                token_url: format!("{}/oauth2/v1/token", sim.base_url()),
-                client_id: demo::DEMO_CLIENT_ID.into(),
-                client_secret: demo::DEMO_CLIENT_SECRET.into(),
-                redirect_url,
-            };
-            let token_key = match configured_key {
-                Some(key) => key,
-                None => demo::dev_token_key(&settings.data_dir)?,
-            };
-            ResolvedAirtable {
-                sign_in: SignInMethod::OAuth(Arc::new(OAuthProvider::new(endpoints)?)),
-                api_url: sim.base_url(),
-                enterprise_id: sim.info().enterprise_account_id.to_string(),
-                token_key,
-                service_token: service_token.or_else(|| Some(sim.info().token.to_string())),
-                sim: Some(sim),
-            }
-        }
-        AirtableMode::Real(real) => {
-            let endpoints = OAuthEndpoints {
-                authorize_url: real.authorize_url.to_string(),
-                token_url: real.token_url.to_string(),
-                client_id: real.client_id.clone(),
-                client_secret: real.client_secret.clone(),
-                redirect_url,
-            };
-            ResolvedAirtable {
-                sim: None,
-                sign_in: SignInMethod::OAuth(Arc::new(OAuthProvider::new(endpoints)?)),
-                api_url: real.api_url.to_string(),
-                enterprise_id: real.enterprise_id.clone(),
-                token_key: configured_key
-                    .ok_or_else(|| anyhow::anyhow!("CONSOLE_TOKEN_KEY is required"))?,
-                service_token,
-            }
-        }
-        AirtableMode::ServiceAccount(account) => ResolvedAirtable {
-            sim: None,
-            sign_in: SignInMethod::TrustedHeader(axum::http::HeaderName::from_bytes(
-                account.trusted_email_header.as_bytes(),
-            )?),
-            api_url: account.api_url.to_string(),
-            enterprise_id: account.enterprise_id.clone(),
-            // No one's tokens are stored in this mode; a key is still needed to open the
-            // cipher, so an unconfigured one is random and lives only as long as the process.
-            token_key: configured_key.unwrap_or_else(TokenCipher::generate_base64_key),
-            service_token,
-        },
-    })
-}
-
 /// The whole HTTP surface. Layers run outside-in: trace → security headers → NUL check →
 /// same-origin check → session-store failures as 503 → session → signed-in person →
 /// sign-in gate → CSRF token → route.

@@ -50,18 +50,7 @@ impl Db {
 impl Drop for Db {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
-        let url = self.url.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                use sqlx::migrate::MigrateDatabase;
-                sqlx::Postgres::force_drop_database(&url).await.ok()
-            })
-        })
-        .join();
+        common::drop_database(&self.url);
     }
 }
 
@@ -74,10 +63,7 @@ fn fresh_url() -> String {
 }
 
 async fn fresh_db_with_actions(n: usize) -> Db {
-    let url = fresh_url();
-    let pool = console_server::db::connect_and_migrate(&url)
-        .await
-        .expect("database");
+    let (pool, url) = common::fresh_database("actions_test").await;
     let dir = std::env::temp_dir().join(format!("actions-test-{}", uuid::Uuid::new_v4().simple()));
     let log = ActionLog::new(KEY, Some(dir.join(action_log::WITNESS_FILE)));
     let db = Db {

@@ -5,82 +5,15 @@
 mod common;
 
 use chrono::{Duration, Utc};
+use common::session::{
+    get_json, post, post_form, post_ok, request_status, set_role, sign_in_person, sim_client,
+    Person,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use console_core::approvals::store;
-use reqwest::{header, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-/// A signed-in person: their browser and their CSRF token.
-struct Person {
-    browser: reqwest::Client,
-    csrf: String,
-    email: String,
-}
-
-async fn sign_in_as(t: &TestConsole, email: &str, role: Role) -> Person {
-    let browser = t.browser();
-    assert_eq!(t.sign_in(&browser, email).await, "/", "{email} signs in");
-    set_role(t, email, role).await;
-    let me: Value = browser
-        .get(t.url("/api/whoami"))
-        .send()
-        .await
-        .expect("whoami")
-        .json()
-        .await
-        .expect("json");
-    Person {
-        browser,
-        csrf: me["csrf_token"].as_str().expect("csrf").to_string(),
-        email: email.to_string(),
-    }
-}
-
-async fn set_role(t: &TestConsole, email: &str, role: Role) {
-    sqlx::query("UPDATE console_users SET role = $1 WHERE lower(email) = lower($2)")
-        .bind(role.as_str())
-        .bind(email)
-        .execute(&t.db().await)
-        .await
-        .expect("set role");
-}
-
-async fn post(
-    t: &TestConsole,
-    who: &Person,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let mut fields = form.to_vec();
-    fields.push(("csrf_token", &who.csrf));
-    let response = who
-        .browser
-        .post(t.url(path))
-        .header(header::ORIGIN, t.console.url())
-        .header(header::ACCEPT, "application/json")
-        .form(&fields)
-        .send()
-        .await
-        .expect("post");
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-async fn get(t: &TestConsole, who: &Person, path: &str) -> Value {
-    who.browser
-        .get(t.url(path))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json")
-}
 
 fn delete_user(user_id: &str) -> String {
     json!({ "kind": "delete_user", "user": user_id }).to_string()
@@ -103,7 +36,7 @@ async fn request(t: &TestConsole, who: &Person, action: &str, reason: &str) -> S
 }
 
 async fn fingerprint(t: &TestConsole, who: &Person, id: &str) -> String {
-    let detail = get(t, who, &format!("/api/approvals/get?id={id}")).await;
+    let detail = get_json(t, who, &format!("/api/approvals/get?id={id}")).await;
     detail["compared_fingerprint"]
         .as_str()
         .unwrap_or_default()
@@ -112,7 +45,7 @@ async fn fingerprint(t: &TestConsole, who: &Person, id: &str) -> String {
 
 /// The stored call's hash, as the request's page shows it to `who`.
 async fn call_hash(t: &TestConsole, who: &Person, id: &str) -> String {
-    let detail = get(t, who, &format!("/api/approvals/get?id={id}")).await;
+    let detail = get_json(t, who, &format!("/api/approvals/get?id={id}")).await;
     detail["call_hash"].as_str().unwrap_or_default().to_string()
 }
 
@@ -152,14 +85,6 @@ async fn user_exists(t: &TestConsole, user_id: &str) -> bool {
     response.status().is_success()
 }
 
-async fn status_of(t: &TestConsole, id: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM approval_requests WHERE id = $1::uuid")
-        .bind(id)
-        .fetch_one(&t.db().await)
-        .await
-        .expect("status")
-}
-
 async fn executions(t: &TestConsole, id: &str, kind: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT count(*) FROM console_actions WHERE approval_id = $1::uuid AND action = $2",
@@ -174,8 +99,8 @@ async fn executions(t: &TestConsole, id: &str, kind: &str) -> i64 {
 /// Requester A (operator), approver B, and a non-admin user to act on.
 async fn cast(t: &TestConsole) -> (Person, Person, String) {
     let info = t.sim().info();
-    let a = sign_in_as(t, &info.admins[0].email.to_string(), Role::Operator).await;
-    let b = sign_in_as(t, &info.admins[1].email.to_string(), Role::Approver).await;
+    let a = sign_in_person(t, &info.admins[0].email.to_string(), Role::Operator).await;
+    let b = sign_in_person(t, &info.admins[1].email.to_string(), Role::Approver).await;
     let target = info.non_admins[0].id.to_string();
     (a, b, target)
 }
@@ -189,7 +114,7 @@ async fn nobody_approves_their_own_request_however_they_try() {
     // The requester, even holding the approver role, in this session...
     set_role(&t, &a.email, Role::Approver).await;
     let print = fingerprint(&t, &a, &id).await;
-    let detail = get(&t, &a, &format!("/api/approvals/get?id={id}")).await;
+    let detail = get_json(&t, &a, &format!("/api/approvals/get?id={id}")).await;
     assert_eq!(detail["can_decide"], json!(false));
     assert!(detail["why_not"]
         .as_str()
@@ -198,7 +123,7 @@ async fn nobody_approves_their_own_request_however_they_try() {
     let (status, body) = approve(&t, &a, &id, &print).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     // ...in a second session of the same person...
-    let second = sign_in_as(&t, &a.email.clone(), Role::Approver).await;
+    let second = sign_in_person(&t, &a.email.clone(), Role::Approver).await;
     let (status, _) = approve(&t, &second, &id, &print).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // ...or a hand-made retry or rejection.
@@ -223,13 +148,16 @@ async fn nobody_approves_their_own_request_however_they_try() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(status_of(&t, &id).await, "pending");
+    assert_eq!(request_status(&t, &id).await, "pending");
     assert!(user_exists(&t, &target).await);
 
     // The badge counts it for B, not for A.
-    assert_eq!(get(&t, &b, "/api/approvals/waiting").await, json!(1));
+    assert_eq!(get_json(&t, &b, "/api/approvals/waiting").await, json!(1));
     a.csrf = second.csrf.clone();
-    assert_eq!(get(&t, &second, "/api/approvals/waiting").await, json!(0));
+    assert_eq!(
+        get_json(&t, &second, "/api/approvals/waiting").await,
+        json!(0)
+    );
 
     // Only one open request per target and action.
     let browser_a = &second;
@@ -306,7 +234,7 @@ async fn fifty_simultaneous_approvals_execute_once() {
             .all(|(s, _)| *s == StatusCode::OK || *s == StatusCode::CONFLICT),
         "{results:?}"
     );
-    assert_eq!(status_of(&t, &id).await, "succeeded");
+    assert_eq!(request_status(&t, &id).await, "succeeded");
     assert_eq!(executions(&t, &id, "delete_user").await, 1);
     assert!(!user_exists(&t, &target).await);
 }
@@ -338,7 +266,7 @@ async fn a_crash_mid_execution_is_reported_and_only_a_person_retries_it() {
         .await
         .expect("sweep");
     assert_eq!(reported, vec![uuid]);
-    assert_eq!(status_of(&t, &id).await, "failed");
+    assert_eq!(request_status(&t, &id).await, "failed");
     assert!(user_exists(&t, &target).await);
     assert!(store::report_interrupted(&db, Utc::now())
         .await
@@ -372,7 +300,7 @@ async fn a_crash_mid_execution_is_reported_and_only_a_person_retries_it() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(status_of(&t, &id).await, "succeeded");
+    assert_eq!(request_status(&t, &id).await, "succeeded");
     assert!(!user_exists(&t, &target).await);
     let (status, _) = post(
         &t,
@@ -423,7 +351,7 @@ async fn expired_requests_cannot_execute() {
         store::expire_due(&db, late).await.expect("sweep"),
         vec![uuid]
     );
-    assert_eq!(status_of(&t, &id).await, "expired");
+    assert_eq!(request_status(&t, &id).await, "expired");
     assert!(
         !store::claim_for_execution(&db, uuid, &approver, None, late, true)
             .await
@@ -451,7 +379,7 @@ async fn a_tampered_call_is_caught_by_its_hash() {
     assert!(body.to_string().contains("does not match"), "{body}");
     assert!(user_exists(&t, &victim).await);
     assert!(user_exists(&t, &target).await);
-    assert_eq!(status_of(&t, &id).await, "failed");
+    assert_eq!(request_status(&t, &id).await, "failed");
     let tampering: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM console_actions WHERE action = 'approvals.tampering_detected'",
     )
@@ -472,21 +400,20 @@ async fn losing_the_role_or_the_session_blocks_the_approval() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Role back, but the session is signed out everywhere: refused too.
     set_role(&t, &b.email, Role::Approver).await;
-    let out = b
-        .browser
-        .post(t.url("/auth/logout"))
-        .header(header::ORIGIN, t.console.url())
-        .form(&[("csrf_token", b.csrf.as_str()), ("everywhere", "1")])
-        .send()
-        .await
-        .expect("sign out");
+    let out = post_form(
+        &t,
+        &b.browser,
+        "/auth/logout",
+        &[("csrf_token", b.csrf.as_str()), ("everywhere", "1")],
+    )
+    .await;
     assert!(out.status().is_redirection());
     let (status, _) = approve(&t, &b, &id, &print).await;
     assert!(
         status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN,
         "{status}"
     );
-    assert_eq!(status_of(&t, &id).await, "pending");
+    assert_eq!(request_status(&t, &id).await, "pending");
     assert!(user_exists(&t, &target).await);
 }
 
@@ -520,7 +447,7 @@ async fn the_approver_sees_what_changed_and_a_stale_look_is_refused() {
         body.to_string().contains("changed after you opened it"),
         "{body}"
     );
-    let detail = get(&t, &b, &format!("/api/approvals/get?id={id}")).await;
+    let detail = get_json(&t, &b, &format!("/api/approvals/get?id={id}")).await;
     assert_eq!(detail["compared"]["changed"], json!(true));
     let changed: Vec<&Value> = detail["compared"]["facts"]
         .as_array()
@@ -564,7 +491,7 @@ async fn rejection_cancellation_and_an_exempted_kind() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(status_of(&t, &id).await, "rejected");
+    assert_eq!(request_status(&t, &id).await, "rejected");
     let print = fingerprint(&t, &b, &id).await;
     let (status, _) = approve(&t, &b, &id, &print).await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -579,7 +506,7 @@ async fn rejection_cancellation_and_an_exempted_kind() {
     );
     let (status, _) = post(&t, &a, "/api/approvals/cancel", &[("id", &id)]).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(status_of(&t, &id).await, "cancelled");
+    assert_eq!(request_status(&t, &id).await, "cancelled");
     assert!(user_exists(&t, &target).await);
 
     // A reason is required, and the wrong kind of ID is refused before anything is stored.
@@ -603,15 +530,14 @@ async fn rejection_cancellation_and_an_exempted_kind() {
 
     // An admin asks to exempt user deactivation; a second admin agrees: it then happens at
     // once, and is logged.
-    let admin = sign_in_as(&t, &t.sim().info().admins[2].email.to_string(), Role::Admin).await;
-    let (status, body) = post(
+    let admin = sign_in_person(&t, &t.sim().info().admins[2].email.to_string(), Role::Admin).await;
+    let body = post_ok(
         &t,
         &admin,
         "/api/approvals/policy/set",
         &[("kind", "deactivate_user"), ("needs_approval", "no")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let exemption = body["Requested"]["id"]
         .as_str()
         .expect("an exemption is a request")
@@ -621,14 +547,13 @@ async fn rejection_cancellation_and_an_exempted_kind() {
     let (status, body) = approve(&t, &b, &exemption, &print).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let deactivate = json!({ "kind": "deactivate_user", "user": target }).to_string();
-    let (status, body) = post(
+    let body = post_ok(
         &t,
         &a,
         "/api/approvals/request",
         &[("action", &deactivate), ("reason", "policy says so")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         body["Done"]["outcome"]
             .as_str()
@@ -641,17 +566,6 @@ async fn rejection_cancellation_and_an_exempted_kind() {
         .await
         .expect("count");
     assert_eq!(logged, 1);
-}
-
-/// An Airtable client acting with the simulator's own token, to look things up.
-fn sim_client(t: &TestConsole) -> airtable_client::Client {
-    airtable_client::Client::builder()
-        .base_url(t.sim().base_url().to_string())
-        .token(airtable_client::AccessToken::new(
-            t.sim().info().token.to_string(),
-        ))
-        .build()
-        .expect("client")
 }
 
 /// Requests `action` as A, approves as B, and returns what the console recorded.
@@ -848,7 +762,7 @@ async fn every_kind_of_action_previews_and_runs_against_the_simulator() {
     assert!(!user_exists(&t, &leaver.id.to_string()).await);
     let removed = info.non_admins[2].id.to_string();
     let id = request(&t, &a, &json!({"kind": "remove_user_from_enterprise", "user": removed, "replacement_owner": info.admins[0].id.to_string(), "remove_from_descendants": false}).to_string(), "leaver").await;
-    let detail = get(&t, &b, &format!("/api/approvals/get?id={id}")).await;
+    let detail = get_json(&t, &b, &format!("/api/approvals/get?id={id}")).await;
     let titles: Vec<&str> = detail["request"]["preview"]["lists"]
         .as_array()
         .expect("lists")

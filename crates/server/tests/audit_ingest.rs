@@ -5,8 +5,8 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use airtable_client::{ids::EnterpriseId, AccessToken, Client, Timestamp};
-use airtable_sim::{RunningSim, SimConfig, SimSize};
+use airtable_client::{ids::EnterpriseId, Client, Timestamp};
+use airtable_sim::{RunningSim, SimConfig};
 use console_core::audit::ingest::{AuditIngester, IngestSettings};
 use futures::TryStreamExt;
 use sqlx::PgPool;
@@ -25,18 +25,7 @@ struct World {
 
 impl Drop for World {
     fn drop(&mut self) {
-        let url = self.database_url.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                use sqlx::migrate::MigrateDatabase;
-                sqlx::Postgres::force_drop_database(&url).await.ok()
-            })
-        })
-        .join();
+        common::drop_database(&self.database_url);
     }
 }
 
@@ -47,41 +36,18 @@ async fn world() -> World {
 /// A world whose simulator shows each audit event only `audit_delay` after it happened, as
 /// Airtable does ("events appear a few minutes late").
 async fn world_with_delay(audit_delay: std::time::Duration) -> World {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let sim = airtable_sim::spawn(
-        listener,
-        SimConfig {
-            size: SimSize::tiny(),
-            audit_delay,
-            ..SimConfig::default()
-        },
-    )
-    .await
-    .expect("sim starts");
-    let base = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/airtable_console_test".into());
-    let base = base
-        .rsplit_once('/')
-        .map_or(base.clone(), |(b, _)| b.to_string());
-    let database_url = format!("{base}/ingest_test_{}", uuid::Uuid::new_v4().simple());
-    let db = console_server::db::connect_and_migrate(&database_url)
-        .await
-        .expect("database");
+    let sim = common::spawn_tiny_sim(SimConfig {
+        audit_delay,
+        ..SimConfig::default()
+    })
+    .await;
+    let (db, database_url) = common::fresh_database("ingest_test").await;
     // No retries: a failure injected by a test must reach the ingester.
-    let client = Client::builder()
-        .base_url(sim.base_url().to_string())
-        .token(AccessToken::new(sim.info().token.to_string()))
+    let client = common::sim_client_builder(&sim)
         .max_retries(0)
         .build()
         .expect("client");
-    let enterprise: EnterpriseId = sim
-        .info()
-        .enterprise_account_id
-        .to_string()
-        .parse()
-        .expect("enterprise id");
+    let enterprise = common::sim_enterprise(&sim);
     let ingester = AuditIngester::new(
         db.clone(),
         client.clone(),
@@ -372,8 +338,8 @@ async fn stored_pages(w: &World) -> i64 {
 
 mod through_the_console {
     //! The same, as people use it: the scheduler in the running console, "Sync now".
+    use super::common::session::{post_form, whoami};
     use super::common::TestConsole;
-    use reqwest::header;
 
     #[tokio::test]
     async fn sync_now_runs_the_ingester_and_picks_up_the_sign_in() {
@@ -381,14 +347,7 @@ mod through_the_console {
         let admin = t.sim().info().admins[0].clone();
         let browser = t.browser();
         assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
-        let me: serde_json::Value = browser
-            .get(t.url("/api/whoami"))
-            .send()
-            .await
-            .expect("whoami")
-            .json()
-            .await
-            .expect("json");
+        let me = whoami(&t, &browser).await;
         let csrf = me["csrf_token"].as_str().expect("token").to_string();
         let db = t.db().await;
         for round in 0..2 {
@@ -396,13 +355,13 @@ mod through_the_console {
                 .fetch_one(&db)
                 .await
                 .expect("count");
-            let response = browser
-                .post(t.url("/api/audit/sync/now"))
-                .header(header::ORIGIN, t.console.url())
-                .form(&[("csrf_token", csrf.as_str())])
-                .send()
-                .await
-                .expect("sync now");
+            let response = post_form(
+                &t,
+                &browser,
+                "/api/audit/sync/now",
+                &[("csrf_token", csrf.as_str())],
+            )
+            .await;
             assert!(
                 response.status().is_success(),
                 "round {round}: {}",

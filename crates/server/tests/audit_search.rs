@@ -6,6 +6,7 @@ mod common;
 
 use airtable_client::models::AuditEvent;
 use chrono::{DateTime, Duration, Utc};
+use common::session::get_response;
 use common::TestConsole;
 use console_app::audit::query::AuditQuery;
 use console_core::audit::{ingest::store_events, search};
@@ -323,11 +324,12 @@ async fn people_search_read_and_download_through_the_console() {
     assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
 
     // The page, rendered on the server.
-    let page = browser
-        .get(t.url("/audit?q=action%3AdeleteBase&actor=bob%40corp.com"))
-        .send()
-        .await
-        .expect("search page");
+    let page = get_response(
+        &t,
+        &browser,
+        "/audit?q=action%3AdeleteBase&actor=bob%40corp.com",
+    )
+    .await;
     let status = page.status();
     let html = page.text().await.expect("html");
     assert_eq!(status, StatusCode::OK, "{html}");
@@ -350,36 +352,30 @@ async fn people_search_read_and_download_through_the_console() {
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().await.expect("body").contains("no filter called"));
     // The page still renders, with the box and the message, as a failed form does.
-    let page = browser
-        .get(t.url("/audit?q=%22unclosed"))
-        .send()
-        .await
-        .expect("page");
+    let page = get_response(&t, &browser, "/audit?q=%22unclosed").await;
     assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.text().await.expect("html").contains("never closed"));
-    let damaged = browser
-        .get(t.url("/api/audit/search?q=&action=&category=&actor=&after=&before=&cursor=junk"))
-        .send()
-        .await
-        .expect("damaged cursor");
+    let damaged = get_response(
+        &t,
+        &browser,
+        "/api/audit/search?q=&action=&category=&actor=&after=&before=&cursor=junk",
+    )
+    .await;
     assert_eq!(damaged.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Paging through the server function.
-    let first: serde_json::Value = browser
-        .get(t.url("/api/audit/search?q=action%3AloginUser&action=&category=&actor=&after=&before=&cursor="))
-        .send()
-        .await
-        .expect("search")
-        .json()
-        .await
-        .expect("json");
+    let first: serde_json::Value = get_response(
+        &t,
+        &browser,
+        "/api/audit/search?q=action%3AloginUser&action=&category=&actor=&after=&before=&cursor=",
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
     assert_eq!(first["events"].as_array().map(Vec::len), Some(50));
     let cursor = first["next_cursor"].as_str().expect("a next page");
-    let second: serde_json::Value = browser
-        .get(t.url(&format!("/api/audit/search?q=action%3AloginUser&action=&category=&actor=&after=&before=&cursor={cursor}")))
-        .send()
-        .await
-        .expect("search")
+    let second: serde_json::Value = get_response(&t, &browser, &format!("/api/audit/search?q=action%3AloginUser&action=&category=&actor=&after=&before=&cursor={cursor}")).await
         .json()
         .await
         .expect("json");
@@ -389,11 +385,8 @@ async fn people_search_read_and_download_through_the_console() {
     );
 
     // The event page shows the whole payload.
-    let detail = browser
-        .get(t.url("/audit/events/01SEARCH000000000000000003"))
-        .send()
+    let detail = get_response(&t, &browser, "/audit/events/01SEARCH000000000000000003")
         .await
-        .expect("event page")
         .text()
         .await
         .expect("html");
@@ -401,11 +394,7 @@ async fn people_search_read_and_download_through_the_console() {
     assert!(detail.contains("Every event in this workspace"));
 
     // Downloads: every matching row, streamed.
-    let csv = browser
-        .get(t.url("/audit/export.csv?q=-action%3AloginUser"))
-        .send()
-        .await
-        .expect("csv");
+    let csv = get_response(&t, &browser, "/audit/export.csv?q=-action%3AloginUser").await;
     assert_eq!(csv.status(), StatusCode::OK);
     assert!(csv.headers()["content-disposition"]
         .to_str()
@@ -423,11 +412,8 @@ async fn people_search_read_and_download_through_the_console() {
         "payload as JSON text:\n{csv}"
     );
 
-    let ndjson = browser
-        .get(t.url("/audit/export.ndjson?action=loginUser"))
-        .send()
+    let ndjson = get_response(&t, &browser, "/audit/export.ndjson?action=loginUser")
         .await
-        .expect("ndjson")
         .text()
         .await
         .expect("body");
@@ -438,19 +424,16 @@ async fn people_search_read_and_download_through_the_console() {
     assert_eq!(lines.len(), 120);
     assert_eq!(lines[0]["origin"]["ipAddress"], json!("192.0.2.50"));
 
-    let refused = browser
-        .get(t.url("/audit/export.csv?q=colour%3Ared"))
-        .send()
-        .await
-        .expect("bad export");
+    let refused = get_response(&t, &browser, "/audit/export.csv?q=colour%3Ared").await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // The chart is an image of the same search.
-    let chart = browser
-        .get(t.url("/audit/chart.svg?q=action%3AdeleteBase&after=2026-01-05&before=2026-01-06"))
-        .send()
-        .await
-        .expect("chart");
+    let chart = get_response(
+        &t,
+        &browser,
+        "/audit/chart.svg?q=action%3AdeleteBase&after=2026-01-05&before=2026-01-06",
+    )
+    .await;
     assert_eq!(chart.headers()["content-type"], "image/svg+xml");
     let svg = chart.text().await.expect("svg");
     assert!(svg.contains("<title>2 events, per hour</title>"), "{svg}");
@@ -463,7 +446,7 @@ async fn people_search_read_and_download_through_the_console() {
         "/audit/chart.svg",
         "/audit",
     ] {
-        let response = stranger.get(t.url(path)).send().await.expect("anonymous");
+        let response = get_response(&t, &stranger, path).await;
         assert!(
             response.status().is_redirection() || response.status() == StatusCode::UNAUTHORIZED,
             "{path}: {}",
@@ -574,11 +557,8 @@ async fn events_name_their_targets_from_the_snapshots_even_after_deletion() {
         format!("/audit/events/{}", named["id"].as_str().expect("id")),
         "/".to_string(),
     ] {
-        let html = browser
-            .get(t.url(&path))
-            .send()
+        let html = get_response(&t, &browser, &path)
             .await
-            .expect("page")
             .text()
             .await
             .expect("html");

@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::session::{get_response, post_form};
 use common::{location, TestConsole};
 use reqwest::{header, StatusCode};
 use sqlx::Row;
@@ -13,7 +14,7 @@ async fn admin_signs_in_and_the_session_reaches_the_overview() {
     let browser = t.browser();
     assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
 
-    let page = browser.get(t.url("/")).send().await.expect("overview");
+    let page = get_response(&t, &browser, "/").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("html");
     assert!(
@@ -25,7 +26,7 @@ async fn admin_signs_in_and_the_session_reaches_the_overview() {
 #[tokio::test]
 async fn pages_need_a_session() {
     let t = TestConsole::start().await;
-    let response = t.browser().get(t.url("/")).send().await.expect("overview");
+    let response = get_response(&t, &t.browser(), "/").await;
     assert!(response.status().is_redirection());
     assert_eq!(location(&response), "/signin");
 }
@@ -39,7 +40,7 @@ async fn non_admins_are_refused() {
         t.sign_in(&browser, &person.email).await,
         "/signin?error=not_admin"
     );
-    let response = browser.get(t.url("/")).send().await.expect("overview");
+    let response = get_response(&t, &browser, "/").await;
     assert_eq!(location(&response), "/signin", "no session was created");
 }
 
@@ -134,7 +135,7 @@ async fn tokens_are_stored_encrypted_and_never_sent_to_the_browser() {
     assert!(refresh.is_some(), "a refresh token is kept");
 
     for path in ["/", "/signin"] {
-        let response = browser.get(t.url(path)).send().await.expect("page");
+        let response = get_response(&t, &browser, path).await;
         let headers = format!("{:?}", response.headers());
         let body = response.text().await.expect("body");
         assert!(
@@ -157,22 +158,16 @@ async fn sign_out_ends_the_server_side_session() {
         .expect("login");
 
     // Without the form token the sign-out is refused.
-    let refused = browser
-        .post(t.url("/auth/logout"))
-        .header(header::ORIGIN, t.console.url())
-        .form(&[("csrf_token", "wrong")])
-        .send()
-        .await
-        .expect("logout");
+    let refused = post_form(&t, &browser, "/auth/logout", &[("csrf_token", "wrong")]).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 
-    let response = browser
-        .post(t.url("/auth/logout"))
-        .header(header::ORIGIN, t.console.url())
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .expect("logout");
+    let response = post_form(
+        &t,
+        &browser,
+        "/auth/logout",
+        &[("csrf_token", csrf.as_str())],
+    )
+    .await;
     assert_eq!(location(&response), "/signin?error=signed_out");
     let ended: Option<chrono::DateTime<chrono::Utc>> =
         sqlx::query_scalar("SELECT ended_at FROM logins")
@@ -180,7 +175,7 @@ async fn sign_out_ends_the_server_side_session() {
             .await
             .expect("login");
     assert!(ended.is_some(), "the sign-in is ended on the server");
-    let response = browser.get(t.url("/")).send().await.expect("overview");
+    let response = get_response(&t, &browser, "/").await;
     assert_eq!(location(&response), "/signin");
 }
 
@@ -250,11 +245,8 @@ async fn an_expired_access_token_is_refreshed_with_rotation() {
         .await
         .expect("expire");
 
-    let html = browser
-        .get(t.url("/"))
-        .send()
+    let html = get_response(&t, &browser, "/")
         .await
-        .expect("overview")
         .text()
         .await
         .expect("html");
@@ -302,11 +294,8 @@ async fn a_failed_refresh_ends_the_sign_in() {
     .await
     .expect("expire");
 
-    let html = browser
-        .get(t.url("/"))
-        .send()
+    let html = get_response(&t, &browser, "/")
         .await
-        .expect("overview")
         .text()
         .await
         .expect("html");
@@ -321,7 +310,7 @@ async fn a_failed_refresh_ends_the_sign_in() {
             .expect("login");
     assert!(ended.0.is_some());
     assert_eq!(ended.1.as_deref(), Some("token refresh failed"));
-    let response = browser.get(t.url("/")).send().await.expect("overview");
+    let response = get_response(&t, &browser, "/").await;
     assert_eq!(location(&response), "/signin");
 }
 
@@ -336,7 +325,7 @@ async fn a_sign_in_past_its_absolute_lifetime_is_over() {
         .execute(&db)
         .await
         .expect("age");
-    let response = browser.get(t.url("/")).send().await.expect("overview");
+    let response = get_response(&t, &browser, "/").await;
     assert_eq!(location(&response), "/signin");
 }
 
@@ -354,13 +343,13 @@ async fn signing_out_everywhere_ends_every_session_of_the_person() {
             .fetch_one(&db)
             .await
             .expect("login");
-    let response = laptop
-        .post(t.url("/auth/logout"))
-        .header(header::ORIGIN, t.console.url())
-        .form(&[("csrf_token", csrf.as_str()), ("everywhere", "1")])
-        .send()
-        .await
-        .expect("logout");
+    let response = post_form(
+        &t,
+        &laptop,
+        "/auth/logout",
+        &[("csrf_token", csrf.as_str()), ("everywhere", "1")],
+    )
+    .await;
     assert_eq!(location(&response), "/signin?error=signed_out");
     let live: i64 = sqlx::query_scalar("SELECT count(*) FROM logins WHERE ended_at IS NULL")
         .fetch_one(&db)
@@ -368,7 +357,7 @@ async fn signing_out_everywhere_ends_every_session_of_the_person() {
         .expect("count");
     assert_eq!(live, 0);
     for browser in [&laptop, &phone] {
-        let response = browser.get(t.url("/")).send().await.expect("overview");
+        let response = get_response(&t, browser, "/").await;
         assert_eq!(location(&response), "/signin");
     }
 }

@@ -10,50 +10,21 @@ use std::time::Duration;
 
 use airtable_client::{
     ids::UserId,
-    models::{ScimUserRequest, User, UserState},
+    models::{User, UserState},
 };
-use common::session::{enterprise, get, post, sign_in_as, sim_client, take_snapshot, Person};
+use common::session::{
+    create_scim_users, enterprise, get, get_ok, get_response, page_html, post, post_form,
+    sign_in_as, sim_client, sim_users_by_id, take_snapshot, Person,
+};
 use common::TestConsole;
 use console_app::{api::Role, bulk::BulkKind};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 
-async fn domain(t: &TestConsole) -> String {
-    sim_client(t)
-        .enterprise(&enterprise(t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise")
-        .email_domains[0]
-        .email_domain
-        .clone()
-}
-
-/// Makes `n` users named `<prefix> NN` through SCIM; returns their ids in order.
-async fn create_users(t: &TestConsole, prefix: &str, n: usize) -> Vec<UserId> {
-    let domain = domain(t).await;
-    let mut ids = Vec::new();
-    for i in 0..n {
-        let email = format!("{}.{i:02}@{domain}", prefix.to_lowercase());
-        let user = sim_client(t)
-            .scim()
-            .create_user(&ScimUserRequest::new(&email, prefix, &format!("{i:02}")))
-            .await
-            .expect("create user");
-        ids.push(user.id);
-    }
-    ids
-}
-
+/// The simulator's user `id`, if it still has them.
 async fn sim_user(t: &TestConsole, id: &UserId) -> Option<User> {
-    sim_client(t)
-        .enterprise(&enterprise(t))
-        .users()
-        .by_ids([id.clone()])
-        .send()
+    sim_users_by_id(t, std::slice::from_ref(id))
         .await
-        .expect("users")
         .into_iter()
         .next()
 }
@@ -84,8 +55,7 @@ async fn start_job(
 /// Reads the job until no row is pending (or 30 s pass).
 async fn finished_job(t: &TestConsole, who: &Person, id: &str) -> Value {
     for _ in 0..300 {
-        let (status, job) = get(t, who, &format!("/api/users/bulk/get?id={id}")).await;
-        assert_eq!(status, StatusCode::OK, "{job}");
+        let job = get_ok(t, who, &format!("/api/users/bulk/get?id={id}")).await;
         if job["counts"]["pending"] == 0 {
             return job;
         }
@@ -107,7 +77,7 @@ fn item<'a>(job: &'a Value, user: &str) -> &'a Value {
 async fn a_job_changes_the_simulator_as_each_row_says_and_one_failure_does_not_stop_the_others() {
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
-    let users = create_users(&t, "Bulkgrant", 3).await;
+    let users = create_scim_users(&t, "Bulkgrant", 3).await;
     take_snapshot(&t).await;
 
     // Granting admin access is as powerful as anything the console guards: each user
@@ -289,7 +259,7 @@ async fn a_job_changes_the_simulator_as_each_row_says_and_one_failure_does_not_s
 async fn destructive_kinds_become_approval_requests_and_never_changes() {
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
-    let users = create_users(&t, "Bulkdelete", 2).await;
+    let users = create_scim_users(&t, "Bulkdelete", 2).await;
     take_snapshot(&t).await;
     let picked: Vec<&str> = users.iter().map(UserId::as_str).collect();
 
@@ -358,7 +328,7 @@ async fn destructive_kinds_become_approval_requests_and_never_changes() {
 async fn the_csv_lists_every_row_and_the_page_works_without_wasm() {
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
-    let users = create_users(&t, "Bulkcsv", 3).await;
+    let users = create_scim_users(&t, "Bulkcsv", 3).await;
     take_snapshot(&t).await;
     let mut picked: Vec<&str> = users.iter().map(UserId::as_str).collect();
     picked.push(NOBODY);
@@ -390,15 +360,7 @@ async fn the_csv_lists_every_row_and_the_page_works_without_wasm() {
     let job = finished_job(&t, &operator, &id).await;
     assert_eq!(job["counts"]["total"], 4);
 
-    let html = operator
-        .browser
-        .get(t.url(&page))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &operator, &page).await;
     assert!(html.contains("<progress"), "{html}");
     assert!(html.contains("Release as unmanaged"), "{html}");
     assert!(
@@ -409,12 +371,12 @@ async fn the_csv_lists_every_row_and_the_page_works_without_wasm() {
 
     // Any viewer may read the job and download its results.
     let viewer = sign_in_as(&t, Role::Viewer).await;
-    let response = viewer
-        .browser
-        .get(t.url(&format!("/users/bulk/{id}/results.csv")))
-        .send()
-        .await
-        .expect("csv");
+    let response = get_response(
+        &t,
+        &viewer.browser,
+        &format!("/users/bulk/{id}/results.csv"),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response
         .headers()
@@ -429,12 +391,12 @@ async fn the_csv_lists_every_row_and_the_page_works_without_wasm() {
         assert!(lines.iter().any(|l| l.starts_with(user)), "{user}: {csv}");
     }
     assert!(csv.contains("failed") && csv.contains("done"), "{csv}");
-    let missing = viewer
-        .browser
-        .get(t.url("/users/bulk/00000000-0000-0000-0000-000000000000/results.csv"))
-        .send()
-        .await
-        .expect("csv");
+    let missing = get_response(
+        &t,
+        &viewer.browser,
+        "/users/bulk/00000000-0000-0000-0000-000000000000/results.csv",
+    )
+    .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let anonymous = t
         .browser()
@@ -448,7 +410,7 @@ async fn the_csv_lists_every_row_and_the_page_works_without_wasm() {
 #[tokio::test]
 async fn a_viewer_cannot_make_a_job() {
     let t = TestConsole::start().await;
-    let users = create_users(&t, "Bulkviewer", 1).await;
+    let users = create_scim_users(&t, "Bulkviewer", 1).await;
     take_snapshot(&t).await;
     let viewer = sign_in_as(&t, Role::Viewer).await;
     let (status, body) = start_job(&t, &viewer, BulkKind::Logout, &[users[0].as_str()], &[]).await;
@@ -459,15 +421,7 @@ async fn a_viewer_cannot_make_a_job() {
         .expect("count");
     assert_eq!(jobs, 0);
     // Nor does the users page offer the form to a viewer.
-    let html = viewer
-        .browser
-        .get(t.url("/users"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &viewer, "/users").await;
     assert!(html.contains("data-testid=\"users\""), "{html}");
     assert!(!html.contains("bulk-form"), "{html}");
 
@@ -499,7 +453,7 @@ async fn a_viewer_cannot_make_a_job() {
 #[tokio::test]
 async fn a_restart_reports_unfinished_users_as_interrupted_and_never_reruns_them() {
     let t = TestConsole::start().await;
-    let users = create_users(&t, "Bulkrestart", 3).await;
+    let users = create_scim_users(&t, "Bulkrestart", 3).await;
     let snapshot = take_snapshot(&t).await;
     let me = t.sim().info().admins[0].clone();
     let db = t.db().await;
@@ -590,7 +544,7 @@ async fn sim_faults(t: &TestConsole, rules: Value) {
 async fn a_job_outlives_its_page_and_a_sign_out_mid_way_fails_the_rest_in_plain_words() {
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
-    let users = create_users(&t, "Bulkslow", 6).await;
+    let users = create_scim_users(&t, "Bulkslow", 6).await;
     take_snapshot(&t).await;
     // Each logout takes Airtable 2 s: four run at once, the last two wait their turn.
     sim_faults(
@@ -612,14 +566,13 @@ async fn a_job_outlives_its_page_and_a_sign_out_mid_way_fails_the_rest_in_plain_
     // request above can come back before all four have): then the person signs out
     // everywhere, well before the last two users' turn.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let out = operator
-        .browser
-        .post(t.url("/auth/logout"))
-        .header(header::ORIGIN, t.console.url())
-        .form(&[("csrf_token", operator.csrf.as_str()), ("everywhere", "1")])
-        .send()
-        .await
-        .expect("sign out");
+    let out = post_form(
+        &t,
+        &operator.browser,
+        "/auth/logout",
+        &[("csrf_token", operator.csrf.as_str()), ("everywhere", "1")],
+    )
+    .await;
     assert!(out.status().is_redirection());
     let viewer = sign_in_as(&t, Role::Viewer).await;
     let job = finished_job(&t, &viewer, &id).await;

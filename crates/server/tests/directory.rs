@@ -10,8 +10,8 @@ use airtable_client::{
     models::{EnabledState, PermissionLevel},
 };
 use common::session::{
-    approve, ask_and_approve, enterprise, get, logged, post, sign_in_as, sign_in_person,
-    sim_client, take_snapshot,
+    approve, ask_and_approve, enterprise, enterprise_info, get, get_ok, get_response, logged,
+    page_html, post, post_ok, sign_in_as, sign_in_person, sim_client, take_snapshot,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -19,14 +19,9 @@ use leptos::server_fn::axum::server_fn_paths;
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
+/// The enterprise's workspaces, as the simulator lists them.
 async fn workspace_ids(t: &TestConsole) -> Vec<WorkspaceId> {
-    sim_client(t)
-        .enterprise(&enterprise(t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise")
-        .workspace_ids
+    enterprise_info(t).await.workspace_ids
 }
 
 fn names(page: &Value) -> Vec<String> {
@@ -44,8 +39,7 @@ async fn the_workspace_list_comes_from_the_latest_snapshot_searched_and_paged() 
     let viewer = sign_in_as(&t, Role::Viewer).await;
 
     // Before any snapshot the list says so rather than calling Airtable.
-    let (status, page) = get(&t, &viewer, "/api/workspaces/list").await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = get_ok(&t, &viewer, "/api/workspaces/list").await;
     assert!(page["snapshot_id"].is_null(), "{page}");
     assert_eq!(page["rows"], serde_json::json!([]));
 
@@ -67,13 +61,12 @@ async fn the_workspace_list_comes_from_the_latest_snapshot_searched_and_paged() 
         .await
         .expect("create workspace");
 
-    let (status, first) = get(
+    let first = get_ok(
         &t,
         &viewer,
         "/api/workspaces/list?q=paging+100%25+TEST&page=1",
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(first["snapshot_id"], snapshot);
     assert!(first["as_of"].is_string(), "{first}");
     assert_eq!(first["total"], 60, "{first}");
@@ -129,15 +122,7 @@ async fn the_workspace_list_comes_from_the_latest_snapshot_searched_and_paged() 
     assert!(groups["total"].as_i64().expect("total") > 0, "{groups}");
 
     // The HTML page shows the time of the snapshot and the rows, without wasm.
-    let html = viewer
-        .browser
-        .get(t.url("/workspaces?q=Paging+100%25+test+0"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &viewer, "/workspaces?q=Paging+100%25+test+0").await;
     assert!(html.contains("As of "), "{html}");
     assert!(html.contains("Paging 100% test 03"));
     assert!(html.contains(&format!("/workspaces/{}", created[3])));
@@ -158,8 +143,7 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
         .await
         .expect("workspace");
 
-    let (status, detail) = get(&t, &operator, &format!("/api/workspaces/get?id={wid}")).await;
-    assert_eq!(status, StatusCode::OK, "{detail}");
+    let detail = get_ok(&t, &operator, &format!("/api/workspaces/get?id={wid}")).await;
     assert_eq!(detail["name"], truth.name.as_str());
     let bases: Vec<&str> = detail["bases"]
         .as_array()
@@ -216,8 +200,7 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
         ("collaborator", newcomer_id.as_str()),
         ("permission", "comment"),
     ];
-    let (status, body) = post(&t, &operator, "/api/workspaces/collaborators/add", &form).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    post_ok(&t, &operator, "/api/workspaces/collaborators/add", &form).await;
     let level_of = |ws: &airtable_client::models::Workspace| {
         ws.individual().and_then(|s| {
             s.workspace_collaborators
@@ -246,8 +229,7 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
         ("collaborator", newcomer_id.as_str()),
         ("permission", "read"),
     ];
-    let (status, body) = post(&t, &operator, "/api/workspaces/collaborators/update", &form).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    post_ok(&t, &operator, "/api/workspaces/collaborators/update", &form).await;
     let now = sim
         .workspace(&wid)
         .get()
@@ -310,14 +292,13 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
     assert_eq!(r.share_creation_restriction.as_str(), "onlyOwners");
 
     // Creating a workspace.
-    let (status, id) = post(
+    let id = post_ok(
         &t,
         &operator,
         "/api/workspaces/create",
         &[("name", "Made by the console")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{id}");
     let new_id: WorkspaceId = id.as_str().expect("an id").parse().expect("workspace id");
     let made = sim
         .workspace(&new_id)
@@ -330,15 +311,7 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
     assert_eq!(target.as_deref(), Some(new_id.as_str()));
 
     // The HTML page renders the workspace, with links to its bases.
-    let html = operator
-        .browser
-        .get(t.url(&format!("/workspaces/{wid}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &operator, &format!("/workspaces/{wid}")).await;
     assert!(html.contains(&truth.name), "{html}");
     assert!(html.contains(&newcomer.email));
     if let Some(base) = truth.base_ids.first() {
@@ -394,8 +367,7 @@ async fn base_detail_matches_the_sim_enabling_an_extension_is_direct_and_a_share
         .send()
         .await
         .expect("base");
-    let (status, detail) = get(&t, &operator, &format!("/api/bases/get?id={bid}")).await;
-    assert_eq!(status, StatusCode::OK, "{detail}");
+    let detail = get_ok(&t, &operator, &format!("/api/bases/get?id={bid}")).await;
     assert_eq!(detail["name"], truth.name.as_str());
     assert_eq!(detail["workspace_id"], truth.workspace_id.as_str());
     let users = truth
@@ -465,14 +437,13 @@ async fn base_detail_matches_the_sim_enabling_an_extension_is_direct_and_a_share
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.to_string().contains("already enabled"), "{body}");
 
-    let (status, body) = post(
+    post_ok(
         &t,
         &operator,
         "/api/bases/extensions/enable",
         &[("base", bid.as_str()), ("installation", block.as_str())],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let state = sim
         .base(&bid)
         .block_installations()
@@ -486,15 +457,7 @@ async fn base_detail_matches_the_sim_enabling_an_extension_is_direct_and_a_share
     assert!(logged(&t, "bases.enable_extension").await.is_some());
 
     // The page links back to its workspace and offers disabling only as a request.
-    let html = operator
-        .browser
-        .get(t.url(&format!("/bases/{bid}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &operator, &format!("/bases/{bid}")).await;
     assert!(html.contains(&format!("/workspaces/{}", truth.workspace_id)));
     assert!(
         html.contains("disable_share"),
@@ -543,8 +506,7 @@ async fn group_detail_matches_the_sim() {
     }
     let truth = chosen.expect("a seeded group with members and a workspace");
     let gid = truth.id.clone();
-    let (status, detail) = get(&t, &viewer, &format!("/api/groups/get?id={gid}")).await;
-    assert_eq!(status, StatusCode::OK, "{detail}");
+    let detail = get_ok(&t, &viewer, &format!("/api/groups/get?id={gid}")).await;
     assert_eq!(detail["name"], truth.name.as_str());
     let mut members: Vec<(String, String)> = detail["members"]
         .as_array()
@@ -581,15 +543,7 @@ async fn group_detail_matches_the_sim() {
     assert_eq!(workspaces, truth_workspaces);
 
     // The page links to those workspaces.
-    let html = viewer
-        .browser
-        .get(t.url(&format!("/groups/{gid}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &viewer, &format!("/groups/{gid}")).await;
     assert!(html.contains(&format!("/workspaces/{}", truth_workspaces[0])));
 }
 
@@ -643,12 +597,7 @@ async fn a_viewer_is_refused_and_malformed_ids_get_a_clear_answer() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 
     // The page itself says so in words.
-    let response = viewer
-        .browser
-        .get(t.url("/workspaces/nonsense"))
-        .send()
-        .await
-        .expect("page");
+    let response = get_response(&t, &viewer.browser, "/workspaces/nonsense").await;
     assert!(response.status().is_client_error(), "{}", response.status());
     let html = response.text().await.expect("html");
     assert!(html.contains("not a workspace ID"), "{html}");
@@ -751,15 +700,7 @@ async fn destructive_actions_are_only_requests_for_approval() {
         .clone();
 
     // The workspace page offers removal only as an approval request.
-    let html = operator
-        .browser
-        .get(t.url(&format!("/workspaces/{wid}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &operator, &format!("/workspaces/{wid}")).await;
     assert!(html.contains("remove_workspace_collaborator"), "{html}");
     assert!(html.contains("delete_workspace"));
     assert!(html.contains("Ask for approval"));
@@ -771,14 +712,13 @@ async fn destructive_actions_are_only_requests_for_approval() {
         "collaborator": { "type": "user", "id": member.as_str() },
     })
     .to_string();
-    let (status, body) = post(
+    let body = post_ok(
         &t,
         &operator,
         "/api/approvals/request",
         &[("action", action.as_str()), ("reason", "test")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["Requested"]["id"].is_string(), "{body}");
     let ws = sim
         .workspace(&wid)
@@ -818,7 +758,7 @@ async fn bases_are_made_directly_and_moved_through_approval() {
     let (home, other) = (ids[0].clone(), ids[1].clone());
 
     // Made in a workspace, with the table it was given.
-    let (status, base) = post(
+    let base = post_ok(
         &t,
         &operator,
         "/api/bases/create",
@@ -829,7 +769,6 @@ async fn bases_are_made_directly_and_moved_through_approval() {
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{base}");
     let base: BaseId = base.as_str().expect("base id").parse().expect("a base id");
     let schema = sim.base(&base).schema().await.expect("schema");
     assert_eq!(schema.tables.len(), 1);
@@ -842,7 +781,7 @@ async fn bases_are_made_directly_and_moved_through_approval() {
 
     // Moved to another workspace: asked for (access through the old workspace ends), with
     // both workspaces named in the preview, and carried out only on approval.
-    let (status, asked) = post(
+    let asked = post_ok(
         &t,
         &operator,
         "/api/bases/move",
@@ -853,7 +792,6 @@ async fn bases_are_made_directly_and_moved_through_approval() {
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{asked}");
     let id = asked["Requested"]["id"]
         .as_str()
         .expect("a request")
@@ -899,7 +837,7 @@ async fn bases_are_made_directly_and_moved_through_approval() {
 
     // A collaborator added on the base, then their permission changed.
     let newcomer = t.sim().info().non_admins[0].id.to_string();
-    let (status, body) = post(
+    post_ok(
         &t,
         &operator,
         "/api/bases/collaborators/add",
@@ -910,7 +848,6 @@ async fn bases_are_made_directly_and_moved_through_approval() {
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let level = |b: &airtable_client::models::Base| {
         b.individual_collaborators
             .as_ref()
@@ -930,7 +867,7 @@ async fn bases_are_made_directly_and_moved_through_approval() {
         .await
         .expect("base");
     assert_eq!(level(&read), Some(PermissionLevel::from("comment")));
-    let (status, body) = post(
+    post_ok(
         &t,
         &operator,
         "/api/bases/collaborators/update",
@@ -941,7 +878,6 @@ async fn bases_are_made_directly_and_moved_through_approval() {
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let read = sim
         .base(&base)
         .get()

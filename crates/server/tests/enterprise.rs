@@ -6,19 +6,16 @@
 mod common;
 
 use airtable_client::ids::WorkspaceId;
-use common::session::{enterprise, get, logged, post, sign_in_as, sim_client};
+use common::session::{
+    enterprise, enterprise_info, get, get_ok, logged, post, post_ok, sign_in_as, sim_client,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use futures::TryStreamExt;
 use reqwest::StatusCode;
 
 async fn first_workspaces(t: &TestConsole, n: usize) -> Vec<WorkspaceId> {
-    let info = sim_client(t)
-        .enterprise(&enterprise(t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise");
+    let info = enterprise_info(t).await;
     info.workspace_ids.into_iter().take(n).collect()
 }
 
@@ -37,18 +34,16 @@ async fn descendant_accounts_are_listed_made_and_named() {
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
 
-    let (status, before) = get(&t, &operator, "/api/enterprise/descendants").await;
-    assert_eq!(status, StatusCode::OK, "{before}");
+    let before = get_ok(&t, &operator, "/api/enterprise/descendants").await;
     let existing = before["rows"].as_array().expect("rows").len();
 
-    let (status, id) = post(
+    let id = post_ok(
         &t,
         &operator,
         "/api/enterprise/descendants/create",
         &[("name", "  Sales EMEA ")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{id}");
     let id = id.as_str().expect("new account id").to_string();
     assert!(id.starts_with("ent"), "{id}");
 
@@ -104,7 +99,7 @@ async fn moves_only_become_requests_for_approval() {
     let workspaces = first_workspaces(&t, 2).await;
     let ids = format!("{}, {}", workspaces[0], workspaces[1]);
 
-    let (status, outcome) = post(
+    let outcome = post_ok(
         &t,
         &operator,
         "/api/enterprise/move",
@@ -116,7 +111,6 @@ async fn moves_only_become_requests_for_approval() {
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{outcome}");
     assert!(outcome["Requested"]["id"].is_string(), "{outcome}");
     assert_eq!(open_requests(&t, "move_workspaces").await, 1);
 
@@ -165,8 +159,7 @@ async fn tokens_are_listed_searched_and_revoked_only_through_approval() {
         .expect("tokens");
     assert!(!in_sim.is_empty(), "the demo enterprise has tokens");
 
-    let (status, all) = get(&t, &operator, "/api/enterprise/tokens").await;
-    assert_eq!(status, StatusCode::OK, "{all}");
+    let all = get_ok(&t, &operator, "/api/enterprise/tokens").await;
     assert_eq!(all["total"], in_sim.len());
     assert_eq!(all["rows"].as_array().expect("rows").len(), in_sim.len());
 
@@ -203,14 +196,13 @@ async fn tokens_are_listed_searched_and_revoked_only_through_approval() {
 
     // Revoking asks for approval; the token stays active until someone approves.
     let id = wanted.id.to_string();
-    let (status, outcome) = post(
+    let outcome = post_ok(
         &t,
         &operator,
         "/api/enterprise/tokens/revoke",
         &[("ids", &id), ("reason", "Leaked in a chat")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{outcome}");
     assert!(outcome["Requested"]["id"].is_string(), "{outcome}");
     let after = sim_client(&t)
         .enterprise(&enterprise(&t))
@@ -249,8 +241,7 @@ async fn a_package_installs_its_latest_release_into_a_workspace() {
         .send()
         .await
         .expect("packages");
-    let (status, listed) = get(&t, &operator, "/api/enterprise/packages").await;
-    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = get_ok(&t, &operator, "/api/enterprise/packages").await;
     assert_eq!(listed.as_array().expect("list").len(), packages.len());
 
     let package = packages
@@ -258,7 +249,7 @@ async fn a_package_installs_its_latest_release_into_a_workspace() {
         .find(|p| p.latest_release_id.clone().flatten().is_some())
         .expect("a released package in the demo");
     let workspace = first_workspaces(&t, 1).await.remove(0);
-    let (status, base) = post(
+    let base = post_ok(
         &t,
         &operator,
         "/api/enterprise/packages/install",
@@ -269,7 +260,6 @@ async fn a_package_installs_its_latest_release_into_a_workspace() {
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{base}");
     let base = base.as_str().expect("base id").to_string();
     let in_workspace = sim
         .workspace(&workspace)
@@ -310,14 +300,13 @@ async fn ai_allowlist_changes_reach_airtable_and_are_listed() {
     let workspaces = first_workspaces(&t, 2).await;
     let ids = format!("{}\n{}", workspaces[0], workspaces[1]);
 
-    let (status, said) = post(
+    let said = post_ok(
         &t,
         &operator,
         "/api/enterprise/ai-allowlist",
         &[("workspaces", &ids), ("allowed", "yes")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{said}");
     assert!(
         said.as_str().expect("sentence").contains("2 workspace"),
         "{said}"
@@ -360,8 +349,7 @@ async fn scim_users_and_groups_are_paged_and_filtered() {
     let sim = sim_client(&t);
     let all_users = sim.scim().users().page().await.expect("scim users");
 
-    let (status, page) = get(&t, &viewer, "/api/scim/users").await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = get_ok(&t, &viewer, "/api/scim/users").await;
     assert_eq!(page["total"], all_users.total_results);
     assert_eq!(page["start_index"], 1);
 
@@ -385,8 +373,7 @@ async fn scim_users_and_groups_are_paged_and_filtered() {
     }
 
     let all_groups = sim.scim().groups().page().await.expect("scim groups");
-    let (status, groups) = get(&t, &viewer, "/api/scim/groups").await;
-    assert_eq!(status, StatusCode::OK, "{groups}");
+    let groups = get_ok(&t, &viewer, "/api/scim/groups").await;
     assert_eq!(groups["total"], all_groups.total_results);
     if let Some(g) = all_groups.resources.first() {
         let listed = groups["rows"]

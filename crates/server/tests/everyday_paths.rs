@@ -5,7 +5,7 @@
 mod common;
 
 use airtable_client::models::AuditEvent;
-use common::session::{get, post, sign_in_as, sign_in_person, Person};
+use common::session::{get, get_response, post_ok, sign_in_as, sign_in_person, Person};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::StatusCode;
@@ -13,7 +13,7 @@ use scraper::{Html, Selector};
 use serde_json::json;
 
 async fn page(t: &TestConsole, browser: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let response = browser.get(t.url(path)).send().await.expect("get");
+    let response = get_response(&t, &browser, path).await;
     let status = response.status();
     (status, response.text().await.expect("body"))
 }
@@ -53,7 +53,7 @@ async fn an_address_with_no_page_answers_404_with_the_consoles_own_page() {
         assert!(texts(&html, "nav[aria-label=Main]").is_empty(), "{html}");
     }
     for path in ["/", "/users", "/users/usrX", "/audit/chart.svg"] {
-        let response = stranger.get(t.url(path)).send().await.expect("get");
+        let response = get_response(&t, &stranger, path).await;
         assert!(
             response.status().is_redirection() || response.status() == StatusCode::UNAUTHORIZED,
             "{path}: {}",
@@ -68,14 +68,13 @@ async fn an_address_with_no_page_answers_404_with_the_consoles_own_page() {
 
 /// Asks for `action` as `who`; returns the request ID.
 async fn request(t: &TestConsole, who: &Person, action: &str) -> String {
-    let (status, body) = post(
+    let body = post_ok(
         t,
         who,
         "/api/approvals/request",
         &[("action", action), ("reason", "left the company")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     body["Requested"]["id"]
         .as_str()
         .expect("a request id")
@@ -98,7 +97,7 @@ async fn the_approver_is_not_told_it_was_their_request() {
     )
     .await;
     let (_, detail) = get(&t, &approver, &format!("/api/approvals/get?id={id}")).await;
-    let (status, body) = post(
+    post_ok(
         &t,
         &approver,
         "/api/approvals/approve",
@@ -116,7 +115,6 @@ async fn the_approver_is_not_told_it_was_their_request() {
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
 
     let notices: Vec<(String, String)> = sqlx::query_as(
         "SELECT to_email, body FROM outbox WHERE approval_id = $1::uuid AND subject LIKE 'Done:%'",

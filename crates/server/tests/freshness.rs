@@ -4,7 +4,8 @@
 mod common;
 
 use common::session::{
-    ask_and_approve, enterprise, get, set_role, sign_in_person, sim_client, Person,
+    ask_and_approve, enterprise, get, get_ok, get_response, set_role, sign_in_person, sim_client,
+    Person,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -22,8 +23,7 @@ async fn carried_out(
 }
 
 async fn row(t: &TestConsole, who: &Person, user: &str) -> Value {
-    let (status, listing) = get(t, who, &format!("/api/users/list?q={user}")).await;
-    assert_eq!(status, StatusCode::OK, "{listing}");
+    let listing = get_ok(t, who, &format!("/api/users/list?q={user}")).await;
     listing["page"]["rows"]
         .as_array()
         .and_then(|rows| rows.iter().find(|r| r["id"] == user))
@@ -67,15 +67,15 @@ async fn console_changes_show_before_the_next_snapshot() {
         .as_str()
         .is_some_and(|w| w.contains("deactivated through the console")));
     // So does the CSV.
-    let csv = operator
-        .browser
-        .get(t.url(&format!("/users/export.csv?q={target}")))
-        .send()
-        .await
-        .expect("csv")
-        .text()
-        .await
-        .expect("csv body");
+    let csv = get_response(
+        &t,
+        &operator.browser,
+        &format!("/users/export.csv?q={target}"),
+    )
+    .await
+    .text()
+    .await
+    .expect("csv body");
     assert!(
         csv.lines()
             .any(|l| l.starts_with(&target) && l.contains(",deactivated,")),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::session::{get, logged, post, sign_in_as, sim_client};
+use common::session::{get_ok, logged, post, post_ok, sign_in_as, sim_client};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::StatusCode;
@@ -69,22 +69,20 @@ async fn an_operator_renames_a_group_and_adds_a_member() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (status, body) = post(
+    post_ok(
         &t,
         &operator,
         "/api/groups/rename",
         &[("id", &group), ("name", "Finance (EMEA)")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = post(
+    post_ok(
         &t,
         &operator,
         "/api/groups/members/add",
         &[("id", &group), ("user", &outsider)],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = post(
         &t,
         &operator,
@@ -107,8 +105,7 @@ async fn an_operator_renames_a_group_and_adds_a_member() {
         .iter()
         .flatten()
         .any(|m| m.value.as_str() == outsider));
-    let (status, detail) = get(&t, &operator, &format!("/api/groups/get?id={group}")).await;
-    assert_eq!(status, StatusCode::OK, "{detail}");
+    let detail = get_ok(&t, &operator, &format!("/api/groups/get?id={group}")).await;
     assert_eq!(detail["name"], "Finance (EMEA)");
     assert!(detail["members"]
         .as_array()
@@ -142,14 +139,13 @@ async fn removing_a_member_and_deleting_a_group_go_through_approval() {
     let operator = sign_in_as(&t, Role::Operator).await;
     let approver =
         common::session::sign_in_person(&t, &t.sim().info().admins[2].email, Role::Approver).await;
-    let (status, body) = post(
+    post_ok(
         &t,
         &operator,
         "/api/groups/members/add",
         &[("id", &group), ("user", &outsider)],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let gid: airtable_client::ids::GroupId = group.parse().expect("ugp");
     let members = |t: &TestConsole| {
         let gid = gid.clone();

@@ -1,6 +1,8 @@
 //! The outbox reaches a real SMTP conversation: a small SMTP server on a local port stands
 //! in for the mail relay, the way the simulator stands in for Airtable.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use console_core::mail::Mailer;
@@ -71,25 +73,10 @@ async fn relay() -> (u16, Inbox) {
     (port, inbox)
 }
 
-async fn fresh_db() -> (sqlx::PgPool, String) {
-    let base = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/airtable_console_test".into());
-    let base = base
-        .rsplit_once('/')
-        .map_or(base.clone(), |(b, _)| b.to_string());
-    let url = format!("{base}/mail_test_{}", uuid::Uuid::new_v4().simple());
-    (
-        console_server::db::connect_and_migrate(&url)
-            .await
-            .expect("database"),
-        url,
-    )
-}
-
 #[tokio::test]
 async fn the_outbox_is_delivered_once_and_refusals_are_kept_with_their_error() {
     let (port, inbox) = relay().await;
-    let (db, url) = fresh_db().await;
+    let (db, url) = common::fresh_database("mail_test").await;
     for (to, subject) in [
         ("bob@corp.example", "Approval needed: Delete a user"),
         ("nobody@refused.example", "Done: Delete a user"),

@@ -8,52 +8,16 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use airtable_client::{
-    ids::UserId,
-    models::{ScimUserRequest, User, UserState},
-};
+use airtable_client::models::{User, UserState};
 use common::session::{
-    enterprise, get, logged, post, sign_in_as, sim_client, take_snapshot, Person,
+    all_sim_users, create_scim_user, create_scim_users, email_domain, enterprise, get, get_ok,
+    get_response, logged, page_html, post, post_ok, sign_in_as, sim_client, take_snapshot, Person,
 };
 use common::TestConsole;
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
-
-/// The enterprise's first email domain (users made on it are internal).
-async fn domain(t: &TestConsole) -> String {
-    sim_client(t)
-        .enterprise(&enterprise(t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise")
-        .email_domains[0]
-        .email_domain
-        .clone()
-}
-
-/// Makes a user through SCIM, as an identity provider would; returns their id.
-async fn create_user(t: &TestConsole, email: &str, first: &str, last: &str) -> UserId {
-    sim_client(t)
-        .scim()
-        .create_user(&ScimUserRequest::new(email, first, last))
-        .await
-        .expect("create user")
-        .id
-}
-
-/// Every user of the enterprise as the simulator says now.
-async fn all_users(t: &TestConsole) -> Vec<User> {
-    sim_client(t)
-        .enterprise(&enterprise(t))
-        .users()
-        .all()
-        .send()
-        .await
-        .expect("users")
-}
 
 fn column(page: &Value, key: &str) -> Vec<String> {
     page["page"]["rows"]
@@ -88,17 +52,12 @@ async fn the_users_table_comes_from_the_latest_snapshot_searched_filtered_sorted
     let viewer = sign_in_as(&t, Role::Viewer).await;
 
     // Before any snapshot the table says so rather than calling Airtable.
-    let (status, page) = get(&t, &viewer, "/api/users/list").await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = get_ok(&t, &viewer, "/api/users/list").await;
     assert!(page["page"]["snapshot_id"].is_null(), "{page}");
 
     // 60 people with a common name: more than one page.
-    let domain = domain(&t).await;
-    let mut created = Vec::new();
-    for i in 0..60 {
-        let email = format!("pagewalker.{i:02}@{domain}");
-        created.push(create_user(&t, &email, "Pagewalker", &format!("{i:02}")).await);
-    }
+    let created = create_scim_users(&t, "Pagewalker", 60).await;
+    let domain = email_domain(&t).await;
     // One of them deactivated, so the state filter has something to find.
     let sim = sim_client(&t);
     sim.enterprise(&enterprise(&t))
@@ -109,10 +68,9 @@ async fn the_users_table_comes_from_the_latest_snapshot_searched_filtered_sorted
         .await
         .expect("deactivate");
     let snapshot = take_snapshot(&t).await;
-    let late = create_user(&t, &format!("latecomer@{domain}"), "Late", "Comer").await;
+    let late = create_scim_user(&t, &format!("latecomer@{domain}"), "Late", "Comer").await;
 
-    let (status, first) = get(&t, &viewer, "/api/users/list?q=PAGEWALKER").await;
-    assert_eq!(status, StatusCode::OK, "{first}");
+    let first = get_ok(&t, &viewer, "/api/users/list?q=PAGEWALKER").await;
     assert_eq!(first["page"]["snapshot_id"], snapshot);
     assert!(first["page"]["as_of"].is_string());
     assert_eq!(first["page"]["total"], 60, "{first}");
@@ -134,7 +92,7 @@ async fn the_users_table_comes_from_the_latest_snapshot_searched_filtered_sorted
     let mut sorted = emails.clone();
     sorted.sort_by_key(|e| e.to_lowercase());
     assert_eq!(emails, sorted);
-    let truth = all_users(&t).await;
+    let truth = all_sim_users(&t).await;
     let activity = |id: &str| {
         truth
             .iter()
@@ -247,8 +205,7 @@ async fn the_users_table_comes_from_the_latest_snapshot_searched_filtered_sorted
         (created[3].as_str(), created[3].to_string()),
         (late_email.as_str(), late.to_string()),
     ] {
-        let (status, body) = get(&t, &viewer, &format!("/api/users/list?q={}", urlencode(q))).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        let body = get_ok(&t, &viewer, &format!("/api/users/list?q={}", urlencode(q))).await;
         assert_eq!(body["exact"], id.as_str(), "{q}");
     }
     let (_, part) = get(&t, &viewer, "/api/users/list?q=pagewalker.07").await;
@@ -272,15 +229,7 @@ async fn the_users_table_comes_from_the_latest_snapshot_searched_filtered_sorted
 
     // Without wasm: the page shows the snapshot's time, the rows, links to each user and
     // keeps the view in the paging links; an exact email redirects to the user.
-    let html = viewer
-        .browser
-        .get(t.url("/users?q=pagewalker&sort=-name"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &viewer, "/users?q=pagewalker&sort=-name").await;
     assert!(html.contains("As of "), "{html}");
     assert!(html.contains("Pagewalker 59"));
     assert!(html.contains(&format!("/users/{}", created[59])));
@@ -325,31 +274,21 @@ async fn the_csv_export_streams_the_filtered_set_with_formulas_guarded() {
     let viewer = sign_in_as(&t, Role::Viewer).await;
 
     // Nothing to export before a snapshot.
-    let response = viewer
-        .browser
-        .get(t.url("/users/export.csv"))
-        .send()
-        .await
-        .expect("csv");
+    let response = get_response(&t, &viewer.browser, "/users/export.csv").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
-    let domain = domain(&t).await;
-    let sneaky = create_user(
+    let domain = email_domain(&t).await;
+    let sneaky = create_scim_user(
         &t,
         &format!("sneaky@{domain}"),
         "=HYPERLINK(\"http://x\")",
         "Csv",
     )
     .await;
-    let plain = create_user(&t, &format!("plain.csv@{domain}"), "Plain", "Csv, Jr.").await;
+    let plain = create_scim_user(&t, &format!("plain.csv@{domain}"), "Plain", "Csv, Jr.").await;
     take_snapshot(&t).await;
 
-    let response = viewer
-        .browser
-        .get(t.url("/users/export.csv?q=csv&sort=-name"))
-        .send()
-        .await
-        .expect("csv");
+    let response = get_response(&t, &viewer.browser, "/users/export.csv?q=csv&sort=-name").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response
         .headers()
@@ -378,25 +317,15 @@ async fn the_csv_export_streams_the_filtered_set_with_formulas_guarded() {
     );
 
     // All pages of a filter, not one: every user but the admins.
-    let everyone = all_users(&t).await;
-    let response = viewer
-        .browser
-        .get(t.url("/users/export.csv?admin=no"))
-        .send()
-        .await
-        .expect("csv");
+    let everyone = all_sim_users(&t).await;
+    let response = get_response(&t, &viewer.browser, "/users/export.csv?admin=no").await;
     let text = response.text().await.expect("body");
     let rows = text.split("\r\n").filter(|l| !l.is_empty()).count() - 1;
     let non_admins = everyone.iter().filter(|u| u.is_admin != Some(true)).count();
     assert_eq!(rows, non_admins);
 
     // A bad view is a clear 422; someone not signed in gets nothing.
-    let response = viewer
-        .browser
-        .get(t.url("/users/export.csv?sso=perhaps"))
-        .send()
-        .await
-        .expect("csv");
+    let response = get_response(&t, &viewer.browser, "/users/export.csv?sso=perhaps").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let stranger = t
         .browser()
@@ -419,7 +348,7 @@ async fn user_detail_matches_the_sim() {
     let sim = sim_client(&t);
     // Someone with groups and direct collaborations.
     let mut chosen = None;
-    for u in all_users(&t).await {
+    for u in all_sim_users(&t).await {
         let full = sim
             .enterprise(&enterprise(&t))
             .user(&u.id)
@@ -437,8 +366,7 @@ async fn user_detail_matches_the_sim() {
     }
     let truth = chosen.expect("a user with groups and collaborations");
 
-    let (status, detail) = get(&t, &viewer, &format!("/api/users/get?id={}", truth.id)).await;
-    assert_eq!(status, StatusCode::OK, "{detail}");
+    let detail = get_ok(&t, &viewer, &format!("/api/users/get?id={}", truth.id)).await;
     assert_eq!(detail["email"], truth.email.as_str());
     assert_eq!(detail["name"], truth.name.as_str());
     assert_eq!(detail["state"], truth.state.to_string());
@@ -499,15 +427,7 @@ async fn user_detail_matches_the_sim() {
     assert_eq!(access, truth_access);
 
     // The page, without wasm: profile, links to groups, workspaces or bases, and the audit.
-    let html = viewer
-        .browser
-        .get(t.url(&format!("/users/{}", truth.id)))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &viewer, &format!("/users/{}", truth.id)).await;
     assert!(html.contains(&truth.email), "{html}");
     let first_group = truth_groups.iter().next().expect("a group");
     assert!(html.contains(&format!("/groups/{first_group}")));
@@ -541,18 +461,17 @@ async fn direct_changes_reach_the_sim_and_the_action_log() {
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
     let sim = sim_client(&t);
-    let domain = domain(&t).await;
-    let target = create_user(&t, &format!("logout.me@{domain}"), "Logout", "Me").await;
+    let domain = email_domain(&t).await;
+    let target = create_scim_user(&t, &format!("logout.me@{domain}"), "Logout", "Me").await;
 
     let started = chrono::Utc::now() - chrono::Duration::seconds(1);
-    let (status, body) = post(
+    post_ok(
         &t,
         &operator,
         "/api/users/logout",
         &[("user", target.as_str())],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let (logged_target, _) = logged(&t, "users.logout").await.expect("logged");
     assert_eq!(logged_target.as_deref(), Some(target.as_str()));
     let events = sim
@@ -566,7 +485,7 @@ async fn direct_changes_reach_the_sim_and_the_action_log() {
         .expect("audit");
     assert_eq!(events.events.len(), 1, "{:?}", events.events);
 
-    let (status, body) = post(
+    post_ok(
         &t,
         &operator,
         "/api/users/rename",
@@ -577,7 +496,6 @@ async fn direct_changes_reach_the_sim_and_the_action_log() {
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let now = sim
         .enterprise(&enterprise(&t))
         .user(&target)
@@ -591,14 +509,13 @@ async fn direct_changes_reach_the_sim_and_the_action_log() {
     assert_eq!(details["first_name"], "Renamed");
 
     let new_email = format!("moved.me@{domain}");
-    let (status, body) = post(
+    post_ok(
         &t,
         &operator,
         "/api/users/email",
         &[("user", target.as_str()), ("email", new_email.as_str())],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let moved = sim
         .enterprise(&enterprise(&t))
         .user(&target)
@@ -648,15 +565,7 @@ async fn direct_changes_reach_the_sim_and_the_action_log() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
     // An operator's page offers the changes and the requests.
-    let html = operator
-        .browser
-        .get(t.url(&format!("/users/{target}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &operator, &format!("/users/{target}")).await;
     assert!(html.contains("Log out of all sessions"), "{html}");
     assert!(html.contains("Renamed Person"));
     assert!(html.contains("Ask for approval"));
@@ -666,8 +575,8 @@ async fn direct_changes_reach_the_sim_and_the_action_log() {
 async fn a_viewer_is_refused_and_malformed_ids_get_a_clear_answer() {
     let t = TestConsole::start().await;
     let viewer = sign_in_as(&t, Role::Viewer).await;
-    let domain = domain(&t).await;
-    let target = create_user(&t, &format!("keep.me@{domain}"), "Keep", "Me").await;
+    let domain = email_domain(&t).await;
+    let target = create_scim_user(&t, &format!("keep.me@{domain}"), "Keep", "Me").await;
 
     let (status, body) = post(
         &t,
@@ -717,15 +626,7 @@ async fn a_viewer_is_refused_and_malformed_ids_get_a_clear_answer() {
     assert!(body.to_string().contains("not a user ID"), "{body}");
     let (status, body) = get(&t, &viewer, "/api/users/get?id=usrAAAAAAAAAAAAAA").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let html = viewer
-        .browser
-        .get(t.url("/users/not-an-id"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &viewer, "/users/not-an-id").await;
     assert!(html.contains("not a user ID"), "{html}");
 }
 
@@ -744,18 +645,10 @@ async fn destructive_actions_are_only_requests_for_approval() {
     }
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
-    let domain = domain(&t).await;
-    let target = create_user(&t, &format!("doomed.maybe@{domain}"), "Doomed", "Maybe").await;
+    let domain = email_domain(&t).await;
+    let target = create_scim_user(&t, &format!("doomed.maybe@{domain}"), "Doomed", "Maybe").await;
 
-    let html = operator
-        .browser
-        .get(t.url(&format!("/users/{target}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &operator, &format!("/users/{target}")).await;
     for kind in [
         "deactivate_user",
         "remove_user_from_enterprise",
@@ -767,14 +660,13 @@ async fn destructive_actions_are_only_requests_for_approval() {
 
     for kind in ["delete_user", "deactivate_user"] {
         let action = serde_json::json!({ "kind": kind, "user": target.as_str() }).to_string();
-        let (status, body) = post(
+        let body = post_ok(
             &t,
             &operator,
             "/api/approvals/request",
             &[("action", action.as_str()), ("reason", "test")],
         )
         .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
         assert!(body["Requested"]["id"].is_string(), "{body}");
     }
     let now = sim_client(&t)

@@ -14,7 +14,9 @@ use airtable_client::{
     models::{PermissionLevel, User, UserState},
     Client,
 };
-use common::session::{enterprise, get, post, sign_in_person, sim_client, Person};
+use common::session::{
+    enterprise, get, get_ok, page_html, post, post_ok, sign_in_person, sim_client, Person,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use futures::TryStreamExt;
@@ -45,8 +47,7 @@ async fn preview_of(t: &TestConsole, operator: &Person, approver: &Person, actio
     let (status, body) = ask(t, operator, &action).await;
     assert_eq!(status, StatusCode::OK, "{action}: {body}");
     let id = body["Requested"]["id"].as_str().expect("a request id");
-    let (status, detail) = get(t, approver, &format!("/api/approvals/get?id={id}")).await;
-    assert_eq!(status, StatusCode::OK, "{detail}");
+    let detail = get_ok(t, approver, &format!("/api/approvals/get?id={id}")).await;
     assert_eq!(detail["compared"]["changed"], json!(false), "{detail}");
     detail["request"]["preview"].clone()
 }
@@ -313,8 +314,7 @@ async fn deleting_a_base_shows_everything_its_page_counts() {
     }
 
     // The counts are the base page's own.
-    let (status, page) = get(&t, &operator, &format!("/api/bases/get?id={base}")).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = get_ok(&t, &operator, &format!("/api/bases/get?id={base}")).await;
     let count = |key: &str| page[key].as_array().expect(key).len().to_string();
     assert_eq!(
         fact(&preview, "Collaborators"),
@@ -426,13 +426,12 @@ async fn deleting_a_workspace_shows_its_bases_people_and_invite_links() {
         &ids(invites.base_invite_links.iter().map(|i| &i.id)),
     );
 
-    let (status, page) = get(
+    let page = get_ok(
         &t,
         &operator,
         &format!("/api/workspaces/get?id={workspace}"),
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
     let count = |key: &str| page[key].as_array().expect(key).len().to_string();
     assert_eq!(fact(&preview, "Bases"), Some(count("bases")));
     assert_eq!(
@@ -786,15 +785,7 @@ async fn an_external_collaborator_is_refused_what_airtable_refuses_and_offered_w
         .contains("deactivate"));
 
     // Their page offers only that.
-    let html = operator
-        .browser
-        .get(t.url(&format!("/users/{}", external.id)))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &operator, &format!("/users/{}", external.id)).await;
     assert!(html.contains("remove_user_from_enterprise"), "{html}");
     for kind in [
         "deactivate_user",
@@ -829,15 +820,7 @@ async fn the_remove_form_asks_for_a_replacement_owner_among_their_workspaces_peo
         .filter(|id| id != &user.id)
         .collect();
     assert!(!others.is_empty());
-    let html = operator
-        .browser
-        .get(t.url(&format!("/users/{}", user.id)))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&t, &operator, &format!("/users/{}", user.id)).await;
     assert!(html.contains("Replacement owner"), "{html}");
     // Each choice is the whole call, with the replacement's ID in it.
     for other in &others {
@@ -868,7 +851,7 @@ async fn outcomes_are_sentences_not_json() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let id = body["Requested"]["id"].as_str().expect("id").to_string();
     let (_, detail) = get(&t, &approver, &format!("/api/approvals/get?id={id}")).await;
-    let (status, done) = post(
+    let done = post_ok(
         &t,
         &approver,
         "/api/approvals/approve",
@@ -883,7 +866,6 @@ async fn outcomes_are_sentences_not_json() {
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{done}");
     let outcome = done["outcome"].as_str().expect("an outcome");
     assert!(
         outcome.starts_with("Admin access revoked for ")

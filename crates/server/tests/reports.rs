@@ -13,7 +13,7 @@ use airtable_client::{
     models::{EnabledState, Group, PermissionLevel, Share, User, UserRef, UserState, Workspace},
 };
 use chrono::{DateTime, Utc};
-use common::session::{enterprise, get, sim_client, take_snapshot, Person};
+use common::session::{enterprise, get, get_ok, get_response, sim_client, take_snapshot, Person};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::{header, StatusCode};
@@ -265,7 +265,7 @@ fn set(values: Vec<String>) -> BTreeSet<String> {
 
 /// The CSV of a report: its header and the first field of every row.
 async fn csv(t: &TestConsole, who: &Person, path: &str) -> (String, Vec<String>) {
-    let response = who.browser.get(t.url(path)).send().await.expect("csv");
+    let response = get_response(&t, &who.browser, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     let disposition = response
         .headers()
@@ -445,8 +445,7 @@ async fn every_report_matches(t: &TestConsole, who: &Person, snapshot: i64) -> T
     assert_eq!(set(ids), truth.public_shares());
 
     // The index counts each report in the same snapshot.
-    let (status, index) = get(t, who, "/api/reports/index").await;
-    assert_eq!(status, StatusCode::OK, "{index}");
+    let index = get_ok(t, who, "/api/reports/index").await;
     assert_eq!(index["snapshot_id"], snapshot);
     let counts: BTreeMap<String, i64> = index["counts"]
         .as_array()
@@ -496,18 +495,12 @@ async fn each_report_lists_what_the_simulator_implies_and_follows_its_changes() 
     let viewer = common::session::sign_in_as(&t, Role::Viewer).await;
 
     // Before any snapshot the reports say so.
-    let (status, index) = get(&t, &viewer, "/api/reports/index").await;
-    assert_eq!(status, StatusCode::OK, "{index}");
+    let index = get_ok(&t, &viewer, "/api/reports/index").await;
     assert!(index["snapshot_id"].is_null(), "{index}");
     let (status, view) = get(&t, &viewer, "/api/reports/get?name=public-shares").await;
     assert_eq!(status, StatusCode::OK, "{view}");
     assert!(view["as_of"].is_null());
-    let response = viewer
-        .browser
-        .get(t.url("/reports/public-shares.csv"))
-        .send()
-        .await
-        .expect("csv");
+    let response = get_response(&t, &viewer.browser, "/reports/public-shares.csv").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
     let first = take_snapshot(&t).await;
@@ -700,12 +693,12 @@ async fn bad_input_is_refused_in_plain_words_and_old_snapshots_say_what_they_lac
                 .contains("Days without activity must be a whole number from 1 to 36500"),
             "{body}"
         );
-        let response = viewer
-            .browser
-            .get(t.url(&format!("/reports/inactive-users.csv?days={days}")))
-            .send()
-            .await
-            .expect("csv");
+        let response = get_response(
+            &t,
+            &viewer.browser,
+            &format!("/reports/inactive-users.csv?days={days}"),
+        )
+        .await;
         assert_eq!(
             response.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -728,17 +721,9 @@ async fn bad_input_is_refused_in_plain_words_and_old_snapshots_say_what_they_lac
 
     // Not signed in: no report at all.
     let stranger = t.browser();
-    let response = stranger
-        .get(t.url("/reports/inactive-users.csv"))
-        .send()
-        .await
-        .expect("csv");
+    let response = get_response(&t, &stranger, "/reports/inactive-users.csv").await;
     assert!(!response.status().is_success(), "{}", response.status());
-    let response = stranger
-        .get(t.url("/api/reports/get?name=inactive-users"))
-        .send()
-        .await
-        .expect("get");
+    let response = get_response(&t, &stranger, "/api/reports/get?name=inactive-users").await;
     assert!(!response.status().is_success(), "{}", response.status());
 
     // A snapshot from before the console recorded shares and user details.
@@ -752,12 +737,7 @@ async fn bad_input_is_refused_in_plain_words_and_old_snapshots_say_what_they_lac
         view["unavailable"],
         "This snapshot did not record shares; take a new one."
     );
-    let response = viewer
-        .browser
-        .get(t.url("/reports/public-shares.csv"))
-        .send()
-        .await
-        .expect("csv");
+    let response = get_response(&t, &viewer.browser, "/reports/public-shares.csv").await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert!(response
         .text()

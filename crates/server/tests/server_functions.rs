@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use common::session::{assert_each_answers, fetch, get_response, post_form, sign_in_as};
 use common::TestConsole;
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
@@ -343,29 +344,11 @@ async fn every_server_function_is_listed() {
     }
 }
 
-/// Signs in as the demo admin, then gives that person `role` directly in the database
-/// (roles are read on every request, so the new role applies at once).
+/// Signs in as the demo admin with `role` (set in the database, applying at once): the
+/// browser and its CSRF token.
 async fn signed_in_as(t: &TestConsole, role: Role) -> (reqwest::Client, String) {
-    let admin = t.sim().info().admins[0].clone();
-    let browser = t.browser();
-    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
-    sqlx::query("UPDATE console_users SET role = $1 WHERE airtable_user_id = $2")
-        .bind(role.as_str())
-        .bind(admin.id.to_string())
-        .execute(&t.db().await)
-        .await
-        .expect("set role");
-    let me: serde_json::Value = browser
-        .get(t.url("/api/whoami"))
-        .send()
-        .await
-        .expect("whoami")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(me["role"], role.as_str(), "the new role applies at once");
-    let csrf = me["csrf_token"].as_str().expect("csrf token").to_string();
-    (browser, csrf)
+    let person = sign_in_as(t, role).await;
+    (person.browser, person.csrf)
 }
 
 async fn post(
@@ -379,13 +362,7 @@ async fn post(
     if let Some(token) = csrf {
         form.push(("csrf_token", token));
     }
-    let response = browser
-        .post(t.url(path))
-        .header(header::ORIGIN, t.console.url())
-        .form(&form)
-        .send()
-        .await
-        .expect("post");
+    let response = post_form(&t, &browser, path, &form).await;
     let status = response.status();
     (status, response.text().await.unwrap_or_default())
 }
@@ -461,7 +438,7 @@ async fn reads_answer_get_and_not_post() {
     let t = TestConsole::start().await;
     let (browser, csrf) = signed_in_as(&t, Role::Viewer).await;
     for path in READS {
-        let response = browser.get(t.url(path)).send().await.expect("get");
+        let response = get_response(&t, &browser, path).await;
         let status = response.status();
         // Admin-only reads refuse a viewer with 403, reads that need arguments say they are
         // missing (422); none fails with a server error.
@@ -492,35 +469,37 @@ fn last_admin_email(t: &TestConsole) -> String {
 async fn malformed_arguments_get_a_clear_422_not_a_500() {
     let t = TestConsole::start().await;
     let (browser, _) = signed_in_as(&t, Role::Viewer).await;
-    for url in [
-        "/api/snapshots/diff?from=abc&to=1",
-        "/api/snapshots/admins-at",
-        "/api/actions/list?before=%FF%FE",
-    ] {
-        let response = browser.get(t.url(url)).send().await.expect("get");
-        let status = response.status();
-        let body = response.text().await.unwrap_or_default();
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
-        assert!(body.contains("not valid"), "{url}: {body}");
-    }
+    assert_each_answers(
+        &t,
+        &browser,
+        [
+            "/api/snapshots/diff?from=abc&to=1",
+            "/api/snapshots/admins-at",
+            "/api/actions/list?before=%FF%FE",
+        ],
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not valid",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn nul_characters_are_refused_in_plain_words_not_with_a_500() {
     let t = TestConsole::start().await;
     let (browser, csrf) = signed_in_as(&t, Role::Admin).await;
-    for url in [
-        "/api/users/get?id=usr%00",
-        "/audit/events/app%00AAAAAAAAAAAAA",
-        "/api/audit/search?q=%00&action=&category=&actor=&after=&before=&cursor=",
-        "/audit/export.csv?q=a%00b",
-    ] {
-        let response = browser.get(t.url(url)).send().await.expect("get");
-        let status = response.status();
-        let body = response.text().await.unwrap_or_default();
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {body}");
-        assert!(body.contains("NUL character"), "{url}: {body}");
-    }
+    assert_each_answers(
+        &t,
+        &browser,
+        [
+            "/api/users/get?id=usr%00",
+            "/audit/events/app%00AAAAAAAAAAAAA",
+            "/api/audit/search?q=%00&action=&category=&actor=&after=&before=&cursor=",
+            "/audit/export.csv?q=a%00b",
+        ],
+        StatusCode::BAD_REQUEST,
+        "NUL character",
+    )
+    .await;
     let (status, body) = post(
         &t,
         &browser,
@@ -531,12 +510,10 @@ async fn nul_characters_are_refused_in_plain_words_not_with_a_500() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     // A percent sign typed as text is not a NUL.
-    let response = browser
-        .get(t.url("/api/users/list?q=100%2500"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        fetch(&t, &browser, "/api/users/list?q=100%2500").await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -548,39 +525,36 @@ async fn a_bundle_file_name_no_file_system_takes_is_a_404_not_a_500() {
         format!("/pkg/{long}.js"),
         format!("/pkg/snippets/{long}/x.js"),
     ] {
-        let response = browser.get(t.url(&url)).send().await.expect("get");
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{url}");
+        assert_eq!(
+            fetch(&t, &browser, &url).await.0,
+            StatusCode::NOT_FOUND,
+            "{url}"
+        );
     }
     // An ordinary missing name is a 404 too (ServeDir itself).
-    let response = browser
-        .get(t.url("/pkg/missing.js"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        fetch(&t, &browser, "/pkg/missing.js").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn without_its_database_the_console_says_so_with_a_503_and_keeps_people_signed_in() {
     let t = TestConsole::start().await;
     let (browser, csrf) = signed_in_as(&t, Role::Operator).await;
-    let response = browser
-        .get(t.url("/workspaces"))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(fetch(&t, &browser, "/workspaces").await.0, StatusCode::OK);
 
     // Every connection the console has, or could open, is gone (as when Postgres stops).
     t.console.state.console.db.close().await;
-    for url in ["/", "/workspaces", "/api/users/list?q=", "/healthz"] {
-        let response = browser.get(t.url(url)).send().await.expect("get");
-        let status = response.status();
-        let body = response.text().await.unwrap_or_default();
-        // Not a 303 to the sign-in page (the session may be fine), not a bare 500.
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{url}: {body}");
-        assert!(body.contains("database"), "{url}: {body}");
-    }
+    // Not a 303 to the sign-in page (the session may be fine), not a bare 500.
+    assert_each_answers(
+        &t,
+        &browser,
+        ["/", "/workspaces", "/api/users/list?q=", "/healthz"],
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database",
+    )
+    .await;
     let (status, body) = post(
         &t,
         &browser,
@@ -597,25 +571,30 @@ async fn a_nul_encoded_twice_in_a_page_address_is_refused_not_a_500() {
     let t = TestConsole::start().await;
     let (browser, _) = signed_in_as(&t, Role::Viewer).await;
     // Pages decode their query twice (leptos_router), so `%2500` is a NUL there.
-    for url in [
-        "/audit?q=a%2500",
-        "/groups?q=a%2500&page=1",
-        "/users?q=%2500",
-        "/audit/events/wsp%2500",
-    ] {
-        let response = browser.get(t.url(url)).send().await.expect("get");
-        let status = response.status();
-        let body = response.text().await.unwrap_or_default();
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {body}");
-        assert!(body.contains("NUL character"), "{url}: {body}");
-    }
+    assert_each_answers(
+        &t,
+        &browser,
+        [
+            "/audit?q=a%2500",
+            "/groups?q=a%2500&page=1",
+            "/users?q=%2500",
+            "/audit/events/wsp%2500",
+        ],
+        StatusCode::BAD_REQUEST,
+        "NUL character",
+    )
+    .await;
     // A server function decodes once: there it is the text "%00", searched as such.
-    let response = browser
-        .get(t.url("/api/audit/search?q=a%2500&action=&category=&actor=&after=&before=&cursor="))
-        .send()
+    assert_eq!(
+        fetch(
+            &t,
+            &browser,
+            "/api/audit/search?q=a%2500&action=&category=&actor=&after=&before=&cursor="
+        )
         .await
-        .expect("get");
-    assert_eq!(response.status(), StatusCode::OK);
+        .0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -3,25 +3,15 @@
 
 mod common;
 
-use airtable_sim::{SimConfig, SimSize};
+use airtable_sim::SimConfig;
+use common::session::get_response;
 use common::TestConsole;
 use reqwest::StatusCode;
 
 const HEADER: &str = "x-forwarded-email";
 
 async fn console_behind_a_proxy() -> (TestConsole, airtable_sim::RunningSim) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let sim = airtable_sim::spawn(
-        listener,
-        SimConfig {
-            size: SimSize::tiny(),
-            ..SimConfig::default()
-        },
-    )
-    .await
-    .expect("sim");
+    let sim = common::spawn_tiny_sim(SimConfig::default()).await;
     let info = sim.info();
     let first_admin = info.admins[0].email.clone();
     let t = TestConsole::start_with(&[
@@ -76,7 +66,7 @@ async fn the_proxy_names_the_person_and_the_service_token_does_the_work() {
     assert_eq!(stored, None);
 
     // Without the header (someone bypassing the proxy with no session): the sign-in page.
-    let bypass = t.browser().get(t.url("/")).send().await.expect("no header");
+    let bypass = get_response(&t, &t.browser(), "/").await;
     assert!(bypass.status().is_redirection());
     assert_eq!(common::location(&bypass), "/signin");
 

@@ -1,48 +1,21 @@
 //! Snapshots of the enterprise: taken from the simulator into Postgres, then asked "who was
 //! an admin on date X" and "what changed".
 
+mod common;
+
 use airtable_client::{
     ids::{EnterpriseId, UserId},
     models::{UserRef, UserState},
-    AccessToken, Client,
 };
-use airtable_sim::{SimConfig, SimSize};
+use airtable_sim::SimConfig;
 use console_core::snapshots;
 
 #[tokio::test]
 async fn two_snapshots_answer_who_was_admin_and_what_changed() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let sim = airtable_sim::spawn(
-        listener,
-        SimConfig {
-            size: SimSize::tiny(),
-            ..SimConfig::default()
-        },
-    )
-    .await
-    .expect("sim");
-    let base = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/airtable_console_test".into());
-    let base = base
-        .rsplit_once('/')
-        .map_or(base.clone(), |(b, _)| b.to_string());
-    let url = format!("{base}/snapshots_test_{}", uuid::Uuid::new_v4().simple());
-    let db = console_server::db::connect_and_migrate(&url)
-        .await
-        .expect("database");
-    let client = Client::builder()
-        .base_url(sim.base_url().to_string())
-        .token(AccessToken::new(sim.info().token.to_string()))
-        .build()
-        .expect("client");
-    let ent: EnterpriseId = sim
-        .info()
-        .enterprise_account_id
-        .to_string()
-        .parse()
-        .expect("ent");
+    let sim = common::spawn_tiny_sim(SimConfig::default()).await;
+    let (db, url) = common::fresh_database("snapshots_test").await;
+    let client = common::sim_client_builder(&sim).build().expect("client");
+    let ent: EnterpriseId = common::sim_enterprise(&sim);
 
     let before_any = chrono::Utc::now() - chrono::Duration::seconds(1);
     let first = snapshots::take(&db, &client, &ent, Some("test"))

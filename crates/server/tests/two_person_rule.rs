@@ -7,7 +7,10 @@
 mod common;
 
 use airtable_client::models::UserRef;
-use common::session::{enterprise, get, post, set_role, sign_in_person, sim_client, Person};
+use common::session::{
+    approve_saying, enterprise, get, get_ok, get_response, page_html, post, post_ok,
+    request_status, requested_id, set_role, sign_in_person, sim_client, Person,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::StatusCode;
@@ -15,15 +18,6 @@ use serde_json::{json, Value};
 
 fn email_of(t: &TestConsole, n: usize) -> String {
     t.sim().info().admins[n].email.to_string()
-}
-
-/// The request's ID from a server function that answered `RequestOutcome::Requested`.
-fn requested(status: StatusCode, body: &Value) -> String {
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["Requested"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected a request, got {body}"))
-        .to_string()
 }
 
 /// Asks for `action` as `who` (a request must result); returns its ID.
@@ -35,34 +29,16 @@ async fn ask(t: &TestConsole, who: &Person, action: Value, reason: &str) -> Stri
         &[("action", &action.to_string()), ("reason", reason)],
     )
     .await;
-    requested(status, &body)
+    requested_id(status, &body)
 }
 
 /// Approves request `id` as `who`, carrying what their page showed.
 async fn approve(t: &TestConsole, who: &Person, id: &str) -> (StatusCode, Value) {
-    let (_, detail) = get(t, who, &format!("/api/approvals/get?id={id}")).await;
-    let call_hash = detail["call_hash"].as_str().unwrap_or_default().to_string();
-    let fingerprint = detail["compared_fingerprint"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    post(
-        t,
-        who,
-        "/api/approvals/approve",
-        &[
-            ("id", id),
-            ("call_hash", &call_hash),
-            ("fingerprint", &fingerprint),
-            ("comment", "agreed"),
-        ],
-    )
-    .await
+    approve_saying(t, who, id, "agreed").await.1
 }
 
 async fn needs_approval(t: &TestConsole, who: &Person, kind: &str) -> bool {
-    let (status, rows) = get(t, who, "/api/approvals/policy").await;
-    assert_eq!(status, StatusCode::OK, "{rows}");
+    let rows = get_ok(t, who, "/api/approvals/policy").await;
     rows.as_array()
         .expect("policy rows")
         .iter()
@@ -77,14 +53,6 @@ async fn role_of(t: &TestConsole, email: &str) -> Option<String> {
         .fetch_optional(&t.db().await)
         .await
         .expect("role")
-}
-
-async fn status_of(t: &TestConsole, id: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM approval_requests WHERE id = $1::uuid")
-        .bind(id)
-        .fetch_one(&t.db().await)
-        .await
-        .expect("status")
 }
 
 /// A simulator user who is not an admin, inside the enterprise's email domain (so Airtable
@@ -163,7 +131,7 @@ async fn an_admin_alone_cannot_make_a_deletion_happen() {
         &[("action", &delete), ("reason", "left")],
     )
     .await;
-    requested(status, &body);
+    requested_id(status, &body);
     let (_, policy) = get(&t, &admin, "/api/approvals/policy").await;
     let row = policy
         .as_array()
@@ -182,7 +150,7 @@ async fn an_admin_alone_cannot_make_a_deletion_happen() {
         &[("kind", "deactivate_user"), ("needs_approval", "no")],
     )
     .await;
-    let exemption = requested(status, &body);
+    let exemption = requested_id(status, &body);
     assert!(needs_approval(&t, &admin, "deactivate_user").await);
     let (status, _) = approve(&t, &admin, &exemption).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "not by the admin who asked");
@@ -214,18 +182,17 @@ async fn an_admin_alone_cannot_make_a_deletion_happen() {
     );
     let (status, body) = approve(&t, &second_admin, &exemption).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(status_of(&t, &exemption).await, "succeeded");
+    assert_eq!(request_status(&t, &exemption).await, "succeeded");
     assert!(!needs_approval(&t, &admin, "deactivate_user").await);
 
     // Tightening is immediate.
-    let (status, body) = post(
+    let body = post_ok(
         &t,
         &admin,
         "/api/approvals/policy/set",
         &[("kind", "deactivate_user"), ("needs_approval", "yes")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["Done"].is_object(), "{body}");
     assert!(needs_approval(&t, &admin, "deactivate_user").await);
 }
@@ -248,7 +215,7 @@ async fn console_roles_and_airtable_admin_access_are_granted_through_approval() 
             &[("person", &operator_email), ("role", role)],
         )
         .await;
-        let id = requested(status, &body);
+        let id = requested_id(status, &body);
         assert_eq!(role_of(&t, &operator_email).await.as_deref(), Some(before));
         if role == "admin" {
             // The person it is for cannot approve it, whatever their role.
@@ -262,14 +229,13 @@ async fn console_roles_and_airtable_admin_access_are_granted_through_approval() 
         assert_eq!(role_of(&t, &operator_email).await.as_deref(), Some(role));
     }
     // Lowering a role, and the viewer and operator roles, happen at once.
-    let (status, body) = post(
+    let body = post_ok(
         &t,
         &admin,
         "/api/roles/grant",
         &[("person", &operator_email), ("role", "operator")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["Done"].is_object(), "{body}");
     assert_eq!(
         role_of(&t, &operator_email).await.as_deref(),
@@ -289,7 +255,7 @@ async fn console_roles_and_airtable_admin_access_are_granted_through_approval() 
         &[("action", &grant), ("reason", "new IT hire")],
     )
     .await;
-    let id = requested(status, &body);
+    let id = requested_id(status, &body);
     let is_admin = |found: Vec<airtable_client::models::User>| {
         found.first().and_then(|u| u.is_admin).unwrap_or(false)
     };
@@ -360,15 +326,7 @@ async fn one_admin_names_the_second_then_the_rule_holds_for_good() {
     // Demo mode: one admin, an operator and an approver. Bootstrap: the rule cannot hold.
     let admin = sign_in_person(&t, &email_of(&t, 0), Role::Admin).await;
     assert!(!rule_holds(&t, &admin).await);
-    let page = admin
-        .browser
-        .get(t.url("/users"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = page_html(&t, &admin, "/users").await;
     assert!(
         page.contains("two-person-rule-off") && page.contains("cannot hold yet"),
         "every page says so"
@@ -376,28 +334,26 @@ async fn one_admin_names_the_second_then_the_rule_holds_for_good() {
 
     // The one admin names a second admin alone; from then on the rule holds.
     let second = email_of(&t, 2);
-    let (status, body) = post(
+    let body = post_ok(
         &t,
         &admin,
         "/api/roles/grant",
         &[("person", &second), ("role", "admin")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["Done"].is_object(), "bootstrap grants at once: {body}");
     assert_eq!(role_of(&t, &second).await.as_deref(), Some("admin"));
     assert!(rule_holds(&t, &admin).await);
 
     // Taking the second admin's role away again does not switch it off.
     let second_id = t.sim().info().admins[2].id.to_string();
-    let (status, body) = post(
+    post_ok(
         &t,
         &admin,
         "/api/roles/revoke",
         &[("airtable_user_id", &second_id)],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     assert!(rule_holds(&t, &admin).await, "the rule holds for good");
     let (status, body) = post(
         &t,
@@ -406,7 +362,7 @@ async fn one_admin_names_the_second_then_the_rule_holds_for_good() {
         &[("person", &email_of(&t, 1)), ("role", "approver")],
     )
     .await;
-    requested(status, &body);
+    requested_id(status, &body);
     // Nor does deleting the record of it, even with SQL.
     let removed = sqlx::query("DELETE FROM two_person_rule")
         .execute(&t.db().await)
@@ -429,14 +385,13 @@ async fn a_revoked_person_stays_revoked_at_their_next_sign_in() {
     let first_id = t.sim().info().admins[0].id.to_string();
     let browser = t.browser();
     assert_eq!(t.sign_in(&browser, &first).await, "/");
-    let (status, body) = post(
+    post_ok(
         &t,
         &other_admin,
         "/api/roles/revoke",
         &[("airtable_user_id", &first_id)],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     // Even with no admin left at all (the first-admin bootstrap would apply), and a
     // default role configured, the revoked person gets nothing.
     set_role(&t, &email_of(&t, 2), Role::Operator).await;
@@ -466,14 +421,13 @@ async fn a_revoked_person_stays_revoked_at_their_next_sign_in() {
         Some("viewer")
     );
     set_role(&t, &email_of(&t, 2), Role::Admin).await;
-    let (status, body) = post(
+    post_ok(
         &t,
         &other_admin,
         "/api/roles/revoke",
         &[("airtable_user_id", &newcomer.id)],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let again = t.browser();
     assert_eq!(
         t.sign_in(&again, &newcomer.email).await,
@@ -522,15 +476,15 @@ async fn deciding_needs_a_recent_sign_in_and_the_call_hash_that_was_shown() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(status_of(&t, &id).await, "pending");
+    assert_eq!(request_status(&t, &id).await, "pending");
 
     // Signing in again comes back to the request.
-    let response = approver
-        .browser
-        .get(t.url(&format!("/auth/login?return_to=/approvals/{id}")))
-        .send()
-        .await
-        .expect("login");
+    let response = get_response(
+        &t,
+        &approver.browser,
+        &format!("/auth/login?return_to=/approvals/{id}"),
+    )
+    .await;
     assert!(response.status().is_redirection());
     let authorize = common::location(&response);
     let callback = t
@@ -563,10 +517,10 @@ async fn deciding_needs_a_recent_sign_in_and_the_call_hash_that_was_shown() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(status_of(&t, &id).await, "pending");
+    assert_eq!(request_status(&t, &id).await, "pending");
     let (status, body) = approve(&t, &approver, &id).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(status_of(&t, &id).await, "succeeded");
+    assert_eq!(request_status(&t, &id).await, "succeeded");
 }
 
 #[tokio::test]
@@ -596,7 +550,7 @@ async fn a_failed_request_can_be_retried_only_within_its_ttl() {
     let (_, detail) = get(&t, &approver, &format!("/api/approvals/get?id={id}")).await;
     // Reading it expires it: the sweep runs before every read.
     assert_eq!(detail["can_retry"], json!(false), "{detail}");
-    assert_eq!(status_of(&t, &id).await, "expired");
+    assert_eq!(request_status(&t, &id).await, "expired");
     let (status, _) = post(
         &t,
         &approver,

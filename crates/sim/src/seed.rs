@@ -477,12 +477,7 @@ fn seed_extras(rng: &mut StdRng, core: &mut Core, now: DateTime<Utc>) {
             });
         }
     }
-    let domain = core
-        .enterprise
-        .email_domains
-        .first()
-        .map(|d| d.domain.clone())
-        .unwrap_or_default();
+    let domain = first_domain(core);
     for ws in &mut core.workspaces {
         if rng.gen_bool(0.2) {
             ws.invite_creation_restriction = "onlyOwners".into();
@@ -597,14 +592,18 @@ fn seed_extras(rng: &mut StdRng, core: &mut Core, now: DateTime<Utc>) {
     }
 }
 
-/// Invite links on some interfaces (made by the owner of their base's workspace).
-fn seed_interface_invites(rng: &mut StdRng, core: &mut Core) {
-    let domain = core
-        .enterprise
+/// The enterprise's first email domain ("" without one).
+fn first_domain(core: &Core) -> String {
+    core.enterprise
         .email_domains
         .first()
         .map(|d| d.domain.clone())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Invite links on some interfaces (made by the owner of their base's workspace).
+fn seed_interface_invites(rng: &mut StdRng, core: &mut Core) {
+    let domain = first_domain(core);
     let owners: std::collections::HashMap<String, String> = core
         .workspaces
         .iter()

@@ -6,7 +6,26 @@ use std::time::{Duration, Instant};
 
 use airtable_sim::{RateLimits, SimConfig, SimSize};
 use common::Sim;
-use serde_json::json;
+use serde_json::{json, Value};
+
+/// Turns the rate limits on at run time, through the control API.
+async fn set_rate_limits(sim: &Sim, body: Value) {
+    let _ = sim
+        .http
+        .post(sim.url("/_sim/rate-limits"))
+        .json(&body)
+        .send()
+        .await;
+}
+
+/// The statuses of `n` GETs of `url`, in order.
+async fn statuses_of(sim: &Sim, url: &str, n: usize) -> Vec<u16> {
+    let mut v = Vec::new();
+    for _ in 0..n {
+        v.push(sim.get(url).await.0);
+    }
+    v
+}
 
 #[tokio::test]
 async fn faults_are_injected_per_path_and_cleared() {
@@ -103,20 +122,9 @@ async fn rate_limits_are_off_by_default_and_bite_when_on() {
     for _ in 0..20 {
         assert_eq!(sim.get(&url).await.0, 200);
     }
-    let _ = sim
-        .http
-        .post(sim.url("/_sim/rate-limits"))
-        .json(&json!({ "perTokenPerSecond": 3, "penaltyMs": 60000 }))
-        .send()
-        .await;
+    set_rate_limits(&sim, json!({ "perTokenPerSecond": 3, "penaltyMs": 60000 })).await;
     let whoami = sim.url("/v0/meta/whoami");
-    let statuses: Vec<u16> = {
-        let mut v = Vec::new();
-        for _ in 0..4 {
-            v.push(sim.get(&whoami).await.0);
-        }
-        v
-    };
+    let statuses = statuses_of(&sim, &whoami, 4).await;
     assert_eq!(statuses, [200, 200, 200, 429]);
     sim.shutdown().await;
 }
@@ -310,19 +318,8 @@ async fn stats_count_requests_and_429s_by_cause() {
     });
     let _ = sim.http.delete(sim.url("/_sim/faults")).send().await;
     // Rate-limit 429s: 2 per second per token.
-    let _ = sim
-        .http
-        .post(sim.url("/_sim/rate-limits"))
-        .json(&json!({ "perTokenPerSecond": 2, "penaltyMs": 60000 }))
-        .send()
-        .await;
-    let statuses: Vec<u16> = {
-        let mut v = Vec::new();
-        for _ in 0..4 {
-            v.push(sim.get(&whoami).await.0);
-        }
-        v
-    };
+    set_rate_limits(&sim, json!({ "perTokenPerSecond": 2, "penaltyMs": 60000 })).await;
+    let statuses = statuses_of(&sim, &whoami, 4).await;
     assert_eq!(statuses, [200, 200, 429, 429]);
     let _ = sim.http.delete(sim.url("/_sim/rate-limits")).send().await;
 

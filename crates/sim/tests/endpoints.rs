@@ -5,19 +5,11 @@
 mod common;
 
 use airtable_sim::{SimConfig, SimSize};
-use common::Sim;
+use common::{strs, Sim, SCIM_GROUP as GROUP, SCIM_USER as USER};
 use serde_json::{json, Value};
 
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-fn strs(v: &Value) -> Vec<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|x| x.as_str().map(str::to_string))
-        .collect()
 }
 
 async fn latest_action(sim: &Sim) -> Value {
@@ -69,23 +61,11 @@ async fn one_user_is_updated_logged_out_and_claimed_through_the_alias() {
         .await;
     assert_eq!((status, body), (200, json!({})));
     assert_eq!(sim.user(&person.id).await["name"], "Ada Lovelace");
-    let (status, _) = sim
-        .send(
-            sim.http
-                .patch(&url)
-                .json(&json!({ "state": "deactivated" })),
-        )
-        .await;
+    let (status, _) = sim.patch(&url, json!({ "state": "deactivated" })).await;
     assert_eq!(status, 200);
     assert_eq!(sim.user(&person.id).await["state"], "deactivated");
     assert_eq!(latest_action(&sim).await["action"], "deactivateUser");
-    let (status, _) = sim
-        .send(
-            sim.http
-                .patch(&url)
-                .json(&json!({ "state": "provisioned" })),
-        )
-        .await;
+    let (status, _) = sim.patch(&url, json!({ "state": "provisioned" })).await;
     assert_eq!(status, 200);
     assert_eq!(sim.user(&person.id).await["state"], "provisioned");
 
@@ -306,9 +286,6 @@ async fn ai_allowlist_changes_are_recorded() {
     assert_eq!(e["payload"]["current"]["isAllowed"], true);
     sim.shutdown().await;
 }
-
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 #[tokio::test]
 async fn scim_get_and_replace() {

@@ -2,11 +2,9 @@
 
 mod common;
 
-use common::Sim;
+use common::{Sim, SCIM_GROUP as GROUP, SCIM_USER as USER};
 use serde_json::{json, Value};
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -86,9 +84,7 @@ async fn users_list_filter_page_create_patch_delete() {
     let u = sim.user(&id).await;
     assert_eq!(u["state"], "deactivated");
 
-    let (status, _) = sim
-        .send(sim.http.delete(sim.url(&format!("/scim/v2/Users/{id}"))))
-        .await;
+    let (status, _) = sim.delete(&sim.url(&format!("/scim/v2/Users/{id}"))).await;
     assert_eq!(status, 204);
     let (status, body) = sim.get(&sim.url(&format!("/scim/v2/Users/{id}"))).await;
     assert_eq!(status, 404);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_shape, fixture, Sim};
+use common::{assert_shape, fixture, strs, Sim};
 use serde_json::{json, Value};
 
 /// The entity of a list that has the most non-empty arrays/maps: the best specimen.
@@ -16,6 +16,15 @@ fn richest<'a>(items: impl Iterator<Item = &'a Value>) -> Option<&'a Value> {
         }
     }
     items.max_by_key(|v| score(v))
+}
+
+/// What a successful GET of `path(id)` answers, for each id in `ids`.
+async fn each(sim: &Sim, ids: &Value, path: impl Fn(&str) -> String) -> Vec<Value> {
+    let mut out = Vec::new();
+    for id in strs(ids) {
+        out.push(sim.ok(&sim.url(&path(&id))).await);
+    }
+    out
 }
 
 #[tokio::test]
@@ -34,25 +43,17 @@ async fn enterprise_user_group_and_workspace_look_like_airtable() {
     let user = richest(internal).expect("an internal user");
     assert_shape(user, &fixture("UserInfo.json"), &["isSuperAdmin"]);
 
-    let mut groups = Vec::new();
-    for id in ent["groupIds"].as_array().into_iter().flatten() {
-        let url = sim.url(&format!(
-            "/v0/meta/groups/{}?include=collaborations",
-            id.as_str().unwrap_or_default()
-        ));
-        groups.push(sim.ok(&url).await);
-    }
+    let groups = each(&sim, &ent["groupIds"], |id| {
+        format!("/v0/meta/groups/{id}?include=collaborations")
+    })
+    .await;
     let group = richest(groups.iter()).expect("a group");
     assert_shape(group, &fixture("UserGroup.json"), &[]);
 
-    let mut workspaces = Vec::new();
-    for id in ent["workspaceIds"].as_array().into_iter().flatten() {
-        let url = sim.url(&format!(
-            "/v0/meta/workspaces/{}?include=collaborators&include=inviteLinks",
-            id.as_str().unwrap_or_default()
-        ));
-        workspaces.push(sim.ok(&url).await);
-    }
+    let workspaces = each(&sim, &ent["workspaceIds"], |id| {
+        format!("/v0/meta/workspaces/{id}?include=collaborators&include=inviteLinks")
+    })
+    .await;
     let ws = richest(workspaces.iter()).expect("a workspace");
     assert_shape(ws, &fixture("WorkspaceCollaborators.json"), &[]);
     sim.shutdown().await;

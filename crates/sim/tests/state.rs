@@ -3,16 +3,8 @@
 
 mod common;
 
-use common::Sim;
+use common::{strs, Sim};
 use serde_json::{json, Value};
-
-fn strs(v: &Value) -> Vec<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|x| x.as_str().map(str::to_string))
-        .collect()
-}
 
 async fn latest_actions(sim: &Sim, n: usize) -> Vec<String> {
     let page = sim
@@ -474,9 +466,7 @@ async fn workspace_and_base_lifecycle() {
         .get(&sim.url(&format!("/v0/meta/workspaces/{wsp}")))
         .await;
     assert_eq!(status, 404);
-    let (status, _) = sim
-        .send(sim.http.delete(sim.url(&format!("/v0/meta/bases/{app}"))))
-        .await;
+    let (status, _) = sim.delete(&sim.url(&format!("/v0/meta/bases/{app}"))).await;
     assert_eq!(status, 200);
     let (status, _) = sim.get(&sim.url(&format!("/v0/meta/bases/{app}"))).await;
     assert_eq!(status, 404);

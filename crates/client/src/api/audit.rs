@@ -33,7 +33,7 @@
 
 use futures::stream::{self, Stream, StreamExt};
 
-use super::enterprise::EnterpriseHandler;
+use super::account::Account;
 use crate::http::client::Request;
 use crate::ids::UserId;
 use crate::models::{
@@ -65,7 +65,7 @@ pub struct AuditPage {
 #[derive(Debug, Clone)]
 #[must_use = "call .page().await or .stream()"]
 pub struct AuditLogRequest {
-    enterprise: EnterpriseHandler,
+    account: Account,
     query: AuditLogQuery,
     resume: Option<AuditCursor>,
     max_pages: Option<usize>,
@@ -73,9 +73,9 @@ pub struct AuditLogRequest {
 }
 
 impl AuditLogRequest {
-    pub(crate) fn new(enterprise: EnterpriseHandler) -> Self {
+    pub(crate) fn new(account: Account) -> Self {
         AuditLogRequest {
-            enterprise,
+            account,
             query: AuditLogQuery::default(),
             resume: None,
             max_pages: None,
@@ -195,19 +195,19 @@ impl AuditLogRequest {
     }
 
     async fn fetch(
-        enterprise: &EnterpriseHandler,
+        account: &Account,
         query: &AuditLogQuery,
         token: Option<&str>,
     ) -> Result<AuditPage, Error> {
         let mut req = Request::get(
             "/v0/meta/enterpriseAccounts/{id}/auditLogEvents",
-            enterprise.path("/auditLogEvents"),
+            account.path("/auditLogEvents"),
         );
         req.query = query.to_params();
         if let Some(t) = token {
             req = req.query(query.sort_order.cursor_param(), t);
         }
-        let r: AuditLogResponse = enterprise.client.send(req).await?;
+        let r: AuditLogResponse = account.client.send(req).await?;
         let cursor = AuditCursor::from_page(query.sort_order, &r);
         Ok(AuditPage {
             events: r.events,
@@ -221,7 +221,7 @@ impl AuditLogRequest {
     pub async fn page(self) -> Result<AuditPage, Error> {
         self.validate()?;
         Self::fetch(
-            &self.enterprise,
+            &self.account,
             &self.query,
             self.resume.as_ref().map(|c| c.token.as_str()),
         )
@@ -258,7 +258,7 @@ impl AuditLogRequest {
                 return None;
             }
             let sent = st.token.clone();
-            match Self::fetch(&st.req.enterprise, &st.req.query, sent.as_deref()).await {
+            match Self::fetch(&st.req.account, &st.req.query, sent.as_deref()).await {
                 Err(e) => {
                     st.done = true;
                     Some((Err(e), st))

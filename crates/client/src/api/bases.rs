@@ -30,11 +30,40 @@ use crate::ids::{
     BaseId, BlockInstallationId, CollaboratorId, InterfaceId, InviteId, ShareId, WorkspaceId,
 };
 use crate::models::{
-    AddCollaboratorsRequest, Base, BaseSchema, BaseSummary, BasesResponse, BlockInstallation,
-    CreateBaseRequest, CreatedBase, EnabledState, InterfaceInfo, NewCollaborator, PermissionLevel,
-    SetStateRequest, Share, SharesResponse, UpdateCollaboratorRequest,
+    Base, BaseSchema, BaseSummary, BasesResponse, BlockInstallation, CreateBaseRequest,
+    CreatedBase, EnabledState, InterfaceInfo, NewCollaborator, PermissionLevel, SetStateRequest,
+    Share, SharesResponse,
 };
 use crate::{Client, Error};
+
+use super::collaborators::{collaborator_calls, Collaborators, Routes};
+
+/// `enable` and `disable` of a handler with a `set_state` method.
+macro_rules! enable_calls {
+    ($what:literal) => {
+        #[doc = concat!("Enables ", $what, ".")]
+        pub async fn enable(&self) -> Result<(), Error> {
+            self.set_state(EnabledState::Enabled).await
+        }
+
+        #[doc = concat!("Disables ", $what, ".")]
+        pub async fn disable(&self) -> Result<(), Error> {
+            self.set_state(EnabledState::Disabled).await
+        }
+    };
+}
+
+const BASE_COLLABORATOR_ROUTES: Routes = Routes {
+    collaborators: "/v0/meta/bases/{baseId}/collaborators",
+    collaborator: "/v0/meta/bases/{baseId}/collaborators/{userOrGroupId}",
+    invite: "/v0/meta/bases/{baseId}/invites/{inviteId}",
+};
+
+const INTERFACE_COLLABORATOR_ROUTES: Routes = Routes {
+    collaborators: "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/collaborators",
+    collaborator: "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/collaborators/{userOrGroupId}",
+    invite: "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/invites/{inviteId}",
+};
 
 impl Client {
     /// Calls on one base.
@@ -119,57 +148,20 @@ impl BaseHandler {
         self.client.send(req).await
     }
 
-    /// "Add base collaborator" (one user or group per request).
-    pub async fn add_collaborator(
-        &self,
-        who: impl Into<CollaboratorId>,
-        level: PermissionLevel,
-    ) -> Result<(), Error> {
-        let req = Request::post(
-            "/v0/meta/bases/{baseId}/collaborators",
-            self.path("/collaborators"),
-        )
-        .json(&AddCollaboratorsRequest {
-            collaborators: vec![NewCollaborator::new(who, level)],
-        })?;
-        self.client.send_unit(req).await
+    fn collaborators(&self) -> Collaborators<'_> {
+        Collaborators {
+            client: &self.client,
+            routes: &BASE_COLLABORATOR_ROUTES,
+            path: self.path(""),
+        }
     }
 
-    /// "Update collaborator base permission".
-    pub async fn update_collaborator(
-        &self,
-        who: impl Into<CollaboratorId>,
-        level: PermissionLevel,
-    ) -> Result<(), Error> {
-        let who = who.into();
-        let req = Request::patch(
-            "/v0/meta/bases/{baseId}/collaborators/{userOrGroupId}",
-            self.path(&format!("/collaborators/{who}")),
-        )
-        .json(&UpdateCollaboratorRequest {
-            permission_level: level,
-        })?;
-        self.client.send_unit(req).await
-    }
-
-    /// "Delete base collaborator".
-    pub async fn remove_collaborator(&self, who: impl Into<CollaboratorId>) -> Result<(), Error> {
-        let who = who.into();
-        let req = Request::delete(
-            "/v0/meta/bases/{baseId}/collaborators/{userOrGroupId}",
-            self.path(&format!("/collaborators/{who}")),
-        );
-        self.client.send_unit(req).await
-    }
-
-    /// "Delete base invite".
-    pub async fn delete_invite(&self, invite: &InviteId) -> Result<(), Error> {
-        let req = Request::delete(
-            "/v0/meta/bases/{baseId}/invites/{inviteId}",
-            self.path(&format!("/invites/{invite}")),
-        );
-        self.client.send_unit(req).await
-    }
+    collaborator_calls!(
+        add: "\"Add base collaborator\" (one user or group per request).",
+        update: "\"Update collaborator base permission\".",
+        remove: "\"Delete base collaborator\".",
+        invite: "\"Delete base invite\".",
+    );
 
     /// Calls on one interface of the base.
     pub fn interface(&self, id: &InterfaceId) -> InterfaceHandler {
@@ -277,57 +269,20 @@ impl InterfaceHandler {
         }
     }
 
-    /// "Add interface collaborator" (one user or group per request).
-    pub async fn add_collaborator(
-        &self,
-        who: impl Into<CollaboratorId>,
-        level: PermissionLevel,
-    ) -> Result<(), Error> {
-        let req = Request::post(
-            "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/collaborators",
-            self.path("/collaborators"),
-        )
-        .json(&AddCollaboratorsRequest {
-            collaborators: vec![NewCollaborator::new(who, level)],
-        })?;
-        self.base.client.send_unit(req).await
+    fn collaborators(&self) -> Collaborators<'_> {
+        Collaborators {
+            client: &self.base.client,
+            routes: &INTERFACE_COLLABORATOR_ROUTES,
+            path: self.path(""),
+        }
     }
 
-    /// "Update interface collaborator".
-    pub async fn update_collaborator(
-        &self,
-        who: impl Into<CollaboratorId>,
-        level: PermissionLevel,
-    ) -> Result<(), Error> {
-        let who = who.into();
-        let req = Request::patch(
-            "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/collaborators/{userOrGroupId}",
-            self.path(&format!("/collaborators/{who}")),
-        )
-        .json(&UpdateCollaboratorRequest {
-            permission_level: level,
-        })?;
-        self.base.client.send_unit(req).await
-    }
-
-    /// "Delete interface collaborator".
-    pub async fn remove_collaborator(&self, who: impl Into<CollaboratorId>) -> Result<(), Error> {
-        let who = who.into();
-        let req = Request::delete(
-            "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/collaborators/{userOrGroupId}",
-            self.path(&format!("/collaborators/{who}")),
-        );
-        self.base.client.send_unit(req).await
-    }
-
-    /// "Delete interface invite".
-    pub async fn delete_invite(&self, invite: &InviteId) -> Result<(), Error> {
-        let req = Request::delete(
-            "/v0/meta/bases/{baseId}/interfaces/{pageBundleId}/invites/{inviteId}",
-            self.path(&format!("/invites/{invite}")),
-        );
-        self.base.client.send_unit(req).await
-    }
+    collaborator_calls!(
+        add: "\"Add interface collaborator\" (one user or group per request).",
+        update: "\"Update interface collaborator\".",
+        remove: "\"Delete interface collaborator\".",
+        invite: "\"Delete interface invite\".",
+    );
 }
 
 /// Builder of "get interface".
@@ -385,15 +340,7 @@ impl ShareHandler {
         self.base.client.send_unit(req).await
     }
 
-    /// Enables the link.
-    pub async fn enable(&self) -> Result<(), Error> {
-        self.set_state(EnabledState::Enabled).await
-    }
-
-    /// Disables the link.
-    pub async fn disable(&self) -> Result<(), Error> {
-        self.set_state(EnabledState::Disabled).await
-    }
+    enable_calls!("the link");
 
     /// "Delete share".
     pub async fn delete(&self) -> Result<(), Error> {
@@ -424,15 +371,7 @@ impl BlockInstallationHandler {
         self.base.client.send_unit(req).await
     }
 
-    /// Enables it.
-    pub async fn enable(&self) -> Result<(), Error> {
-        self.set_state(EnabledState::Enabled).await
-    }
-
-    /// Disables it.
-    pub async fn disable(&self) -> Result<(), Error> {
-        self.set_state(EnabledState::Disabled).await
-    }
+    enable_calls!("it");
 
     /// "Delete block installation" (recoverable in Airtable).
     pub async fn delete(&self) -> Result<(), Error> {

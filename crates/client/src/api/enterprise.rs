@@ -29,15 +29,19 @@ use crate::models::{
 };
 use crate::{Client, Error};
 
+use super::account::Account;
 use super::audit::AuditLogRequest;
+use super::send_chunked;
 use super::users::{UserHandler, UsersHandler};
 
 impl Client {
     /// Calls on one enterprise account.
     pub fn enterprise(&self, id: &EnterpriseId) -> EnterpriseHandler {
         EnterpriseHandler {
-            client: self.clone(),
-            id: id.clone(),
+            account: Account {
+                client: self.clone(),
+                id: id.clone(),
+            },
         }
     }
 }
@@ -45,18 +49,17 @@ impl Client {
 /// Calls on one enterprise account (`/v0/meta/enterpriseAccounts/{id}/…`).
 #[derive(Debug, Clone)]
 pub struct EnterpriseHandler {
-    pub(crate) client: Client,
-    pub(crate) id: EnterpriseId,
+    account: Account,
 }
 
 impl EnterpriseHandler {
-    pub(crate) fn path(&self, rest: &str) -> String {
-        format!("/v0/meta/enterpriseAccounts/{}{rest}", self.id)
+    fn path(&self, rest: &str) -> String {
+        self.account.path(rest)
     }
 
     /// The account's ID.
     pub fn id(&self) -> &EnterpriseId {
-        &self.id
+        &self.account.id
     }
 
     /// "Get enterprise": IDs of users, groups, workspaces, email domains.
@@ -71,19 +74,19 @@ impl EnterpriseHandler {
     /// One user of the account.
     pub fn user(&self, id: &UserId) -> UserHandler {
         UserHandler {
-            enterprise: self.clone(),
+            account: self.account.clone(),
             id: id.clone(),
         }
     }
 
     /// Users of the account: look-ups by ID and email, and the batch calls.
     pub fn users(&self) -> UsersHandler {
-        UsersHandler::new(self.clone())
+        UsersHandler::new(self.account.clone())
     }
 
     /// The audit log (see [`AuditLogRequest`]).
     pub fn audit_log(&self) -> AuditLogRequest {
-        AuditLogRequest::new(self.clone())
+        AuditLogRequest::new(self.account.clone())
     }
 
     /// "Create descendant enterprise" (Enterprise Hub root accounts only).
@@ -96,7 +99,7 @@ impl EnterpriseHandler {
             self.path("/descendants"),
         )
         .json(&CreateDescendantRequest { name: name.into() })?;
-        self.client.send(req).await
+        self.account.client.send(req).await
     }
 
     /// "Move user groups" to another account of the organization. Partial success is
@@ -114,7 +117,7 @@ impl EnterpriseHandler {
             group_ids: group_ids.into_iter().map(|g| g.borrow().clone()).collect(),
             target_enterprise_account_id: target.clone(),
         })?;
-        self.client.send(req).await
+        self.account.client.send(req).await
     }
 
     /// "Move workspaces" to another account of the organization. Partial success is
@@ -135,7 +138,7 @@ impl EnterpriseHandler {
                 .collect(),
             target_enterprise_account_id: target.clone(),
         })?;
-        self.client.send(req).await
+        self.account.client.send(req).await
     }
 
     /// "Create workspace" in this account; the caller becomes its owner.
@@ -145,11 +148,11 @@ impl EnterpriseHandler {
     ) -> Result<CreateWorkspaceResponse, Error> {
         let req = Request::post("/v0/meta/workspaces", "/v0/meta/workspaces".into()).json(
             &CreateWorkspaceRequest {
-                enterprise_account_id: self.id.clone(),
+                enterprise_account_id: self.account.id.clone(),
                 name: name.into(),
             },
         )?;
-        self.client.send(req).await
+        self.account.client.send(req).await
     }
 
     /// "List packages" of the account.
@@ -195,19 +198,24 @@ impl EnterpriseHandler {
         token_ids: impl IntoIterator<Item = impl Borrow<PersonalAccessTokenId>>,
     ) -> Result<RevokeTokensResponse, Error> {
         let ids: Vec<_> = token_ids.into_iter().map(|t| t.borrow().clone()).collect();
-        let mut merged = RevokeTokensResponse::default();
-        for chunk in super::chunks(&ids, 100) {
-            let req = Request::post(
-                "/v0/meta/enterpriseAccounts/{id}/personalAccessTokens/revoke",
-                self.path("/personalAccessTokens/revoke"),
-            )
-            .json(&RevokeTokensRequest { token_ids: chunk })?;
-            let r: RevokeTokensResponse = self.client.send(req).await?;
-            merged.revoked_tokens.extend(r.revoked_tokens);
-            merged.errors.extend(r.errors);
-            merged.extra.extend(r.extra);
-        }
-        Ok(merged)
+        send_chunked(
+            &self.account.client,
+            &ids,
+            100,
+            |token_ids| {
+                Request::post(
+                    "/v0/meta/enterpriseAccounts/{id}/personalAccessTokens/revoke",
+                    self.path("/personalAccessTokens/revoke"),
+                )
+                .json(&RevokeTokensRequest { token_ids })
+            },
+            |merged: &mut RevokeTokensResponse, r| {
+                merged.revoked_tokens.extend(r.revoked_tokens);
+                merged.errors.extend(r.errors);
+                merged.extra.extend(r.extra);
+            },
+        )
+        .await
     }
 
     /// "Update workspace AI allowlist" (at most 10 workspaces per request).
@@ -249,14 +257,10 @@ impl GetEnterprise {
 
     /// Sends the call.
     pub async fn send(self) -> Result<EnterpriseInfo, Error> {
-        let mut req = Request::get("/v0/meta/enterpriseAccounts/{id}", self.handler.path(""));
-        if self.aggregated {
-            req = req.query("include", "aggregated");
-        }
-        if self.descendants {
-            req = req.query("include", "descendants");
-        }
-        self.handler.client.send(req).await
+        self.handler
+            .account
+            .info(self.aggregated, self.descendants)
+            .await
     }
 }
 
@@ -284,7 +288,7 @@ impl ListPackages {
         if self.all_in_grid {
             req = req.query("shouldGetAllPackagesInGrid", "true");
         }
-        let r: PackagesResponse = self.handler.client.send(req).await?;
+        let r: PackagesResponse = self.handler.account.client.send(req).await?;
         Ok(r.packages)
     }
 }
@@ -313,7 +317,7 @@ impl InstallPackage {
                 .path(&format!("/packages/{}/install", self.package)),
         )
         .json(&self.body)?;
-        self.handler.client.send(req).await
+        self.handler.account.client.send(req).await
     }
 }
 
@@ -345,7 +349,7 @@ impl ListPersonalAccessTokens {
             if self.include_resources {
                 req = req.query("includeResources", "true");
             }
-            let r: PersonalAccessTokensResponse = self.handler.client.send(req).await?;
+            let r: PersonalAccessTokensResponse = self.handler.account.client.send(req).await?;
             all.extend(r.personal_access_tokens);
             match r.offset {
                 Some(o) if !o.is_empty() => offset = Some(o),
@@ -372,20 +376,26 @@ impl UpdateAiAllowlist {
 
     /// Sends the call (in requests of at most 10 workspaces, replies merged).
     pub async fn send(self) -> Result<UpdateAiAllowlistResponse, Error> {
-        let mut merged = UpdateAiAllowlistResponse::default();
-        for chunk in super::chunks(&self.body.workspaces, 10) {
-            let req = Request::post(
-                "/v0/meta/enterpriseAccounts/{id}/workspaceAiAllowlist",
-                self.handler.path("/workspaceAiAllowlist"),
-            )
-            .json(&UpdateAiAllowlistRequest {
-                workspaces: chunk,
-                include_descendant_workspaces: self.body.include_descendant_workspaces,
-            })?;
-            let r: UpdateAiAllowlistResponse = self.handler.client.send(req).await?;
-            merged.errors.extend(r.errors);
-            merged.extra.extend(r.extra);
-        }
-        Ok(merged)
+        let include_descendant_workspaces = self.body.include_descendant_workspaces;
+        send_chunked(
+            &self.handler.account.client,
+            &self.body.workspaces,
+            10,
+            |workspaces| {
+                Request::post(
+                    "/v0/meta/enterpriseAccounts/{id}/workspaceAiAllowlist",
+                    self.handler.path("/workspaceAiAllowlist"),
+                )
+                .json(&UpdateAiAllowlistRequest {
+                    workspaces,
+                    include_descendant_workspaces,
+                })
+            },
+            |merged: &mut UpdateAiAllowlistResponse, r| {
+                merged.errors.extend(r.errors);
+                merged.extra.extend(r.extra);
+            },
+        )
+        .await
     }
 }

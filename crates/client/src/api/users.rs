@@ -30,7 +30,8 @@ use std::collections::HashSet;
 
 use futures::stream::{self, Stream, StreamExt};
 
-use super::enterprise::EnterpriseHandler;
+use super::account::Account;
+use super::send_chunked;
 use crate::http::client::Request;
 use crate::ids::UserId;
 use crate::models::{
@@ -46,13 +47,13 @@ pub const LOOKUP_BATCH: usize = 100;
 /// Calls on one user (`/v0/meta/enterpriseAccounts/{id}/users/{userId}`).
 #[derive(Debug, Clone)]
 pub struct UserHandler {
-    pub(crate) enterprise: EnterpriseHandler,
+    pub(crate) account: Account,
     pub(crate) id: UserId,
 }
 
 impl UserHandler {
     fn path(&self, rest: &str) -> String {
-        self.enterprise.path(&format!("/users/{}{rest}", self.id))
+        self.account.path(&format!("/users/{}{rest}", self.id))
     }
 
     /// "Get user by id".
@@ -77,7 +78,7 @@ impl UserHandler {
             "/v0/meta/enterpriseAccounts/{id}/users/{userId}/logout",
             self.path("/logout"),
         );
-        self.enterprise.client.send_unit(req).await
+        self.account.client.send_unit(req).await
     }
 
     /// "Delete user by id" (managed users only; cannot be undone).
@@ -86,7 +87,7 @@ impl UserHandler {
             "/v0/meta/enterpriseAccounts/{id}/users/{userId}",
             self.path(""),
         );
-        self.enterprise.client.send_unit(req).await
+        self.account.client.send_unit(req).await
     }
 
     /// "Remove user from enterprise": unshares the user from the enterprise's workspaces,
@@ -114,6 +115,30 @@ fn push_unique(v: &mut Vec<&'static str>, s: &'static str) {
     }
 }
 
+/// The `include` options of "get user by id" and "get users by id or email", for a builder
+/// with an `include` list.
+macro_rules! include_calls {
+    ($collaborations:literal) => {
+        #[doc = concat!("Include ", $collaborations, ".")]
+        pub fn include_collaborations(mut self) -> Self {
+            push_unique(&mut self.include, "collaborations");
+            self
+        }
+
+        /// Include values aggregated over descendant accounts.
+        pub fn include_aggregated(mut self) -> Self {
+            push_unique(&mut self.include, "aggregated");
+            self
+        }
+
+        /// Include values per descendant account.
+        pub fn include_descendants(mut self) -> Self {
+            push_unique(&mut self.include, "descendants");
+            self
+        }
+    };
+}
+
 /// Builder of "get user by id".
 #[derive(Debug, Clone)]
 #[must_use = "call .send().await"]
@@ -123,23 +148,7 @@ pub struct GetUser {
 }
 
 impl GetUser {
-    /// Include the user's direct collaborations.
-    pub fn include_collaborations(mut self) -> Self {
-        push_unique(&mut self.include, "collaborations");
-        self
-    }
-
-    /// Include values aggregated over descendant accounts.
-    pub fn include_aggregated(mut self) -> Self {
-        push_unique(&mut self.include, "aggregated");
-        self
-    }
-
-    /// Include values per descendant account.
-    pub fn include_descendants(mut self) -> Self {
-        push_unique(&mut self.include, "descendants");
-        self
-    }
+    include_calls!("the user's direct collaborations");
 
     /// Sends the call.
     pub async fn send(self) -> Result<User, Error> {
@@ -150,7 +159,7 @@ impl GetUser {
             ),
             &self.include,
         );
-        self.handler.enterprise.client.send(req).await
+        self.handler.account.client.send(req).await
     }
 }
 
@@ -194,7 +203,7 @@ impl UpdateUser {
             self.handler.path(""),
         )
         .json(&self.body)?;
-        self.handler.enterprise.client.send_unit(req).await
+        self.handler.account.client.send_unit(req).await
     }
 }
 
@@ -232,14 +241,14 @@ impl RemoveUser {
             self.handler.path("/remove"),
         )
         .json(&self.body)?;
-        self.handler.enterprise.client.send(req).await
+        self.handler.account.client.send(req).await
     }
 }
 
 /// Users of an account (`/v0/meta/enterpriseAccounts/{id}/users`).
 #[derive(Debug, Clone)]
 pub struct UsersHandler {
-    enterprise: EnterpriseHandler,
+    account: Account,
     ids: Vec<UserId>,
     emails: Vec<String>,
     include: Vec<&'static str>,
@@ -254,9 +263,9 @@ enum Key {
 }
 
 impl UsersHandler {
-    pub(crate) fn new(enterprise: EnterpriseHandler) -> Self {
+    pub(crate) fn new(account: Account) -> Self {
         UsersHandler {
-            enterprise,
+            account,
             ids: Vec::new(),
             emails: Vec::new(),
             include: Vec::new(),
@@ -289,23 +298,7 @@ impl UsersHandler {
         self
     }
 
-    /// Include each user's direct collaborations.
-    pub fn include_collaborations(mut self) -> Self {
-        push_unique(&mut self.include, "collaborations");
-        self
-    }
-
-    /// Include values aggregated over descendant accounts.
-    pub fn include_aggregated(mut self) -> Self {
-        push_unique(&mut self.include, "aggregated");
-        self
-    }
-
-    /// Include values per descendant account.
-    pub fn include_descendants(mut self) -> Self {
-        push_unique(&mut self.include, "descendants");
-        self
-    }
+    include_calls!("each user's direct collaborations");
 
     /// How many look-up requests may run at once (default 4; the rate limiter still applies).
     pub fn concurrency(mut self, n: usize) -> Self {
@@ -333,13 +326,13 @@ impl UsersHandler {
     }
 
     async fn fetch(
-        enterprise: EnterpriseHandler,
+        account: Account,
         include: Vec<&'static str>,
         batch: Vec<Key>,
     ) -> Result<Vec<User>, Error> {
         let mut req = Request::get(
             "/v0/meta/enterpriseAccounts/{id}/users",
-            enterprise.path("/users"),
+            account.path("/users"),
         );
         for k in &batch {
             req = match k {
@@ -348,7 +341,7 @@ impl UsersHandler {
             };
         }
         let req = include_params(req, &include);
-        let r: UsersResponse = enterprise.client.send(req).await?;
+        let r: UsersResponse = account.client.send(req).await?;
         Ok(r.users)
     }
 
@@ -356,7 +349,7 @@ impl UsersHandler {
     /// users yielded in batch order, each user once. Unknown IDs and emails are skipped.
     pub fn stream(self) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
         let UsersHandler {
-            enterprise,
+            account,
             mut ids,
             emails,
             include,
@@ -364,10 +357,10 @@ impl UsersHandler {
             all,
         } = self;
         let keys = {
-            let enterprise = enterprise.clone();
+            let account = account.clone();
             async move {
                 if all {
-                    let info = enterprise.get().send().await?;
+                    let info = account.info(false, false).await?;
                     ids.extend(info.user_ids);
                 }
                 Ok::<_, Error>(Self::batches(&ids, &emails))
@@ -375,13 +368,13 @@ impl UsersHandler {
         };
         stream::once(keys)
             .map(move |batches| {
-                let enterprise = enterprise.clone();
+                let account = account.clone();
                 let include = include.clone();
                 let mut seen: HashSet<UserId> = HashSet::new();
                 match batches {
                     Err(e) => stream::iter(vec![Err(e)]).left_stream(),
                     Ok(batches) => stream::iter(batches)
-                        .map(move |batch| Self::fetch(enterprise.clone(), include.clone(), batch))
+                        .map(move |batch| Self::fetch(account.clone(), include.clone(), batch))
                         .buffered(concurrency)
                         .map(move |res| {
                             let items: Vec<Result<User, Error>> = match res {
@@ -433,19 +426,24 @@ impl UsersHandler {
                 }
             )));
         }
-        let mut merged = BatchUpdateUsersResponse::default();
-        for chunk in super::chunks(&updates, 100) {
-            let req = Request::patch(
-                "/v0/meta/enterpriseAccounts/{id}/users",
-                self.enterprise.path("/users"),
-            )
-            .json(&BatchUpdateUsersRequest { users: chunk })?;
-            let r: BatchUpdateUsersResponse = self.enterprise.client.send(req).await?;
-            merged.updated_users.extend(r.updated_users);
-            merged.errors.extend(r.errors);
-            merged.extra.extend(r.extra);
-        }
-        Ok(merged)
+        send_chunked(
+            &self.account.client,
+            &updates,
+            100,
+            |users| {
+                Request::patch(
+                    "/v0/meta/enterpriseAccounts/{id}/users",
+                    self.account.path("/users"),
+                )
+                .json(&BatchUpdateUsersRequest { users })
+            },
+            |merged: &mut BatchUpdateUsersResponse, r| {
+                merged.updated_users.extend(r.updated_users);
+                merged.errors.extend(r.errors);
+                merged.extra.extend(r.extra);
+            },
+        )
+        .await
     }
 
     /// "Delete users by email" (sent 100 per request, replies merged). Partial success is
@@ -455,19 +453,24 @@ impl UsersHandler {
         emails: impl IntoIterator<Item = S>,
     ) -> Result<DeleteUsersResponse, Error> {
         let emails: Vec<String> = emails.into_iter().map(Into::into).collect();
-        let mut merged = DeleteUsersResponse::default();
-        for chunk in super::chunks(&emails, 100) {
-            let req = Request::delete(
-                "/v0/meta/enterpriseAccounts/{id}/users",
-                self.enterprise.path("/users"),
-            )
-            .query_all("email", chunk);
-            let r: DeleteUsersResponse = self.enterprise.client.send(req).await?;
-            merged.deleted_users.extend(r.deleted_users);
-            merged.errors.extend(r.errors);
-            merged.extra.extend(r.extra);
-        }
-        Ok(merged)
+        send_chunked(
+            &self.account.client,
+            &emails,
+            100,
+            |chunk| {
+                Ok(Request::delete(
+                    "/v0/meta/enterpriseAccounts/{id}/users",
+                    self.account.path("/users"),
+                )
+                .query_all("email", chunk))
+            },
+            |merged: &mut DeleteUsersResponse, r| {
+                merged.deleted_users.extend(r.deleted_users);
+                merged.errors.extend(r.errors);
+                merged.extra.extend(r.extra);
+            },
+        )
+        .await
     }
 
     /// "Manage user membership" (`users/claim`): make users managed or unmanaged. Partial
@@ -477,18 +480,23 @@ impl UsersHandler {
         users: impl IntoIterator<Item = ClaimUser>,
     ) -> Result<ManageUsersResponse, Error> {
         let users: Vec<_> = users.into_iter().collect();
-        let mut merged = ManageUsersResponse::default();
-        for chunk in super::chunks(&users, 100) {
-            let req = Request::post(
-                "/v0/meta/enterpriseAccounts/{id}/users/claim",
-                self.enterprise.path("/users/claim"),
-            )
-            .json(&ClaimUsersRequest { users: chunk })?;
-            let r: ManageUsersResponse = self.enterprise.client.send(req).await?;
-            merged.errors.extend(r.errors);
-            merged.extra.extend(r.extra);
-        }
-        Ok(merged)
+        send_chunked(
+            &self.account.client,
+            &users,
+            100,
+            |users| {
+                Request::post(
+                    "/v0/meta/enterpriseAccounts/{id}/users/claim",
+                    self.account.path("/users/claim"),
+                )
+                .json(&ClaimUsersRequest { users })
+            },
+            |merged: &mut ManageUsersResponse, r| {
+                merged.errors.extend(r.errors);
+                merged.extra.extend(r.extra);
+            },
+        )
+        .await
     }
 
     /// "Grant admin access". Partial success is reported in `errors`.
@@ -524,14 +532,18 @@ impl UsersHandler {
         users: impl IntoIterator<Item = UserRef>,
     ) -> Result<ManageUsersResponse, Error> {
         let users: Vec<_> = users.into_iter().collect();
-        let mut merged = ManageUsersResponse::default();
-        for chunk in super::chunks(&users, 100) {
-            let req = Request::post(template, self.enterprise.path(rest))
-                .json(&AdminAccessRequest { users: chunk })?;
-            let r: ManageUsersResponse = self.enterprise.client.send(req).await?;
-            merged.errors.extend(r.errors);
-            merged.extra.extend(r.extra);
-        }
-        Ok(merged)
+        send_chunked(
+            &self.account.client,
+            &users,
+            100,
+            |users| {
+                Request::post(template, self.account.path(rest)).json(&AdminAccessRequest { users })
+            },
+            |merged: &mut ManageUsersResponse, r| {
+                merged.errors.extend(r.errors);
+                merged.extra.extend(r.extra);
+            },
+        )
+        .await
     }
 }

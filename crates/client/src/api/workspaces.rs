@@ -22,10 +22,18 @@
 use crate::http::client::Request;
 use crate::ids::{BaseId, CollaboratorId, InviteId, WorkspaceId};
 use crate::models::{
-    AddCollaboratorsRequest, MoveBaseRequest, NewCollaborator, PermissionLevel, Restriction,
-    UpdateCollaboratorRequest, UpdateRestrictionsRequest, Workspace,
+    MoveBaseRequest, NewCollaborator, PermissionLevel, Restriction, UpdateRestrictionsRequest,
+    Workspace,
 };
 use crate::{Client, Error};
+
+use super::collaborators::{collaborator_calls, Collaborators, Routes};
+
+const COLLABORATOR_ROUTES: Routes = Routes {
+    collaborators: "/v0/meta/workspaces/{id}/collaborators",
+    collaborator: "/v0/meta/workspaces/{id}/collaborators/{userOrGroupId}",
+    invite: "/v0/meta/workspaces/{id}/invites/{inviteId}",
+};
 
 impl Client {
     /// Calls on one workspace.
@@ -65,63 +73,27 @@ impl WorkspaceHandler {
         self.client.send_unit(req).await
     }
 
-    /// "Add workspace collaborator": one user or group.
-    pub async fn add_collaborator(
-        &self,
-        who: impl Into<CollaboratorId>,
-        level: PermissionLevel,
-    ) -> Result<(), Error> {
-        self.add_collaborators(vec![NewCollaborator::new(who, level)])
-            .await
+    fn collaborators(&self) -> Collaborators<'_> {
+        Collaborators {
+            client: &self.client,
+            routes: &COLLABORATOR_ROUTES,
+            path: self.path(""),
+        }
     }
+
+    collaborator_calls!(
+        add: "\"Add workspace collaborator\": one user or group.",
+        update: "\"Update workspace collaborator\".",
+        remove: "\"Delete workspace collaborator\".",
+        invite: "\"Delete workspace invite\".",
+    );
 
     /// "Add workspace collaborator" with several users and groups in one request.
     pub async fn add_collaborators(
         &self,
         collaborators: Vec<NewCollaborator>,
     ) -> Result<(), Error> {
-        let req = Request::post(
-            "/v0/meta/workspaces/{id}/collaborators",
-            self.path("/collaborators"),
-        )
-        .json(&AddCollaboratorsRequest { collaborators })?;
-        self.client.send_unit(req).await
-    }
-
-    /// "Update workspace collaborator".
-    pub async fn update_collaborator(
-        &self,
-        who: impl Into<CollaboratorId>,
-        level: PermissionLevel,
-    ) -> Result<(), Error> {
-        let who = who.into();
-        let req = Request::patch(
-            "/v0/meta/workspaces/{id}/collaborators/{userOrGroupId}",
-            self.path(&format!("/collaborators/{who}")),
-        )
-        .json(&UpdateCollaboratorRequest {
-            permission_level: level,
-        })?;
-        self.client.send_unit(req).await
-    }
-
-    /// "Delete workspace collaborator".
-    pub async fn remove_collaborator(&self, who: impl Into<CollaboratorId>) -> Result<(), Error> {
-        let who = who.into();
-        let req = Request::delete(
-            "/v0/meta/workspaces/{id}/collaborators/{userOrGroupId}",
-            self.path(&format!("/collaborators/{who}")),
-        );
-        self.client.send_unit(req).await
-    }
-
-    /// "Delete workspace invite".
-    pub async fn delete_invite(&self, invite: &InviteId) -> Result<(), Error> {
-        let req = Request::delete(
-            "/v0/meta/workspaces/{id}/invites/{inviteId}",
-            self.path(&format!("/invites/{invite}")),
-        );
-        self.client.send_unit(req).await
+        self.collaborators().add(collaborators).await
     }
 
     /// "Update workspace restrictions".

@@ -263,19 +263,71 @@ impl Drop for TestConsole {
     /// Removes the test's database and files, so runs do not pile them up.
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
-        let url = self.database_url.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                use sqlx::migrate::MigrateDatabase;
-                sqlx::Postgres::force_drop_database(&url).await.ok()
-            })
-        })
-        .join();
+        drop_database(&self.database_url);
     }
+}
+
+/// Drops the database at `url` from a synchronous `Drop` (on its own thread and runtime).
+pub fn drop_database(url: &str) {
+    let url = url.to_string();
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        runtime.block_on(async {
+            use sqlx::migrate::MigrateDatabase;
+            sqlx::Postgres::force_drop_database(&url).await.ok()
+        })
+    })
+    .join();
+}
+
+/// A fresh database named `<prefix>_<uuid>`, migrated by the tests' own user: (pool, URL).
+pub async fn fresh_database(prefix: &str) -> (sqlx::PgPool, String) {
+    let url = format!(
+        "{}/{prefix}_{}",
+        postgres_base(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let pool = console_server::db::connect_and_migrate(&url)
+        .await
+        .expect("database");
+    (pool, url)
+}
+
+/// A simulator of the tiny enterprise on a random port, with `config`'s other settings.
+pub async fn spawn_tiny_sim(config: airtable_sim::SimConfig) -> airtable_sim::RunningSim {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    airtable_sim::spawn(
+        listener,
+        airtable_sim::SimConfig {
+            size: airtable_sim::SimSize::tiny(),
+            ..config
+        },
+    )
+    .await
+    .expect("sim starts")
+}
+
+/// A client builder for `sim` carrying the simulator's own (super admin) token.
+pub fn sim_client_builder(sim: &airtable_sim::RunningSim) -> airtable_client::ClientBuilder {
+    airtable_client::Client::builder()
+        .base_url(sim.base_url().to_string())
+        .token(airtable_client::AccessToken::new(
+            sim.info().token.to_string(),
+        ))
+}
+
+/// The simulated enterprise's ID.
+pub fn sim_enterprise(sim: &airtable_sim::RunningSim) -> airtable_client::ids::EnterpriseId {
+    sim.info()
+        .enterprise_account_id
+        .to_string()
+        .parse()
+        .expect("enterprise id")
 }
 
 pub fn location(response: &reqwest::Response) -> String {

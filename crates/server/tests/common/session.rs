@@ -1,17 +1,22 @@
 //! A signed-in person driving the console's JSON server functions over HTTP, and the
 //! simulator seen with its own token (the tests' independent view of Airtable).
 
-use airtable_client::{ids::EnterpriseId, AccessToken, Client};
+use airtable_client::{
+    ids::{EnterpriseId, UserId},
+    models::{EnterpriseInfo, ScimUserRequest, User},
+    Client,
+};
 use console_app::api::Role;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 
 use super::TestConsole;
 
-/// A signed-in browser and the CSRF token its forms carry.
+/// A signed-in browser, the CSRF token its forms carry, and whose it is.
 pub struct Person {
     pub browser: reqwest::Client,
     pub csrf: String,
+    pub email: String,
 }
 
 /// Signs in as the first demo admin and gives them `role`.
@@ -28,18 +33,24 @@ pub async fn sign_in_person(t: &TestConsole, email: &str, role: Role) -> Person 
     let browser = t.browser();
     assert_eq!(t.sign_in(&browser, email).await, "/", "{email} signs in");
     set_role(t, email, role).await;
-    let me: Value = browser
+    let me = whoami(t, &browser).await;
+    Person {
+        browser,
+        csrf: me["csrf_token"].as_str().expect("csrf").to_string(),
+        email: email.to_string(),
+    }
+}
+
+/// `GET /api/whoami` in `browser`, as JSON.
+pub async fn whoami(t: &TestConsole, browser: &reqwest::Client) -> Value {
+    browser
         .get(t.url("/api/whoami"))
         .send()
         .await
         .expect("whoami")
         .json()
         .await
-        .expect("json");
-    Person {
-        browser,
-        csrf: me["csrf_token"].as_str().expect("csrf").to_string(),
-    }
+        .expect("json")
 }
 
 /// Gives `email` the console role `role`, straight in the database (test set-up only).
@@ -52,14 +63,67 @@ pub async fn set_role(t: &TestConsole, email: &str, role: Role) {
         .expect("set role");
 }
 
+/// `GET path` as `who`: the status and the body as JSON (or as a JSON string if it is not).
 pub async fn get(t: &TestConsole, who: &Person, path: &str) -> (StatusCode, Value) {
     let response = who.browser.get(t.url(path)).send().await.expect("get");
+    status_and_json(response).await
+}
+
+/// `GET path` as `who`, which must answer JSON.
+pub async fn get_json(t: &TestConsole, who: &Person, path: &str) -> Value {
+    who.browser
+        .get(t.url(path))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// The response's status and its body as JSON (or as a JSON string if it is not).
+async fn status_and_json(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     (
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
+}
+
+/// `GET path` in `browser`: the status and the body as text.
+pub async fn fetch(t: &TestConsole, browser: &reqwest::Client, path: &str) -> (StatusCode, String) {
+    let response = browser.get(t.url(path)).send().await.expect("get");
+    let status = response.status();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// The HTML of the page at `path` as `who` sees it.
+pub async fn page_html(t: &TestConsole, who: &Person, path: &str) -> String {
+    who.browser
+        .get(t.url(path))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html")
+}
+
+/// Asserts that `GET url` answers `status` with a body containing `words`, for each URL.
+pub async fn assert_each_answers<U: AsRef<str>>(
+    t: &TestConsole,
+    browser: &reqwest::Client,
+    urls: impl IntoIterator<Item = U>,
+    status: StatusCode,
+    words: &str,
+) {
+    for url in urls {
+        let url = url.as_ref();
+        let (got, body) = fetch(t, browser, url).await;
+        assert_eq!(got, status, "{url}: {body}");
+        assert!(body.contains(words), "{url}: {body}");
+    }
 }
 
 pub async fn post(
@@ -79,30 +143,34 @@ pub async fn post(
         .send()
         .await
         .expect("post");
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    status_and_json(response).await
 }
 
 /// The simulator seen with its own (super admin) token: the test's independent view.
 pub fn sim_client(t: &TestConsole) -> Client {
-    Client::builder()
-        .base_url(t.sim().base_url())
-        .token(AccessToken::new(t.sim().info().token.to_string()))
-        .build()
-        .expect("client")
+    super::sim_client_builder(t.sim()).build().expect("client")
 }
 
+/// The simulated enterprise's ID.
 pub fn enterprise(t: &TestConsole) -> EnterpriseId {
-    t.sim()
-        .info()
-        .enterprise_account_id
-        .to_string()
-        .parse()
-        .expect("enterprise id")
+    super::sim_enterprise(t.sim())
+}
+
+/// The enterprise as the simulator describes it now.
+pub async fn enterprise_info(t: &TestConsole) -> EnterpriseInfo {
+    sim_client(t)
+        .enterprise(&enterprise(t))
+        .get()
+        .send()
+        .await
+        .expect("enterprise")
+}
+
+/// The enterprise's first email domain (users made on it are internal).
+pub async fn email_domain(t: &TestConsole) -> String {
+    enterprise_info(t).await.email_domains[0]
+        .email_domain
+        .clone()
 }
 
 /// The newest action-log row with this action: (target, details).
@@ -132,20 +200,38 @@ pub async fn ask_and_approve(
         &[("action", &action.to_string()), ("reason", "test")],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let id = body["Requested"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected a request, got {body}"))
-        .to_string();
+    let id = requested_id(status, &body);
     let detail = approve(t, approver, &id).await;
     (id, detail)
+}
+
+/// The request's ID from a server function that answered `RequestOutcome::Requested`.
+pub fn requested_id(status: StatusCode, body: &Value) -> String {
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["Requested"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a request, got {body}"))
+        .to_string()
 }
 
 /// `approver` approves request `id` with what their page showed (call hash and preview
 /// fingerprint), which must succeed. Returns the detail the approver saw.
 pub async fn approve(t: &TestConsole, approver: &Person, id: &str) -> Value {
+    let (detail, (status, body)) = approve_saying(t, approver, id, "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    detail
+}
+
+/// `approver` approves request `id` with what their page showed and `comment`: the detail
+/// they saw, and the answer.
+pub async fn approve_saying(
+    t: &TestConsole,
+    approver: &Person,
+    id: &str,
+    comment: &str,
+) -> (Value, (StatusCode, Value)) {
     let (_, detail) = get(t, approver, &format!("/api/approvals/get?id={id}")).await;
-    let (status, body) = post(
+    let answer = post(
         t,
         approver,
         "/api/approvals/approve",
@@ -159,12 +245,20 @@ pub async fn approve(t: &TestConsole, approver: &Person, id: &str) -> Value {
                 "fingerprint",
                 detail["compared_fingerprint"].as_str().unwrap_or_default(),
             ),
-            ("comment", ""),
+            ("comment", comment),
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    detail
+    (detail, answer)
+}
+
+/// The approval request's status, straight from the database.
+pub async fn request_status(t: &TestConsole, id: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM approval_requests WHERE id = $1::uuid")
+        .bind(id)
+        .fetch_one(&t.db().await)
+        .await
+        .expect("status")
 }
 
 /// Takes a snapshot of the simulated enterprise now, as the scheduler would.
@@ -172,4 +266,87 @@ pub async fn take_snapshot(t: &TestConsole) -> i64 {
     console_core::snapshots::take(&t.db().await, &sim_client(t), &enterprise(t), Some("test"))
         .await
         .expect("snapshot")
+}
+
+/// Makes a user through SCIM, as an identity provider would; returns their id.
+pub async fn create_scim_user(t: &TestConsole, email: &str, first: &str, last: &str) -> UserId {
+    sim_client(t)
+        .scim()
+        .create_user(&ScimUserRequest::new(email, first, last))
+        .await
+        .expect("create user")
+        .id
+}
+
+/// Makes `n` users named `<prefix> NN` (`<prefix>.NN@<domain>`) through SCIM; returns their
+/// ids in order.
+pub async fn create_scim_users(t: &TestConsole, prefix: &str, n: usize) -> Vec<UserId> {
+    let domain = email_domain(t).await;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let email = format!("{}.{i:02}@{domain}", prefix.to_lowercase());
+        ids.push(create_scim_user(t, &email, prefix, &format!("{i:02}")).await);
+    }
+    ids
+}
+
+/// Every user of the enterprise as the simulator says now.
+pub async fn all_sim_users(t: &TestConsole) -> Vec<User> {
+    sim_client(t)
+        .enterprise(&enterprise(t))
+        .users()
+        .all()
+        .send()
+        .await
+        .expect("users")
+}
+
+/// The simulator's users with these ids (those it has).
+pub async fn sim_users_by_id(t: &TestConsole, ids: &[UserId]) -> Vec<User> {
+    sim_client(t)
+        .enterprise(&enterprise(t))
+        .users()
+        .by_ids(ids.iter().cloned())
+        .send()
+        .await
+        .expect("users")
+}
+
+/// `POST path` as `who` with `form`, which must answer 200: the body as JSON.
+pub async fn post_ok(t: &TestConsole, who: &Person, path: &str, form: &[(&str, &str)]) -> Value {
+    let (status, body) = post(t, who, path, form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// `GET path` as `who`, which must answer 200: the body as JSON.
+pub async fn get_ok(t: &TestConsole, who: &Person, path: &str) -> Value {
+    let (status, body) = get(t, who, path).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// `GET path` in `browser`: the response, whatever its status.
+pub async fn get_response(
+    t: &TestConsole,
+    browser: &reqwest::Client,
+    path: &str,
+) -> reqwest::Response {
+    browser.get(t.url(path)).send().await.expect("get")
+}
+
+/// `POST path` in `browser` with `form`, from the console's own origin: the response.
+pub async fn post_form<F: serde::Serialize + ?Sized>(
+    t: &TestConsole,
+    browser: &reqwest::Client,
+    path: &str,
+    form: &F,
+) -> reqwest::Response {
+    browser
+        .post(t.url(path))
+        .header(header::ORIGIN, t.console.url())
+        .form(form)
+        .send()
+        .await
+        .expect("post")
 }

@@ -11,14 +11,17 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::workspaces::{principal_json, require_on_workspace, AddCollaborators, LevelChange};
-use super::{empty, includes, param, record, Body, JsonResult};
+use super::workspaces::{
+    change_level, is_admin, level_change, new_grant, new_principal, not_yet_granted,
+    principal_json, require_on_workspace, with_level, AddCollaborators, LevelChange,
+};
+use super::{empty, includes, param, record, remove_any, Body, JsonResult};
 use crate::{
     auth::Caller,
     error::ApiError,
     ids::new_id,
     render::{self, BaseIncludes},
-    state::{audit::NewEvent, Base, Grant, Principal, UserState, World},
+    state::{audit::NewEvent, Base, Interface, Principal, World},
     Sim,
 };
 
@@ -28,12 +31,6 @@ const ORDER: &[&str] = &["none", "read", "comment", "edit", "create", "owner"];
 
 fn rank(level: &str) -> usize {
     ORDER.iter().position(|x| *x == level).unwrap_or(0)
-}
-
-fn is_admin(world: &World, caller: &Caller) -> bool {
-    world
-        .user(&caller.user_id)
-        .is_some_and(|u| u.is_admin && u.state == UserState::Provisioned)
 }
 
 /// Enterprise admins may do anything; others need at least `min` on the base.
@@ -224,6 +221,57 @@ pub(crate) async fn create(
     Ok(Json(json!({ "id": id, "tables": tables })))
 }
 
+/// The base `base_id`, once the caller holds `scope` and at least `min` on it.
+fn base_for<'w>(
+    world: &'w World,
+    caller: &Caller,
+    scope: &str,
+    base_id: &str,
+    min: &str,
+) -> Result<&'w Base, ApiError> {
+    caller.require(scope)?;
+    let b = base_of(world, base_id)?;
+    require_on_base(world, caller, b, min)?;
+    Ok(b)
+}
+
+/// An audit event about the base `base_id` in the workspace `workspace_id`.
+fn on_base(
+    action: &'static str,
+    category: &'static str,
+    workspace_id: impl Into<String>,
+    base_id: &str,
+) -> NewEvent {
+    NewEvent::new(action, category, "base", base_id)
+        .workspace(workspace_id)
+        .base(base_id)
+}
+
+/// An audit event about who may use the interface `interface_id` of the base `base_id`.
+fn on_interface(
+    action: &'static str,
+    workspace_id: String,
+    base_id: &str,
+    interface_id: &str,
+) -> NewEvent {
+    NewEvent::new(action, "baseCollaboration", "interface", interface_id)
+        .workspace(workspace_id)
+        .base(base_id)
+        .interface(interface_id)
+}
+
+fn interface_mut<'w>(
+    world: &'w mut World,
+    base_id: &str,
+    interface_id: &str,
+) -> Result<&'w mut Interface, ApiError> {
+    base_mut(world, base_id)?
+        .interfaces
+        .iter_mut()
+        .find(|i| i.id == interface_id)
+        .ok_or_else(ApiError::not_found)
+}
+
 pub(crate) async fn get(
     State(sim): State<Arc<Sim>>,
     Path(base_id): Path<String>,
@@ -231,9 +279,7 @@ pub(crate) async fn get(
     caller: Caller,
 ) -> JsonResult {
     let world = sim.world.read().await;
-    caller.require("workspacesAndBases:read")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "read")?;
+    let b = base_for(&world, &caller, "workspacesAndBases:read", &base_id, "read")?;
     let include = includes(
         query.as_deref(),
         &["collaborators", "inviteLinks", "interfaces", "packages"],
@@ -258,22 +304,24 @@ pub(crate) async fn delete(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:manage")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
+    base_for(
+        &world,
+        &caller,
+        "workspacesAndBases:manage",
+        &base_id,
+        "create",
+    )?;
     let Some(b) = world.bases.shift_remove(&base_id) else {
         return Err(ApiError::not_found());
     };
     if let Some(w) = world.workspaces.get_mut(&b.workspace_id) {
         w.base_ids.retain(|id| id != &b.id);
     }
+    let event = on_base("deleteBase", "base", &b.workspace_id, &b.id);
     record(
         &mut world,
         &caller,
-        NewEvent::new("deleteBase", "base", "base", &b.id)
-            .workspace(&b.workspace_id)
-            .base(&b.id)
-            .payload(json!({ "name": b.name })),
+        event.payload(json!({ "name": b.name })),
     );
     Ok(empty())
 }
@@ -284,18 +332,8 @@ pub(crate) async fn schema(
     caller: Caller,
 ) -> JsonResult {
     let world = sim.world.read().await;
-    caller.require("schema.bases:read")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "read")?;
+    let b = base_for(&world, &caller, "schema.bases:read", &base_id, "read")?;
     Ok(Json(json!({ "tables": b.tables })))
-}
-
-fn check_principal(
-    world: &World,
-    body: &AddCollaborators,
-    levels: &[&str],
-) -> Result<(Principal, String), ApiError> {
-    super::workspaces::new_principal(world, body, levels)
 }
 
 pub(crate) async fn add_collaborator(
@@ -305,32 +343,27 @@ pub(crate) async fn add_collaborator(
     Body(body): Body<AddCollaborators>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
-    let (principal, level) = check_principal(&world, &body, BASE_LEVELS)?;
-    if b.grants.iter().any(|g| g.principal == principal) {
-        return Err(ApiError::invalid(
-            "The collaborator already has access to this base",
-        ));
-    }
-    let workspace_id = b.workspace_id.clone();
-    let mut payload = principal_json(&world, &principal);
-    payload["permissionLevel"] = json!(level);
-    base_mut(&mut world, &base_id)?.grants.push(Grant {
-        principal,
-        permission_level: level,
-        granted_by: caller.user_id.clone(),
-        created_time: Utc::now(),
-    });
-    record(
-        &mut world,
+    let b = base_for(
+        &world,
         &caller,
-        NewEvent::new("addBaseCollaborator", "baseCollaboration", "base", &base_id)
-            .workspace(workspace_id)
-            .base(&base_id)
-            .payload(payload),
+        "workspacesAndBases:write",
+        &base_id,
+        "create",
+    )?;
+    let (principal, level) = new_principal(&world, &body, BASE_LEVELS)?;
+    not_yet_granted(&b.grants, &principal, "base")?;
+    let workspace_id = b.workspace_id.clone();
+    let payload = with_level(principal_json(&world, &principal), &level);
+    base_mut(&mut world, &base_id)?
+        .grants
+        .push(new_grant(&caller, principal, level));
+    let event = on_base(
+        "addBaseCollaborator",
+        "baseCollaboration",
+        workspace_id,
+        &base_id,
     );
+    record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
 
@@ -341,39 +374,27 @@ pub(crate) async fn update_collaborator(
     Body(body): Body<LevelChange>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
-    if !BASE_LEVELS.contains(&body.permission_level.as_str()) {
-        return Err(ApiError::invalid(format!(
-            "Invalid permissionLevel {:?}",
-            body.permission_level
-        )));
-    }
+    let b = base_for(
+        &world,
+        &caller,
+        "workspacesAndBases:write",
+        &base_id,
+        "create",
+    )?;
+    let level = body.checked(BASE_LEVELS)?;
     let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
     let workspace_id = b.workspace_id.clone();
-    let mut payload = principal_json(&world, &principal);
-    let grant = base_mut(&mut world, &base_id)?
-        .grants
-        .iter_mut()
-        .find(|g| g.principal == principal)
-        .ok_or_else(ApiError::not_found)?;
-    let previous = std::mem::replace(&mut grant.permission_level, body.permission_level.clone());
-    payload["previous"] = json!({ "permissionLevel": previous });
-    payload["current"] = json!({ "permissionLevel": body.permission_level });
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new(
-            "changeBaseCollaboratorPermission",
-            "baseCollaboration",
-            "base",
-            &base_id,
-        )
-        .workspace(workspace_id)
-        .base(&base_id)
-        .payload(payload),
+    let who = principal_json(&world, &principal);
+    let grants = &mut base_mut(&mut world, &base_id)?.grants;
+    let previous = change_level(grants, &principal, level)?;
+    let event = on_base(
+        "changeBaseCollaboratorPermission",
+        "baseCollaboration",
+        workspace_id,
+        &base_id,
     );
+    let payload = level_change(who, previous, level);
+    record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
 
@@ -396,24 +417,17 @@ pub(crate) async fn remove_collaborator(
         .find(|g| g.principal == principal)
         .map(|g| g.permission_level.clone())
         .ok_or_else(ApiError::not_found)?;
-    let mut payload = principal_json(&world, &principal);
-    payload["permissionLevel"] = json!(former);
+    let payload = with_level(principal_json(&world, &principal), former);
     base_mut(&mut world, &base_id)?
         .grants
         .retain(|g| g.principal != principal);
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new(
-            "removeBaseCollaborator",
-            "baseCollaboration",
-            "base",
-            &base_id,
-        )
-        .workspace(workspace_id)
-        .base(&base_id)
-        .payload(payload),
+    let event = on_base(
+        "removeBaseCollaborator",
+        "baseCollaboration",
+        workspace_id,
+        &base_id,
     );
+    record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
 
@@ -423,28 +437,27 @@ pub(crate) async fn delete_invite(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
+    let b = base_for(
+        &world,
+        &caller,
+        "workspacesAndBases:write",
+        &base_id,
+        "create",
+    )?;
     let workspace_id = b.workspace_id.clone();
-    let b = base_mut(&mut world, &base_id)?;
-    let before = b.invites.len();
-    b.invites.retain(|i| i.id != invite_id);
-    if b.invites.len() == before {
-        return Err(ApiError::not_found());
-    }
+    remove_any(&mut base_mut(&mut world, &base_id)?.invites, |i| {
+        i.id == invite_id
+    })?;
+    let event = on_base(
+        "removeBaseInviteLink",
+        "baseCollaboration",
+        workspace_id,
+        &base_id,
+    );
     record(
         &mut world,
         &caller,
-        NewEvent::new(
-            "removeBaseInviteLink",
-            "baseCollaboration",
-            "base",
-            &base_id,
-        )
-        .workspace(workspace_id)
-        .base(&base_id)
-        .payload(json!({ "inviteId": invite_id })),
+        event.payload(json!({ "inviteId": invite_id })),
     );
     Ok(empty())
 }
@@ -456,9 +469,7 @@ pub(crate) async fn get_interface(
     caller: Caller,
 ) -> JsonResult {
     let world = sim.world.read().await;
-    caller.require("workspacesAndBases:read")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "read")?;
+    let b = base_for(&world, &caller, "workspacesAndBases:read", &base_id, "read")?;
     let i = b
         .interfaces
         .iter()
@@ -484,16 +495,13 @@ pub(crate) async fn get_interface(
                 ..BaseIncludes::default()
             },
         );
-        out["groupCollaborators"] = json!({
-            "baseCollaborators": base["groupCollaborators"]["baseCollaborators"],
-            "interfaceCollaborators": rendered["groupCollaborators"],
-            "workspaceCollaborators": base["groupCollaborators"]["workspaceCollaborators"],
-        });
-        out["individualCollaborators"] = json!({
-            "baseCollaborators": base["individualCollaborators"]["baseCollaborators"],
-            "interfaceCollaborators": rendered["individualCollaborators"],
-            "workspaceCollaborators": base["individualCollaborators"]["workspaceCollaborators"],
-        });
+        for kind in ["groupCollaborators", "individualCollaborators"] {
+            out[kind] = json!({
+                "baseCollaborators": base[kind]["baseCollaborators"],
+                "interfaceCollaborators": rendered[kind],
+                "workspaceCollaborators": base[kind]["workspaceCollaborators"],
+            });
+        }
     }
     if has("inviteLinks") {
         out["inviteLinks"] = rendered["inviteLinks"].clone();
@@ -508,43 +516,26 @@ pub(crate) async fn add_interface_collaborator(
     Body(body): Body<AddCollaborators>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
-    let (principal, level) = check_principal(&world, &body, INTERFACE_LEVELS)?;
-    let workspace_id = b.workspace_id.clone();
-    let mut payload = principal_json(&world, &principal);
-    payload["permissionLevel"] = json!(level);
-    let i = base_mut(&mut world, &base_id)?
-        .interfaces
-        .iter_mut()
-        .find(|i| i.id == interface_id)
-        .ok_or_else(ApiError::not_found)?;
-    if i.grants.iter().any(|g| g.principal == principal) {
-        return Err(ApiError::invalid(
-            "The collaborator already has access to this interface",
-        ));
-    }
-    i.grants.push(Grant {
-        principal,
-        permission_level: level,
-        granted_by: caller.user_id.clone(),
-        created_time: Utc::now(),
-    });
-    record(
-        &mut world,
+    let b = base_for(
+        &world,
         &caller,
-        NewEvent::new(
-            "addInterfaceCollaborator",
-            "baseCollaboration",
-            "interface",
-            &interface_id,
-        )
-        .workspace(workspace_id)
-        .base(&base_id)
-        .interface(&interface_id)
-        .payload(payload),
+        "workspacesAndBases:write",
+        &base_id,
+        "create",
+    )?;
+    let (principal, level) = new_principal(&world, &body, INTERFACE_LEVELS)?;
+    let workspace_id = b.workspace_id.clone();
+    let payload = with_level(principal_json(&world, &principal), &level);
+    let i = interface_mut(&mut world, &base_id, &interface_id)?;
+    not_yet_granted(&i.grants, &principal, "interface")?;
+    i.grants.push(new_grant(&caller, principal, level));
+    let event = on_interface(
+        "addInterfaceCollaborator",
+        workspace_id,
+        &base_id,
+        &interface_id,
     );
+    record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
 
@@ -555,44 +546,27 @@ pub(crate) async fn update_interface_collaborator(
     Body(body): Body<LevelChange>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
-    if !INTERFACE_LEVELS.contains(&body.permission_level.as_str()) {
-        return Err(ApiError::invalid(format!(
-            "Invalid permissionLevel {:?}",
-            body.permission_level
-        )));
-    }
+    let b = base_for(
+        &world,
+        &caller,
+        "workspacesAndBases:write",
+        &base_id,
+        "create",
+    )?;
+    let level = body.checked(INTERFACE_LEVELS)?;
     let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
     let workspace_id = b.workspace_id.clone();
-    let mut payload = principal_json(&world, &principal);
-    let grant = base_mut(&mut world, &base_id)?
-        .interfaces
-        .iter_mut()
-        .find(|i| i.id == interface_id)
-        .ok_or_else(ApiError::not_found)?
-        .grants
-        .iter_mut()
-        .find(|g| g.principal == principal)
-        .ok_or_else(ApiError::not_found)?;
-    let previous = std::mem::replace(&mut grant.permission_level, body.permission_level.clone());
-    payload["previous"] = json!({ "permissionLevel": previous });
-    payload["current"] = json!({ "permissionLevel": body.permission_level });
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new(
-            "changeInterfaceCollaboratorPermission",
-            "baseCollaboration",
-            "interface",
-            &interface_id,
-        )
-        .workspace(workspace_id)
-        .base(&base_id)
-        .interface(&interface_id)
-        .payload(payload),
+    let who = principal_json(&world, &principal);
+    let grants = &mut interface_mut(&mut world, &base_id, &interface_id)?.grants;
+    let previous = change_level(grants, &principal, level)?;
+    let event = on_interface(
+        "changeInterfaceCollaboratorPermission",
+        workspace_id,
+        &base_id,
+        &interface_id,
     );
+    let payload = level_change(who, previous, level);
+    record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
 
@@ -610,30 +584,15 @@ pub(crate) async fn remove_interface_collaborator(
     }
     let workspace_id = b.workspace_id.clone();
     let payload = principal_json(&world, &principal);
-    let i = base_mut(&mut world, &base_id)?
-        .interfaces
-        .iter_mut()
-        .find(|i| i.id == interface_id)
-        .ok_or_else(ApiError::not_found)?;
-    let before = i.grants.len();
-    i.grants.retain(|g| g.principal != principal);
-    if i.grants.len() == before {
-        return Err(ApiError::not_found());
-    }
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new(
-            "removeInterfaceCollaborator",
-            "baseCollaboration",
-            "interface",
-            &interface_id,
-        )
-        .workspace(workspace_id)
-        .base(&base_id)
-        .interface(&interface_id)
-        .payload(payload),
+    let i = interface_mut(&mut world, &base_id, &interface_id)?;
+    remove_any(&mut i.grants, |g| g.principal == principal)?;
+    let event = on_interface(
+        "removeInterfaceCollaborator",
+        workspace_id,
+        &base_id,
+        &interface_id,
     );
+    record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
 
@@ -643,19 +602,15 @@ pub(crate) async fn delete_interface_invite(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
-    let i = base_mut(&mut world, &base_id)?
-        .interfaces
-        .iter_mut()
-        .find(|i| i.id == interface_id)
-        .ok_or_else(ApiError::not_found)?;
-    let before = i.invites.len();
-    i.invites.retain(|x| x.id != invite_id);
-    if i.invites.len() == before {
-        return Err(ApiError::not_found());
-    }
+    base_for(
+        &world,
+        &caller,
+        "workspacesAndBases:write",
+        &base_id,
+        "create",
+    )?;
+    let i = interface_mut(&mut world, &base_id, &interface_id)?;
+    remove_any(&mut i.invites, |x| x.id == invite_id)?;
     Ok(empty())
 }
 
@@ -665,9 +620,7 @@ pub(crate) async fn shares(
     caller: Caller,
 ) -> JsonResult {
     let world = sim.world.read().await;
-    caller.require("workspacesAndBases.shares:manage")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
+    let b = base_for(&world, &caller, SHARES, &base_id, "create")?;
     let domains: Vec<String> = world
         .enterprise
         .email_domains
@@ -682,18 +635,32 @@ pub(crate) async fn shares(
     })))
 }
 
+const SHARES: &str = "workspacesAndBases.shares:manage";
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct StateChange {
     state: String,
 }
 
-fn enabled_state(text: &str) -> Result<&'static str, ApiError> {
-    match text {
-        "enabled" => Ok("enabled"),
-        "disabled" => Ok("disabled"),
-        other => Err(ApiError::invalid(format!(
-            "Invalid state {other:?}: expected enabled or disabled"
-        ))),
+impl StateChange {
+    /// `enabled` or `disabled`; anything else is a 422.
+    fn checked(&self) -> Result<&'static str, ApiError> {
+        match self.state.as_str() {
+            "enabled" => Ok("enabled"),
+            "disabled" => Ok("disabled"),
+            other => Err(ApiError::invalid(format!(
+                "Invalid state {other:?}: expected enabled or disabled"
+            ))),
+        }
+    }
+}
+
+/// The action `on` when `state` is `enabled`, else `off`.
+fn toggled(state: &str, on: &'static str, off: &'static str) -> &'static str {
+    if state == "enabled" {
+        on
+    } else {
+        off
     }
 }
 
@@ -704,10 +671,8 @@ pub(crate) async fn update_share(
     Body(body): Body<StateChange>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases.shares:manage")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
-    let state = enabled_state(&body.state)?;
+    let b = base_for(&world, &caller, SHARES, &base_id, "create")?;
+    let state = body.checked()?;
     let workspace_id = b.workspace_id.clone();
     let base_name = b.name.clone();
     let share = base_mut(&mut world, &base_id)?
@@ -719,27 +684,13 @@ pub(crate) async fn update_share(
     share.state = state;
     let kind = share.kind;
     if changed {
-        record(
-            &mut world,
-            &caller,
-            NewEvent::new(
-                if state == "enabled" {
-                    "enableShare"
-                } else {
-                    "disableShare"
-                },
-                "share",
-                "base",
-                &base_id,
-            )
-            .workspace(workspace_id)
-            .base(&base_id)
-            .payload(json!({
-                "type": kind,
-                "shareId": share_id,
-                "base": { "id": base_id, "name": base_name },
-            })),
-        );
+        let action = toggled(state, "enableShare", "disableShare");
+        let event = on_base(action, "share", workspace_id, &base_id).payload(json!({
+            "type": kind,
+            "shareId": share_id,
+            "base": { "id": base_id, "name": base_name },
+        }));
+        record(&mut world, &caller, event);
     }
     Ok(empty())
 }
@@ -750,23 +701,16 @@ pub(crate) async fn delete_share(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases.shares:manage")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
+    let b = base_for(&world, &caller, SHARES, &base_id, "create")?;
     let workspace_id = b.workspace_id.clone();
-    let b = base_mut(&mut world, &base_id)?;
-    let before = b.shares.len();
-    b.shares.retain(|s| s.id != share_id);
-    if b.shares.len() == before {
-        return Err(ApiError::not_found());
-    }
+    remove_any(&mut base_mut(&mut world, &base_id)?.shares, |s| {
+        s.id == share_id
+    })?;
+    let event = on_base("deleteShare", "share", workspace_id, &base_id);
     record(
         &mut world,
         &caller,
-        NewEvent::new("deleteShare", "share", "base", &base_id)
-            .workspace(workspace_id)
-            .base(&base_id)
-            .payload(json!({ "shareId": share_id })),
+        event.payload(json!({ "shareId": share_id })),
     );
     Ok(empty())
 }
@@ -777,9 +721,7 @@ pub(crate) async fn block_installations(
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
     let world = sim.world.read().await;
-    caller.require("block:manage")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
+    let b = base_for(&world, &caller, "block:manage", &base_id, "create")?;
     // Airtable answers a bare array here.
     Ok(Json(Value::Array(
         b.block_installations
@@ -796,10 +738,8 @@ pub(crate) async fn update_block_installation(
     Body(body): Body<StateChange>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("block:manage")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
-    let state = enabled_state(&body.state)?;
+    let b = base_for(&world, &caller, "block:manage", &base_id, "create")?;
+    let state = body.checked()?;
     let workspace_id = b.workspace_id.clone();
     let install = base_mut(&mut world, &base_id)?
         .block_installations
@@ -810,23 +750,10 @@ pub(crate) async fn update_block_installation(
     install.state = state;
     let block_id = install.block_id.clone();
     if changed {
-        record(
-            &mut world,
-            &caller,
-            NewEvent::new(
-                if state == "enabled" {
-                    "enableBlockInstallation"
-                } else {
-                    "disableBlockInstallation"
-                },
-                "components",
-                "base",
-                &base_id,
-            )
-            .workspace(workspace_id)
-            .base(&base_id)
-            .payload(json!({ "blockInstallationId": installation_id, "blockId": block_id })),
-        );
+        let action = toggled(state, "enableBlockInstallation", "disableBlockInstallation");
+        let event = on_base(action, "components", workspace_id, &base_id)
+            .payload(json!({ "blockInstallationId": installation_id, "blockId": block_id }));
+        record(&mut world, &caller, event);
     }
     Ok(empty())
 }
@@ -837,25 +764,22 @@ pub(crate) async fn delete_block_installation(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("block:manage")?;
-    let b = base_of(&world, &base_id)?;
-    require_on_base(&world, &caller, b, "create")?;
+    let b = base_for(&world, &caller, "block:manage", &base_id, "create")?;
     let workspace_id = b.workspace_id.clone();
     let b = base_mut(&mut world, &base_id)?;
-    let before = b.block_installations.len();
-    b.block_installations.retain(|i| i.id != installation_id);
-    if b.block_installations.len() == before {
-        return Err(ApiError::not_found());
-    }
+    remove_any(&mut b.block_installations, |i| i.id == installation_id)?;
     b.shares
         .retain(|s| s.block_installation_id.as_deref() != Some(installation_id.as_str()));
+    let event = on_base(
+        "deleteBlockInstallation",
+        "components",
+        workspace_id,
+        &base_id,
+    );
     record(
         &mut world,
         &caller,
-        NewEvent::new("deleteBlockInstallation", "components", "base", &base_id)
-            .workspace(workspace_id)
-            .base(&base_id)
-            .payload(json!({ "blockInstallationId": installation_id })),
+        event.payload(json!({ "blockInstallationId": installation_id })),
     );
     Ok(empty())
 }

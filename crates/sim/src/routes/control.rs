@@ -12,7 +12,7 @@ use crate::{
     auth::FIXED_TOKEN_ID,
     config::RateLimits,
     error::ApiError,
-    faults::FaultConfig,
+    faults::{FaultConfig, Faults},
     state::tokens::{IssuedRecord, TokenKind, TokenStore},
     Sim,
 };
@@ -44,17 +44,19 @@ pub(crate) async fn set_faults(
     State(sim): State<Arc<Sim>>,
     Body(config): Body<FaultConfig>,
 ) -> Json<Value> {
-    if let Ok(mut f) = sim.faults.lock() {
-        f.configure(config);
-    }
-    Json(faults_json(&sim))
+    change_faults(&sim, |f| f.configure(config))
 }
 
 pub(crate) async fn clear_faults(State(sim): State<Arc<Sim>>) -> Json<Value> {
+    change_faults(&sim, Faults::clear)
+}
+
+/// Applies `change` to the fault rules and answers them as they now are.
+fn change_faults(sim: &Sim, change: impl FnOnce(&mut Faults)) -> Json<Value> {
     if let Ok(mut f) = sim.faults.lock() {
-        f.clear();
+        change(&mut f);
     }
-    Json(faults_json(&sim))
+    Json(faults_json(sim))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -16,11 +16,11 @@ use crate::{
     auth::Caller,
     error::ApiError,
     render,
-    state::{audit::NewEvent, Descendant, PackageInstallation},
+    state::{audit::NewEvent, Descendant, PackageInstallation, World},
     Sim,
 };
 
-fn enterprise_name(world: &crate::state::World, id: &str) -> String {
+fn enterprise_name(world: &World, id: &str) -> String {
     if id == world.enterprise.id {
         return world.enterprise.name.clone();
     }
@@ -31,6 +31,28 @@ fn enterprise_name(world: &crate::state::World, id: &str) -> String {
         .find(|d| d.id == id)
         .map(|d| d.name.clone())
         .unwrap_or_default()
+}
+
+/// A move of at most 100 `what` to an enterprise account in the same organization.
+fn check_move(world: &World, count: usize, what: &str, target: &str) -> Result<(), ApiError> {
+    if count > 100 {
+        return Err(ApiError::invalid(format!(
+            "At most 100 {what} can be provided"
+        )));
+    }
+    if !world.is_known_enterprise(target) {
+        return Err(ApiError::forbidden(
+            "The target enterprise account must be in the same organization",
+        ));
+    }
+    Ok(())
+}
+
+/// The audit payload of moving `name` from the enterprise account `previous` to `target`.
+fn move_payload(world: &World, name: String, previous: &str, target: &str) -> Value {
+    let account =
+        |id: &str| json!({ "enterpriseAccount": { "id": id, "name": enterprise_name(world, id) } });
+    json!({ "name": name, "previous": account(previous), "current": account(target) })
 }
 
 pub(crate) async fn get(
@@ -104,15 +126,8 @@ pub(crate) async fn move_groups(
 ) -> JsonResult {
     let mut world = sim.world.write().await;
     caller.require_admin(&world, &enterprise_id, "enterprise.groups:manage")?;
-    if body.group_ids.len() > 100 {
-        return Err(ApiError::invalid("At most 100 groupIds can be provided"));
-    }
     let target = body.target_enterprise_account_id;
-    if !world.is_known_enterprise(&target) {
-        return Err(ApiError::forbidden(
-            "The target enterprise account must be in the same organization",
-        ));
-    }
+    check_move(&world, body.group_ids.len(), "groupIds", &target)?;
     let mut moved = Vec::new();
     let mut errors = Vec::new();
     for id in body.group_ids {
@@ -129,18 +144,10 @@ pub(crate) async fn move_groups(
         }
         let previous = std::mem::replace(&mut g.enterprise_id, target.clone());
         let name = g.name.clone();
-        let target_name = enterprise_name(&world, &target);
-        let previous_name = enterprise_name(&world, &previous);
+        let payload = move_payload(&world, name, &previous, &target);
         moved.push(json!({ "id": id }));
-        record(
-            &mut world,
-            &caller,
-            NewEvent::new("moveGroup", "groups", "group", &id).payload(json!({
-                "name": name,
-                "previous": { "enterpriseAccount": { "id": previous, "name": previous_name } },
-                "current": { "enterpriseAccount": { "id": target, "name": target_name } },
-            })),
-        );
+        let event = NewEvent::new("moveGroup", "groups", "group", &id);
+        record(&mut world, &caller, event.payload(payload));
     }
     Ok(Json(json!({ "errors": errors, "movedGroups": moved })))
 }
@@ -162,17 +169,8 @@ pub(crate) async fn move_workspaces(
 ) -> JsonResult {
     let mut world = sim.world.write().await;
     caller.require_admin(&world, &enterprise_id, "workspacesAndBases:manage")?;
-    if body.workspace_ids.len() > 100 {
-        return Err(ApiError::invalid(
-            "At most 100 workspaceIds can be provided",
-        ));
-    }
     let target = body.target_enterprise_account_id;
-    if !world.is_known_enterprise(&target) {
-        return Err(ApiError::forbidden(
-            "The target enterprise account must be in the same organization",
-        ));
-    }
+    check_move(&world, body.workspace_ids.len(), "workspaceIds", &target)?;
     let mut moved = Vec::new();
     let mut errors = Vec::new();
     for id in body.workspace_ids {
@@ -186,20 +184,10 @@ pub(crate) async fn move_workspaces(
         }
         let previous = std::mem::replace(&mut w.enterprise_id, target.clone());
         let name = w.name.clone();
-        let target_name = enterprise_name(&world, &target);
-        let previous_name = enterprise_name(&world, &previous);
+        let payload = move_payload(&world, name, &previous, &target);
         moved.push(json!({ "id": id }));
-        record(
-            &mut world,
-            &caller,
-            NewEvent::new("moveWorkspace", "enterprise", "workspace", &id)
-                .workspace(&id)
-                .payload(json!({
-                    "name": name,
-                    "previous": { "enterpriseAccount": { "id": previous, "name": previous_name } },
-                    "current": { "enterpriseAccount": { "id": target, "name": target_name } },
-                })),
-        );
+        let event = NewEvent::new("moveWorkspace", "enterprise", "workspace", &id).workspace(&id);
+        record(&mut world, &caller, event.payload(payload));
     }
     Ok(Json(json!({ "errors": errors, "movedWorkspaces": moved })))
 }

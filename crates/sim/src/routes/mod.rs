@@ -277,6 +277,16 @@ pub(crate) fn empty() -> Json<Value> {
     Json(json!({}))
 }
 
+/// Removes the items `gone` picks; a 404 when it picks none.
+pub(crate) fn remove_any<T>(items: &mut Vec<T>, gone: impl Fn(&T) -> bool) -> Result<(), ApiError> {
+    let before = items.len();
+    items.retain(|x| !gone(x));
+    if items.len() == before {
+        return Err(ApiError::not_found());
+    }
+    Ok(())
+}
+
 /// Appends an audit event done by `caller`.
 pub(crate) fn record(world: &mut World, caller: &Caller, event: NewEvent) {
     let doer = caller.doer(world);

@@ -7,10 +7,10 @@ use axum::{
     Json,
 };
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
-use super::{empty, includes, record, Body, JsonResult};
+use super::{empty, includes, record, remove_any, Body, JsonResult};
 use crate::{
     auth::Caller,
     error::ApiError,
@@ -20,8 +20,12 @@ use crate::{
 };
 
 pub const WORKSPACE_LEVELS: &[&str] = &["owner", "create", "edit", "comment", "read"];
+const READ: &str = "workspacesAndBases:read";
+const WRITE: &str = "workspacesAndBases:write";
+const MANAGE: &str = "workspacesAndBases:manage";
+const COLLABORATION: &str = "baseCollaboration";
 
-fn is_admin(world: &World, caller: &Caller) -> bool {
+pub(crate) fn is_admin(world: &World, caller: &Caller) -> bool {
     world
         .user(&caller.user_id)
         .is_some_and(|u| u.is_admin && u.state == UserState::Provisioned)
@@ -61,6 +65,33 @@ pub(crate) fn require_on_workspace(
     }
 }
 
+fn workspace_of<'w>(world: &'w World, id: &str) -> Result<&'w Workspace, ApiError> {
+    world.workspaces.get(id).ok_or_else(ApiError::not_found)
+}
+
+fn workspace_mut<'w>(world: &'w mut World, id: &str) -> Result<&'w mut Workspace, ApiError> {
+    world.workspaces.get_mut(id).ok_or_else(ApiError::not_found)
+}
+
+/// The workspace `workspace_id`, once the caller holds `scope` and at least `min` on it.
+fn workspace_for<'w>(
+    world: &'w World,
+    caller: &Caller,
+    scope: &str,
+    workspace_id: &str,
+    min: &str,
+) -> Result<&'w Workspace, ApiError> {
+    caller.require(scope)?;
+    let w = workspace_of(world, workspace_id)?;
+    require_on_workspace(world, caller, w, min)?;
+    Ok(w)
+}
+
+/// An audit event about the workspace `workspace_id`.
+fn on_workspace(action: &'static str, category: &'static str, workspace_id: &str) -> NewEvent {
+    NewEvent::new(action, category, "workspace", workspace_id).workspace(workspace_id)
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CreateWorkspace {
@@ -74,7 +105,7 @@ pub(crate) async fn create(
     Body(body): Body<CreateWorkspace>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:manage")?;
+    caller.require(MANAGE)?;
     let enterprise_id = body
         .enterprise_account_id
         .ok_or_else(|| ApiError::invalid_body("enterpriseAccountId is required"))?;
@@ -104,13 +135,8 @@ pub(crate) async fn create(
             share_creation_restriction: "unrestricted".into(),
         },
     );
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new("createWorkspace", "base", "workspace", &id)
-            .workspace(&id)
-            .payload(json!({ "name": name })),
-    );
+    let event = on_workspace("createWorkspace", "base", &id);
+    record(&mut world, &caller, event.payload(json!({ "name": name })));
     Ok(Json(json!({ "id": id })))
 }
 
@@ -121,12 +147,7 @@ pub(crate) async fn get(
     caller: Caller,
 ) -> JsonResult {
     let world = sim.world.read().await;
-    caller.require("workspacesAndBases:read")?;
-    let w = world
-        .workspaces
-        .get(&workspace_id)
-        .ok_or_else(ApiError::not_found)?;
-    require_on_workspace(&world, &caller, w, "read")?;
+    let w = workspace_for(&world, &caller, READ, &workspace_id, "read")?;
     let include = includes(query.as_deref(), &["collaborators", "inviteLinks"])?;
     let has = |name: &str| include.iter().any(|i| i == name);
     Ok(Json(render::workspace(
@@ -143,12 +164,7 @@ pub(crate) async fn delete(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:manage")?;
-    let w = world
-        .workspaces
-        .get(&workspace_id)
-        .ok_or_else(ApiError::not_found)?;
-    require_on_workspace(&world, &caller, w, "owner")?;
+    workspace_for(&world, &caller, MANAGE, &workspace_id, "owner")?;
     let Some(w) = world.workspaces.shift_remove(&workspace_id) else {
         return Err(ApiError::not_found());
     };
@@ -165,12 +181,11 @@ pub(crate) async fn delete(
         }
     }
     world.enterprise.ai_allowlist.retain(|id| id != &w.id);
+    let event = on_workspace("deleteWorkspace", "base", &w.id);
     record(
         &mut world,
         &caller,
-        NewEvent::new("deleteWorkspace", "base", "workspace", &w.id)
-            .workspace(&w.id)
-            .payload(json!({ "name": w.name })),
+        event.payload(json!({ "name": w.name })),
     );
     Ok(empty())
 }
@@ -249,8 +264,67 @@ pub(crate) fn principal_json(world: &World, p: &Principal) -> serde_json::Value 
     }
 }
 
-fn workspace_mut<'w>(world: &'w mut World, id: &str) -> Result<&'w mut Workspace, ApiError> {
-    world.workspaces.get_mut(id).ok_or_else(ApiError::not_found)
+/// A 422 when `principal` already holds one of `grants` on this `what`.
+pub(crate) fn not_yet_granted(
+    grants: &[Grant],
+    principal: &Principal,
+    what: &str,
+) -> Result<(), ApiError> {
+    if grants.iter().any(|g| g.principal == *principal) {
+        return Err(ApiError::invalid(format!(
+            "The collaborator already has access to this {what}"
+        )));
+    }
+    Ok(())
+}
+
+/// A grant `caller` gives now.
+pub(crate) fn new_grant(caller: &Caller, principal: Principal, level: String) -> Grant {
+    Grant {
+        principal,
+        permission_level: level,
+        granted_by: caller.user_id.clone(),
+        created_time: Utc::now(),
+    }
+}
+
+/// Sets the level of `principal`'s grant and returns the level it had; a 404 without one.
+pub(crate) fn change_level(
+    grants: &mut [Grant],
+    principal: &Principal,
+    level: &str,
+) -> Result<String, ApiError> {
+    let grant = grants
+        .iter_mut()
+        .find(|g| g.principal == *principal)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(std::mem::replace(
+        &mut grant.permission_level,
+        level.to_string(),
+    ))
+}
+
+/// An audit payload `who` with the level granted or taken away.
+pub(crate) fn with_level(mut who: Value, level: impl Serialize) -> Value {
+    who["permissionLevel"] = json!(level);
+    who
+}
+
+/// An audit payload `who` with the level before and after a change.
+pub(crate) fn level_change(mut who: Value, previous: String, current: &str) -> Value {
+    who["previous"] = json!({ "permissionLevel": previous });
+    who["current"] = json!({ "permissionLevel": current });
+    who
+}
+
+/// A 403: groups may hold any level on a workspace but owner.
+fn no_group_owner(principal: &Principal, level: &str) -> Result<(), ApiError> {
+    if matches!(principal, Principal::Group(_)) && level == "owner" {
+        return Err(ApiError::forbidden(
+            "Groups cannot be the owners of a workspace",
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) async fn add_collaborator(
@@ -260,11 +334,8 @@ pub(crate) async fn add_collaborator(
     Body(body): Body<AddCollaborators>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let w = world
-        .workspaces
-        .get(&workspace_id)
-        .ok_or_else(ApiError::not_found)?;
+    caller.require(WRITE)?;
+    let w = workspace_of(&world, &workspace_id)?;
     let needed = if w.invite_creation_restriction == "onlyOwners" {
         "owner"
     } else {
@@ -272,39 +343,14 @@ pub(crate) async fn add_collaborator(
     };
     require_on_workspace(&world, &caller, w, needed)?;
     let (principal, level) = new_principal(&world, &body, WORKSPACE_LEVELS)?;
-    if matches!(principal, Principal::Group(_)) && level == "owner" {
-        return Err(ApiError::forbidden(
-            "Groups cannot be the owners of a workspace",
-        ));
-    }
-    if w.grants.iter().any(|g| g.principal == principal) {
-        return Err(ApiError::invalid(
-            "The collaborator already has access to this workspace",
-        ));
-    }
-    let who = principal_json(&world, &principal);
+    no_group_owner(&principal, &level)?;
+    not_yet_granted(&w.grants, &principal, "workspace")?;
+    let payload = with_level(principal_json(&world, &principal), &level);
     workspace_mut(&mut world, &workspace_id)?
         .grants
-        .push(Grant {
-            principal,
-            permission_level: level.clone(),
-            granted_by: caller.user_id.clone(),
-            created_time: Utc::now(),
-        });
-    let mut payload = who;
-    payload["permissionLevel"] = json!(level);
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new(
-            "addWorkspaceCollaborator",
-            "baseCollaboration",
-            "workspace",
-            &workspace_id,
-        )
-        .workspace(&workspace_id)
-        .payload(payload),
-    );
+        .push(new_grant(&caller, principal, level));
+    let event = on_workspace("addWorkspaceCollaborator", COLLABORATION, &workspace_id);
+    record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
 
@@ -314,9 +360,27 @@ pub(crate) struct LevelChange {
     pub permission_level: String,
 }
 
-/// A workspace with collaborators must keep an owner.
-fn keeps_an_owner(grants: &[Grant]) -> bool {
-    grants.len() <= 1 || grants.iter().any(|g| g.permission_level == "owner")
+impl LevelChange {
+    /// The new level, when it is one of `levels`; else a 422.
+    pub(crate) fn checked(&self, levels: &[&str]) -> Result<&str, ApiError> {
+        if !levels.contains(&self.permission_level.as_str()) {
+            return Err(ApiError::invalid(format!(
+                "Invalid permissionLevel {:?}",
+                self.permission_level
+            )));
+        }
+        Ok(&self.permission_level)
+    }
+}
+
+/// A workspace with collaborators must keep an owner; else a 403.
+fn keeps_an_owner(grants: &[Grant]) -> Result<(), ApiError> {
+    if grants.len() <= 1 || grants.iter().any(|g| g.permission_level == "owner") {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "A workspace with collaborators must have at least one owner",
+    ))
 }
 
 pub(crate) async fn update_collaborator(
@@ -326,51 +390,21 @@ pub(crate) async fn update_collaborator(
     Body(body): Body<LevelChange>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let w = world
-        .workspaces
-        .get(&workspace_id)
-        .ok_or_else(ApiError::not_found)?;
-    require_on_workspace(&world, &caller, w, "create")?;
-    if !WORKSPACE_LEVELS.contains(&body.permission_level.as_str()) {
-        return Err(ApiError::invalid(format!(
-            "Invalid permissionLevel {:?}",
-            body.permission_level
-        )));
-    }
+    let w = workspace_for(&world, &caller, WRITE, &workspace_id, "create")?;
+    let level = body.checked(WORKSPACE_LEVELS)?;
     let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
-    if matches!(principal, Principal::Group(_)) && body.permission_level == "owner" {
-        return Err(ApiError::forbidden(
-            "Groups cannot be the owners of a workspace",
-        ));
-    }
+    no_group_owner(&principal, level)?;
     let mut grants = w.grants.clone();
-    let grant = grants
-        .iter_mut()
-        .find(|g| g.principal == principal)
-        .ok_or_else(ApiError::not_found)?;
-    let previous = std::mem::replace(&mut grant.permission_level, body.permission_level.clone());
-    if !keeps_an_owner(&grants) {
-        return Err(ApiError::forbidden(
-            "A workspace with collaborators must have at least one owner",
-        ));
-    }
-    let mut payload = principal_json(&world, &principal);
+    let previous = change_level(&mut grants, &principal, level)?;
+    keeps_an_owner(&grants)?;
+    let payload = level_change(principal_json(&world, &principal), previous, level);
     workspace_mut(&mut world, &workspace_id)?.grants = grants;
-    payload["previous"] = json!({ "permissionLevel": previous });
-    payload["current"] = json!({ "permissionLevel": body.permission_level });
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new(
-            "changeWorkspaceCollaboratorPermission",
-            "baseCollaboration",
-            "workspace",
-            &workspace_id,
-        )
-        .workspace(&workspace_id)
-        .payload(payload),
+    let event = on_workspace(
+        "changeWorkspaceCollaboratorPermission",
+        COLLABORATION,
+        &workspace_id,
     );
+    record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
 
@@ -380,47 +414,25 @@ pub(crate) async fn remove_collaborator(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let w = world
-        .workspaces
-        .get(&workspace_id)
-        .ok_or_else(ApiError::not_found)?;
+    caller.require(WRITE)?;
+    let w = workspace_of(&world, &workspace_id)?;
     let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
     // Anyone may leave; removing someone else needs creator access.
     if principal != Principal::User(caller.user_id.clone()) {
         require_on_workspace(&world, &caller, w, "create")?;
     }
     let mut grants = w.grants.clone();
-    let before = grants.len();
     let former: Vec<String> = grants
         .iter()
         .filter(|g| g.principal == principal)
         .map(|g| g.permission_level.clone())
         .collect();
-    grants.retain(|g| g.principal != principal);
-    if grants.len() == before {
-        return Err(ApiError::not_found());
-    }
-    if !keeps_an_owner(&grants) {
-        return Err(ApiError::forbidden(
-            "A workspace with collaborators must have at least one owner",
-        ));
-    }
-    let mut payload = principal_json(&world, &principal);
+    remove_any(&mut grants, |g| g.principal == principal)?;
+    keeps_an_owner(&grants)?;
+    let payload = with_level(principal_json(&world, &principal), former.first());
     workspace_mut(&mut world, &workspace_id)?.grants = grants;
-    payload["permissionLevel"] = json!(former.first());
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new(
-            "removeWorkspaceCollaborator",
-            "baseCollaboration",
-            "workspace",
-            &workspace_id,
-        )
-        .workspace(&workspace_id)
-        .payload(payload),
-    );
+    let event = on_workspace("removeWorkspaceCollaborator", COLLABORATION, &workspace_id);
+    record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
 
@@ -430,29 +442,14 @@ pub(crate) async fn delete_invite(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let w = world
-        .workspaces
-        .get(&workspace_id)
-        .ok_or_else(ApiError::not_found)?;
-    require_on_workspace(&world, &caller, w, "create")?;
+    workspace_for(&world, &caller, WRITE, &workspace_id, "create")?;
     let w = workspace_mut(&mut world, &workspace_id)?;
-    let before = w.invites.len();
-    w.invites.retain(|i| i.id != invite_id);
-    if w.invites.len() == before {
-        return Err(ApiError::not_found());
-    }
+    remove_any(&mut w.invites, |i| i.id == invite_id)?;
+    let event = on_workspace("removeWorkspaceInviteLink", COLLABORATION, &workspace_id);
     record(
         &mut world,
         &caller,
-        NewEvent::new(
-            "removeWorkspaceInviteLink",
-            "baseCollaboration",
-            "workspace",
-            &workspace_id,
-        )
-        .workspace(&workspace_id)
-        .payload(json!({ "inviteId": invite_id })),
+        event.payload(json!({ "inviteId": invite_id })),
     );
     Ok(empty())
 }
@@ -471,12 +468,7 @@ pub(crate) async fn update_restrictions(
     Body(body): Body<Restrictions>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:manage")?;
-    let w = world
-        .workspaces
-        .get(&workspace_id)
-        .ok_or_else(ApiError::not_found)?;
-    require_on_workspace(&world, &caller, w, "owner")?;
+    let w = workspace_for(&world, &caller, MANAGE, &workspace_id, "owner")?;
     for value in [
         &body.invite_creation_restriction,
         &body.share_creation_restriction,
@@ -505,18 +497,13 @@ pub(crate) async fn update_restrictions(
         "inviteCreationRestriction": w.invite_creation_restriction,
         "shareCreationRestriction": w.share_creation_restriction,
     });
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new(
-            "updateWorkspaceRestrictions",
-            "enterpriseSettings",
-            "workspace",
-            &workspace_id,
-        )
-        .workspace(&workspace_id)
-        .payload(json!({ "previous": previous, "current": current })),
+    let event = on_workspace(
+        "updateWorkspaceRestrictions",
+        "enterpriseSettings",
+        &workspace_id,
     );
+    let payload = json!({ "previous": previous, "current": current });
+    record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
 
@@ -535,19 +522,11 @@ pub(crate) async fn move_base(
     Body(body): Body<MoveBase>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let source = world
-        .workspaces
-        .get(&workspace_id)
-        .ok_or_else(ApiError::not_found)?;
-    require_on_workspace(&world, &caller, source, "create")?;
+    let source = workspace_for(&world, &caller, WRITE, &workspace_id, "create")?;
     if !source.base_ids.contains(&body.base_id) {
         return Err(ApiError::not_found());
     }
-    let target = world
-        .workspaces
-        .get(&body.target_workspace_id)
-        .ok_or_else(ApiError::not_found)?;
+    let target = workspace_of(&world, &body.target_workspace_id)?;
     require_on_workspace(&world, &caller, target, "create")?;
     let base_name = world
         .bases

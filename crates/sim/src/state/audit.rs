@@ -1179,35 +1179,43 @@ mod tests {
             }
             out
         };
-        let logins = all(Query {
-            event_types: vec!["loginUser".into()],
-            ..Query::default()
-        });
+        // Each query's events, all of which must match.
+        let matching = |q: Query, matches: &dyn Fn(&Value) -> bool| {
+            let events = all(q);
+            assert!(events.iter().all(matches));
+            events
+        };
+        let logins = matching(
+            Query {
+                event_types: vec!["loginUser".into()],
+                ..Query::default()
+            },
+            &|e| e["action"] == "loginUser",
+        );
         assert!(!logins.is_empty());
-        assert!(logins.iter().all(|e| e["action"] == "loginUser"));
-        let ws = all(Query {
-            model_ids: vec!["wsp00000000000001".into()],
-            ..Query::default()
-        });
+        let ws = matching(
+            Query {
+                model_ids: vec!["wsp00000000000001".into()],
+                ..Query::default()
+            },
+            &|e| e["context"]["workspaceId"] == "wsp00000000000001",
+        );
         assert!(!ws.is_empty());
-        assert!(ws
-            .iter()
-            .all(|e| e["context"]["workspaceId"] == "wsp00000000000001"));
-        let cat = all(Query {
-            categories: vec!["groups".into()],
-            ..Query::default()
-        });
-        assert!(cat
-            .iter()
-            .all(|e| e["modelType"] == "group" && e["action"].as_str().is_some()));
-        let by = all(Query {
-            originating_user_ids: vec!["usr00000000000004".into()],
-            ..Query::default()
-        });
+        matching(
+            Query {
+                categories: vec!["groups".into()],
+                ..Query::default()
+            },
+            &|e| e["modelType"] == "group" && e["action"].as_str().is_some(),
+        );
+        let by = matching(
+            Query {
+                originating_user_ids: vec!["usr00000000000004".into()],
+                ..Query::default()
+            },
+            &|e| e["actor"]["user"]["id"] == "usr00000000000004",
+        );
         assert!(!by.is_empty());
-        assert!(by
-            .iter()
-            .all(|e| e["actor"]["user"]["id"] == "usr00000000000004"));
     }
 
     #[test]

@@ -8,6 +8,18 @@ use std::collections::BTreeSet;
 use airtable_sim::{RunningSim, SimConfig, SimInfo, SimSize};
 use serde_json::Value;
 
+pub const SCIM_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const SCIM_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// The strings in a JSON array (none when it is not one).
+pub fn strs(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(str::to_string))
+        .collect()
+}
+
 pub struct Sim {
     pub running: RunningSim,
     pub info: SimInfo,
@@ -83,6 +95,14 @@ impl Sim {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         (status, body)
+    }
+
+    pub async fn delete(&self, url: &str) -> (u16, Value) {
+        self.send(self.http.delete(url)).await
+    }
+
+    pub async fn patch(&self, url: &str, body: Value) -> (u16, Value) {
+        self.send(self.http.patch(url).json(&body)).await
     }
 
     /// GET that must succeed.

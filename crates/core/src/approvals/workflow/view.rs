@@ -1,0 +1,111 @@
+//! What the approvals pages show: the lists, the badge's count, and one request with
+//! whether this person may decide it now.
+
+use airtable_client::Client;
+use chrono::{DateTime, Utc};
+use console_types::api::{ConsoleError, Role, SignedInUser};
+use console_types::approvals::{ApprovalDetail, ApprovalListing, ApprovalRequest, ApprovalStatus};
+
+use super::checks::{sign_in_is_recent, why_not_decide};
+use super::expire;
+use crate::approvals::{controls, store};
+use crate::error::internal;
+use crate::Console;
+
+/// Requests listed per page.
+const LIST_LIMIT: i64 = 200;
+
+pub async fn list(
+    state: &Console,
+    who: &SignedInUser,
+    listing: ApprovalListing,
+    now: DateTime<Utc>,
+) -> Result<Vec<ApprovalRequest>, ConsoleError> {
+    expire(state, now).await?;
+    let listing = match listing {
+        ApprovalListing::WaitingForMe => store::Listing::WaitingFor {
+            person: &who.airtable_user_id,
+            is_admin: who.role.allows(Role::Admin),
+        },
+        ApprovalListing::Mine => store::Listing::MadeBy(&who.airtable_user_id),
+        ApprovalListing::All => store::Listing::All,
+    };
+    store::list(&state.db, listing, LIST_LIMIT)
+        .await
+        .map_err(internal)
+}
+
+/// The number on the badge: pending requests this person could approve.
+pub async fn waiting_count(
+    state: &Console,
+    who: &SignedInUser,
+    now: DateTime<Utc>,
+) -> Result<i64, ConsoleError> {
+    if !who.role.allows(Role::Approver) {
+        return Ok(0);
+    }
+    store::waiting_count(
+        &state.db,
+        &who.airtable_user_id,
+        who.role.allows(Role::Admin),
+        now,
+    )
+    .await
+    .map_err(internal)
+}
+
+pub async fn detail(
+    state: &Console,
+    who: &SignedInUser,
+    airtable_client: &Client,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<ApprovalDetail>, ConsoleError> {
+    expire(state, now).await?;
+    let Some(id) = store::row_id(id) else {
+        return Ok(None);
+    };
+    let Some(stored) = store::get(&state.db, id).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let open = matches!(
+        stored.request.status,
+        ApprovalStatus::Pending | ApprovalStatus::Failed
+    );
+    let (compared, fingerprint) = if open && stored.call_intact {
+        let now_preview = controls::preview(
+            state,
+            airtable_client,
+            &state.enterprise_id,
+            &stored.request.action,
+        )
+        .await?;
+        (
+            Some(stored.request.preview.compare(&now_preview)),
+            Some(store::preview_fingerprint(&now_preview)),
+        )
+    } else {
+        (None, None)
+    };
+    let retry = stored.request.status == ApprovalStatus::Failed;
+    let mut why_not = why_not_decide(who, &stored, now, retry);
+    if why_not.is_none() && !stored.call_intact {
+        why_not = Some("The stored call does not match its hash: it was changed after it was requested. It cannot be carried out.".into());
+    }
+    let is_requester = stored.requested_by_id == who.airtable_user_id;
+    let status = stored.request.status;
+    let fresh = sign_in_is_recent(state, who, now);
+    Ok(Some(ApprovalDetail {
+        sign_in_again: why_not.is_none() && !fresh,
+        call_hash: stored.call_hash.clone(),
+        can_decide: why_not.is_none() && fresh && status == ApprovalStatus::Pending,
+        can_retry: why_not.is_none() && fresh && retry,
+        can_cancel: (status == ApprovalStatus::Pending && is_requester)
+            || (status == ApprovalStatus::Failed
+                && (is_requester || who.role.allows(Role::Approver))),
+        why_not,
+        compared,
+        compared_fingerprint: fingerprint,
+        request: stored.request,
+    }))
+}

@@ -1,0 +1,345 @@
+//! From what clap read to what the program uses: `Settings::try_from(environment)` parses
+//! each value, naming its variable when it is wrong, and checks the settings against each
+//! other (demo, OAuth or service-account mode; keys required outside demo mode; …).
+
+use std::{net::SocketAddr, str::FromStr, time::Duration};
+
+use console_app::api::Role;
+use console_core::action_log;
+use url::Url;
+
+use super::{
+    AirtableMode, AirtableSettings, AuditSettings, ConfigError, DemoSettings, Environment,
+    ServiceAccountSettings, Settings, SmtpSettings,
+};
+
+impl Settings {
+    /// Reads the settings from the environment (and nothing else): see
+    /// [`Environment::from_env`].
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Settings::try_from(Environment::from_env()?)
+    }
+
+    /// Reads settings through `lookup`, so tests can pass a map instead of the environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Settings::try_from(Environment::from_lookup(lookup)?)
+    }
+}
+
+impl TryFrom<Environment> for Settings {
+    type Error = ConfigError;
+
+    /// Parses each value (naming its variable when it is wrong) and checks the settings
+    /// against each other.
+    fn try_from(env: Environment) -> Result<Self, ConfigError> {
+        let addr = parse_as::<SocketAddr>("CONSOLE_ADDR", &env.addr)?;
+        let public_url = parse_url(
+            "CONSOLE_PUBLIC_URL",
+            &env.public_url.unwrap_or_else(|| format!("http://{addr}")),
+        )?;
+        let database_url = env.database_url.0;
+
+        let service_token = env.airtable_service_token;
+        let enterprise_id = env.airtable_enterprise_id;
+        let airtable = match env.airtable_oauth_client_id {
+            None if service_token.is_some() && enterprise_id.is_some() => {
+                let header = env.trusted_email_header.ok_or_else(|| {
+                    ConfigError::Inconsistent(
+                        "AIRTABLE_SERVICE_TOKEN and AIRTABLE_ENTERPRISE_ID without OAuth need a sign-in proxy: set CONSOLE_TRUSTED_EMAIL_HEADER to the header it puts the person's email in (or set AIRTABLE_OAUTH_CLIENT_ID to sign in with Airtable)".into(),
+                    )
+                })?;
+                axum::http::HeaderName::from_bytes(header.as_bytes()).map_err(|_| {
+                    ConfigError::Invalid {
+                        name: "CONSOLE_TRUSTED_EMAIL_HEADER",
+                        reason: format!("{header:?} is not an HTTP header name"),
+                    }
+                })?;
+                AirtableMode::ServiceAccount(Box::new(ServiceAccountSettings {
+                    api_url: parse_url("AIRTABLE_API_URL", &env.airtable_api_url)?,
+                    enterprise_id: enterprise_id.unwrap_or_default(),
+                    trusted_email_header: header,
+                }))
+            }
+            None => AirtableMode::Demo(DemoSettings {
+                sim_addr: parse_as("CONSOLE_DEMO_SIM_ADDR", &env.demo_sim_addr)?,
+                seed: parse_as("CONSOLE_DEMO_SEED", &env.demo_seed)?,
+                size: env.demo_size,
+            }),
+            Some(client_id) => {
+                let required = |name: &'static str, value: Option<String>| {
+                    value.ok_or_else(|| {
+                        ConfigError::Inconsistent(format!(
+                            "AIRTABLE_OAUTH_CLIENT_ID is set, so {name} must be set too"
+                        ))
+                    })
+                };
+                AirtableMode::Real(Box::new(AirtableSettings {
+                    api_url: parse_url("AIRTABLE_API_URL", &env.airtable_api_url)?,
+                    authorize_url: parse_url(
+                        "AIRTABLE_OAUTH_AUTHORIZE_URL",
+                        &env.airtable_oauth_authorize_url,
+                    )?,
+                    token_url: parse_url(
+                        "AIRTABLE_OAUTH_TOKEN_URL",
+                        &env.airtable_oauth_token_url,
+                    )?,
+                    client_id,
+                    client_secret: required(
+                        "AIRTABLE_OAUTH_CLIENT_SECRET",
+                        env.airtable_oauth_client_secret.map(|s| s.0),
+                    )?,
+                    enterprise_id: required("AIRTABLE_ENTERPRISE_ID", enterprise_id)?,
+                }))
+            }
+        };
+
+        let token_key = env.token_key;
+        if token_key.is_none() && matches!(airtable, AirtableMode::Real(_)) {
+            return Err(ConfigError::Inconsistent(
+                "CONSOLE_TOKEN_KEY must be set outside demo mode (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)".into(),
+            ));
+        }
+
+        let log_key = env.log_key;
+        match &log_key {
+            Some(key) => {
+                action_log::decode_key(key.expose()).map_err(|e| ConfigError::Invalid {
+                    name: "CONSOLE_LOG_KEY",
+                    reason: format!("{e} (e.g. `openssl rand -base64 32`)"),
+                })?;
+            }
+            None if !matches!(airtable, AirtableMode::Demo(_)) => {
+                return Err(ConfigError::Inconsistent(
+                    "CONSOLE_LOG_KEY must be set outside demo mode: the key of the action log's hash chain (base64 of 32 random bytes, e.g. `openssl rand -base64 32`), kept outside the database".into(),
+                ));
+            }
+            None => {}
+        }
+
+        let default_role = match env.default_role.as_str() {
+            "none" => None,
+            other => {
+                let role = Role::from_str(other).map_err(|reason| ConfigError::Invalid {
+                    name: "CONSOLE_DEFAULT_ROLE",
+                    reason,
+                })?;
+                // Configuration must not hand out what the two-person rule guards.
+                if role.allows(Role::Approver) {
+                    return Err(ConfigError::Invalid {
+                        name: "CONSOLE_DEFAULT_ROLE",
+                        reason: format!("{role} cannot be a default: approvers and admins are named by an admin, with a second admin's approval. Use none, viewer or operator"),
+                    });
+                }
+                Some(role)
+            }
+        };
+
+        Ok(Settings {
+            addr,
+            public_url,
+            database_url,
+            database_owner_url: env.database_owner_url,
+            airtable,
+            token_key,
+            log_key,
+            data_dir: env.data_dir,
+            site_root: env.site_root,
+            first_admin: env.first_admin,
+            default_role,
+            session_idle_timeout: Duration::from_secs(
+                60 * parse_as::<u64>("CONSOLE_SESSION_IDLE_MINUTES", &env.session_idle_minutes)?,
+            ),
+            session_absolute_timeout: Duration::from_secs(
+                3600 * parse_as::<u64>("CONSOLE_SESSION_MAX_HOURS", &env.session_max_hours)?,
+            ),
+            enterprise_name: env.enterprise_name,
+            service_token,
+            smtp: match env.smtp_url {
+                None => None,
+                Some(url) => {
+                    let from = env.mail_from.ok_or_else(|| {
+                        ConfigError::Inconsistent(
+                            "CONSOLE_SMTP_URL needs CONSOLE_MAIL_FROM: the address the console's emails come from".into(),
+                        )
+                    })?;
+                    if from.parse::<lettre::message::Mailbox>().is_err() {
+                        return Err(ConfigError::Invalid {
+                            name: "CONSOLE_MAIL_FROM",
+                            reason: "must be an email address, optionally with a name: Console <console@example.com>".into(),
+                        });
+                    }
+                    Some(SmtpSettings { url, from })
+                }
+            },
+            approval_ttl: match parse_as::<u64>(
+                "CONSOLE_APPROVAL_TTL_HOURS",
+                &env.approval_ttl_hours,
+            )? {
+                0 => {
+                    return Err(ConfigError::Invalid {
+                        name: "CONSOLE_APPROVAL_TTL_HOURS",
+                        reason: "must be at least 1 (hours)".into(),
+                    })
+                }
+                hours => Duration::from_secs(hours * 3600),
+            },
+            approval_reauth: match parse_as::<u64>(
+                "CONSOLE_APPROVAL_REAUTH_MINUTES",
+                &env.approval_reauth_minutes,
+            )? {
+                0 => {
+                    return Err(ConfigError::Invalid {
+                        name: "CONSOLE_APPROVAL_REAUTH_MINUTES",
+                        reason: "must be at least 1 (minutes)".into(),
+                    })
+                }
+                minutes => Duration::from_secs(minutes * 60),
+            },
+            audit: AuditSettings {
+                interval: match parse_as::<u64>(
+                    "CONSOLE_AUDIT_SYNC_SECONDS",
+                    &env.audit_sync_seconds,
+                )? {
+                    0 => None,
+                    secs => Some(Duration::from_secs(secs)),
+                },
+                backfill_days: parse_as("CONSOLE_AUDIT_BACKFILL_DAYS", &env.audit_backfill_days)?,
+                late_window_minutes: parse_as(
+                    "CONSOLE_AUDIT_LATE_MINUTES",
+                    &env.audit_late_minutes,
+                )?,
+                snapshot_interval: match parse_as::<u64>(
+                    "CONSOLE_SNAPSHOT_HOURS",
+                    &env.snapshot_hours,
+                )? {
+                    0 => None,
+                    hours => Some(Duration::from_secs(hours * 3600)),
+                },
+            },
+        })
+    }
+}
+
+fn parse_as<T: FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|e: T::Err| ConfigError::Invalid {
+            name,
+            reason: format!("{value:?}: {e}"),
+        })
+}
+
+fn parse_url(name: &'static str, value: &str) -> Result<Url, ConfigError> {
+    parse_as::<Url>(name, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_give_a_local_demo() {
+        let s = settings(&[]).expect("defaults are valid");
+        assert!(s.is_demo());
+        assert_eq!(s.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.public_origin(), "http://127.0.0.1:3000");
+        assert!(!s.secure_cookies());
+        assert_eq!(s.default_role, None);
+    }
+
+    #[test]
+    fn oauth_mode_needs_secret_enterprise_and_key() {
+        let err = settings(&[("AIRTABLE_OAUTH_CLIENT_ID", "abc")]).unwrap_err();
+        assert!(
+            err.to_string().contains("AIRTABLE_OAUTH_CLIENT_SECRET"),
+            "{err}"
+        );
+        let err = settings(&[
+            ("AIRTABLE_OAUTH_CLIENT_ID", "abc"),
+            ("AIRTABLE_OAUTH_CLIENT_SECRET", "s"),
+            ("AIRTABLE_ENTERPRISE_ID", "entAAAAAAAAAAAAAA"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_TOKEN_KEY"), "{err}");
+    }
+
+    #[test]
+    fn the_action_log_key_is_required_outside_demo_mode_and_checked() {
+        let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes
+        let oauth = [
+            ("AIRTABLE_OAUTH_CLIENT_ID", "abc"),
+            ("AIRTABLE_OAUTH_CLIENT_SECRET", "s"),
+            ("AIRTABLE_ENTERPRISE_ID", "entAAAAAAAAAAAAAA"),
+            ("CONSOLE_TOKEN_KEY", key),
+        ];
+        let err = settings(&oauth).unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_LOG_KEY"), "{err}");
+        let proxy = [
+            ("AIRTABLE_SERVICE_TOKEN", "patSomething"),
+            ("AIRTABLE_ENTERPRISE_ID", "entAAAAAAAAAAAAAA"),
+            ("CONSOLE_TRUSTED_EMAIL_HEADER", "X-Forwarded-Email"),
+        ];
+        let err = settings(&proxy).unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_LOG_KEY"), "{err}");
+        let with_key = [&oauth[..], &[("CONSOLE_LOG_KEY", key)]].concat();
+        let s = settings(&with_key).expect("valid with the key");
+        assert!(s.log_key.is_some());
+        let err = settings(&[("CONSOLE_LOG_KEY", "c2hvcnQ=")]).unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_LOG_KEY"), "{err}");
+        assert!(
+            !format!("{s:?}").contains(key),
+            "the key is not in Debug output"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named_in_the_error() {
+        let err = settings(&[("CONSOLE_ADDR", "not an address")]).unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_ADDR"), "{err}");
+        let err = settings(&[("CONSOLE_DEFAULT_ROLE", "superuser")]).unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_DEFAULT_ROLE"), "{err}");
+    }
+    #[test]
+    fn values_are_read_as_before() {
+        // Numbers are trimmed, values starting with a dash or empty are passed through as
+        // given, and the errors read as they always have.
+        let s = settings(&[
+            ("CONSOLE_SESSION_IDLE_MINUTES", " 5 "),
+            ("CONSOLE_FIRST_ADMIN", "-odd@example.com"),
+            ("CONSOLE_ENTERPRISE_NAME", ""),
+            ("CONSOLE_PUBLIC_URL", "https://console.example.com"),
+        ])
+        .expect("valid");
+        assert_eq!(s.session_idle_timeout, Duration::from_secs(300));
+        assert_eq!(s.first_admin.as_deref(), Some("-odd@example.com"));
+        assert_eq!(s.enterprise_name.as_deref(), Some(""));
+        assert!(s.secure_cookies());
+        let err = settings(&[("CONSOLE_AUDIT_BACKFILL_DAYS", "-1")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CONSOLE_AUDIT_BACKFILL_DAYS is not valid: \"-1\": invalid digit found in string"
+        );
+        let err = settings(&[("CONSOLE_DEFAULT_ROLE", "admin")]).unwrap_err();
+        assert!(
+            err.to_string().contains("Use none, viewer or operator"),
+            "{err}"
+        );
+        let s = settings(&[("CONSOLE_DEFAULT_ROLE", "operator")]).expect("valid");
+        assert_eq!(s.default_role, Some(Role::Operator));
+        let err = settings(&[("CONSOLE_SMTP_URL", "smtp://localhost:25")]).unwrap_err();
+        assert!(err.to_string().contains("CONSOLE_MAIL_FROM"), "{err}");
+    }
+}
