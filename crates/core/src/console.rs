@@ -14,6 +14,7 @@ use crate::{
     audit::ingest::AuditIngester,
     crypto::TokenCipher,
     error::internal,
+    live::LiveReads,
     tokens::{logins, oauth::OAuthProvider},
 };
 
@@ -41,6 +42,8 @@ pub struct Console {
     /// The action log's key and witness file: every append goes through it.
     pub action_log: ActionLog,
     pub policy: Arc<Policy>,
+    /// Live reads pages share for a short while (see [`crate::live`]).
+    pub live: LiveReads,
 }
 
 /// The settings the domain acts on (the server reads them from its configuration).

@@ -25,6 +25,7 @@ pub mod enterprise;
 pub mod error;
 pub mod export;
 pub mod groups;
+pub mod live;
 pub mod mail;
 pub mod names;
 pub mod overview;

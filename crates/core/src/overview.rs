@@ -1,17 +1,33 @@
-//! The overview page's figures: the enterprise as Airtable reports it now.
+//! The overview page's figures: the enterprise as Airtable reports it, read at most once a
+//! [`crate::live`] period for everyone (the page shows when, and offers a refresh).
 
 use console_types::api::{ConsoleError, EmailDomain, Overview, SignedInUser};
 
 use crate::{error::airtable_error, Console};
 
-pub async fn read(console: &Console, who: &SignedInUser) -> Result<Overview, ConsoleError> {
-    let airtable = console.airtable_for(who).await?;
-    let info = airtable
-        .enterprise(&console.enterprise_id)
-        .get()
-        .send()
-        .await
-        .map_err(airtable_error)?;
+/// The overview; `refresh` reads the enterprise from Airtable now rather than from the
+/// shared read.
+pub async fn read(
+    console: &Console,
+    who: &SignedInUser,
+    refresh: bool,
+) -> Result<Overview, ConsoleError> {
+    if refresh {
+        console.live.forget_enterprise().await;
+    }
+    let read = console
+        .live
+        .enterprise(async {
+            let airtable = console.airtable_for(who).await?;
+            airtable
+                .enterprise(&console.enterprise_id)
+                .get()
+                .send()
+                .await
+                .map_err(airtable_error)
+        })
+        .await?;
+    let info = &read.value;
     let email_domains: Vec<EmailDomain> = info
         .email_domains
         .iter()
@@ -37,6 +53,8 @@ pub async fn read(console: &Console, who: &SignedInUser) -> Result<Overview, Con
             .descendant_enterprise_account_ids
             .as_ref()
             .map_or(0, Vec::len),
-        as_of: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        as_of: read
+            .as_of
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })
 }

@@ -43,6 +43,7 @@ pub async fn create(
         .await
         .map_err(airtable_error)?;
     let id = created.id.to_string();
+    console.live.forget_enterprise().await;
     console
         .log_action(
             who,

@@ -315,6 +315,19 @@ pub struct Environment {
     )]
     pub snapshot_hours: String,
 
+    /// How long pages share a live read of the enterprise from Airtable (the overview's
+    /// domains and counts), so page views do not spend the rate budget that bulk jobs,
+    /// approvals and the audit copy need; the page shows its time and offers a refresh.
+    /// 0 reads on every view.
+    #[arg(
+        long,
+        env = "CONSOLE_LIVE_READ_SECONDS",
+        default_value = "60",
+        value_name = "SECONDS",
+        help_heading = "Airtable"
+    )]
+    pub live_read_seconds: String,
+
     /// How long a request for a risky action waits for a second person's approval before it
     /// expires; a failed one can be retried only within the same time.
     #[arg(

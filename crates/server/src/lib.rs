@@ -146,6 +146,7 @@ pub async fn start(
             approval_reauth: settings.approval_reauth,
             enterprise_name: settings.enterprise_name.clone(),
         }),
+        live: console_core::live::LiveReads::new(settings.live_read_ttl),
     };
     console_core::approvals::workflow::spawn_sweeper(console.clone());
     console_core::tokens::logins::spawn_token_sweeper(

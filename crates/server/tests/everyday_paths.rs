@@ -13,7 +13,7 @@ use scraper::{Html, Selector};
 use serde_json::json;
 
 async fn page(t: &TestConsole, browser: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let response = get_response(&t, &browser, path).await;
+    let response = get_response(t, browser, path).await;
     let status = response.status();
     (status, response.text().await.expect("body"))
 }

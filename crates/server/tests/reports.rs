@@ -265,7 +265,7 @@ fn set(values: Vec<String>) -> BTreeSet<String> {
 
 /// The CSV of a report: its header and the first field of every row.
 async fn csv(t: &TestConsole, who: &Person, path: &str) -> (String, Vec<String>) {
-    let response = get_response(&t, &who.browser, path).await;
+    let response = get_response(t, &who.browser, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     let disposition = response
         .headers()

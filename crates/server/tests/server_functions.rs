@@ -362,7 +362,7 @@ async fn post(
     if let Some(token) = csrf {
         form.push(("csrf_token", token));
     }
-    let response = post_form(&t, &browser, path, &form).await;
+    let response = post_form(t, browser, path, &form).await;
     let status = response.status();
     (status, response.text().await.unwrap_or_default())
 }

@@ -12,21 +12,26 @@ use crate::api::{ConsoleError, Overview};
 use crate::audit::query::percent_encode;
 use crate::components::format::when;
 use crate::enterprise::risky_events_query;
+use crate::query_string::use_query_once;
 
 /// Rows of the "recent risky events" and "waiting for you" lists.
 const SHORT_LIST: usize = 8;
 
+/// The enterprise's figures, from the read all console users share for a minute or so;
+/// `refresh` reads them from Airtable now.
 #[server(endpoint = "overview", input = GetUrl)]
-pub async fn get_overview() -> Result<Overview, ConsoleError> {
+pub async fn get_overview(refresh: Option<bool>) -> Result<Overview, ConsoleError> {
     crate::serve::as_role(crate::api::Role::Viewer, async move |console, who| {
-        console_core::overview::read(&console, &who).await
+        console_core::overview::read(&console, &who, refresh.unwrap_or(false)).await
     })
     .await
 }
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_overview());
+    let url = use_query_once();
+    let refresh = move || url.with(|p| p.get("refresh").is_some_and(|v| v == "1"));
+    let overview = Resource::new(refresh, |refresh| get_overview(Some(refresh)));
     view! {
         <h1>"Enterprise overview"</h1>
         <Suspense fallback=|| view! { <p aria-busy="true">"Loading the enterprise from Airtable…"</p> }>
@@ -174,7 +179,7 @@ fn OverviewCards(data: Overview) -> impl IntoView {
         </section>
         <p class="as-of">
             "As of " <time datetime=data.as_of.clone()>{data.as_of.clone()}</time> " · "
-            <a href="/">"Refresh"</a>
+            <a href="/?refresh=1" data-testid="overview-refresh">"Refresh from Airtable"</a>
         </p>
     }
 }

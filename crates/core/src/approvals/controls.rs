@@ -102,9 +102,15 @@ pub async fn execute(
                 .map_err(|e| failed(internal(e)))?;
             Ok(format!("{email} now has the {role} console role."))
         }
-        other => super::execute::execute(client, &state.enterprise_id, other)
-            .await
-            .map_err(|error| (error.user_message(), airtable_error(error))),
+        other => {
+            let done = super::execute::execute(client, &state.enterprise_id, other)
+                .await
+                .map_err(|error| (error.user_message(), airtable_error(error)))?;
+            // The enterprise's counts may have changed (a user, group, workspace or
+            // descendant gone): the overview reads them again.
+            state.live.forget_enterprise().await;
+            Ok(done)
+        }
     }
 }
 

@@ -171,6 +171,10 @@ impl TryFrom<Environment> for Settings {
                     Some(SmtpSettings { url, from })
                 }
             },
+            live_read_ttl: Duration::from_secs(parse_as::<u64>(
+                "CONSOLE_LIVE_READ_SECONDS",
+                &env.live_read_seconds,
+            )?),
             approval_ttl: match parse_as::<u64>(
                 "CONSOLE_APPROVAL_TTL_HOURS",
                 &env.approval_ttl_hours,

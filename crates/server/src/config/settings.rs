@@ -98,6 +98,9 @@ pub struct Settings {
     /// the simulator's token is used.
     pub service_token: Option<Secret>,
     pub audit: AuditSettings,
+    /// How long pages share a live read of the enterprise (`CONSOLE_LIVE_READ_SECONDS`);
+    /// zero reads on every view.
+    pub live_read_ttl: Duration,
     /// How long an approval request waits for a decision before it expires
     /// (`CONSOLE_APPROVAL_TTL_HOURS`).
     pub approval_ttl: Duration,
