@@ -204,7 +204,7 @@ pub async fn list(
 }
 
 /// Pending requests that `$1` (an admin when `$3`) could approve; the same rule as
-/// `workflow::why_not_decide`, so the list and the badge agree with what the page allows.
+/// `workflow::checks::why_not_decide`, so the list and the badge agree with what the page allows.
 const WAITING_FOR: &str = "status = 'pending' AND requested_by_id <> $1
     AND ($3 OR kind NOT IN ('exempt_from_approval', 'grant_console_role'))
     AND NOT (kind IN ('grant_admin_access', 'grant_console_role') AND target = $1)";
