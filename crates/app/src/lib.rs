@@ -2,7 +2,7 @@
 //! hydrated in the browser.
 //!
 //! Server functions live next to the pages that use them and stay thin: one helper
-//! ([`serve::require_role`] or [`serve::require_change`]) checks the signed-in person's
+//! ([`serve::as_role`] or [`serve::changing`]) checks the signed-in person's
 //! role (and CSRF token), then they call one function of the domain crate, `console_core`
 //! (a dependency of the `ssr` build only). The app never sees an Airtable token.
 

@@ -47,7 +47,7 @@ pub fn signed_in_user() -> Result<SignedInUser, ConsoleError> {
 
 /// The console and the signed-in person, provided their role allows `need`. Every server
 /// function that reads starts with this.
-pub fn require_role(need: Role) -> Result<(Console, SignedInUser), ConsoleError> {
+fn require_role(need: Role) -> Result<(Console, SignedInUser), ConsoleError> {
     let who = signed_in_user()?;
     console_core::require(&who, need)?;
     Ok((console()?, who))
@@ -57,10 +57,7 @@ pub fn require_role(need: Role) -> Result<(Console, SignedInUser), ConsoleError>
 /// CSRF token. Every server function that changes something starts with this (the server
 /// also refuses such a request without the token before it gets here; this second check
 /// keeps a function safe even if it is ever mounted elsewhere).
-pub fn require_change(
-    need: Role,
-    csrf_token: &str,
-) -> Result<(Console, SignedInUser), ConsoleError> {
+fn require_change(need: Role, csrf_token: &str) -> Result<(Console, SignedInUser), ConsoleError> {
     let (console, who) = require_role(need)?;
     if constant_time_eq(who.csrf_token.as_bytes(), csrf_token.as_bytes()) {
         Ok((console, who))

@@ -16,14 +16,12 @@ pub async fn read_audit_sync_status() -> Result<AuditSyncStatus, ConsoleError> {
 
 #[server(endpoint = "audit/sync/now")]
 pub async fn sync_audit_now(csrf_token: String) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) =
-                crate::serve::require_change(crate::api::Role::Operator, &csrf_token)?;
-            console_core::audit::request_sync(&console, &who).await
-        }
-        .await,
+    crate::serve::changing(
+        crate::api::Role::Operator,
+        &csrf_token,
+        async move |console, who| console_core::audit::request_sync(&console, &who).await,
     )
+    .await
 }
 
 #[component]

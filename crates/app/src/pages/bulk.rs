@@ -24,10 +24,10 @@ pub async fn start_bulk_job(
     filter: Option<UserForm>,
     expected_total: Option<String>,
 ) -> Result<String, ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) =
-                crate::serve::require_change(crate::api::Role::Operator, &csrf_token)?;
+    crate::serve::changing(
+        crate::api::Role::Operator,
+        &csrf_token,
+        async move |console, who| {
             let kind = crate::bulk::BulkKind::parse(&kind).map_err(ConsoleError::Invalid)?;
             let selection = if all_matching.as_deref() == Some("yes") {
                 let form = UserForm {
@@ -55,9 +55,9 @@ pub async fn start_bulk_job(
             let id = console_core::bulk::start(&console, &who, job).await?;
             leptos_axum::redirect(&format!("/users/bulk/{id}"));
             Ok(id)
-        }
-        .await,
+        },
     )
+    .await
 }
 
 #[server(endpoint = "users/bulk/get", input = GetUrl)]

@@ -37,14 +37,12 @@ pub async fn compare_snapshots(from: i64, to: i64) -> Result<SnapshotDiff, Conso
 
 #[server(endpoint = "snapshots/take")]
 pub async fn take_snapshot(csrf_token: String) -> Result<(), ConsoleError> {
-    crate::serve::with_status(
-        async move {
-            let (console, who) =
-                crate::serve::require_change(crate::api::Role::Operator, &csrf_token)?;
-            console_core::snapshots::take_now(&console, &who).await
-        }
-        .await,
+    crate::serve::changing(
+        crate::api::Role::Operator,
+        &csrf_token,
+        async move |console, who| console_core::snapshots::take_now(&console, &who).await,
     )
+    .await
 }
 
 /// A date (`2026-01-31`, meaning the end of that day, UTC) or an RFC 3339 time.

@@ -3,11 +3,10 @@
 
 use axum::{
     extract::{Query, State},
-    http::StatusCode,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use console_core::audit::search::{export, ExportFormat};
-use console_types::audit::query::SearchForm;
+use console_types::{api::ConsoleError, audit::query::SearchForm};
 
 use super::attachment;
 use crate::{
@@ -37,16 +36,8 @@ async fn download(
     Query(form): Query<SearchForm>,
     format: ExportFormat,
 ) -> Response {
-    let query = match form.to_query() {
-        Ok(query) => query,
-        Err(error) => {
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("The search could not be read: {error}"),
-            )
-                .into_response()
-        }
-    };
-    tracing::info!(user = %who.airtable_user_id, query = %query, format = format.extension(), "audit export");
-    attachment(Ok(export(state.console.db.clone(), query, format)))
+    attachment(form.to_query().map(|query| {
+        tracing::info!(user = %who.airtable_user_id, query = %query, format = format.extension(), "audit export");
+        export(state.console.db.clone(), query, format)
+    }).map_err(|error| ConsoleError::Invalid(format!("The search could not be read: {error}"))))
 }
