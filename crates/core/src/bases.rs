@@ -17,44 +17,6 @@ pub async fn get(
     directory::base(&airtable, id).await
 }
 
-pub async fn add_collaborator(
-    console: &Console,
-    who: &SignedInUser,
-    base: &str,
-    collaborator: &str,
-    permission: &str,
-) -> Result<(), ConsoleError> {
-    let airtable = console.airtable_for(who).await?;
-    let (bid, whom, level) =
-        directory::add_base_collaborator(&airtable, base, collaborator, permission).await?;
-    console.log_action(
-        who,
-        "bases.add_collaborator",
-        Some(&format!("{bid}/{whom}")),
-        serde_json::json!({ "base": bid.as_str(), "collaborator": whom.to_string(), "permission": level.to_string() }),
-    )
-    .await
-}
-
-pub async fn update_collaborator(
-    console: &Console,
-    who: &SignedInUser,
-    base: &str,
-    collaborator: &str,
-    permission: &str,
-) -> Result<(), ConsoleError> {
-    let airtable = console.airtable_for(who).await?;
-    let (bid, whom, level) =
-        directory::update_base_collaborator(&airtable, base, collaborator, permission).await?;
-    console.log_action(
-        who,
-        "bases.update_collaborator",
-        Some(&format!("{bid}/{whom}")),
-        serde_json::json!({ "base": bid.as_str(), "collaborator": whom.to_string(), "permission": level.to_string() }),
-    )
-    .await
-}
-
 pub async fn create(
     console: &Console,
     who: &SignedInUser,

@@ -17,6 +17,7 @@ pub mod approvals;
 pub mod audit;
 pub mod bases;
 pub mod bulk;
+pub mod collaborators;
 mod console;
 pub mod crypto;
 pub mod csv_out;

@@ -55,48 +55,6 @@ pub async fn create(
     Ok(id)
 }
 
-pub async fn add_collaborator(
-    console: &Console,
-    who: &SignedInUser,
-    workspace: &str,
-    collaborator: &str,
-    permission: &str,
-) -> Result<(), ConsoleError> {
-    let airtable = console.airtable_for(who).await?;
-    let (wid, whom, level) =
-        directory::add_workspace_collaborator(&airtable, workspace, collaborator, permission)
-            .await?;
-    console
-        .log_action(
-            who,
-            "workspaces.add_collaborator",
-            Some(wid.as_str()),
-            serde_json::json!({ "collaborator": whom.as_str(), "permission": level.as_str() }),
-        )
-        .await
-}
-
-pub async fn update_collaborator(
-    console: &Console,
-    who: &SignedInUser,
-    workspace: &str,
-    collaborator: &str,
-    permission: &str,
-) -> Result<(), ConsoleError> {
-    let airtable = console.airtable_for(who).await?;
-    let (wid, whom, level) =
-        directory::update_workspace_collaborator(&airtable, workspace, collaborator, permission)
-            .await?;
-    console
-        .log_action(
-            who,
-            "workspaces.update_collaborator",
-            Some(wid.as_str()),
-            serde_json::json!({ "collaborator": whom.as_str(), "permission": level.as_str() }),
-        )
-        .await
-}
-
 pub async fn update_restrictions(
     console: &Console,
     who: &SignedInUser,

@@ -40,10 +40,13 @@ use console_core::{
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
-use tower_http::trace::TraceLayer;
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::{airtable_mode::resolve_airtable, config::Settings, state::AppState};
+use crate::{
+    airtable_mode::resolve_airtable, auth::session_store::CachedSessionStore, config::Settings,
+    state::AppState,
+};
 
 /// A console that is up and serving (returned by [`start`], used by tests).
 pub struct RunningConsole {
@@ -84,7 +87,10 @@ pub async fn start(
     // Migrations and the session store's table are applied here (as the owner role, when
     // one is configured).
     let db = db::prepare(&settings).await?;
-    let session_store = PostgresStore::new(db.clone());
+    let session_store = CachedSessionStore::new(
+        PostgresStore::new(db.clone()),
+        settings.session_idle_timeout,
+    );
 
     let redirect_url = format!("{}auth/callback", settings.public_url);
     let airtable = resolve_airtable(&settings, &db, redirect_url).await?;
@@ -191,10 +197,10 @@ pub async fn start(
     }
     Ok(console)
 }
-/// The whole HTTP surface. Layers run outside-in: trace → security headers → NUL check →
+/// The whole HTTP surface. Layers run outside-in: trace → compression → security headers → NUL check →
 /// same-origin check → session-store failures as 503 → session → signed-in person →
 /// sign-in gate → CSRF token → route.
-pub fn router(state: AppState, session_store: PostgresStore) -> Router {
+pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
     let routes = generate_route_list(App);
     // Pages and server functions reach the domain through Leptos' context.
     let console = state.console.clone();
@@ -264,6 +270,9 @@ pub fn router(state: AppState, session_store: PostgresStore) -> Router {
         ))
         .layer(middleware::from_fn(security::refuse_nul_characters))
         .layer(middleware::from_fn(security::headers))
+        // Pages, JSON and CSV go out compressed to browsers that take it; the bundle under
+        // /pkg is already compressed on disk and passes through untouched.
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

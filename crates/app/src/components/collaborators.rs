@@ -68,3 +68,22 @@ pub fn invite_row(i: &InviteRow, request: Option<impl IntoView + 'static>) -> im
         </tr>
     }
 }
+
+/// The body of the four collaborator server functions (add or update, on a workspace or a
+/// base): an operator's change, made and recorded by the domain.
+#[cfg(feature = "ssr")]
+pub async fn change_collaborator(
+    csrf_token: String,
+    place: console_core::collaborators::Place,
+    change: console_core::collaborators::Change,
+    asked: console_core::collaborators::Asked,
+) -> Result<(), crate::api::ConsoleError> {
+    crate::serve::changing(
+        crate::api::Role::Operator,
+        &csrf_token,
+        async move |console, who| {
+            console_core::collaborators::change(&console, &who, place, change, asked).await
+        },
+    )
+    .await
+}

@@ -16,6 +16,11 @@ use crate::components::collaborators::{
 use crate::components::{format::when, session::CsrfField};
 use crate::directory::{BaseDetail, CollaboratorRow};
 
+#[cfg(feature = "ssr")]
+use crate::components::collaborators::change_collaborator;
+#[cfg(feature = "ssr")]
+use console_core::collaborators::{Asked, Change, Place};
+
 #[server(endpoint = "bases/get", input = GetUrl)]
 pub async fn read_base(id: String) -> Result<BaseDetail, ConsoleError> {
     crate::serve::as_role(Role::Viewer, async move |console, who| {
@@ -43,11 +48,12 @@ pub async fn add_base_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
-        console_core::bases::add_collaborator(&console, &who, &base, &collaborator, &permission)
-            .await
-    })
-    .await
+    let asked = Asked {
+        place_id: base,
+        collaborator,
+        permission,
+    };
+    change_collaborator(csrf_token, Place::Base, Change::Add, asked).await
 }
 
 #[server(endpoint = "bases/collaborators/update")]
@@ -57,11 +63,12 @@ pub async fn update_base_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
-        console_core::bases::update_collaborator(&console, &who, &base, &collaborator, &permission)
-            .await
-    })
-    .await
+    let asked = Asked {
+        place_id: base,
+        collaborator,
+        permission,
+    };
+    change_collaborator(csrf_token, Place::Base, Change::Update, asked).await
 }
 
 /// Makes a base with one table in a workspace (offered on the workspace's page).

@@ -17,6 +17,11 @@ use crate::directory::{InviteRow, SnapshotPage, WorkspaceDetail, WorkspaceRow, R
 use crate::pages::bases::CreateBase;
 use crate::pages::snapshots::TakeSnapshot;
 
+#[cfg(feature = "ssr")]
+use crate::components::collaborators::change_collaborator;
+#[cfg(feature = "ssr")]
+use console_core::collaborators::{Asked, Change, Place};
+
 #[server(endpoint = "workspaces/list", input = GetUrl)]
 pub async fn list_workspaces(
     q: Option<String>,
@@ -56,17 +61,12 @@ pub async fn add_workspace_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
-        console_core::workspaces::add_collaborator(
-            &console,
-            &who,
-            &workspace,
-            &collaborator,
-            &permission,
-        )
-        .await
-    })
-    .await
+    let asked = Asked {
+        place_id: workspace,
+        collaborator,
+        permission,
+    };
+    change_collaborator(csrf_token, Place::Workspace, Change::Add, asked).await
 }
 
 #[server(endpoint = "workspaces/collaborators/update")]
@@ -76,17 +76,12 @@ pub async fn update_workspace_collaborator(
     collaborator: String,
     permission: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
-        console_core::workspaces::update_collaborator(
-            &console,
-            &who,
-            &workspace,
-            &collaborator,
-            &permission,
-        )
-        .await
-    })
-    .await
+    let asked = Asked {
+        place_id: workspace,
+        collaborator,
+        permission,
+    };
+    change_collaborator(csrf_token, Place::Workspace, Change::Update, asked).await
 }
 
 #[server(endpoint = "workspaces/restrictions")]

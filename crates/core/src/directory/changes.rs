@@ -1,86 +1,14 @@
-//! The direct (non-destructive) changes: collaborators added or their permission changed,
+//! The direct (non-destructive) changes other than collaborators (`crate::collaborators`):
 //! a workspace's restrictions, a new base, an extension enabled.
 
 use airtable_client::{
-    ids::{BaseId, BlockInstallationId, CollaboratorId, WorkspaceId},
-    models::{PermissionLevel, Restriction},
+    ids::{BaseId, BlockInstallationId, WorkspaceId},
+    models::Restriction,
     Client,
 };
 use console_types::api::ConsoleError;
 
-use super::{airtable_error, bounded_name, input::parse_restriction, parse_id, parse_permission};
-
-/// Gives a user or group access to a workspace; returns what to record.
-pub async fn add_workspace_collaborator(
-    airtable: &Client,
-    workspace: &str,
-    collaborator: &str,
-    permission: &str,
-) -> Result<(WorkspaceId, CollaboratorId, PermissionLevel), ConsoleError> {
-    let wid: WorkspaceId = parse_id(workspace, "workspace")?;
-    let who: CollaboratorId = parse_id(collaborator, "user or group")?;
-    let level = parse_permission(permission)?;
-    airtable
-        .workspace(&wid)
-        .add_collaborator(who.clone(), level.clone())
-        .await
-        .map_err(|e| airtable_error(&format!("workspace {wid} or {who}"), e))?;
-    Ok((wid, who, level))
-}
-
-/// Changes a workspace collaborator's permission; returns what to record.
-pub async fn update_workspace_collaborator(
-    airtable: &Client,
-    workspace: &str,
-    collaborator: &str,
-    permission: &str,
-) -> Result<(WorkspaceId, CollaboratorId, PermissionLevel), ConsoleError> {
-    let wid: WorkspaceId = parse_id(workspace, "workspace")?;
-    let who: CollaboratorId = parse_id(collaborator, "user or group")?;
-    let level = parse_permission(permission)?;
-    airtable
-        .workspace(&wid)
-        .update_collaborator(who.clone(), level.clone())
-        .await
-        .map_err(|e| airtable_error(&format!("{who} on workspace {wid}"), e))?;
-    Ok((wid, who, level))
-}
-
-/// Gives a user or group access to one base; returns what to record.
-pub async fn add_base_collaborator(
-    airtable: &Client,
-    base: &str,
-    collaborator: &str,
-    permission: &str,
-) -> Result<(BaseId, CollaboratorId, PermissionLevel), ConsoleError> {
-    let bid: BaseId = parse_id(base, "base")?;
-    let who: CollaboratorId = parse_id(collaborator, "user or group")?;
-    let level = parse_permission(permission)?;
-    airtable
-        .base(&bid)
-        .add_collaborator(who.clone(), level.clone())
-        .await
-        .map_err(|e| airtable_error(&format!("base {bid} or {who}"), e))?;
-    Ok((bid, who, level))
-}
-
-/// Changes the permission a user or group has on one base; returns what to record.
-pub async fn update_base_collaborator(
-    airtable: &Client,
-    base: &str,
-    collaborator: &str,
-    permission: &str,
-) -> Result<(BaseId, CollaboratorId, PermissionLevel), ConsoleError> {
-    let bid: BaseId = parse_id(base, "base")?;
-    let who: CollaboratorId = parse_id(collaborator, "user or group")?;
-    let level = parse_permission(permission)?;
-    airtable
-        .base(&bid)
-        .update_collaborator(who.clone(), level.clone())
-        .await
-        .map_err(|e| airtable_error(&format!("{who} on base {bid}"), e))?;
-    Ok((bid, who, level))
-}
+use super::{airtable_error, bounded_name, input::parse_restriction, parse_id};
 
 /// Sets who may create invites and shares in a workspace.
 pub async fn update_workspace_restrictions(

@@ -12,10 +12,7 @@ mod input;
 mod lists;
 mod live;
 
-pub use changes::{
-    add_base_collaborator, add_workspace_collaborator, create_base, enable_extension,
-    update_base_collaborator, update_workspace_collaborator, update_workspace_restrictions,
-};
+pub use changes::{create_base, enable_extension, update_workspace_restrictions};
 pub(crate) use input::like_pattern;
 pub use input::{airtable_error, bounded_name, parse_id, parse_permission};
 pub(crate) use lists::latest_snapshot;

@@ -74,16 +74,28 @@ pub async fn create(
     Ok(id)
 }
 
+/// How often a login's `last_seen_at` is moved while it is in use. The idle sweep
+/// (`wipe_ended`) therefore sees a login at most this much idler than it is.
+pub const SEEN_EVERY_SECONDS: i64 = 60;
+
 /// The signed-in person behind a live login, or `None` if it ended or timed out.
+///
+/// Read on every signed-in request, so that a sign-out or revocation made through any
+/// console process counts at once; it writes (`last_seen_at`) at most once a minute per
+/// login, not on every page view.
 pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<SignedInUser>> {
     let row = sqlx::query(
-        "UPDATE logins l SET last_seen_at = now()
-           FROM console_users u
-          WHERE l.id = $1 AND l.ended_at IS NULL AND l.expires_at > now()
-            AND u.airtable_user_id = l.airtable_user_id
-         RETURNING u.airtable_user_id, u.email, u.name, u.role, l.csrf_token, l.created_at",
+        "WITH seen AS (
+             UPDATE logins SET last_seen_at = now()
+              WHERE id = $1 AND ended_at IS NULL AND expires_at > now()
+                AND last_seen_at < now() - make_interval(secs => $2)
+         )
+         SELECT u.airtable_user_id, u.email, u.name, u.role, l.csrf_token, l.created_at
+           FROM logins l JOIN console_users u ON u.airtable_user_id = l.airtable_user_id
+          WHERE l.id = $1 AND l.ended_at IS NULL AND l.expires_at > now()",
     )
     .bind(login_id)
+    .bind(SEEN_EVERY_SECONDS as f64)
     .fetch_optional(db)
     .await?;
     Ok(row.and_then(|row| {

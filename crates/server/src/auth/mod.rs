@@ -6,4 +6,5 @@ pub mod admit;
 pub mod oauth;
 pub mod require_role;
 pub mod session;
+pub mod session_store;
 pub mod trusted_header;

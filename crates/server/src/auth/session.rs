@@ -7,15 +7,19 @@ use axum::{
 };
 use console_app::api::SignedInUser;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
-use super::{admit::LOGIN_KEY, trusted_header};
+use super::{admit::LOGIN_KEY, session_store::CachedSessionStore, trusted_header};
 use crate::{config::Settings, state::AppState};
 use console_core::{tokens::logins, SignInMethod};
 
-/// The session layer: Postgres store, HttpOnly, SameSite=Strict, Secure and the `__Host-`
-/// prefix whenever the console is served over HTTPS, idle timeout from configuration.
-pub fn layer(store: PostgresStore, settings: &Settings) -> SessionManagerLayer<PostgresStore> {
+/// The session layer: Postgres store behind a cache, HttpOnly, SameSite=Strict, Secure and
+/// the `__Host-` prefix whenever the console is served over HTTPS, idle timeout from
+/// configuration. Saved on every request so the idle expiry moves with use; the store
+/// decides whether that reaches the database (`session_store`).
+pub fn layer(
+    store: CachedSessionStore,
+    settings: &Settings,
+) -> SessionManagerLayer<CachedSessionStore> {
     let secure = settings.secure_cookies();
     let name = if secure {
         "__Host-console_session"
@@ -31,6 +35,7 @@ pub fn layer(store: PostgresStore, settings: &Settings) -> SessionManagerLayer<P
         .with_same_site(SameSite::Strict)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle))
+        .with_always_save(true)
 }
 
 /// Loads the person behind the session, if any, into the request's extensions (where

@@ -350,3 +350,14 @@ pub async fn post_form<F: serde::Serialize + ?Sized>(
         .await
         .expect("post")
 }
+
+/// The one session's cookie, as a `Cookie` header: for a second client acting with the same
+/// sign-in (another tab, or a client that shows the raw bytes). The console under test runs
+/// over plain HTTP, so the cookie has no `__Host-` prefix.
+pub async fn session_cookie(t: &TestConsole) -> String {
+    let id: String = sqlx::query_scalar("SELECT id FROM tower_sessions.session")
+        .fetch_one(&t.db().await)
+        .await
+        .expect("one session");
+    format!("console_session={id}")
+}
