@@ -271,8 +271,10 @@ fn empty_objects_are_defaults() {
 
 #[test]
 fn options_written_as_null_stay_null() {
-    let mut values = UserAccountValues::default();
-    values.last_activity_time = Some(None);
+    let values = UserAccountValues {
+        last_activity_time: Some(None),
+        ..Default::default()
+    };
     assert_eq!(
         serde_json::to_value(&values).unwrap(),
         json!({"lastActivityTime": null})
