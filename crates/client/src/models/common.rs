@@ -160,5 +160,17 @@ impl BatchError {
     }
 }
 
+/// Reply of a batch call that lists only the items that failed (manage users, the AI
+/// allowlist).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FailedItems {
+    /// Items that failed, and why. Empty when everything succeeded.
+    pub errors: Vec<BatchError>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 /// A reference to a user group as it appears inside a user (`{"id": "ugp…"}`).
 pub type GroupRef = IdRef<GroupId>;

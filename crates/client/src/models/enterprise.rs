@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use super::{BatchError, Extra};
+use super::{BatchError, Extra, FailedItems, IdRef};
 use crate::ids::{EnterpriseId, GroupId, UserId, WorkspaceId};
 use crate::time::Timestamp;
 
@@ -80,16 +80,8 @@ pub struct CreateDescendantRequest {
     pub name: String,
 }
 
-/// Reply of `POST …/enterpriseAccounts/{id}/descendants`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateDescendantResponse {
-    /// The new account.
-    pub id: EnterpriseId,
-    /// Fields this client does not model.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+/// Reply of `POST …/enterpriseAccounts/{id}/descendants`: the new account.
+pub type CreateDescendantResponse = IdRef<EnterpriseId>;
 
 /// Body of `POST …/enterpriseAccounts/{id}/moveGroups`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,7 +98,7 @@ pub struct MoveGroupsRequest {
 #[serde(default, rename_all = "camelCase")]
 pub struct MoveGroupsResponse {
     /// Groups moved.
-    pub moved_groups: Vec<super::IdRef<GroupId>>,
+    pub moved_groups: Vec<IdRef<GroupId>>,
     /// Groups not moved, and why.
     pub errors: Vec<BatchError>,
     /// Fields this client does not model.
@@ -129,7 +121,7 @@ pub struct MoveWorkspacesRequest {
 #[serde(default, rename_all = "camelCase")]
 pub struct MoveWorkspacesResponse {
     /// Workspaces moved.
-    pub moved_workspaces: Vec<super::IdRef<WorkspaceId>>,
+    pub moved_workspaces: Vec<IdRef<WorkspaceId>>,
     /// Workspaces not moved, and why.
     pub errors: Vec<BatchError>,
     /// Fields this client does not model.
@@ -158,13 +150,6 @@ pub struct UpdateAiAllowlistRequest {
     pub include_descendant_workspaces: Option<bool>,
 }
 
-/// Reply of the AI allowlist update: partial success is normal.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct UpdateAiAllowlistResponse {
-    /// Workspaces not changed, and why (`workspaceId` is in each error's `extra`).
-    pub errors: Vec<BatchError>,
-    /// Fields this client does not model.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+/// Reply of the AI allowlist update: partial success is normal (`workspaceId` is in each
+/// error's `extra`).
+pub type UpdateAiAllowlistResponse = FailedItems;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use super::{BatchError, Collaborations, Extra, GroupRef, PermissionLevel};
+use super::{BatchError, Collaborations, Extra, FailedItems, GroupRef, PermissionLevel};
 use crate::ids::{BaseId, EnterpriseId, InterfaceId, UserId, WorkspaceId};
 use crate::serde_util::{double_option, open_enum};
 use crate::time::Timestamp;
@@ -220,10 +220,13 @@ pub struct BatchUpdateUsersResponse {
 }
 
 /// A user updated by a batch call.
+pub type UpdatedUser = BatchUser;
+
+/// A user named in the reply of a batch call: the ID and, when returned, the email.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct UpdatedUser {
+pub struct BatchUser {
     /// The user.
     pub id: UserId,
     /// Email, when returned.
@@ -410,15 +413,7 @@ pub struct AdminAccessRequest {
 }
 
 /// Reply of claim / grant admin / revoke admin: the items that failed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct ManageUsersResponse {
-    /// Items that failed, and why. Empty when everything succeeded.
-    pub errors: Vec<BatchError>,
-    /// Fields this client does not model.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type ManageUsersResponse = FailedItems;
 
 /// Reply of `DELETE …/enterpriseAccounts/{id}/users?email=…` ("delete users by email").
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -434,15 +429,4 @@ pub struct DeleteUsersResponse {
 }
 
 /// A deleted user.
-#[skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeletedUser {
-    /// The user.
-    pub id: UserId,
-    /// Their email.
-    pub email: Option<String>,
-    /// Fields this client does not model.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type DeletedUser = BatchUser;

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use super::{CollaboratorSet, Extra, GroupCollaborator, IndividualCollaborator, InviteLinks};
+use super::{
+    CollaboratorSet, Extra, GroupCollaborator, IdRef, IndividualCollaborator, InviteLinks,
+};
 use crate::ids::{BaseId, EnterpriseId, WorkspaceId};
 use crate::serde_util::open_enum;
 use crate::time::Timestamp;
@@ -90,16 +92,8 @@ pub struct CreateWorkspaceRequest {
     pub name: String,
 }
 
-/// Reply of "create workspace".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateWorkspaceResponse {
-    /// The new workspace.
-    pub id: WorkspaceId,
-    /// Fields this client does not model.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+/// Reply of "create workspace": the new workspace.
+pub type CreateWorkspaceResponse = IdRef<WorkspaceId>;
 
 /// Body of `POST /v0/meta/workspaces/{id}/moveBase`.
 #[skip_serializing_none]
