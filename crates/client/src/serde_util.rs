@@ -2,7 +2,8 @@
 
 /// For fields that may be absent, present with `null`, or present with a value:
 /// `Option<Option<T>>` where `None` = absent, `Some(None)` = `null`.
-/// Use with `#[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]`.
+/// Use with `#[serde(default, with = "double_option")]` in a `#[skip_serializing_none]` struct
+/// (which leaves the field out when it is `None`).
 pub mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

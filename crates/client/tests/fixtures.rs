@@ -220,6 +220,76 @@ fn null_and_absent_are_kept_apart() {
     assert_eq!(u.invited_to_airtable_by_user_id, None);
 }
 
+/// `{}` reads as `T::default()`, and `T::default()` writes `expected` (absent options left
+/// out, options written as `null` kept).
+fn empty_reads_and_writes<T>(expected: Value)
+where
+    T: DeserializeOwned + Serialize + Default + PartialEq + std::fmt::Debug,
+{
+    let name = std::any::type_name::<T>();
+    let parsed: T = serde_json::from_value(json!({}))
+        .unwrap_or_else(|e| panic!("{name}: {{}} does not parse: {e}"));
+    assert_eq!(parsed, T::default(), "{name}: {{}} is not the default");
+    assert_eq!(
+        serde_json::to_value(T::default()).unwrap(),
+        expected,
+        "{name}: the default writes other JSON"
+    );
+}
+
+#[test]
+fn empty_objects_are_defaults() {
+    empty_reads_and_writes::<UserAccountValues>(json!({}));
+    empty_reads_and_writes::<UpdateUserRequest>(json!({}));
+    empty_reads_and_writes::<RemoveUserRequest>(json!({}));
+    empty_reads_and_writes::<UpdateRestrictionsRequest>(json!({}));
+    empty_reads_and_writes::<ScimName>(json!({}));
+    empty_reads_and_writes::<ScimMeta>(json!({}));
+    empty_reads_and_writes::<ScimEnterpriseExtension>(json!({}));
+    empty_reads_and_writes::<AuditLogQuery>(json!({"sortOrder": "descending"}));
+    empty_reads_and_writes::<AuditPagination>(json!({"next": null, "previous": null}));
+    empty_reads_and_writes::<AuditLogResponse>(json!({"events": []}));
+    empty_reads_and_writes::<BasesResponse>(json!({"bases": []}));
+    empty_reads_and_writes::<PersonalAccessTokensResponse>(json!({"personalAccessTokens": []}));
+    empty_reads_and_writes::<Collaborations>(json!({
+        "baseCollaborations": [],
+        "interfaceCollaborations": [],
+        "workspaceCollaborations": [],
+    }));
+    empty_reads_and_writes::<UserRemoved>(json!({
+        "wasUserRemovedAsAdmin": false,
+        "shared": {"workspaces": []},
+        "unshared": {"bases": [], "interfaces": [], "workspaces": []},
+    }));
+    empty_reads_and_writes::<DeleteUsersResponse>(json!({"deletedUsers": [], "errors": []}));
+    empty_reads_and_writes::<EnterpriseIds>(json!({
+        "userIds": [],
+        "groupIds": [],
+        "workspaceIds": [],
+    }));
+}
+
+#[test]
+fn options_written_as_null_stay_null() {
+    let values = UserAccountValues {
+        last_activity_time: Some(None),
+        ..Default::default()
+    };
+    assert_eq!(
+        serde_json::to_value(&values).unwrap(),
+        json!({"lastActivityTime": null})
+    );
+    let group = json!({"displayName": null, "id": "ugpQ7PJ2boxzMAKFU", "schemas": []});
+    let g: ScimGroup = round_trip("SCIM group without a name", &group);
+    assert_eq!(g.display_name, None);
+    let mut u: User = serde_json::from_value(load("UserInfo.json")).unwrap();
+    u.last_activity_time = None;
+    u.invited_to_airtable_by_user_id = None;
+    let written = serde_json::to_value(&u).unwrap();
+    assert_eq!(written["lastActivityTime"], Value::Null);
+    assert!(written.get("invitedToAirtableByUserId").is_none());
+}
+
 // ---- Examples from Airtable's documentation (seed files 003 and 004) ----
 
 #[test]

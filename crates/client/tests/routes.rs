@@ -94,6 +94,24 @@ impl Stub {
         assert_eq!(all.len(), 1, "{all:#?}");
         all.remove(0)
     }
+
+    /// The one request since the last check, which must be `method path`.
+    fn sent(&self, method: &str, path: &str) -> Seen {
+        let seen = self.one();
+        assert_eq!(
+            (seen.method.as_str(), seen.path.as_str()),
+            (method, path),
+            "{seen:#?}"
+        );
+        seen
+    }
+
+    /// The one request since the last check, which must go to `path`.
+    fn sent_to(&self, path: &str) -> Seen {
+        let seen = self.one();
+        assert_eq!(seen.path, path, "{seen:#?}");
+        seen
+    }
 }
 
 fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -150,11 +168,7 @@ async fn enterprise_routes() {
         .await
         .unwrap();
     assert_eq!(info.id, ent());
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("GET", "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU")
-    );
+    let seen = s.sent("GET", "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU");
     assert_eq!(
         seen.query,
         q(&[("include", "aggregated"), ("include", "descendants")])
@@ -167,13 +181,9 @@ async fn enterprise_routes() {
         .await
         .unwrap();
     assert_eq!(d.id, "entJ9ZQ5vz9ZQ5vz9");
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "POST",
-            "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/descendants"
-        )
+    let seen = s.sent(
+        "POST",
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/descendants",
     );
     assert_eq!(seen.body, json!({"name": "East"}));
 
@@ -185,11 +195,7 @@ async fn enterprise_routes() {
         .await
         .unwrap();
     assert_eq!(r.moved_groups[0].id, grp());
-    let seen = s.one();
-    assert_eq!(
-        seen.path,
-        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/moveGroups"
-    );
+    let seen = s.sent_to("/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/moveGroups");
     assert_eq!(
         seen.body,
         json!({"groupIds": [G], "targetEnterpriseAccountId": "entJ9ZQ5vz9ZQ5vz9"})
@@ -200,11 +206,7 @@ async fn enterprise_routes() {
         .move_workspaces([wsp()], &target)
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        seen.path,
-        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/moveWorkspaces"
-    );
+    let seen = s.sent_to("/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/moveWorkspaces");
     assert_eq!(
         seen.body,
         json!({"workspaceIds": [W], "targetEnterpriseAccountId": "entJ9ZQ5vz9ZQ5vz9"})
@@ -213,11 +215,7 @@ async fn enterprise_routes() {
     s.reply(json!({"id": W2}));
     let w = c.enterprise(&ent()).create_workspace("New").await.unwrap();
     assert_eq!(w.id, W2);
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("POST", "/v0/meta/workspaces")
-    );
+    let seen = s.sent("POST", "/v0/meta/workspaces");
     assert_eq!(seen.body, json!({"enterpriseAccountId": E, "name": "New"}));
 
     s.reply(json!({"packages": [fixture("Package.json")]}));
@@ -229,11 +227,7 @@ async fn enterprise_routes() {
         .await
         .unwrap();
     assert_eq!(p.len(), 1);
-    let seen = s.one();
-    assert_eq!(
-        seen.path,
-        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/packages"
-    );
+    let seen = s.sent_to("/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/packages");
     assert_eq!(seen.query, q(&[("shouldGetAllPackagesInGrid", "true")]));
 
     s.reply(json!({"id": A, "tables": []}));
@@ -244,10 +238,8 @@ async fn enterprise_routes() {
         .send()
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        seen.path,
-        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/packages/pkggUqk9xHiC4BeeH/install"
+    let seen = s.sent_to(
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/packages/pkggUqk9xHiC4BeeH/install",
     );
     assert_eq!(
         seen.body,
@@ -284,13 +276,9 @@ async fn enterprise_routes() {
         .await
         .unwrap();
     assert_eq!(r.revoked_tokens.len(), 1);
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "POST",
-            "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/personalAccessTokens/revoke"
-        )
+    let seen = s.sent(
+        "POST",
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/personalAccessTokens/revoke",
     );
     assert_eq!(seen.body, json!({"tokenIds": ["pat8fN3RkQx9ZLm2T"]}));
 
@@ -340,13 +328,9 @@ async fn user_routes() {
         .await
         .unwrap();
     assert_eq!(u.id, usr());
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "GET",
-            "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/usrL2PNC5o3H4lBEi"
-        )
+    let seen = s.sent(
+        "GET",
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/usrL2PNC5o3H4lBEi",
     );
     assert_eq!(seen.query, q(&[("include", "collaborations")]));
 
@@ -359,13 +343,9 @@ async fn user_routes() {
         .send()
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "PATCH",
-            "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/usrL2PNC5o3H4lBEi"
-        )
+    let seen = s.sent(
+        "PATCH",
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/usrL2PNC5o3H4lBEi",
     );
     assert_eq!(
         seen.body,
@@ -373,23 +353,15 @@ async fn user_routes() {
     );
 
     e.user(&usr()).logout().await.unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "POST",
-            "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/usrL2PNC5o3H4lBEi/logout"
-        )
+    s.sent(
+        "POST",
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/usrL2PNC5o3H4lBEi/logout",
     );
 
     e.user(&usr()).delete().await.unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "DELETE",
-            "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/usrL2PNC5o3H4lBEi"
-        )
+    s.sent(
+        "DELETE",
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/usrL2PNC5o3H4lBEi",
     );
 
     s.reply(fixture("UserRemoved.json"));
@@ -403,13 +375,9 @@ async fn user_routes() {
         .await
         .unwrap();
     assert!(r.was_user_removed_as_admin);
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "POST",
-            "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/usrL2PNC5o3H4lBEi/remove"
-        )
+    let seen = s.sent(
+        "POST",
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/usrL2PNC5o3H4lBEi/remove",
     );
     assert_eq!(
         seen.body,
@@ -437,13 +405,9 @@ async fn user_routes() {
         .await
         .unwrap();
     assert_eq!(r.updated_users[0].id, usr());
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "PATCH",
-            "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users"
-        )
+    let seen = s.sent(
+        "PATCH",
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users",
     );
     assert_eq!(
         seen.body,
@@ -453,13 +417,9 @@ async fn user_routes() {
     s.reply(json!({"deletedUsers": [{"id": U, "email": "a@b.c"}], "errors": [{"email": "c@d.e", "type": "INVALID_PERMISSIONS"}]}));
     let r = e.users().delete_by_email(["a@b.c", "c@d.e"]).await.unwrap();
     assert_eq!(r.errors[0].subject(), Some("c@d.e"));
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "DELETE",
-            "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users"
-        )
+    let seen = s.sent(
+        "DELETE",
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users",
     );
     assert_eq!(seen.query, q(&[("email", "a@b.c"), ("email", "c@d.e")]));
 
@@ -470,13 +430,9 @@ async fn user_routes() {
         }])
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "POST",
-            "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/claim"
-        )
+    let seen = s.sent(
+        "POST",
+        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/claim",
     );
     assert_eq!(
         seen.body,
@@ -487,22 +443,14 @@ async fn user_routes() {
         .grant_admin([UserRef::from(usr()), UserRef::email("a@b.c")])
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        seen.path,
-        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/grantAdminAccess"
-    );
+    let seen = s.sent_to("/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/grantAdminAccess");
     assert_eq!(seen.body, json!({"users": [{"id": U}, {"email": "a@b.c"}]}));
 
     e.users()
         .revoke_admin([UserRef::from(usr())])
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        seen.path,
-        "/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/revokeAdminAccess"
-    );
+    let seen = s.sent_to("/v0/meta/enterpriseAccounts/entUBq2RGdihxl3vU/users/revokeAdminAccess");
     assert_eq!(seen.body, json!({"users": [{"id": U}]}));
 }
 
@@ -520,11 +468,7 @@ async fn group_and_workspace_routes() {
         .await
         .unwrap();
     assert_eq!(g.members.len(), 3);
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("GET", "/v0/meta/groups/ugp1mKGb3KXUyQfOZ")
-    );
+    let seen = s.sent("GET", "/v0/meta/groups/ugp1mKGb3KXUyQfOZ");
     assert_eq!(seen.query, q(&[("include", "collaborations")]));
 
     s.reply(fixture("WorkspaceCollaborators.json"));
@@ -537,11 +481,7 @@ async fn group_and_workspace_routes() {
         .await
         .unwrap();
     assert_eq!(w.id, wsp());
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("GET", "/v0/meta/workspaces/wspmhESAta6clCCwF")
-    );
+    let seen = s.sent("GET", "/v0/meta/workspaces/wspmhESAta6clCCwF");
     assert_eq!(
         seen.query,
         q(&[("include", "collaborators"), ("include", "inviteLinks")])
@@ -551,13 +491,9 @@ async fn group_and_workspace_routes() {
     ws.add_collaborator(grp(), PermissionLevel::Edit)
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "POST",
-            "/v0/meta/workspaces/wspmhESAta6clCCwF/collaborators"
-        )
+    let seen = s.sent(
+        "POST",
+        "/v0/meta/workspaces/wspmhESAta6clCCwF/collaborators",
     );
     assert_eq!(
         seen.body,
@@ -567,36 +503,24 @@ async fn group_and_workspace_routes() {
     ws.update_collaborator(usr(), PermissionLevel::Read)
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "PATCH",
-            "/v0/meta/workspaces/wspmhESAta6clCCwF/collaborators/usrL2PNC5o3H4lBEi"
-        )
+    let seen = s.sent(
+        "PATCH",
+        "/v0/meta/workspaces/wspmhESAta6clCCwF/collaborators/usrL2PNC5o3H4lBEi",
     );
     assert_eq!(seen.body, json!({"permissionLevel": "read"}));
 
     ws.remove_collaborator(usr()).await.unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "DELETE",
-            "/v0/meta/workspaces/wspmhESAta6clCCwF/collaborators/usrL2PNC5o3H4lBEi"
-        )
+    s.sent(
+        "DELETE",
+        "/v0/meta/workspaces/wspmhESAta6clCCwF/collaborators/usrL2PNC5o3H4lBEi",
     );
 
     ws.delete_invite(&"invJiqaXmPqqWSP00".parse().unwrap())
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "DELETE",
-            "/v0/meta/workspaces/wspmhESAta6clCCwF/invites/invJiqaXmPqqWSP00"
-        )
+    s.sent(
+        "DELETE",
+        "/v0/meta/workspaces/wspmhESAta6clCCwF/invites/invJiqaXmPqqWSP00",
     );
 
     ws.update_restrictions()
@@ -605,13 +529,9 @@ async fn group_and_workspace_routes() {
         .send()
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "POST",
-            "/v0/meta/workspaces/wspmhESAta6clCCwF/updateRestrictions"
-        )
+    let seen = s.sent(
+        "POST",
+        "/v0/meta/workspaces/wspmhESAta6clCCwF/updateRestrictions",
     );
     assert_eq!(
         seen.body,
@@ -623,22 +543,14 @@ async fn group_and_workspace_routes() {
         .send()
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("POST", "/v0/meta/workspaces/wspmhESAta6clCCwF/moveBase")
-    );
+    let seen = s.sent("POST", "/v0/meta/workspaces/wspmhESAta6clCCwF/moveBase");
     assert_eq!(
         seen.body,
         json!({"baseId": A, "targetWorkspaceId": W2, "targetIndex": 0})
     );
 
     ws.delete().await.unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("DELETE", "/v0/meta/workspaces/wspmhESAta6clCCwF")
-    );
+    s.sent("DELETE", "/v0/meta/workspaces/wspmhESAta6clCCwF");
 }
 
 #[tokio::test]
@@ -658,11 +570,7 @@ async fn base_routes() {
         .await
         .unwrap();
     assert_eq!(base.id, app());
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("GET", "/v0/meta/bases/appLkNDICXNqxSDhG")
-    );
+    let seen = s.sent("GET", "/v0/meta/bases/appLkNDICXNqxSDhG");
     assert_eq!(
         seen.query,
         q(&[
@@ -675,16 +583,12 @@ async fn base_routes() {
 
     s.reply(fixture("BaseSchema.json"));
     assert_eq!(b.schema().await.unwrap().tables.len(), 2);
-    assert_eq!(s.one().path, "/v0/meta/bases/appLkNDICXNqxSDhG/tables");
+    s.sent_to("/v0/meta/bases/appLkNDICXNqxSDhG/tables");
 
     b.add_collaborator(usr(), PermissionLevel::Comment)
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("POST", "/v0/meta/bases/appLkNDICXNqxSDhG/collaborators")
-    );
+    let seen = s.sent("POST", "/v0/meta/bases/appLkNDICXNqxSDhG/collaborators");
     assert_eq!(
         seen.body,
         json!({"collaborators": [{"user": {"id": U}, "permissionLevel": "comment"}]})
@@ -693,45 +597,30 @@ async fn base_routes() {
     b.update_collaborator(grp(), PermissionLevel::Create)
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "PATCH",
-            "/v0/meta/bases/appLkNDICXNqxSDhG/collaborators/ugp1mKGb3KXUyQfOZ"
-        )
+    let seen = s.sent(
+        "PATCH",
+        "/v0/meta/bases/appLkNDICXNqxSDhG/collaborators/ugp1mKGb3KXUyQfOZ",
     );
     assert_eq!(seen.body, json!({"permissionLevel": "create"}));
 
     b.remove_collaborator(grp()).await.unwrap();
-    assert_eq!(
-        s.one().path,
-        "/v0/meta/bases/appLkNDICXNqxSDhG/collaborators/ugp1mKGb3KXUyQfOZ"
-    );
+    s.sent_to("/v0/meta/bases/appLkNDICXNqxSDhG/collaborators/ugp1mKGb3KXUyQfOZ");
 
     b.delete_invite(&"invJiqaXmPqq6Ec87".parse().unwrap())
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "DELETE",
-            "/v0/meta/bases/appLkNDICXNqxSDhG/invites/invJiqaXmPqq6Ec87"
-        )
+    s.sent(
+        "DELETE",
+        "/v0/meta/bases/appLkNDICXNqxSDhG/invites/invJiqaXmPqq6Ec87",
     );
 
     let i = b.interface(&P.parse().unwrap());
     i.add_collaborator(usr(), PermissionLevel::Read)
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "POST",
-            "/v0/meta/bases/appLkNDICXNqxSDhG/interfaces/pbdyGA3PsOziEHPDE/collaborators"
-        )
+    let seen = s.sent(
+        "POST",
+        "/v0/meta/bases/appLkNDICXNqxSDhG/interfaces/pbdyGA3PsOziEHPDE/collaborators",
     );
     assert_eq!(
         seen.body,
@@ -740,16 +629,14 @@ async fn base_routes() {
     i.update_collaborator(usr(), PermissionLevel::Edit)
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!((seen.method.as_str(), seen.path.as_str()), ("PATCH", "/v0/meta/bases/appLkNDICXNqxSDhG/interfaces/pbdyGA3PsOziEHPDE/collaborators/usrL2PNC5o3H4lBEi"));
+    s.sent("PATCH", "/v0/meta/bases/appLkNDICXNqxSDhG/interfaces/pbdyGA3PsOziEHPDE/collaborators/usrL2PNC5o3H4lBEi");
     i.remove_collaborator(usr()).await.unwrap();
     assert_eq!(s.one().method, "DELETE");
     i.delete_invite(&"invJiqaXmPqq6ABCD".parse().unwrap())
         .await
         .unwrap();
-    assert_eq!(
-        s.one().path,
-        "/v0/meta/bases/appLkNDICXNqxSDhG/interfaces/pbdyGA3PsOziEHPDE/invites/invJiqaXmPqq6ABCD"
+    s.sent_to(
+        "/v0/meta/bases/appLkNDICXNqxSDhG/interfaces/pbdyGA3PsOziEHPDE/invites/invJiqaXmPqq6ABCD",
     );
     s.reply(json!({
         "id": P, "baseId": "appLkNDICXNqxSDhG", "name": "Approvals",
@@ -764,13 +651,9 @@ async fn base_routes() {
         .await
         .unwrap();
     assert_eq!(info.id, P);
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "GET",
-            "/v0/meta/bases/appLkNDICXNqxSDhG/interfaces/pbdyGA3PsOziEHPDE"
-        )
+    let seen = s.sent(
+        "GET",
+        "/v0/meta/bases/appLkNDICXNqxSDhG/interfaces/pbdyGA3PsOziEHPDE",
     );
     assert_eq!(
         seen.query,
@@ -783,15 +666,11 @@ async fn base_routes() {
     s.reply(fixture("BaseShares.json"));
     let shares = b.shares().await.unwrap();
     assert_eq!(shares.len(), 3);
-    assert_eq!(s.one().path, "/v0/meta/bases/appLkNDICXNqxSDhG/shares");
+    s.sent_to("/v0/meta/bases/appLkNDICXNqxSDhG/shares");
     b.share(&shares[0].share_id).disable().await.unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "PATCH",
-            "/v0/meta/bases/appLkNDICXNqxSDhG/shares/shr9SpczJvQpfAzSp"
-        )
+    let seen = s.sent(
+        "PATCH",
+        "/v0/meta/bases/appLkNDICXNqxSDhG/shares/shr9SpczJvQpfAzSp",
     );
     assert_eq!(seen.body, json!({"state": "disabled"}));
     b.share(&shares[0].share_id).delete().await.unwrap();
@@ -799,18 +678,11 @@ async fn base_routes() {
 
     s.reply(json!([{"blockId": "blkSmwFJEdER6oksM","blockSlug": "chart","createdByUserId": U,"createdTime": "2019-01-01T00:00:00.000Z","id": "bliXyN0Q6zfajnDOG","state": "enabled"}]));
     let blocks = b.block_installations().await.unwrap();
-    assert_eq!(
-        s.one().path,
-        "/v0/meta/bases/appLkNDICXNqxSDhG/blockInstallations"
-    );
+    s.sent_to("/v0/meta/bases/appLkNDICXNqxSDhG/blockInstallations");
     b.block_installation(&blocks[0].id).disable().await.unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        (
-            "PATCH",
-            "/v0/meta/bases/appLkNDICXNqxSDhG/blockInstallations/bliXyN0Q6zfajnDOG"
-        )
+    let seen = s.sent(
+        "PATCH",
+        "/v0/meta/bases/appLkNDICXNqxSDhG/blockInstallations/bliXyN0Q6zfajnDOG",
     );
     assert_eq!(seen.body, json!({"state": "disabled"}));
     s.reply(Value::Null);
@@ -818,11 +690,7 @@ async fn base_routes() {
     assert_eq!(s.one().method, "DELETE");
 
     b.delete().await.unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("DELETE", "/v0/meta/bases/appLkNDICXNqxSDhG")
-    );
+    s.sent("DELETE", "/v0/meta/bases/appLkNDICXNqxSDhG");
 
     s.reply(
         json!({"bases": [{"id": A, "name": "x", "permissionLevel": "create"}], "offset": "itr1"}),
@@ -843,11 +711,7 @@ async fn base_routes() {
     )
     .await
     .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("POST", "/v0/meta/bases")
-    );
+    let seen = s.sent("POST", "/v0/meta/bases");
     assert_eq!(seen.body["workspaceId"], json!(W));
 }
 
@@ -893,11 +757,7 @@ async fn scim_routes() {
         .create_user(&ScimUserRequest::new("a@b.c", "A", "B"))
         .await
         .unwrap();
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("POST", "/scim/v2/Users")
-    );
+    let seen = s.sent("POST", "/scim/v2/Users");
     assert_eq!(
         seen.body,
         json!({"schemas": [SCIM_USER_SCHEMA], "userName": "a@b.c", "name": {"givenName": "A", "familyName": "B"}})
@@ -905,7 +765,7 @@ async fn scim_routes() {
 
     s.reply(user(U));
     c.scim().user(&usr()).get().await.unwrap();
-    assert_eq!(s.one().path, "/scim/v2/Users/usrL2PNC5o3H4lBEi");
+    s.sent_to("/scim/v2/Users/usrL2PNC5o3H4lBEi");
     s.reply(user(U));
     c.scim()
         .user(&usr())
@@ -932,7 +792,7 @@ async fn scim_routes() {
     s.reply(json!({"schemas": [SCIM_LIST_SCHEMA], "totalResults": 1, "startIndex": 1, "itemsPerPage": 1, "Resources": [group.clone()]}));
     let groups: Vec<ScimGroup> = c.scim().groups().stream().try_collect().await.unwrap();
     assert_eq!(groups.len(), 1);
-    assert_eq!(s.one().path, "/scim/v2/Groups");
+    s.sent_to("/scim/v2/Groups");
     s.reply(group.clone());
     let mut req = ScimGroupRequest::new("G");
     req.members = Some(vec![ScimMember::new(usr())]);
@@ -944,7 +804,7 @@ async fn scim_routes() {
     );
     s.reply(group.clone());
     c.scim().group(&grp()).get().await.unwrap();
-    assert_eq!(s.one().path, "/scim/v2/Groups/ugp1mKGb3KXUyQfOZ");
+    s.sent_to("/scim/v2/Groups/ugp1mKGb3KXUyQfOZ");
     s.reply(group.clone());
     c.scim()
         .group(&grp())
@@ -969,11 +829,7 @@ async fn whoami_route() {
     s.reply(json!({"id": U, "email": "a@b.c"}));
     let me = s.client.whoami().await.unwrap();
     assert_eq!(me.email.as_deref(), Some("a@b.c"));
-    let seen = s.one();
-    assert_eq!(
-        (seen.method.as_str(), seen.path.as_str()),
-        ("GET", "/v0/meta/whoami")
-    );
+    s.sent("GET", "/v0/meta/whoami");
 }
 
 #[tokio::test]

@@ -38,21 +38,6 @@ use crate::{Client, Error};
 
 use super::collaborators::{collaborator_calls, Collaborators, Routes};
 
-/// `enable` and `disable` of a handler with a `set_state` method.
-macro_rules! enable_calls {
-    ($what:literal) => {
-        #[doc = concat!("Enables ", $what, ".")]
-        pub async fn enable(&self) -> Result<(), Error> {
-            self.set_state(EnabledState::Enabled).await
-        }
-
-        #[doc = concat!("Disables ", $what, ".")]
-        pub async fn disable(&self) -> Result<(), Error> {
-            self.set_state(EnabledState::Disabled).await
-        }
-    };
-}
-
 const BASE_COLLABORATOR_ROUTES: Routes = Routes {
     collaborators: "/v0/meta/bases/{baseId}/collaborators",
     collaborator: "/v0/meta/bases/{baseId}/collaborators/{userOrGroupId}",
@@ -180,9 +165,10 @@ impl BaseHandler {
 
     /// Calls on one share link of the base.
     pub fn share(&self, id: &ShareId) -> ShareHandler {
-        ShareHandler {
-            base: self.clone(),
-            id: id.clone(),
+        ToggleHandler {
+            client: self.client.clone(),
+            template: "/v0/meta/bases/{baseId}/shares/{shareId}",
+            path: self.path(&format!("/shares/{id}")),
         }
     }
 
@@ -197,9 +183,10 @@ impl BaseHandler {
 
     /// Calls on one extension installation of the base.
     pub fn block_installation(&self, id: &BlockInstallationId) -> BlockInstallationHandler {
-        BlockInstallationHandler {
-            base: self.clone(),
-            id: id.clone(),
+        ToggleHandler {
+            client: self.client.clone(),
+            template: "/v0/meta/bases/{baseId}/blockInstallations/{blockInstallationId}",
+            path: self.path(&format!("/blockInstallations/{id}")),
         }
     }
 }
@@ -322,63 +309,47 @@ impl GetInterface {
     }
 }
 
-/// Calls on one share link (`/v0/meta/bases/{baseId}/shares/{shareId}`).
-#[derive(Debug, Clone)]
-pub struct ShareHandler {
-    base: BaseHandler,
-    id: ShareId,
-}
-
-impl ShareHandler {
-    /// "Manage share": enable or disable the link.
-    pub async fn set_state(&self, state: EnabledState) -> Result<(), Error> {
-        let req = Request::patch(
-            "/v0/meta/bases/{baseId}/shares/{shareId}",
-            self.base.path(&format!("/shares/{}", self.id)),
-        )
-        .json(&SetStateRequest { state })?;
-        self.base.client.send_unit(req).await
-    }
-
-    enable_calls!("the link");
-
-    /// "Delete share".
-    pub async fn delete(&self) -> Result<(), Error> {
-        let req = Request::delete(
-            "/v0/meta/bases/{baseId}/shares/{shareId}",
-            self.base.path(&format!("/shares/{}", self.id)),
-        );
-        self.base.client.send_unit(req).await
-    }
-}
+/// Calls on one share link (`/v0/meta/bases/{baseId}/shares/{shareId}`): "manage share"
+/// (enable, disable) and "delete share".
+pub type ShareHandler = ToggleHandler;
 
 /// Calls on one extension installation
-/// (`/v0/meta/bases/{baseId}/blockInstallations/{blockInstallationId}`).
+/// (`/v0/meta/bases/{baseId}/blockInstallations/{blockInstallationId}`): "manage block
+/// installation" (enable, disable) and "delete block installation" (recoverable in Airtable).
+pub type BlockInstallationHandler = ToggleHandler;
+
+/// Calls on a share link or an extension installation of a base: Airtable switches both on
+/// and off with the same body, and deletes them alike.
 #[derive(Debug, Clone)]
-pub struct BlockInstallationHandler {
-    base: BaseHandler,
-    id: BlockInstallationId,
+pub struct ToggleHandler {
+    client: Client,
+    /// The documented route.
+    template: &'static str,
+    /// The route with the IDs filled in.
+    path: String,
 }
 
-impl BlockInstallationHandler {
-    /// "Manage block installation": enable or disable it.
+impl ToggleHandler {
+    /// Enables or disables the link or extension.
     pub async fn set_state(&self, state: EnabledState) -> Result<(), Error> {
-        let req = Request::patch(
-            "/v0/meta/bases/{baseId}/blockInstallations/{blockInstallationId}",
-            self.base.path(&format!("/blockInstallations/{}", self.id)),
-        )
-        .json(&SetStateRequest { state })?;
-        self.base.client.send_unit(req).await
+        let req =
+            Request::patch(self.template, self.path.clone()).json(&SetStateRequest { state })?;
+        self.client.send_unit(req).await
     }
 
-    enable_calls!("it");
+    /// Enables the link or extension.
+    pub async fn enable(&self) -> Result<(), Error> {
+        self.set_state(EnabledState::Enabled).await
+    }
 
-    /// "Delete block installation" (recoverable in Airtable).
+    /// Disables the link or extension.
+    pub async fn disable(&self) -> Result<(), Error> {
+        self.set_state(EnabledState::Disabled).await
+    }
+
+    /// Deletes the link or extension.
     pub async fn delete(&self) -> Result<(), Error> {
-        let req = Request::delete(
-            "/v0/meta/bases/{baseId}/blockInstallations/{blockInstallationId}",
-            self.base.path(&format!("/blockInstallations/{}", self.id)),
-        );
-        self.base.client.send_unit(req).await
+        let req = Request::delete(self.template, self.path.clone());
+        self.client.send_unit(req).await
     }
 }

@@ -18,6 +18,9 @@
 
 use std::borrow::Borrow;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
 use crate::http::client::Request;
 use crate::ids::{EnterpriseId, GroupId, PackageId, PersonalAccessTokenId, UserId, WorkspaceId};
 use crate::models::{
@@ -57,6 +60,17 @@ impl EnterpriseHandler {
         self.account.path(rest)
     }
 
+    /// `POST` `body` to `template` (`rest` below the account's path) and reads the reply.
+    async fn post<R: DeserializeOwned>(
+        &self,
+        template: &'static str,
+        rest: &str,
+        body: &impl Serialize,
+    ) -> Result<R, Error> {
+        let req = Request::post(template, self.path(rest)).json(body)?;
+        self.account.client.send(req).await
+    }
+
     /// The account's ID.
     pub fn id(&self) -> &EnterpriseId {
         &self.account.id
@@ -94,12 +108,12 @@ impl EnterpriseHandler {
         &self,
         name: impl Into<String>,
     ) -> Result<CreateDescendantResponse, Error> {
-        let req = Request::post(
+        self.post(
             "/v0/meta/enterpriseAccounts/{id}/descendants",
-            self.path("/descendants"),
+            "/descendants",
+            &CreateDescendantRequest { name: name.into() },
         )
-        .json(&CreateDescendantRequest { name: name.into() })?;
-        self.account.client.send(req).await
+        .await
     }
 
     /// "Move user groups" to another account of the organization. Partial success is
@@ -109,15 +123,15 @@ impl EnterpriseHandler {
         group_ids: impl IntoIterator<Item = impl Borrow<GroupId>>,
         target: &EnterpriseId,
     ) -> Result<MoveGroupsResponse, Error> {
-        let req = Request::post(
+        self.post(
             "/v0/meta/enterpriseAccounts/{id}/moveGroups",
-            self.path("/moveGroups"),
+            "/moveGroups",
+            &MoveGroupsRequest {
+                group_ids: owned(group_ids),
+                target_enterprise_account_id: target.clone(),
+            },
         )
-        .json(&MoveGroupsRequest {
-            group_ids: group_ids.into_iter().map(|g| g.borrow().clone()).collect(),
-            target_enterprise_account_id: target.clone(),
-        })?;
-        self.account.client.send(req).await
+        .await
     }
 
     /// "Move workspaces" to another account of the organization. Partial success is
@@ -127,18 +141,15 @@ impl EnterpriseHandler {
         workspace_ids: impl IntoIterator<Item = impl Borrow<WorkspaceId>>,
         target: &EnterpriseId,
     ) -> Result<MoveWorkspacesResponse, Error> {
-        let req = Request::post(
+        self.post(
             "/v0/meta/enterpriseAccounts/{id}/moveWorkspaces",
-            self.path("/moveWorkspaces"),
+            "/moveWorkspaces",
+            &MoveWorkspacesRequest {
+                workspace_ids: owned(workspace_ids),
+                target_enterprise_account_id: target.clone(),
+            },
         )
-        .json(&MoveWorkspacesRequest {
-            workspace_ids: workspace_ids
-                .into_iter()
-                .map(|w| w.borrow().clone())
-                .collect(),
-            target_enterprise_account_id: target.clone(),
-        })?;
-        self.account.client.send(req).await
+        .await
     }
 
     /// "Create workspace" in this account; the caller becomes its owner.
@@ -197,7 +208,7 @@ impl EnterpriseHandler {
         &self,
         token_ids: impl IntoIterator<Item = impl Borrow<PersonalAccessTokenId>>,
     ) -> Result<RevokeTokensResponse, Error> {
-        let ids: Vec<_> = token_ids.into_iter().map(|t| t.borrow().clone()).collect();
+        let ids = owned(token_ids);
         send_chunked(
             &self.account.client,
             &ids,
@@ -231,6 +242,11 @@ impl EnterpriseHandler {
             },
         }
     }
+}
+
+/// The IDs of a call's arguments, owned (the calls take IDs or references to them).
+fn owned<T: Clone>(ids: impl IntoIterator<Item = impl Borrow<T>>) -> Vec<T> {
+    ids.into_iter().map(|id| id.borrow().clone()).collect()
 }
 
 /// Builder of "get enterprise".

@@ -14,7 +14,9 @@ pub mod whoami;
 pub mod workspaces;
 
 pub use audit::{AuditLogRequest, AuditPage};
-pub use bases::{BaseHandler, BlockInstallationHandler, InterfaceHandler, ShareHandler};
+pub use bases::{
+    BaseHandler, BlockInstallationHandler, InterfaceHandler, ShareHandler, ToggleHandler,
+};
 pub use enterprise::EnterpriseHandler;
 pub use groups::GroupHandler;
 pub use scim::ScimHandler;

@@ -11,8 +11,11 @@
 //! # let _ = users; Ok(()) }
 //! ```
 
+use std::marker::PhantomData;
+
 use futures::stream::{self, Stream, StreamExt};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::http::client::Request;
 use crate::ids::{GroupId, UserId};
@@ -50,18 +53,14 @@ impl ScimHandler {
 
     /// Calls on one SCIM user.
     pub fn user(&self, id: &UserId) -> ScimUserHandler {
-        ScimUserHandler {
-            client: self.client.clone(),
-            id: id.clone(),
-        }
+        let path = format!("/scim/v2/Users/{id}");
+        ScimResourceHandler::new(&self.client, "/scim/v2/Users/{userId}", path)
     }
 
     /// Calls on one SCIM group.
     pub fn group(&self, id: &GroupId) -> ScimGroupHandler {
-        ScimGroupHandler {
-            client: self.client.clone(),
-            id: id.clone(),
-        }
+        let path = format!("/scim/v2/Groups/{id}");
+        ScimResourceHandler::new(&self.client, "/scim/v2/Groups/{groupId}", path)
     }
 
     /// "Create user".
@@ -77,78 +76,59 @@ impl ScimHandler {
     }
 }
 
-/// Calls on one SCIM user (`/scim/v2/Users/{userId}`).
+/// Calls on one SCIM user (`/scim/v2/Users/{userId}`): "get user", "put user" (replaces the
+/// user's attributes), "patch user", "delete user".
+pub type ScimUserHandler = ScimResourceHandler<ScimUser, ScimUserRequest>;
+
+/// Calls on one SCIM group (`/scim/v2/Groups/{groupId}`): "get group", "put group" (replaces
+/// the name and members), "patch group" (add, remove or replace members, rename),
+/// "delete group".
+pub type ScimGroupHandler = ScimResourceHandler<ScimGroup, ScimGroupRequest>;
+
+/// Calls on one SCIM user or group, which differ only in the route, the reply (`Resource`)
+/// and the body of "put" (`Body`).
 #[derive(Debug, Clone)]
-pub struct ScimUserHandler {
+pub struct ScimResourceHandler<Resource, Body> {
     client: Client,
-    id: UserId,
+    /// The documented route, e.g. `/scim/v2/Users/{userId}`.
+    template: &'static str,
+    /// The route with the ID filled in.
+    path: String,
+    _types: PhantomData<fn(&Body) -> Resource>,
 }
 
-impl ScimUserHandler {
-    fn path(&self) -> String {
-        format!("/scim/v2/Users/{}", self.id)
+impl<Resource: DeserializeOwned, Body: Serialize> ScimResourceHandler<Resource, Body> {
+    fn new(client: &Client, template: &'static str, path: String) -> Self {
+        ScimResourceHandler {
+            client: client.clone(),
+            template,
+            path,
+            _types: PhantomData,
+        }
     }
 
-    /// "Get user".
-    pub async fn get(&self) -> Result<ScimUser, Error> {
-        let req = Request::get("/scim/v2/Users/{userId}", self.path());
+    /// "Get".
+    pub async fn get(&self) -> Result<Resource, Error> {
+        let req = Request::get(self.template, self.path.clone());
         self.client.send(req).await
     }
 
-    /// "Put user": replaces the user's attributes.
-    pub async fn replace(&self, user: &ScimUserRequest) -> Result<ScimUser, Error> {
-        let req = Request::put("/scim/v2/Users/{userId}", self.path()).json(user)?;
+    /// "Put": replaces the resource's attributes.
+    pub async fn replace(&self, body: &Body) -> Result<Resource, Error> {
+        let req = Request::put(self.template, self.path.clone()).json(body)?;
         self.client.send(req).await
     }
 
-    /// "Patch user".
-    pub async fn patch(&self, operations: Vec<ScimPatchOp>) -> Result<ScimUser, Error> {
-        let req = Request::patch("/scim/v2/Users/{userId}", self.path())
+    /// "Patch".
+    pub async fn patch(&self, operations: Vec<ScimPatchOp>) -> Result<Resource, Error> {
+        let req = Request::patch(self.template, self.path.clone())
             .json(&ScimPatchRequest::new(operations))?;
         self.client.send(req).await
     }
 
-    /// "Delete user".
+    /// "Delete".
     pub async fn delete(&self) -> Result<(), Error> {
-        let req = Request::delete("/scim/v2/Users/{userId}", self.path());
-        self.client.send_unit(req).await
-    }
-}
-
-/// Calls on one SCIM group (`/scim/v2/Groups/{groupId}`).
-#[derive(Debug, Clone)]
-pub struct ScimGroupHandler {
-    client: Client,
-    id: GroupId,
-}
-
-impl ScimGroupHandler {
-    fn path(&self) -> String {
-        format!("/scim/v2/Groups/{}", self.id)
-    }
-
-    /// "Get group".
-    pub async fn get(&self) -> Result<ScimGroup, Error> {
-        let req = Request::get("/scim/v2/Groups/{groupId}", self.path());
-        self.client.send(req).await
-    }
-
-    /// "Put group": replaces the name and members.
-    pub async fn replace(&self, group: &ScimGroupRequest) -> Result<ScimGroup, Error> {
-        let req = Request::put("/scim/v2/Groups/{groupId}", self.path()).json(group)?;
-        self.client.send(req).await
-    }
-
-    /// "Patch group": add, remove or replace members, rename.
-    pub async fn patch(&self, operations: Vec<ScimPatchOp>) -> Result<ScimGroup, Error> {
-        let req = Request::patch("/scim/v2/Groups/{groupId}", self.path())
-            .json(&ScimPatchRequest::new(operations))?;
-        self.client.send(req).await
-    }
-
-    /// "Delete group".
-    pub async fn delete(&self) -> Result<(), Error> {
-        let req = Request::delete("/scim/v2/Groups/{groupId}", self.path());
+        let req = Request::delete(self.template, self.path.clone());
         self.client.send_unit(req).await
     }
 }

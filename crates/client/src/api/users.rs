@@ -29,6 +29,7 @@ use std::borrow::Borrow;
 use std::collections::HashSet;
 
 use futures::stream::{self, Stream, StreamExt};
+use serde::Serialize;
 
 use super::account::Account;
 use super::send_chunked;
@@ -479,22 +480,11 @@ impl UsersHandler {
         &self,
         users: impl IntoIterator<Item = ClaimUser>,
     ) -> Result<ManageUsersResponse, Error> {
-        let users: Vec<_> = users.into_iter().collect();
-        send_chunked(
-            &self.account.client,
-            &users,
-            100,
-            |users| {
-                Request::post(
-                    "/v0/meta/enterpriseAccounts/{id}/users/claim",
-                    self.account.path("/users/claim"),
-                )
-                .json(&ClaimUsersRequest { users })
-            },
-            |merged: &mut ManageUsersResponse, r| {
-                merged.errors.extend(r.errors);
-                merged.extra.extend(r.extra);
-            },
+        self.manage_users(
+            "/v0/meta/enterpriseAccounts/{id}/users/claim",
+            "/users/claim",
+            users,
+            |users| ClaimUsersRequest { users },
         )
         .await
     }
@@ -504,10 +494,11 @@ impl UsersHandler {
         &self,
         users: impl IntoIterator<Item = UserRef>,
     ) -> Result<ManageUsersResponse, Error> {
-        self.admin_access(
+        self.manage_users(
             "/v0/meta/enterpriseAccounts/{id}/users/grantAdminAccess",
             "/users/grantAdminAccess",
             users,
+            |users| AdminAccessRequest { users },
         )
         .await
     }
@@ -517,28 +508,30 @@ impl UsersHandler {
         &self,
         users: impl IntoIterator<Item = UserRef>,
     ) -> Result<ManageUsersResponse, Error> {
-        self.admin_access(
+        self.manage_users(
             "/v0/meta/enterpriseAccounts/{id}/users/revokeAdminAccess",
             "/users/revokeAdminAccess",
             users,
+            |users| AdminAccessRequest { users },
         )
         .await
     }
 
-    async fn admin_access(
+    /// Claim, grant and revoke admin: `POST` the users 100 per request, in the body `body`
+    /// makes of each chunk, and merge the replies' `errors`.
+    async fn manage_users<T: Clone, B: Serialize>(
         &self,
         template: &'static str,
         rest: &str,
-        users: impl IntoIterator<Item = UserRef>,
+        users: impl IntoIterator<Item = T>,
+        body: impl Fn(Vec<T>) -> B,
     ) -> Result<ManageUsersResponse, Error> {
-        let users: Vec<_> = users.into_iter().collect();
+        let users: Vec<T> = users.into_iter().collect();
         send_chunked(
             &self.account.client,
             &users,
             100,
-            |users| {
-                Request::post(template, self.account.path(rest)).json(&AdminAccessRequest { users })
-            },
+            |chunk| Request::post(template, self.account.path(rest)).json(&body(chunk)),
             |merged: &mut ManageUsersResponse, r| {
                 merged.errors.extend(r.errors);
                 merged.extra.extend(r.extra);

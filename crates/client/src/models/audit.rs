@@ -1,6 +1,7 @@
 //! Audit log events (`GET …/enterpriseAccounts/{id}/auditLogEvents`) and the resumable cursor.
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::Extra;
 use crate::ids::{BaseId, EnterpriseId, InterfaceId, UserId, WorkspaceId};
@@ -8,14 +9,13 @@ use crate::serde_util::open_enum;
 use crate::time::Timestamp;
 
 /// One page of audit log events.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct AuditLogResponse {
     /// Events of the page, in the requested order.
-    #[serde(default)]
     pub events: Vec<AuditEvent>,
     /// Cursors to newer (`next`) and older (`previous`) pages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<AuditPagination>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -24,13 +24,11 @@ pub struct AuditLogResponse {
 
 /// Cursors of an audit log page. `next` leads to newer events, `previous` to older ones.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct AuditPagination {
     /// Cursor to newer events (`null` once nothing newer exists before `endTime`).
-    #[serde(default)]
     pub next: Option<String>,
     /// Cursor to older events (`null` at the start of the window).
-    #[serde(default)]
     pub previous: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -88,6 +86,7 @@ open_enum!(
 );
 
 /// Who caused an audit event.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditActor {
@@ -95,13 +94,10 @@ pub struct AuditActor {
     #[serde(rename = "type")]
     pub kind: AuditActorType,
     /// The user, for `user` actors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<AuditActorUser>,
     /// The form's view, for `formSubmission` actors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_id: Option<String>,
     /// The automation, for `automation` actors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automation_id: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -109,16 +105,15 @@ pub struct AuditActor {
 }
 
 /// The user behind an audit event.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditActorUser {
     /// The user.
     pub id: UserId,
     /// Their email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Their name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -126,6 +121,7 @@ pub struct AuditActorUser {
 }
 
 /// Where in the enterprise an audit event happened.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditContext {
@@ -134,16 +130,12 @@ pub struct AuditContext {
     /// The account.
     pub enterprise_account_id: EnterpriseId,
     /// The descendant account, if the event happened in one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub descendant_enterprise_account_id: Option<EnterpriseId>,
     /// The workspace, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<WorkspaceId>,
     /// The base, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_id: Option<BaseId>,
     /// The interface, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface_id: Option<InterfaceId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -151,23 +143,19 @@ pub struct AuditContext {
 }
 
 /// Where the request behind an audit event came from.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditOrigin {
     /// Client IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// Client user agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     /// Web session, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// OAuth token used, if any (its ID, not the secret).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_access_token_id: Option<String>,
     /// Personal access token used, if any (its ID, not the secret).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal_access_token_id: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -275,33 +263,30 @@ impl std::str::FromStr for AuditCursor {
 
 /// Filters and options of an audit log query. Each list filter takes at most 100 values,
 /// sent as repeated parameters.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct AuditLogQuery {
     /// Earliest event time (inclusive); Airtable's default is 180 days ago.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Timestamp>,
     /// Latest event time (exclusive); Airtable's default is now. Without it an ascending
     /// walk never ends: it keeps returning empty pages at the present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Timestamp>,
     /// Only events caused by these users.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub originating_user_ids: Vec<UserId>,
     /// Only these event types (`createBase`, ...).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub event_types: Vec<String>,
     /// Only events on these objects (a workspace also matches its bases).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub model_ids: Vec<String>,
     /// Only these categories (`base`, `user`, `groups`, `share`, ...).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
     /// Events per page (Airtable's default 10, maximum 1,000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
     /// Order of the walk.
-    #[serde(default)]
     pub sort_order: SortOrder,
 }
 

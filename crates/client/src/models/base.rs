@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::{
     CollaboratorSet, Extra, GroupCollaborator, IndividualCollaborator, InviteLink, InviteLinks,
@@ -16,14 +17,13 @@ use crate::serde_util::double_option;
 use crate::time::Timestamp;
 
 /// Reply of `GET /v0/meta/bases` (one page).
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct BasesResponse {
     /// Bases the token can reach.
-    #[serde(default)]
     pub bases: Vec<BaseSummary>,
     /// Cursor of the next page, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -46,6 +46,7 @@ pub struct BaseSummary {
 }
 
 /// `GET /v0/meta/bases/{baseId}` ("get base collaborators"), with what `include` asked for.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Base {
@@ -60,29 +61,19 @@ pub struct Base {
     /// The workspace holding it.
     pub workspace_id: WorkspaceId,
     /// With `include=collaborators`: user collaborators (same as `individualCollaborators`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
     /// With `include=collaborators`: user collaborators, on the base and via its workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub individual_collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
     /// With `include=collaborators`: group collaborators.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_collaborators: Option<CollaboratorSet<GroupCollaborator>>,
     /// With `include=inviteLinks`: outstanding invites.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_links: Option<InviteLinks>,
     /// With `include=interfaces`: interfaces keyed by ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interfaces: Option<BTreeMap<InterfaceId, Interface>>,
     /// With `include=packages`: installed packages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package_installations: Option<Vec<PackageInstallation>>,
     /// The base's sensitivity label, if the enterprise uses labels.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, with = "double_option")]
     pub sensitivity_label: Option<Option<SensitivityLabel>>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -99,6 +90,7 @@ impl Base {
 }
 
 /// An interface of a base with its collaborators.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Interface {
@@ -109,11 +101,7 @@ pub struct Interface {
     /// When it was created.
     pub created_time: Timestamp,
     /// When it was first published (`null` if never).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, with = "double_option")]
     pub first_publish_time: Option<Option<Timestamp>>,
     /// Groups with access.
     #[serde(default)]
@@ -132,6 +120,7 @@ pub struct Interface {
 /// `GET /v0/meta/bases/{baseId}/interfaces/{pageBundleId}`: one interface, with what
 /// `include` asked for. Interfaces cannot be created through the API, so this is how a
 /// console reads one interface's access without fetching the whole base.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InterfaceInfo {
@@ -146,13 +135,10 @@ pub struct InterfaceInfo {
     /// The caller's level on the base.
     pub permission_level: PermissionLevel,
     /// With `include=collaborators`: users with access, by where access comes from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub individual_collaborators: Option<InterfaceCollaborators<IndividualCollaborator>>,
     /// With `include=collaborators`: groups with access, by where access comes from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_collaborators: Option<InterfaceCollaborators<GroupCollaborator>>,
     /// With `include=inviteLinks`: outstanding invites to the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_links: Option<Vec<InviteLink>>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -201,6 +187,7 @@ pub struct PackageInstallation {
 }
 
 /// A data sensitivity label.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SensitivityLabel {
@@ -209,7 +196,6 @@ pub struct SensitivityLabel {
     /// Its name.
     pub name: String,
     /// Its description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -218,10 +204,9 @@ pub struct SensitivityLabel {
 
 /// Reply of `GET /v0/meta/bases/{baseId}/tables` (the base schema).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct BaseSchema {
     /// The tables.
-    #[serde(default)]
     pub tables: Vec<Table>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -229,6 +214,7 @@ pub struct BaseSchema {
 }
 
 /// A table of a base.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Table {
@@ -239,7 +225,6 @@ pub struct Table {
     /// The primary field.
     pub primary_field_id: FieldId,
     /// Its description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Its fields.
     #[serde(default)]
@@ -253,6 +238,7 @@ pub struct Table {
 }
 
 /// A field of a table. `options` depend on the type and are kept as JSON.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Field {
@@ -264,10 +250,8 @@ pub struct Field {
     #[serde(rename = "type")]
     pub kind: String,
     /// Its description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type-specific options.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -275,6 +259,7 @@ pub struct Field {
 }
 
 /// A view of a table.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct View {
@@ -286,10 +271,8 @@ pub struct View {
     #[serde(rename = "type")]
     pub kind: String,
     /// Owner of a personal view.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal_for_user_id: Option<UserId>,
     /// Visible fields (with `include=visibleFieldIds`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible_field_ids: Option<Vec<FieldId>>,
     /// Fields this client does not model.
     #[serde(flatten)]

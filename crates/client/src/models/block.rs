@@ -1,12 +1,14 @@
 //! Extensions (block installations) of a base.
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::{EnabledState, Extra};
 use crate::ids::{BlockId, BlockInstallationId, UserId};
 use crate::time::Timestamp;
 
 /// An installed extension (`GET /v0/meta/bases/{baseId}/blockInstallations` returns an array).
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BlockInstallation {
@@ -15,7 +17,6 @@ pub struct BlockInstallation {
     /// The extension.
     pub block_id: BlockId,
     /// Readable name of Airtable-made extensions (`chart`, ...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_slug: Option<String>,
     /// `enabled` or `disabled`.
     pub state: EnabledState,

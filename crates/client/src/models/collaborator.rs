@@ -2,6 +2,7 @@
 //! change them.
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::{Extra, PermissionLevel};
 use crate::ids::{BaseId, CollaboratorId, GroupId, InviteId, UserId};
@@ -9,6 +10,7 @@ use crate::serde_util::open_enum;
 use crate::time::Timestamp;
 
 /// A user with access to a workspace, base or interface.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IndividualCollaborator {
@@ -23,7 +25,6 @@ pub struct IndividualCollaborator {
     /// Who granted it.
     pub granted_by_user_id: UserId,
     /// The base, for base collaborators listed on a workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_id: Option<BaseId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -31,6 +32,7 @@ pub struct IndividualCollaborator {
 }
 
 /// A user group with access to a workspace, base or interface.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupCollaborator {
@@ -45,7 +47,6 @@ pub struct GroupCollaborator {
     /// Who granted it.
     pub granted_by_user_id: UserId,
     /// The base, for base collaborators listed on a workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_id: Option<BaseId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -92,6 +93,7 @@ open_enum!(
 );
 
 /// An outstanding invite link.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InviteLink {
@@ -103,7 +105,7 @@ pub struct InviteLink {
     /// When it was created.
     pub created_time: Timestamp,
     /// The invited email (single-use invites); `null` otherwise.
-    #[serde(default)]
+    #[serialize_always]
     pub invited_email: Option<String>,
     /// The level the invite grants.
     pub permission_level: PermissionLevel,
@@ -113,7 +115,6 @@ pub struct InviteLink {
     #[serde(default)]
     pub restricted_to_email_domains: Vec<String>,
     /// The base, for base invites listed on a workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_id: Option<BaseId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -122,13 +123,11 @@ pub struct InviteLink {
 
 /// Invite links split by where they grant access.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct InviteLinks {
     /// Invites to a base.
-    #[serde(default)]
     pub base_invite_links: Vec<InviteLink>,
     /// Invites to the workspace.
-    #[serde(default)]
     pub workspace_invite_links: Vec<InviteLink>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -139,14 +138,13 @@ pub struct InviteLinks {
 ///
 /// Serialized as `{"user": {"id": …}, "permissionLevel": …}` or
 /// `{"group": {"id": …}, "permissionLevel": …}`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewCollaborator {
     /// The user, when adding a user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<super::IdRef<UserId>>,
     /// The group, when adding a group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<super::IdRef<GroupId>>,
     /// The level to grant.
     pub permission_level: PermissionLevel,

@@ -1,6 +1,7 @@
 //! Values shared by several areas: permission levels, collaborations, batch errors.
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::Extra;
 use crate::ids::{BaseId, GroupId, InterfaceId, UserId, WorkspaceId};
@@ -50,16 +51,13 @@ impl<T> IdRef<T> {
 /// A user's or group's direct collaborations on the enterprise's workspaces, bases and
 /// interfaces (collaborations through groups are not included).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct Collaborations {
     /// Bases shared directly.
-    #[serde(default)]
     pub base_collaborations: Vec<BaseCollaboration>,
     /// Interfaces shared directly.
-    #[serde(default)]
     pub interface_collaborations: Vec<InterfaceCollaboration>,
     /// Workspaces shared directly.
-    #[serde(default)]
     pub workspace_collaborations: Vec<WorkspaceCollaboration>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -131,6 +129,7 @@ pub struct WorkspaceCollaboration {
 /// One failed item of a batch call. Batch calls answer 200 and list the items that failed;
 /// which of the optional keys is present depends on the call (`id`/`email` for users,
 /// `tokenId`, `workspaceId`, `groupId`...).
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchError {
@@ -138,13 +137,10 @@ pub struct BatchError {
     #[serde(rename = "type")]
     pub kind: String,
     /// Human-readable explanation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The item's ID, when the item was given by ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The item's email, when the item was given by email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Fields this client does not model (`tokenId`, `workspaceId`, ...).
     #[serde(flatten)]
@@ -162,6 +158,18 @@ impl BatchError {
                 .and_then(|(_, v)| v.as_str())
         })
     }
+}
+
+/// Reply of a batch call that lists only the items that failed (manage users, the AI
+/// allowlist).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FailedItems {
+    /// Items that failed, and why. Empty when everything succeeded.
+    pub errors: Vec<BatchError>,
+    /// Fields this client does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A reference to a user group as it appears inside a user (`{"id": "ugp…"}`).

@@ -3,12 +3,14 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
-use super::{BatchError, Extra};
+use super::{BatchError, Extra, FailedItems, IdRef};
 use crate::ids::{EnterpriseId, GroupId, UserId, WorkspaceId};
 use crate::time::Timestamp;
 
 /// `GET /v0/meta/enterpriseAccounts/{enterpriseAccountId}`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnterpriseInfo {
@@ -17,10 +19,8 @@ pub struct EnterpriseInfo {
     /// When it was created.
     pub created_time: Timestamp,
     /// The root of the organization (itself when it is the root).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_enterprise_account_id: Option<EnterpriseId>,
     /// Descendant enterprise accounts (Enterprise Hub).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub descendant_enterprise_account_ids: Option<Vec<EnterpriseId>>,
     /// Claimed email domains.
     #[serde(default)]
@@ -35,10 +35,8 @@ pub struct EnterpriseInfo {
     #[serde(default)]
     pub workspace_ids: Vec<WorkspaceId>,
     /// With `include=aggregated`: IDs across this account and its descendants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregated: Option<EnterpriseIds>,
     /// With `include=descendants`: IDs per descendant account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub descendants: Option<BTreeMap<EnterpriseId, EnterpriseIds>>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -61,16 +59,13 @@ pub struct EmailDomain {
 
 /// The IDs in an enterprise account (aggregated, or for one descendant).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct EnterpriseIds {
     /// Users.
-    #[serde(default)]
     pub user_ids: Vec<UserId>,
     /// User groups.
-    #[serde(default)]
     pub group_ids: Vec<GroupId>,
     /// Workspaces.
-    #[serde(default)]
     pub workspace_ids: Vec<WorkspaceId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -85,16 +80,8 @@ pub struct CreateDescendantRequest {
     pub name: String,
 }
 
-/// Reply of `POST …/enterpriseAccounts/{id}/descendants`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateDescendantResponse {
-    /// The new account.
-    pub id: EnterpriseId,
-    /// Fields this client does not model.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+/// Reply of `POST …/enterpriseAccounts/{id}/descendants`: the new account.
+pub type CreateDescendantResponse = IdRef<EnterpriseId>;
 
 /// Body of `POST …/enterpriseAccounts/{id}/moveGroups`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,13 +95,11 @@ pub struct MoveGroupsRequest {
 
 /// Reply of `POST …/moveGroups`: partial success is normal.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct MoveGroupsResponse {
     /// Groups moved.
-    #[serde(default)]
-    pub moved_groups: Vec<super::IdRef<GroupId>>,
+    pub moved_groups: Vec<IdRef<GroupId>>,
     /// Groups not moved, and why.
-    #[serde(default)]
     pub errors: Vec<BatchError>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -133,13 +118,11 @@ pub struct MoveWorkspacesRequest {
 
 /// Reply of `POST …/moveWorkspaces`: partial success is normal.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct MoveWorkspacesResponse {
     /// Workspaces moved.
-    #[serde(default)]
-    pub moved_workspaces: Vec<super::IdRef<WorkspaceId>>,
+    pub moved_workspaces: Vec<IdRef<WorkspaceId>>,
     /// Workspaces not moved, and why.
-    #[serde(default)]
     pub errors: Vec<BatchError>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -157,24 +140,16 @@ pub struct AiAllowlistChange {
 }
 
 /// Body of `POST …/enterpriseAccounts/{id}/workspaceAiAllowlist` (at most 10 workspaces).
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateAiAllowlistRequest {
     /// The changes.
     pub workspaces: Vec<AiAllowlistChange>,
     /// Apply to workspaces of descendant accounts too.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_descendant_workspaces: Option<bool>,
 }
 
-/// Reply of the AI allowlist update: partial success is normal.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UpdateAiAllowlistResponse {
-    /// Workspaces not changed, and why (`workspaceId` is in each error's `extra`).
-    #[serde(default)]
-    pub errors: Vec<BatchError>,
-    /// Fields this client does not model.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+/// Reply of the AI allowlist update: partial success is normal (`workspaceId` is in each
+/// error's `extra`).
+pub type UpdateAiAllowlistResponse = FailedItems;

@@ -1,6 +1,7 @@
 //! User groups (`GET /v0/meta/groups/{groupId}`).
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::{Collaborations, Extra};
 use crate::ids::{EnterpriseId, GroupId, UserId};
@@ -18,6 +19,7 @@ open_enum!(
 );
 
 /// A user group.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
@@ -30,16 +32,13 @@ pub struct Group {
     /// When it was created.
     pub created_time: Timestamp,
     /// When it was last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_time: Option<Timestamp>,
     /// Members.
     #[serde(default)]
     pub members: Vec<GroupMember>,
     /// License type mapped to members of the group, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapped_user_license_type: Option<String>,
     /// With `include=collaborations`: the group's direct collaborations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborations: Option<Collaborations>,
     /// Fields this client does not model.
     #[serde(flatten)]

@@ -8,6 +8,11 @@
 //! plain value (or `Option<T>` written as `null` when Airtable allows `null`); a field that
 //! may be missing is `Option<T>` and is left out when `None`; a field that may be missing or
 //! `null` is `Option<Option<T>>`.
+//!
+//! Structs with such optional fields are marked `#[skip_serializing_none]` (from `serde_with`):
+//! it leaves every `Option` field out when `None`, except those marked `#[serialize_always]`
+//! (the ones written as `null`). A missing `Option` field reads as `None`. Structs whose every
+//! field has a default say `#[serde(default)]` once, at the top.
 
 pub mod audit;
 pub mod base;

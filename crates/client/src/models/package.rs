@@ -1,6 +1,7 @@
 //! Enterprise packages (managed apps).
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::Extra;
 use crate::ids::{BaseId, EnterpriseId, PackageId, UserId, WorkspaceId};
@@ -8,6 +9,7 @@ use crate::serde_util::double_option;
 use crate::time::Timestamp;
 
 /// A package (`GET …/enterpriseAccounts/{id}/packages` lists them).
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Package {
@@ -23,40 +25,23 @@ pub struct Package {
     /// When.
     pub created_time: Timestamp,
     /// Description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, with = "double_option")]
     pub description: Option<Option<String>>,
     /// Short tagline.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, with = "double_option")]
     pub tagline: Option<Option<String>>,
     /// The account that owns it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_account_id: Option<EnterpriseId>,
     /// How many times it is installed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install_count: Option<u64>,
     /// Who changed it last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated_by_user_id: Option<UserId>,
     /// When it was changed last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<Timestamp>,
     /// The newest release (install this one); `null` if none.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, with = "double_option")]
     pub latest_release_id: Option<Option<String>>,
     /// The base it was made from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_application_id: Option<BaseId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -65,10 +50,9 @@ pub struct Package {
 
 /// Reply of "list packages".
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct PackagesResponse {
     /// The packages.
-    #[serde(default)]
     pub packages: Vec<Package>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -77,6 +61,7 @@ pub struct PackagesResponse {
 
 /// Body of `POST …/enterpriseAccounts/{id}/packages/{packageId}/install` ("create base from
 /// package"); the reply is a [`super::CreatedBase`].
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InstallPackageRequest {
@@ -87,6 +72,5 @@ pub struct InstallPackageRequest {
     /// Workspace to create the base in.
     pub workspace_id: WorkspaceId,
     /// Description of the base.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! SCIM 2.0 users and groups (`/scim/v2/Users`, `/scim/v2/Groups`).
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::Extra;
 use crate::ids::{GroupId, UserId};
@@ -19,6 +20,7 @@ pub const SCIM_LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListRe
 pub const SCIM_PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /// A SCIM user.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimUser {
@@ -30,38 +32,25 @@ pub struct ScimUser {
     /// The user's email, used as SCIM user name.
     pub user_name: String,
     /// Name parts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<ScimName>,
     /// Whether the user is active (not deactivated).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Emails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<ScimEmail>>,
     /// The identity provider's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Job title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Locale.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// Groups (as SCIM references).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<serde_json::Value>>,
     /// Resource metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ScimMeta>,
     /// The enterprise user extension.
-    #[serde(
-        default,
-        rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")]
     pub enterprise: Option<ScimEnterpriseExtension>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -69,14 +58,13 @@ pub struct ScimUser {
 }
 
 /// Name parts of a SCIM user.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ScimName {
     /// First name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// Last name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -84,16 +72,16 @@ pub struct ScimName {
 }
 
 /// An email of a SCIM user.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimEmail {
     /// The address.
     pub value: String,
     /// `work`, ...
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Whether it is the primary address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -101,20 +89,17 @@ pub struct ScimEmail {
 }
 
 /// SCIM resource metadata.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ScimMeta {
     /// `User` or `Group`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
     /// When it was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<Timestamp>,
     /// When it was last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<Timestamp>,
     /// Path of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -122,20 +107,17 @@ pub struct ScimMeta {
 }
 
 /// The SCIM enterprise user extension.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ScimEnterpriseExtension {
     /// Cost center.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_center: Option<String>,
     /// Department.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
     /// Division.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub division: Option<String>,
     /// Organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -143,6 +125,7 @@ pub struct ScimEnterpriseExtension {
 }
 
 /// Body of `POST /scim/v2/Users` and `PUT /scim/v2/Users/{id}`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimUserRequest {
@@ -151,23 +134,15 @@ pub struct ScimUserRequest {
     /// Email of the user.
     pub user_name: String,
     /// Name parts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<ScimName>,
     /// Whether the user is active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Job title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The identity provider's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// The enterprise user extension.
-    #[serde(
-        default,
-        rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")]
     pub enterprise: Option<ScimEnterpriseExtension>,
     /// Further attributes, sent as given.
     #[serde(flatten)]
@@ -195,6 +170,7 @@ impl ScimUserRequest {
 }
 
 /// A SCIM group.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimGroup {
@@ -204,16 +180,13 @@ pub struct ScimGroup {
     /// The Airtable group ID.
     pub id: GroupId,
     /// The group's name (may be `null`).
-    #[serde(default)]
+    #[serialize_always]
     pub display_name: Option<String>,
     /// Members, when listed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<ScimMember>>,
     /// Resource metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ScimMeta>,
     /// The identity provider's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -221,13 +194,13 @@ pub struct ScimGroup {
 }
 
 /// A member of a SCIM group.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimMember {
     /// The user ID.
     pub value: UserId,
     /// Display text, if given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -246,6 +219,7 @@ impl ScimMember {
 }
 
 /// Body of `POST /scim/v2/Groups` and `PUT /scim/v2/Groups/{id}`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimGroupRequest {
@@ -254,7 +228,6 @@ pub struct ScimGroupRequest {
     /// The group's name (must not be in use).
     pub display_name: String,
     /// Members to set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<ScimMember>>,
     /// Further attributes, sent as given.
     #[serde(flatten)]
@@ -306,15 +279,14 @@ fn one() -> u64 {
 }
 
 /// One SCIM PATCH operation.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScimPatchOp {
     /// `add`, `remove` or `replace`.
     pub op: String,
     /// The attribute path, e.g. `title` or `members[value eq "usr…"]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// The value (absent for `remove`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
 }
 

@@ -1,6 +1,7 @@
 //! Share links of a base (`GET /v0/meta/bases/{baseId}/shares`).
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::Extra;
 use crate::ids::{BlockInstallationId, ShareId, UserId, ViewId};
@@ -30,6 +31,7 @@ open_enum!(
 );
 
 /// A share link.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Share {
@@ -54,19 +56,14 @@ pub struct Share {
     #[serde(default)]
     pub restricted_to_enterprise_members: bool,
     /// Domains effectively allowed after enterprise policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_email_domain_allow_list: Option<Vec<String>>,
     /// The first characters of the share token, to recognise a link.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_token_prefix: Option<String>,
     /// Whether the shared view can be synced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_be_synced: Option<bool>,
     /// The view, for view shares.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_id: Option<ViewId>,
     /// The extension, for extension shares.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_installation_id: Option<BlockInstallationId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -75,10 +72,9 @@ pub struct Share {
 
 /// Reply of "list shares".
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct SharesResponse {
     /// The shares.
-    #[serde(default)]
     pub shares: Vec<Share>,
     /// Fields this client does not model.
     #[serde(flatten)]

@@ -1,12 +1,14 @@
 //! Personal access tokens of the enterprise's users (metadata only, never the secret).
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::{BatchError, Extra};
 use crate::ids::{EnterpriseId, PersonalAccessTokenId, UserId};
 use crate::time::Timestamp;
 
 /// A personal access token as listed by `GET …/enterpriseAccounts/{id}/personalAccessTokens`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PersonalAccessToken {
@@ -20,14 +22,12 @@ pub struct PersonalAccessToken {
     #[serde(default)]
     pub scopes: Vec<String>,
     /// What it may reach.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_access: Option<ResourceAccess>,
     /// When it was created.
     pub created_time: Timestamp,
     /// Its owner.
     pub user_id: UserId,
     /// Who created it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by_user_id: Option<UserId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -35,16 +35,15 @@ pub struct PersonalAccessToken {
 }
 
 /// What a token may reach.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceAccess {
     /// `enterprise`, `allResources`, `specificResources`, ...
     pub mode: String,
     /// For `enterprise` mode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_account_id: Option<EnterpriseId>,
     /// For specific resources (with `includeResources=true`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_model_ids: Option<Vec<String>>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -52,14 +51,13 @@ pub struct ResourceAccess {
 }
 
 /// Reply of "list personal access tokens".
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct PersonalAccessTokensResponse {
     /// The tokens.
-    #[serde(default)]
     pub personal_access_tokens: Vec<PersonalAccessToken>,
     /// Cursor of the next page, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -76,13 +74,11 @@ pub struct RevokeTokensRequest {
 
 /// Reply of the token revocation: partial success is normal.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct RevokeTokensResponse {
     /// Tokens revoked.
-    #[serde(default)]
     pub revoked_tokens: Vec<RevokedToken>,
     /// Tokens not revoked, and why (`tokenId` is in each error's `extra`).
-    #[serde(default)]
     pub errors: Vec<BatchError>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -90,13 +86,13 @@ pub struct RevokeTokensResponse {
 }
 
 /// A revoked token.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RevokedToken {
     /// The token.
     pub id: PersonalAccessTokenId,
     /// Its owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
     /// Fields this client does not model.
     #[serde(flatten)]

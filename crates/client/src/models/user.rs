@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
-use super::{BatchError, Collaborations, Extra, GroupRef, PermissionLevel};
+use super::{BatchError, Collaborations, Extra, FailedItems, GroupRef, PermissionLevel};
 use crate::ids::{BaseId, EnterpriseId, InterfaceId, UserId, WorkspaceId};
 use crate::serde_util::{double_option, open_enum};
 use crate::time::Timestamp;
@@ -40,6 +41,7 @@ open_enum!(
 );
 
 /// An enterprise user (`GET …/users/{userId}` and each entry of `GET …/users`).
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
@@ -62,42 +64,29 @@ pub struct User {
     #[serde(default)]
     pub is_two_factor_auth_enabled: bool,
     /// Last time the user touched this enterprise's data; `None` (`null`) if never.
-    #[serde(default)]
+    #[serialize_always]
     pub last_activity_time: Option<Timestamp>,
     /// When the user was created (internal users only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_time: Option<Timestamp>,
     /// Who invited the user to Airtable: absent, `null` (no inviter) or an ID
     /// (`usrEXTERNREDACTED` when the inviter is external).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, with = "double_option")]
     pub invited_to_airtable_by_user_id: Option<Option<UserId>>,
     /// Directly assigned admin of this account (claimed-domain users only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_admin: Option<bool>,
     /// Managed by this account (claimed-domain users only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_managed: Option<bool>,
     /// Super admin over this account (Enterprise Hub only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_super_admin: Option<bool>,
     /// `full` or `accessReadOnlyShareLinks` (with group mappings only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_user_type: Option<EnterpriseUserType>,
     /// The account's groups the user is in (internal users only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<GroupRef>>,
     /// With `include=collaborations`: direct collaborations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborations: Option<Collaborations>,
     /// With `include=aggregated`: values across this account and its descendants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregated: Option<UserAccountValues>,
     /// With `include=descendants`: values per descendant account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub descendants: Option<BTreeMap<EnterpriseId, UserAccountValues>>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -112,27 +101,20 @@ impl User {
 }
 
 /// A user's values in one account (descendants) or across accounts (aggregated).
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct UserAccountValues {
     /// Last activity there.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(with = "double_option")]
     pub last_activity_time: Option<Option<Timestamp>>,
     /// Admin there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_admin: Option<bool>,
     /// Managed there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_managed: Option<bool>,
     /// Groups there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<GroupRef>>,
     /// Collaborations there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborations: Option<Collaborations>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -141,10 +123,9 @@ pub struct UserAccountValues {
 
 /// Reply of `GET …/enterpriseAccounts/{id}/users?id=…&email=…`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct UsersResponse {
     /// The users found (unknown IDs and emails are left out).
-    #[serde(default)]
     pub users: Vec<User>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -189,20 +170,17 @@ impl UserRef {
 }
 
 /// Body of `PATCH …/users/{userId}` ("manage user"); every field optional.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct UpdateUserRequest {
     /// New state (`provisioned` / `deactivated`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<UserState>,
     /// New email (for example to free the address of a deactivated user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// New first name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// New last name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Fields this client does not model (sent as given).
     #[serde(flatten)]
@@ -230,13 +208,11 @@ pub struct BatchUpdateUsersRequest {
 
 /// Reply of the batched user update: partial success is normal.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct BatchUpdateUsersResponse {
     /// Users updated.
-    #[serde(default)]
     pub updated_users: Vec<UpdatedUser>,
     /// Users not updated, and why.
-    #[serde(default)]
     pub errors: Vec<BatchError>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -244,13 +220,16 @@ pub struct BatchUpdateUsersResponse {
 }
 
 /// A user updated by a batch call.
+pub type UpdatedUser = BatchUser;
+
+/// A user named in the reply of a batch call: the ID and, when returned, the email.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct UpdatedUser {
+pub struct BatchUser {
     /// The user.
     pub id: UserId,
     /// Email, when returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -258,32 +237,27 @@ pub struct UpdatedUser {
 }
 
 /// Body of `POST …/users/{userId}/remove` ("remove user from enterprise").
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct RemoveUserRequest {
     /// New owner for workspaces the user owns alone (required when there are any).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement_owner_id: Option<UserId>,
     /// Only report what would be unshared and shared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_dry_run: Option<bool>,
     /// Remove from descendant enterprise accounts too.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove_from_descendants: Option<bool>,
 }
 
 /// Reply of "remove user from enterprise": what was (or, for a dry run, would be) changed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct UserRemoved {
     /// Whether the user lost admin rights.
-    #[serde(default)]
     pub was_user_removed_as_admin: bool,
     /// Workspaces shared with the replacement owner.
-    #[serde(default)]
     pub shared: RemovedShared,
     /// Access taken away from the user.
-    #[serde(default)]
     pub unshared: RemovedUnshared,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -292,10 +266,9 @@ pub struct UserRemoved {
 
 /// `shared` part of [`UserRemoved`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct RemovedShared {
     /// Workspaces given to the replacement owner.
-    #[serde(default)]
     pub workspaces: Vec<SharedWorkspace>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -303,6 +276,7 @@ pub struct RemovedShared {
 }
 
 /// A workspace shared with the replacement owner.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SharedWorkspace {
@@ -312,19 +286,13 @@ pub struct SharedWorkspace {
     #[serde(default)]
     pub workspace_name: String,
     /// The user it was shared with (the replacement owner).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
     /// The level granted.
     pub permission_level: PermissionLevel,
     /// When the workspace was deleted, if it was.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, with = "double_option")]
     pub deleted_time: Option<Option<Timestamp>>,
     /// The account holding the workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_account_id: Option<EnterpriseId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -333,16 +301,13 @@ pub struct SharedWorkspace {
 
 /// `unshared` part of [`UserRemoved`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct RemovedUnshared {
     /// Bases the user lost.
-    #[serde(default)]
     pub bases: Vec<UnsharedBase>,
     /// Interfaces the user lost.
-    #[serde(default)]
     pub interfaces: Vec<UnsharedInterface>,
     /// Workspaces the user lost.
-    #[serde(default)]
     pub workspaces: Vec<UnsharedWorkspace>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -350,6 +315,7 @@ pub struct RemovedUnshared {
 }
 
 /// A base the removed user lost.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnsharedBase {
@@ -363,14 +329,9 @@ pub struct UnsharedBase {
     /// The level the user had.
     pub former_permission_level: PermissionLevel,
     /// When the base was deleted, if it was.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, with = "double_option")]
     pub deleted_time: Option<Option<Timestamp>>,
     /// The account holding the base.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_account_id: Option<EnterpriseId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -378,6 +339,7 @@ pub struct UnsharedBase {
 }
 
 /// An interface the removed user lost.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnsharedInterface {
@@ -393,14 +355,9 @@ pub struct UnsharedInterface {
     /// The level the user had.
     pub former_permission_level: PermissionLevel,
     /// When the interface was deleted, if it was.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, with = "double_option")]
     pub deleted_time: Option<Option<Timestamp>>,
     /// The account holding the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_account_id: Option<EnterpriseId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -408,6 +365,7 @@ pub struct UnsharedInterface {
 }
 
 /// A workspace the removed user lost.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnsharedWorkspace {
@@ -421,14 +379,9 @@ pub struct UnsharedWorkspace {
     /// The level the user had.
     pub former_permission_level: PermissionLevel,
     /// When the workspace was deleted, if it was.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "double_option"
-    )]
+    #[serde(default, with = "double_option")]
     pub deleted_time: Option<Option<Timestamp>>,
     /// The account holding the workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_account_id: Option<EnterpriseId>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -460,26 +413,15 @@ pub struct AdminAccessRequest {
 }
 
 /// Reply of claim / grant admin / revoke admin: the items that failed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ManageUsersResponse {
-    /// Items that failed, and why. Empty when everything succeeded.
-    #[serde(default)]
-    pub errors: Vec<BatchError>,
-    /// Fields this client does not model.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type ManageUsersResponse = FailedItems;
 
 /// Reply of `DELETE …/enterpriseAccounts/{id}/users?email=…` ("delete users by email").
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct DeleteUsersResponse {
     /// Users deleted.
-    #[serde(default)]
     pub deleted_users: Vec<DeletedUser>,
     /// Users not deleted, and why.
-    #[serde(default)]
     pub errors: Vec<BatchError>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -487,15 +429,4 @@ pub struct DeleteUsersResponse {
 }
 
 /// A deleted user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeletedUser {
-    /// The user.
-    pub id: UserId,
-    /// Their email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// Fields this client does not model.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub type DeletedUser = BatchUser;

@@ -1,21 +1,21 @@
 //! `GET /v0/meta/whoami`.
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use super::Extra;
 use crate::ids::UserId;
 
 /// Who the token belongs to.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WhoAmI {
     /// The user (or service account) ID.
     pub id: UserId,
     /// The email; only present when the token has the `user.email:read` scope.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The token's scopes; present for OAuth tokens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// Fields this client does not model.
     #[serde(flatten)]

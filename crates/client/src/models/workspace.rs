@@ -1,13 +1,17 @@
 //! Workspaces (`GET /v0/meta/workspaces/{workspaceId}`) and their settings.
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
-use super::{CollaboratorSet, Extra, GroupCollaborator, IndividualCollaborator, InviteLinks};
+use super::{
+    CollaboratorSet, Extra, GroupCollaborator, IdRef, IndividualCollaborator, InviteLinks,
+};
 use crate::ids::{BaseId, EnterpriseId, WorkspaceId};
 use crate::serde_util::open_enum;
 use crate::time::Timestamp;
 
 /// A workspace with, depending on `include`, its collaborators and invite links.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Workspace {
@@ -21,19 +25,14 @@ pub struct Workspace {
     #[serde(default)]
     pub base_ids: Vec<BaseId>,
     /// Who may create invites and shares.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_restrictions: Option<WorkspaceRestrictions>,
     /// With `include=collaborators`: user collaborators (same as `individualCollaborators`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
     /// With `include=collaborators`: user collaborators.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub individual_collaborators: Option<CollaboratorSet<IndividualCollaborator>>,
     /// With `include=collaborators`: group collaborators.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_collaborators: Option<CollaboratorSet<GroupCollaborator>>,
     /// With `include=inviteLinks`: outstanding invites.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_links: Option<InviteLinks>,
     /// Fields this client does not model.
     #[serde(flatten)]
@@ -73,14 +72,13 @@ pub struct WorkspaceRestrictions {
 }
 
 /// Body of `POST /v0/meta/workspaces/{id}/updateRestrictions`; omitted fields are unchanged.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct UpdateRestrictionsRequest {
     /// Who may create invites.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_creation_restriction: Option<Restriction>,
     /// Who may create shares.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_creation_restriction: Option<Restriction>,
 }
 
@@ -94,18 +92,11 @@ pub struct CreateWorkspaceRequest {
     pub name: String,
 }
 
-/// Reply of "create workspace".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateWorkspaceResponse {
-    /// The new workspace.
-    pub id: WorkspaceId,
-    /// Fields this client does not model.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+/// Reply of "create workspace": the new workspace.
+pub type CreateWorkspaceResponse = IdRef<WorkspaceId>;
 
 /// Body of `POST /v0/meta/workspaces/{id}/moveBase`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MoveBaseRequest {
@@ -114,6 +105,5 @@ pub struct MoveBaseRequest {
     /// Where to.
     pub target_workspace_id: WorkspaceId,
     /// Position in the target workspace (0 = first).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_index: Option<u32>,
 }
