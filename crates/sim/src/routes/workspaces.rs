@@ -20,10 +20,11 @@ use crate::{
 };
 
 pub const WORKSPACE_LEVELS: &[&str] = &["owner", "create", "edit", "comment", "read"];
-const READ: &str = "workspacesAndBases:read";
-const WRITE: &str = "workspacesAndBases:write";
-const MANAGE: &str = "workspacesAndBases:manage";
-const COLLABORATION: &str = "baseCollaboration";
+pub(crate) const READ: &str = "workspacesAndBases:read";
+pub(crate) const WRITE: &str = "workspacesAndBases:write";
+pub(crate) const MANAGE: &str = "workspacesAndBases:manage";
+/// The audit category of every change of who may use a workspace, base or interface.
+pub(crate) const COLLABORATION: &str = "baseCollaboration";
 
 pub(crate) fn is_admin(world: &World, caller: &Caller) -> bool {
     world
@@ -264,6 +265,11 @@ pub(crate) fn principal_json(world: &World, p: &Principal) -> serde_json::Value 
     }
 }
 
+/// The user or group an id in a path names; a 404 for an id of neither kind.
+pub(crate) fn principal_named(id: &str) -> Result<Principal, ApiError> {
+    Principal::from_id(id).ok_or_else(ApiError::not_found)
+}
+
 /// A 422 when `principal` already holds one of `grants` on this `what`.
 pub(crate) fn not_yet_granted(
     grants: &[Grant],
@@ -392,7 +398,7 @@ pub(crate) async fn update_collaborator(
     let mut world = sim.world.write().await;
     let w = workspace_for(&world, &caller, WRITE, &workspace_id, "create")?;
     let level = body.checked(WORKSPACE_LEVELS)?;
-    let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
+    let principal = principal_named(&principal_id)?;
     no_group_owner(&principal, level)?;
     let mut grants = w.grants.clone();
     let previous = change_level(&mut grants, &principal, level)?;
@@ -416,7 +422,7 @@ pub(crate) async fn remove_collaborator(
     let mut world = sim.world.write().await;
     caller.require(WRITE)?;
     let w = workspace_of(&world, &workspace_id)?;
-    let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
+    let principal = principal_named(&principal_id)?;
     // Anyone may leave; removing someone else needs creator access.
     if principal != Principal::User(caller.user_id.clone()) {
         require_on_workspace(&world, &caller, w, "create")?;
