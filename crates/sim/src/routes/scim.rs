@@ -12,7 +12,7 @@ use chrono::Utc;
 use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Value};
 
-use super::{param, record, Body};
+use super::{param, record, user_event, Body};
 use crate::{
     auth::Caller,
     error::ApiError,
@@ -434,22 +434,13 @@ fn set_active(
         return Ok(());
     }
     u.state = state;
-    let payload = json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } });
-    record(
-        world,
-        caller,
-        NewEvent::new(
-            if active {
-                "provisionUser"
-            } else {
-                "deactivateUser"
-            },
-            "user",
-            "user",
-            user_id,
-        )
-        .payload(payload),
-    );
+    let action = if active {
+        "provisionUser"
+    } else {
+        "deactivateUser"
+    };
+    let event = user_event(action, "user", u);
+    record(world, caller, event);
     Ok(())
 }
 
@@ -530,13 +521,9 @@ pub(crate) async fn create_user(
         title: body.title,
         logged_out_at: None,
     };
-    let payload = json!({ "user": { "id": id, "email": email, "name": user.name() } });
+    let event = user_event("createUser", "user", &user);
     world.users.insert(id.clone(), user);
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new("createUser", "user", "user", &id).payload(payload),
-    );
+    record(&mut world, &caller, event);
     let resource = world
         .user(&id)
         .map(|u| user_resource(&world, u))
@@ -747,12 +734,7 @@ pub(crate) async fn delete_user(
     };
     world.forget_principal(&Principal::User(u.id.clone()));
     world.tokens.retain(|_, t| t.user_id != u.id);
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new("deleteUser", "user", "user", &u.id)
-            .payload(json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } })),
-    );
+    record(&mut world, &caller, user_event("deleteUser", "user", &u));
     drop(world);
     sim.tokens
         .lock()

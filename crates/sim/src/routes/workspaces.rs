@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{empty, includes, record, remove_any, Body, JsonResult};
+use super::{empty, includes, record, remove_any, user_json, Body, JsonResult};
 use crate::{
     auth::Caller,
     error::ApiError,
@@ -255,7 +255,7 @@ pub(crate) fn new_principal(
 pub(crate) fn principal_json(world: &World, p: &Principal) -> serde_json::Value {
     match p {
         Principal::User(id) => match world.user(id) {
-            Some(u) => json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } }),
+            Some(u) => user_json(u),
             None => json!({ "user": { "id": id } }),
         },
         Principal::Group(id) => match world.groups.get(id) {
