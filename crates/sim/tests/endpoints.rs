@@ -5,7 +5,7 @@
 mod common;
 
 use airtable_sim::{SimConfig, SimSize};
-use common::{strs, Sim, SCIM_GROUP as GROUP, SCIM_USER as USER};
+use common::{strs, strs_at, Sim, SCIM_GROUP as GROUP, SCIM_USER as USER};
 use serde_json::{json, Value};
 
 fn enc(s: &str) -> String {
@@ -352,12 +352,7 @@ async fn scim_get_and_replace() {
     assert_eq!(values, [&json!(id)]);
     let meta = sim.ok(&sim.url(&format!("/v0/meta/groups/{gid}"))).await;
     assert_eq!(meta["name"], "Replaced Group");
-    let members: Vec<&str> = meta["members"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["userId"].as_str())
-        .collect();
+    let members = strs_at(&meta["members"], "userId");
     assert_eq!(members, [id.as_str()]);
     sim.shutdown().await;
 }

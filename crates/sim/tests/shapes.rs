@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_shape, fixture, strs, Sim};
+use common::{assert_shape, fixture, strs, strs_at, Sim};
 use serde_json::{json, Value};
 
 /// The entity of a list that has the most non-empty arrays/maps: the best specimen.
@@ -64,12 +64,7 @@ async fn bases_schema_shares_and_lists_look_like_airtable() {
     let sim = Sim::start().await;
     let list = sim.ok(&sim.url("/v0/meta/bases")).await;
     assert_shape(&list, &fixture("Bases.json"), &["offset"]);
-    let ids: Vec<String> = list["bases"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| b["id"].as_str().map(str::to_string))
-        .collect();
+    let ids = strs_at(&list["bases"], "id");
     assert!(!ids.is_empty());
 
     let mut bases = Vec::new();

@@ -3,19 +3,14 @@
 
 mod common;
 
-use common::{strs, Sim};
+use common::{strs, strs_at, Sim};
 use serde_json::{json, Value};
 
 async fn latest_actions(sim: &Sim, n: usize) -> Vec<String> {
     let page = sim
         .ok(&sim.ent_url(&format!("/auditLogEvents?pageSize={n}")))
         .await;
-    page["events"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["action"].as_str().map(str::to_string))
-        .collect()
+    strs_at(&page["events"], "action")
 }
 
 /// An internal, managed, provisioned non-admin user who is in a group.
@@ -160,12 +155,7 @@ async fn removing_a_user_unshares_and_hands_over_ownership() {
     }
     assert_eq!(after["groups"], json!([]));
     let mine = sim.user(&me).await;
-    let handed: Vec<String> = removed["shared"]["workspaces"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|w| w["workspaceId"].as_str().map(str::to_string))
-        .collect();
+    let handed = strs_at(&removed["shared"]["workspaces"], "workspaceId");
     for w in &handed {
         assert!(owned.contains(w));
         assert!(mine["collaborations"]["workspaceCollaborations"]
@@ -198,12 +188,7 @@ async fn admin_access_and_claims_are_batched_with_errors() {
         )
         .await;
     assert_eq!(status, 200);
-    let types: Vec<&str> = body["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["type"].as_str())
-        .collect();
+    let types = strs_at(&body["errors"], "type");
     assert_eq!(
         types,
         ["USER_ID_NOT_FOUND", "NOT_FOUND", "USER_ALREADY_ADMIN"]
@@ -488,12 +473,7 @@ async fn shares_extensions_and_interfaces() {
     let sim = Sim::start().await;
     let (member, _) = ordinary_member(&sim).await;
     let bases = sim.ok(&sim.url("/v0/meta/bases")).await;
-    let ids = bases["bases"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| b["id"].as_str().map(str::to_string))
-        .collect::<Vec<_>>();
+    let ids = strs_at(&bases["bases"], "id");
     let mut share_done = false;
     let mut block_done = false;
     let mut interface_done = false;

@@ -20,6 +20,15 @@ pub fn strs(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The string `key` of each object in a JSON array (skipping those without one).
+pub fn strs_at(v: &Value, key: &str) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x[key].as_str().map(str::to_string))
+        .collect()
+}
+
 pub struct Sim {
     pub running: RunningSim,
     pub info: SimInfo,
