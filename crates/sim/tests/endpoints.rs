@@ -78,10 +78,9 @@ async fn one_user_is_updated_logged_out_and_claimed_through_the_alias() {
 
     // `…/claim/users` is the same endpoint as `…/users/claim`.
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/claim/users"))
-                .json(&json!({ "users": [{ "email": person.email, "state": "unmanaged" }] })),
+        .post(
+            &sim.ent_url("/claim/users"),
+            json!({ "users": [{ "email": person.email, "state": "unmanaged" }] }),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -123,11 +122,7 @@ async fn workspace_collaborators_and_invites_are_removed() {
 
     // A collaborator added, then removed.
     let collab = sim.url(&format!("/v0/meta/workspaces/{wsp}/collaborators"));
-    let (status, body) = sim
-        .send(sim.http.post(&collab).json(
-            &json!({ "collaborators": [{ "user": { "id": member }, "permissionLevel": "edit" }] }),
-        ))
-        .await;
+    let (status, body) = sim.add_user(&collab, &member, "edit").await;
     assert!(status == 200 || status == 422, "{body}");
     let (status, body) = sim
         .send(sim.http.delete(format!("{collab}/{member}")))
@@ -274,10 +269,9 @@ async fn ai_allowlist_changes_are_recorded() {
     let sim = Sim::start().await;
     let wsp = strs(&sim.enterprise().await["workspaceIds"])[0].clone();
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/workspaceAiAllowlist"))
-                .json(&json!({ "workspaces": [{ "workspaceId": wsp, "isAllowed": true }] })),
+        .post(
+            &sim.ent_url("/workspaceAiAllowlist"),
+            json!({ "workspaces": [{ "workspaceId": wsp, "isAllowed": true }] }),
         )
         .await;
     assert_eq!((status, body), (200, json!({ "errors": [] })));

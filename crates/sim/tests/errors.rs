@@ -483,7 +483,7 @@ async fn more_than_100_ids_are_refused() {
             "At most 100 tokenIds can be provided",
         ),
     ] {
-        let (status, answer) = sim.send(sim.http.post(sim.ent_url(path)).json(&body)).await;
+        let (status, answer) = sim.post(&sim.ent_url(path), body).await;
         assert_eq!(status, 422, "{path}: {answer}");
         assert_eq!(answer["error"]["message"], message, "{path}");
     }

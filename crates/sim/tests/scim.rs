@@ -42,26 +42,35 @@ async fn users_list_filter_page_create_patch_delete() {
 
     let domain = user_name.rsplit('@').next().unwrap_or_default();
     let (status, created) = sim
-        .send(sim.http.post(sim.url("/scim/v2/Users")).json(&json!({
-            "schemas": [USER],
-            "userName": format!("new.person@{domain}"),
-            "name": { "givenName": "New", "familyName": "Person" },
-            "externalId": "okta-123",
-        })))
+        .post(
+            &sim.url("/scim/v2/Users"),
+            json!({
+                "schemas": [USER],
+                "userName": format!("new.person@{domain}"),
+                "name": { "givenName": "New", "familyName": "Person" },
+                "externalId": "okta-123",
+            }),
+        )
         .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap_or_default().to_string();
     let (status, dup) = sim
-        .send(sim.http.post(sim.url("/scim/v2/Users")).json(&json!({
-            "schemas": [USER], "userName": format!("new.person@{domain}"),
-        })))
+        .post(
+            &sim.url("/scim/v2/Users"),
+            json!({
+                "schemas": [USER], "userName": format!("new.person@{domain}"),
+            }),
+        )
         .await;
     assert_eq!(status, 409, "{dup}");
     assert_eq!(dup["status"], "409");
     let (status, _) = sim
-        .send(sim.http.post(sim.url("/scim/v2/Users")).json(&json!({
-            "schemas": [USER], "userName": "someone@elsewhere.example",
-        })))
+        .post(
+            &sim.url("/scim/v2/Users"),
+            json!({
+                "schemas": [USER], "userName": "someone@elsewhere.example",
+            }),
+        )
         .await;
     assert_eq!(status, 400, "only the enterprise's domains");
 
@@ -105,9 +114,12 @@ async fn groups_create_patch_members_and_delete() {
         .unwrap_or_default()
         .to_string();
     let (status, g) = sim
-        .send(sim.http.post(sim.url("/scim/v2/Groups")).json(&json!({
-            "schemas": [GROUP], "displayName": "Example Group", "members": [{ "value": a }],
-        })))
+        .post(
+            &sim.url("/scim/v2/Groups"),
+            json!({
+                "schemas": [GROUP], "displayName": "Example Group", "members": [{ "value": a }],
+            }),
+        )
         .await;
     assert_eq!(status, 201, "{g}");
     let id = g["id"].as_str().unwrap_or_default().to_string();

@@ -201,10 +201,9 @@ async fn packages_tokens_and_removal_look_like_airtable() {
     }
     let target = chosen.expect("a workspace owner other than the caller");
     let (status, removed) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url(&format!("/users/{target}/remove")))
-                .json(&json!({ "isDryRun": true, "replacementOwnerId": me })),
+        .post(
+            &sim.ent_url(&format!("/users/{target}/remove")),
+            json!({ "isDryRun": true, "replacementOwnerId": me }),
         )
         .await;
     assert_eq!(status, 200, "{removed}");

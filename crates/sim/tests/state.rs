@@ -83,10 +83,9 @@ async fn admins_cannot_act_on_themselves() {
     assert_eq!(status, 403);
     assert_eq!(body["error"]["type"], "INVALID_PERMISSIONS");
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url(&format!("/users/{me}/remove")))
-                .json(&json!({ "isDryRun": false })),
+        .post(
+            &sim.ent_url(&format!("/users/{me}/remove")),
+            json!({ "isDryRun": false }),
         )
         .await;
     assert_eq!(status, 403);
@@ -103,10 +102,9 @@ async fn admins_cannot_act_on_themselves() {
         .await;
     assert_eq!(status, 403);
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/users/revokeAdminAccess"))
-                .json(&json!({ "users": [{ "id": me }] })),
+        .post(
+            &sim.ent_url("/users/revokeAdminAccess"),
+            json!({ "users": [{ "id": me }] }),
         )
         .await;
     assert_eq!(status, 200);
@@ -130,17 +128,11 @@ async fn removing_a_user_unshares_and_hands_over_ownership() {
         .collect();
     let url = sim.ent_url(&format!("/users/{target}/remove"));
     if !owned.is_empty() {
-        let (status, body) = sim
-            .send(sim.http.post(&url).json(&json!({ "isDryRun": false })))
-            .await;
+        let (status, body) = sim.post(&url, json!({ "isDryRun": false })).await;
         assert_eq!(status, 422, "a sole owner needs a replacement: {body}");
     }
     let (status, removed) = sim
-        .send(
-            sim.http
-                .post(&url)
-                .json(&json!({ "isDryRun": false, "replacementOwnerId": me })),
-        )
+        .post(&url, json!({ "isDryRun": false, "replacementOwnerId": me }))
         .await;
     assert_eq!(status, 200, "{removed}");
     assert_eq!(removed["wasUserRemovedAsAdmin"], true);
@@ -174,17 +166,16 @@ async fn admin_access_and_claims_are_batched_with_errors() {
     let sim = Sim::start().await;
     let (id, email) = ordinary_member(&sim).await;
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/users/grantAdminAccess"))
-                .json(&json!({
-                    "users": [
-                        { "email": email },
-                        { "id": "usr00000000000000" },
-                        { "email": "nobody@nowhere.example" },
-                        { "id": sim.info.admins[1].id },
-                    ]
-                })),
+        .post(
+            &sim.ent_url("/users/grantAdminAccess"),
+            json!({
+                "users": [
+                    { "email": email },
+                    { "id": "usr00000000000000" },
+                    { "email": "nobody@nowhere.example" },
+                    { "id": sim.info.admins[1].id },
+                ]
+            }),
         )
         .await;
     assert_eq!(status, 200);
@@ -195,29 +186,26 @@ async fn admin_access_and_claims_are_batched_with_errors() {
     );
     assert_eq!(sim.user(&id).await["isAdmin"], true);
     let (_, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/users/revokeAdminAccess"))
-                .json(&json!({ "users": [{ "id": id }] })),
+        .post(
+            &sim.ent_url("/users/revokeAdminAccess"),
+            json!({ "users": [{ "id": id }] }),
         )
         .await;
     assert_eq!(body["errors"], json!([]));
     assert_eq!(sim.user(&id).await["isAdmin"], false);
 
     let (_, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/users/claim"))
-                .json(&json!({ "users": [{ "id": id, "state": "unmanaged" }] })),
+        .post(
+            &sim.ent_url("/users/claim"),
+            json!({ "users": [{ "id": id, "state": "unmanaged" }] }),
         )
         .await;
     assert_eq!(body["errors"], json!([]));
     assert_eq!(sim.user(&id).await["isManaged"], false);
     let (_, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/users/claim"))
-                .json(&json!({ "users": [{ "email": email, "state": "managed" }] })),
+        .post(
+            &sim.ent_url("/users/claim"),
+            json!({ "users": [{ "email": email, "state": "managed" }] }),
         )
         .await;
     assert_eq!(body["errors"], json!([]));
@@ -279,11 +267,7 @@ async fn workspace_and_base_lifecycle() {
     let ent = sim.enterprise().await;
     let group = strs(&ent["groupIds"])[0].clone();
 
-    let (status, created) = sim
-        .send(sim.http.post(sim.url("/v0/meta/workspaces")).json(&json!({
-            "enterpriseAccountId": sim.ent(), "name": "Launch",
-        })))
-        .await;
+    let (status, created) = sim.create_workspace("Launch").await;
     assert_eq!(status, 200, "{created}");
     let wsp = created["id"].as_str().unwrap_or_default().to_string();
     assert!(wsp.starts_with("wsp") && wsp.len() == 17);
@@ -291,29 +275,27 @@ async fn workspace_and_base_lifecycle() {
 
     let collab = sim.url(&format!("/v0/meta/workspaces/{wsp}/collaborators"));
     let (status, body) = sim
-        .send(sim.http.post(&collab).json(&json!({ "collaborators": [
-            { "user": { "id": member }, "permissionLevel": "edit" },
-            { "group": { "id": group }, "permissionLevel": "read" },
-        ]})))
+        .post(
+            &collab,
+            json!({ "collaborators": [
+                { "user": { "id": member }, "permissionLevel": "edit" },
+                { "group": { "id": group }, "permissionLevel": "read" },
+            ]}),
+        )
         .await;
     assert_eq!(status, 403, "one at a time: {body}");
     for c in [
         json!({ "user": { "id": member }, "permissionLevel": "edit" }),
         json!({ "group": { "id": group }, "permissionLevel": "read" }),
     ] {
-        let (status, body) = sim
-            .send(
-                sim.http
-                    .post(&collab)
-                    .json(&json!({ "collaborators": [c] })),
-            )
-            .await;
+        let (status, body) = sim.post(&collab, json!({ "collaborators": [c] })).await;
         assert_eq!(status, 200, "{body}");
     }
     let (status, _) = sim
-        .send(sim.http.post(&collab).json(
-            &json!({ "collaborators": [{ "group": { "id": group }, "permissionLevel": "owner" }] }),
-        ))
+        .post(
+            &collab,
+            json!({ "collaborators": [{ "group": { "id": group }, "permissionLevel": "owner" }] }),
+        )
         .await;
     assert_eq!(status, 403, "groups cannot own workspaces");
     let (status, _) = sim
@@ -348,10 +330,9 @@ async fn workspace_and_base_lifecycle() {
     );
 
     let (status, _) = sim
-        .send(
-            sim.http
-                .post(sim.url(&format!("/v0/meta/workspaces/{wsp}/updateRestrictions")))
-                .json(&json!({ "inviteCreationRestriction": "onlyOwners" })),
+        .post(
+            &sim.url(&format!("/v0/meta/workspaces/{wsp}/updateRestrictions")),
+            json!({ "inviteCreationRestriction": "onlyOwners" }),
         )
         .await;
     assert_eq!(status, 200);
@@ -365,14 +346,14 @@ async fn workspace_and_base_lifecycle() {
 
     // A base in it, with a schema.
     let (status, base) = sim
-        .send(sim.http.post(sim.url("/v0/meta/bases")).json(&json!({
+        .post(&sim.url("/v0/meta/bases"), json!({
             "name": "Apartment Hunting",
             "workspaceId": wsp,
             "tables": [{ "name": "Apartments", "description": "To visit", "fields": [
                 { "name": "Name", "type": "singleLineText" },
                 { "name": "Visited", "type": "checkbox", "options": { "color": "greenBright", "icon": "check" } },
             ]}],
-        })))
+        }))
         .await;
     assert_eq!(status, 200, "{base}");
     let app = base["id"].as_str().unwrap_or_default().to_string();
@@ -385,18 +366,17 @@ async fn workspace_and_base_lifecycle() {
         .await;
     assert_eq!(schema["tables"], base["tables"]);
     let (status, _) = sim
-        .send(sim.http.post(sim.url("/v0/meta/bases")).json(&json!({
-            "name": "Empty", "workspaceId": wsp, "tables": [],
-        })))
+        .post(
+            &sim.url("/v0/meta/bases"),
+            json!({
+                "name": "Empty", "workspaceId": wsp, "tables": [],
+            }),
+        )
         .await;
     assert_eq!(status, 422);
 
     let bcollab = sim.url(&format!("/v0/meta/bases/{app}/collaborators"));
-    let (status, _) = sim
-        .send(sim.http.post(&bcollab).json(
-            &json!({ "collaborators": [{ "user": { "id": member }, "permissionLevel": "create" }] }),
-        ))
-        .await;
+    let (status, _) = sim.add_user(&bcollab, &member, "create").await;
     assert_eq!(status, 200);
     let (status, _) = sim
         .send(
@@ -425,10 +405,9 @@ async fn workspace_and_base_lifecycle() {
     // Move it to another workspace, first in line.
     let other = strs(&sim.enterprise().await["workspaceIds"])[0].clone();
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.url(&format!("/v0/meta/workspaces/{wsp}/moveBase")))
-                .json(&json!({ "baseId": app, "targetWorkspaceId": other, "targetIndex": 0 })),
+        .post(
+            &sim.url(&format!("/v0/meta/workspaces/{wsp}/moveBase")),
+            json!({ "baseId": app, "targetWorkspaceId": other, "targetIndex": 0 }),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -534,10 +513,7 @@ async fn shares_extensions_and_interfaces() {
                 let url = sim.url(&format!(
                     "/v0/meta/bases/{app}/interfaces/{pbd}/collaborators"
                 ));
-                let (status, body) = sim
-                    .send(sim.http.post(&url).json(&json!({ "collaborators": [
-                        { "user": { "id": member }, "permissionLevel": "edit" } ] })))
-                    .await;
+                let (status, body) = sim.add_user(&url, &member, "edit").await;
                 if status == 422 {
                     // Already a collaborator: take them off first.
                     let (status, _) = sim.send(sim.http.delete(format!("{url}/{member}"))).await;
@@ -583,11 +559,7 @@ async fn shares_extensions_and_interfaces() {
 async fn descendants_moves_tokens_allowlist_and_packages() {
     let sim = Sim::start().await;
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/descendants"))
-                .json(&json!({ "name": "EMEA" })),
-        )
+        .post(&sim.ent_url("/descendants"), json!({ "name": "EMEA" }))
         .await;
     assert_eq!(status, 200, "{body}");
     let unit = body["id"].as_str().unwrap_or_default().to_string();
@@ -600,16 +572,22 @@ async fn descendants_moves_tokens_allowlist_and_packages() {
     let wsp = strs(&ent["workspaceIds"])[0].clone();
 
     let (_, moved) = sim
-        .send(sim.http.post(sim.ent_url("/moveGroups")).json(&json!({
-            "groupIds": [group, "ugp00000000000000"], "targetEnterpriseAccountId": unit,
-        })))
+        .post(
+            &sim.ent_url("/moveGroups"),
+            json!({
+                "groupIds": [group, "ugp00000000000000"], "targetEnterpriseAccountId": unit,
+            }),
+        )
         .await;
     assert_eq!(moved["movedGroups"], json!([{ "id": group }]));
     assert_eq!(moved["errors"][0]["id"], "ugp00000000000000");
     let (_, moved) = sim
-        .send(sim.http.post(sim.ent_url("/moveWorkspaces")).json(&json!({
-            "workspaceIds": [wsp], "targetEnterpriseAccountId": unit,
-        })))
+        .post(
+            &sim.ent_url("/moveWorkspaces"),
+            json!({
+                "workspaceIds": [wsp], "targetEnterpriseAccountId": unit,
+            }),
+        )
         .await;
     assert_eq!(moved["movedWorkspaces"], json!([{ "id": wsp }]));
     let ent = sim
@@ -632,17 +610,11 @@ async fn descendants_moves_tokens_allowlist_and_packages() {
         .get("resourceAccess")
         .is_none());
     let revoke = sim.ent_url("/personalAccessTokens/revoke");
-    let (_, body) = sim
-        .send(sim.http.post(&revoke).json(&json!({ "tokenIds": [pat] })))
-        .await;
+    let (_, body) = sim.post(&revoke, json!({ "tokenIds": [pat] })).await;
     assert_eq!(body["revokedTokens"][0]["id"], json!(pat));
     assert_eq!(body["errors"], json!([]));
     let (_, body) = sim
-        .send(
-            sim.http
-                .post(&revoke)
-                .json(&json!({ "tokenIds": [pat, "patNOPE0000000000"] })),
-        )
+        .post(&revoke, json!({ "tokenIds": [pat, "patNOPE0000000000"] }))
         .await;
     assert_eq!(body["revokedTokens"], json!([]));
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(2));
@@ -651,15 +623,14 @@ async fn descendants_moves_tokens_allowlist_and_packages() {
 
     let other = strs(&ent["workspaceIds"])[0].clone();
     let (_, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/workspaceAiAllowlist"))
-                .json(&json!({
-                    "workspaces": [
-                        { "workspaceId": other, "isAllowed": true },
-                        { "workspaceId": "wspNOPE0000000000", "isAllowed": true },
-                    ]
-                })),
+        .post(
+            &sim.ent_url("/workspaceAiAllowlist"),
+            json!({
+                "workspaces": [
+                    { "workspaceId": other, "isAllowed": true },
+                    { "workspaceId": "wspNOPE0000000000", "isAllowed": true },
+                ]
+            }),
         )
         .await;
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(1));
@@ -667,17 +638,16 @@ async fn descendants_moves_tokens_allowlist_and_packages() {
     let packages = sim.ok(&sim.ent_url("/packages")).await;
     let pkg = packages["packages"][0].clone();
     let (status, created) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url(&format!(
-                    "/packages/{}/install",
-                    pkg["id"].as_str().unwrap_or_default()
-                )))
-                .json(&json!({
-                    "name": "From the package",
-                    "packageReleaseId": pkg["latestReleaseId"],
-                    "workspaceId": other,
-                })),
+        .post(
+            &sim.ent_url(&format!(
+                "/packages/{}/install",
+                pkg["id"].as_str().unwrap_or_default()
+            )),
+            json!({
+                "name": "From the package",
+                "packageReleaseId": pkg["latestReleaseId"],
+                "workspaceId": other,
+            }),
         )
         .await;
     assert_eq!(status, 200, "{created}");
