@@ -185,31 +185,32 @@ async fn admin_access_and_claims_are_batched_with_errors() {
         ["USER_ID_NOT_FOUND", "NOT_FOUND", "USER_ALREADY_ADMIN"]
     );
     assert_eq!(sim.user(&id).await["isAdmin"], true);
-    let (_, body) = sim
-        .post(
-            &sim.ent_url("/users/revokeAdminAccess"),
-            json!({ "users": [{ "id": id }] }),
-        )
-        .await;
-    assert_eq!(body["errors"], json!([]));
-    assert_eq!(sim.user(&id).await["isAdmin"], false);
-
-    let (_, body) = sim
-        .post(
-            &sim.ent_url("/users/claim"),
-            json!({ "users": [{ "id": id, "state": "unmanaged" }] }),
-        )
-        .await;
-    assert_eq!(body["errors"], json!([]));
-    assert_eq!(sim.user(&id).await["isManaged"], false);
-    let (_, body) = sim
-        .post(
-            &sim.ent_url("/users/claim"),
-            json!({ "users": [{ "email": email, "state": "managed" }] }),
-        )
-        .await;
-    assert_eq!(body["errors"], json!([]));
-    assert_eq!(sim.user(&id).await["isManaged"], true);
+    // Then, one after the other: each without errors, each changing the user.
+    for (path, user, flag, now) in [
+        (
+            "/users/revokeAdminAccess",
+            json!({ "id": id }),
+            "isAdmin",
+            false,
+        ),
+        (
+            "/users/claim",
+            json!({ "id": id, "state": "unmanaged" }),
+            "isManaged",
+            false,
+        ),
+        (
+            "/users/claim",
+            json!({ "email": email, "state": "managed" }),
+            "isManaged",
+            true,
+        ),
+    ] {
+        let body = json!({ "users": [user] });
+        let (_, answer) = sim.post(&sim.ent_url(path), body.clone()).await;
+        assert_eq!(answer["errors"], json!([]), "{path} {body}");
+        assert_eq!(sim.user(&id).await[flag], now, "{path} {body}");
+    }
     let actions = latest_actions(&sim, 4).await;
     assert_eq!(
         actions,
