@@ -53,11 +53,7 @@ async fn one_user_is_updated_logged_out_and_claimed_through_the_alias() {
     let person = sim.info.non_admins[0].clone();
     let url = sim.ent_url(&format!("/users/{}", person.id));
     let (status, body) = sim
-        .send(
-            sim.http
-                .patch(&url)
-                .json(&json!({ "firstName": "Ada", "lastName": "Lovelace" })),
-        )
+        .patch(&url, json!({ "firstName": "Ada", "lastName": "Lovelace" }))
         .await;
     assert_eq!((status, body), (200, json!({})));
     assert_eq!(sim.user(&person.id).await["name"], "Ada Lovelace");
@@ -107,9 +103,9 @@ async fn workspace_collaborators_and_invites_are_removed() {
     }
     let (wsp, inv) = found.expect("a workspace with an invite link");
     let url = sim.url(&format!("/v0/meta/workspaces/{wsp}/invites/{inv}"));
-    let (status, body) = sim.send(sim.http.delete(&url)).await;
+    let (status, body) = sim.delete(&url).await;
     assert_eq!((status, body), (200, json!({})));
-    let (status, _) = sim.send(sim.http.delete(&url)).await;
+    let (status, _) = sim.delete(&url).await;
     assert_eq!(status, 404, "already gone");
     let ws = sim
         .ok(&sim.url(&format!("/v0/meta/workspaces/{wsp}?include=inviteLinks")))
@@ -124,9 +120,7 @@ async fn workspace_collaborators_and_invites_are_removed() {
     let collab = sim.url(&format!("/v0/meta/workspaces/{wsp}/collaborators"));
     let (status, body) = sim.add_user(&collab, &member, "edit").await;
     assert!(status == 200 || status == 422, "{body}");
-    let (status, body) = sim
-        .send(sim.http.delete(format!("{collab}/{member}")))
-        .await;
+    let (status, body) = sim.delete(&format!("{collab}/{member}")).await;
     assert_eq!((status, body), (200, json!({})));
     let ws = sim
         .ok(&sim.url(&format!("/v0/meta/workspaces/{wsp}?include=collaborators")))
@@ -167,9 +161,9 @@ async fn base_and_interface_invites_are_deleted() {
             full["inviteLinks"]["baseInviteLinks"][0]["id"].as_str(),
         ) {
             let url = sim.url(&format!("/v0/meta/bases/{app}/invites/{inv}"));
-            let (status, body) = sim.send(sim.http.delete(&url)).await;
+            let (status, body) = sim.delete(&url).await;
             assert_eq!((status, body), (200, json!({})));
-            assert_eq!(sim.send(sim.http.delete(&url)).await.0, 404);
+            assert_eq!(sim.delete(&url).await.0, 404);
             let again = sim
                 .ok(&sim.url(&format!("/v0/meta/bases/{app}?include=inviteLinks")))
                 .await;
@@ -191,9 +185,9 @@ async fn base_and_interface_invites_are_deleted() {
             let url = sim.url(&format!(
                 "/v0/meta/bases/{app}/interfaces/{pbd}/invites/{inv}"
             ));
-            let (status, body) = sim.send(sim.http.delete(&url)).await;
+            let (status, body) = sim.delete(&url).await;
             assert_eq!((status, body), (200, json!({})));
-            assert_eq!(sim.send(sim.http.delete(&url)).await.0, 404);
+            assert_eq!(sim.delete(&url).await.0, 404);
             interface_done = true;
         }
     }

@@ -456,10 +456,10 @@ async fn more_than_100_ids_are_refused() {
         (422, Some("Specify at least one id or email"))
     );
     let (status, body) = sim
-        .send(sim.http.delete(sim.ent_url(&format!(
+        .delete(&sim.ent_url(&format!(
             "/users?{}",
             query("email", &many("a@b.example", 101))
-        ))))
+        )))
         .await;
     assert_eq!(
         (status, body["error"]["message"].as_str()),

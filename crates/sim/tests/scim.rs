@@ -75,16 +75,15 @@ async fn users_list_filter_page_create_patch_delete() {
     assert_eq!(status, 400, "only the enterprise's domains");
 
     let (status, patched) = sim
-        .send(
-            sim.http
-                .patch(sim.url(&format!("/scim/v2/Users/{id}")))
-                .json(&json!({
-                    "schemas": [PATCH],
-                    "Operations": [
-                        { "op": "replace", "path": "active", "value": false },
-                        { "op": "replace", "value": { "title": "Manager" } },
-                    ],
-                })),
+        .patch(
+            &sim.url(&format!("/scim/v2/Users/{id}")),
+            json!({
+                "schemas": [PATCH],
+                "Operations": [
+                    { "op": "replace", "path": "active", "value": false },
+                    { "op": "replace", "value": { "title": "Manager" } },
+                ],
+            }),
         )
         .await;
     assert_eq!(status, 200, "{patched}");
@@ -125,14 +124,17 @@ async fn groups_create_patch_members_and_delete() {
     let id = g["id"].as_str().unwrap_or_default().to_string();
     let url = sim.url(&format!("/scim/v2/Groups/{id}"));
     let (status, g) = sim
-        .send(sim.http.patch(&url).json(&json!({
-            "schemas": [PATCH],
-            "Operations": [
-                { "op": "add", "path": "members", "value": { "value": b } },
-                { "op": "remove", "path": format!("members[value eq \"{a}\"]") },
-                { "op": "replace", "path": "displayName", "value": "Updated Example Group" },
-            ],
-        })))
+        .patch(
+            &url,
+            json!({
+                "schemas": [PATCH],
+                "Operations": [
+                    { "op": "add", "path": "members", "value": { "value": b } },
+                    { "op": "remove", "path": format!("members[value eq \"{a}\"]") },
+                    { "op": "replace", "path": "displayName", "value": "Updated Example Group" },
+                ],
+            }),
+        )
         .await;
     assert_eq!(status, 200, "{g}");
     assert_eq!(g["displayName"], "Updated Example Group");
@@ -147,7 +149,7 @@ async fn groups_create_patch_members_and_delete() {
         .await;
     assert_eq!(found["totalResults"], 1);
 
-    let (status, _) = sim.send(sim.http.delete(&url)).await;
+    let (status, _) = sim.delete(&url).await;
     assert_eq!(status, 204);
     let (status, _) = sim.get(&sim.url(&format!("/v0/meta/groups/{id}"))).await;
     assert_eq!(status, 404);

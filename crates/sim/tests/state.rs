@@ -47,9 +47,7 @@ async fn a_deleted_user_is_gone_everywhere() {
             .map(Value::Array)
             .unwrap_or_default(),
     );
-    let (status, body) = sim
-        .send(sim.http.delete(sim.ent_url(&format!("/users/{id}"))))
-        .await;
+    let (status, body) = sim.delete(&sim.ent_url(&format!("/users/{id}"))).await;
     assert_eq!((status, body.clone()), (200, json!({})), "{body}");
     let (status, _) = sim.get(&sim.ent_url(&format!("/users/{id}"))).await;
     assert_eq!(status, 404);
@@ -77,9 +75,7 @@ async fn a_deleted_user_is_gone_everywhere() {
 async fn admins_cannot_act_on_themselves() {
     let sim = Sim::start().await;
     let me = sim.info.admins[0].id.clone();
-    let (status, body) = sim
-        .send(sim.http.delete(sim.ent_url(&format!("/users/{me}"))))
-        .await;
+    let (status, body) = sim.delete(&sim.ent_url(&format!("/users/{me}"))).await;
     assert_eq!(status, 403);
     assert_eq!(body["error"]["type"], "INVALID_PERMISSIONS");
     let (status, body) = sim
@@ -94,10 +90,9 @@ async fn admins_cannot_act_on_themselves() {
         "You are not permitted to perform this operation on yourself"
     );
     let (status, _) = sim
-        .send(
-            sim.http
-                .patch(sim.ent_url(&format!("/users/{me}")))
-                .json(&json!({ "state": "deactivated" })),
+        .patch(
+            &sim.ent_url(&format!("/users/{me}")),
+            json!({ "state": "deactivated" }),
         )
         .await;
     assert_eq!(status, 403);
@@ -229,12 +224,15 @@ async fn batch_updates_and_deletes_by_email() {
     let sim = Sim::start().await;
     let (id, email) = ordinary_member(&sim).await;
     let (status, body) = sim
-        .send(sim.http.patch(sim.ent_url("/users")).json(&json!({
-            "users": [
-                { "id": id, "state": "deactivated", "firstName": "Renamed" },
-                { "id": "usr00000000000000", "state": "deactivated" },
-            ]
-        })))
+        .patch(
+            &sim.ent_url("/users"),
+            json!({
+                "users": [
+                    { "id": id, "state": "deactivated", "firstName": "Renamed" },
+                    { "id": "usr00000000000000", "state": "deactivated" },
+                ]
+            }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["updatedUsers"][0]["id"], json!(id));
@@ -252,7 +250,7 @@ async fn batch_updates_and_deletes_by_email() {
         sim.ent_url("/users"),
         url::form_urlencoded::byte_serialize(email.as_bytes()).collect::<String>()
     );
-    let (status, body) = sim.send(sim.http.delete(url)).await;
+    let (status, body) = sim.delete(&url).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["deletedUsers"], json!([{ "email": email, "id": id }]));
     assert_eq!(body["errors"][0]["email"], "nobody@nowhere.example");
@@ -300,10 +298,9 @@ async fn workspace_and_base_lifecycle() {
         .await;
     assert_eq!(status, 403, "groups cannot own workspaces");
     let (status, _) = sim
-        .send(
-            sim.http
-                .patch(format!("{collab}/{member}"))
-                .json(&json!({ "permissionLevel": "comment" })),
+        .patch(
+            &format!("{collab}/{member}"),
+            json!({ "permissionLevel": "comment" }),
         )
         .await;
     assert_eq!(status, 200);
@@ -380,10 +377,9 @@ async fn workspace_and_base_lifecycle() {
     let (status, _) = sim.add_user(&bcollab, &member, "create").await;
     assert_eq!(status, 200);
     let (status, _) = sim
-        .send(
-            sim.http
-                .patch(format!("{bcollab}/{member}"))
-                .json(&json!({ "permissionLevel": "read" })),
+        .patch(
+            &format!("{bcollab}/{member}"),
+            json!({ "permissionLevel": "read" }),
         )
         .await;
     assert_eq!(status, 200);
@@ -398,9 +394,7 @@ async fn workspace_and_base_lifecycle() {
         b["permissionLevel"], "owner",
         "the creator owns the workspace"
     );
-    let (status, _) = sim
-        .send(sim.http.delete(format!("{bcollab}/{member}")))
-        .await;
+    let (status, _) = sim.delete(&format!("{bcollab}/{member}")).await;
     assert_eq!(status, 200);
 
     // Move it to another workspace, first in line.
@@ -421,10 +415,7 @@ async fn workspace_and_base_lifecycle() {
 
     // Deleting the (now empty) workspace; then the base.
     let (status, _) = sim
-        .send(
-            sim.http
-                .delete(sim.url(&format!("/v0/meta/workspaces/{wsp}"))),
-        )
+        .delete(&sim.url(&format!("/v0/meta/workspaces/{wsp}")))
         .await;
     assert_eq!(status, 200);
     let (status, _) = sim
@@ -470,17 +461,15 @@ async fn shares_extensions_and_interfaces() {
                 } else {
                     "enabled"
                 };
-                let (status, _) = sim
-                    .send(sim.http.patch(&url).json(&json!({ "state": next })))
-                    .await;
+                let (status, _) = sim.patch(&url, json!({ "state": next })).await;
                 assert_eq!(status, 200);
                 let again = sim
                     .ok(&sim.url(&format!("/v0/meta/bases/{app}/shares")))
                     .await;
                 assert_eq!(again["shares"][0]["state"], next);
-                let (status, _) = sim.send(sim.http.delete(&url)).await;
+                let (status, _) = sim.delete(&url).await;
                 assert_eq!(status, 200);
-                let (status, _) = sim.send(sim.http.delete(&url)).await;
+                let (status, _) = sim.delete(&url).await;
                 assert_eq!(status, 404);
                 share_done = true;
             }
@@ -493,15 +482,11 @@ async fn shares_extensions_and_interfaces() {
             if !block_done {
                 let bli = b["id"].as_str().unwrap_or_default();
                 let url = sim.url(&format!("/v0/meta/bases/{app}/blockInstallations/{bli}"));
-                let (status, _) = sim
-                    .send(sim.http.patch(&url).json(&json!({ "state": "disabled" })))
-                    .await;
+                let (status, _) = sim.patch(&url, json!({ "state": "disabled" })).await;
                 assert_eq!(status, 200);
-                let (status, _) = sim
-                    .send(sim.http.patch(&url).json(&json!({ "state": "off" })))
-                    .await;
+                let (status, _) = sim.patch(&url, json!({ "state": "off" })).await;
                 assert_eq!(status, 422);
-                let (status, _) = sim.send(sim.http.delete(&url)).await;
+                let (status, _) = sim.delete(&url).await;
                 assert_eq!(status, 200);
                 block_done = true;
             }
@@ -517,16 +502,15 @@ async fn shares_extensions_and_interfaces() {
                 let (status, body) = sim.add_user(&url, &member, "edit").await;
                 if status == 422 {
                     // Already a collaborator: take them off first.
-                    let (status, _) = sim.send(sim.http.delete(format!("{url}/{member}"))).await;
+                    let (status, _) = sim.delete(&format!("{url}/{member}")).await;
                     assert_eq!(status, 200, "{body}");
                     continue;
                 }
                 assert_eq!(status, 200, "{body}");
                 let (status, _) = sim
-                    .send(
-                        sim.http
-                            .patch(format!("{url}/{member}"))
-                            .json(&json!({ "permissionLevel": "read" })),
+                    .patch(
+                        &format!("{url}/{member}"),
+                        json!({ "permissionLevel": "read" }),
                     )
                     .await;
                 assert_eq!(status, 200);
@@ -546,7 +530,7 @@ async fn shares_extensions_and_interfaces() {
                     .into_iter()
                     .flatten()
                     .any(|c| c["interfaceId"] == json!(pbd)));
-                let (status, _) = sim.send(sim.http.delete(format!("{url}/{member}"))).await;
+                let (status, _) = sim.delete(&format!("{url}/{member}")).await;
                 assert_eq!(status, 200);
                 interface_done = true;
             }
