@@ -269,16 +269,21 @@ pub fn invite(i: &InviteLink, base_id: Option<&str>) -> Value {
     with_base_id(v, base_id)
 }
 
+/// Who may create invites and shares in the workspace `w`.
+pub fn workspace_restrictions(w: &Workspace) -> Value {
+    json!({
+        "inviteCreationRestriction": w.invite_creation_restriction,
+        "shareCreationRestriction": w.share_creation_restriction,
+    })
+}
+
 pub fn workspace(world: &World, w: &Workspace, collaborators: bool, invite_links: bool) -> Value {
     let mut out = json!({
         "baseIds": w.base_ids,
         "createdTime": time(w.created_time),
         "id": w.id,
         "name": w.name,
-        "workspaceRestrictions": {
-            "inviteCreationRestriction": w.invite_creation_restriction,
-            "shareCreationRestriction": w.share_creation_restriction,
-        },
+        "workspaceRestrictions": workspace_restrictions(w),
     });
     let bases: Vec<&Base> = w
         .base_ids

@@ -488,10 +488,7 @@ pub(crate) async fn update_restrictions(
             )));
         }
     }
-    let previous = json!({
-        "inviteCreationRestriction": w.invite_creation_restriction,
-        "shareCreationRestriction": w.share_creation_restriction,
-    });
+    let previous = render::workspace_restrictions(w);
     let w = workspace_mut(&mut world, &workspace_id)?;
     if let Some(v) = body.invite_creation_restriction {
         w.invite_creation_restriction = v;
@@ -499,10 +496,7 @@ pub(crate) async fn update_restrictions(
     if let Some(v) = body.share_creation_restriction {
         w.share_creation_restriction = v;
     }
-    let current = json!({
-        "inviteCreationRestriction": w.invite_creation_restriction,
-        "shareCreationRestriction": w.share_creation_restriction,
-    });
+    let current = render::workspace_restrictions(w);
     let event = on_workspace(
         "updateWorkspaceRestrictions",
         "enterpriseSettings",
