@@ -165,34 +165,19 @@ pub fn collaborations_of(world: &World, who: &Principal) -> Value {
     let mut workspaces = Vec::new();
     for w in world.workspaces.values() {
         for g in w.grants.iter().filter(|g| &g.principal == who) {
-            workspaces.push(json!({
-                "createdTime": time(g.created_time),
-                "grantedByUserId": g.granted_by,
-                "permissionLevel": g.permission_level,
-                "workspaceId": w.id,
-            }));
+            workspaces.push(grant_json(g, json!({ "workspaceId": w.id })));
         }
     }
     let mut bases = Vec::new();
     let mut interfaces = Vec::new();
     for b in world.bases.values() {
         for g in b.grants.iter().filter(|g| &g.principal == who) {
-            bases.push(json!({
-                "baseId": b.id,
-                "createdTime": time(g.created_time),
-                "grantedByUserId": g.granted_by,
-                "permissionLevel": g.permission_level,
-            }));
+            bases.push(grant_json(g, json!({ "baseId": b.id })));
         }
         for i in &b.interfaces {
             for g in i.grants.iter().filter(|g| &g.principal == who) {
-                interfaces.push(json!({
-                    "baseId": b.id,
-                    "createdTime": time(g.created_time),
-                    "grantedByUserId": g.granted_by,
-                    "interfaceId": i.id,
-                    "permissionLevel": g.permission_level,
-                }));
+                let on = json!({ "baseId": b.id, "interfaceId": i.id });
+                interfaces.push(grant_json(g, on));
             }
         }
     }
@@ -240,17 +225,8 @@ fn user_grant(world: &World, g: &Grant, base_id: Option<&str>) -> Option<Value> 
         return None;
     };
     let u = world.user(id)?;
-    let mut v = json!({
-        "createdTime": time(g.created_time),
-        "email": u.email,
-        "grantedByUserId": g.granted_by,
-        "permissionLevel": g.permission_level,
-        "userId": u.id,
-    });
-    if let Some(base_id) = base_id {
-        v["baseId"] = json!(base_id);
-    }
-    Some(v)
+    let who = json!({ "email": u.email, "userId": u.id });
+    Some(with_base_id(grant_json(g, who), base_id))
 }
 
 /// A group collaborator (`groupId`, `name`), optionally with the base it is on.
@@ -259,21 +235,29 @@ fn group_grant(world: &World, g: &Grant, base_id: Option<&str>) -> Option<Value>
         return None;
     };
     let group = world.groups.get(id)?;
-    let mut v = json!({
-        "createdTime": time(g.created_time),
-        "grantedByUserId": g.granted_by,
-        "groupId": group.id,
-        "name": group.name,
-        "permissionLevel": g.permission_level,
-    });
+    let who = json!({ "groupId": group.id, "name": group.name });
+    Some(with_base_id(grant_json(g, who), base_id))
+}
+
+/// The grant `g` as Airtable lists it: `what` (whose or on what) with when, by whom and at
+/// what level it was given.
+fn grant_json(g: &Grant, mut what: Value) -> Value {
+    what["createdTime"] = json!(time(g.created_time));
+    what["grantedByUserId"] = json!(g.granted_by);
+    what["permissionLevel"] = json!(g.permission_level);
+    what
+}
+
+/// `v` with the base it is on, for what a workspace lists from one of its bases.
+fn with_base_id(mut v: Value, base_id: Option<&str>) -> Value {
     if let Some(base_id) = base_id {
         v["baseId"] = json!(base_id);
     }
-    Some(v)
+    v
 }
 
 pub fn invite(i: &InviteLink, base_id: Option<&str>) -> Value {
-    let mut v = json!({
+    let v = json!({
         "createdTime": time(i.created_time),
         "id": i.id,
         "invitedEmail": i.invited_email,
@@ -282,10 +266,15 @@ pub fn invite(i: &InviteLink, base_id: Option<&str>) -> Value {
         "restrictedToEmailDomains": i.restricted_to_email_domains,
         "type": i.kind,
     });
-    if let Some(base_id) = base_id {
-        v["baseId"] = json!(base_id);
-    }
-    v
+    with_base_id(v, base_id)
+}
+
+/// Who may create invites and shares in the workspace `w`.
+pub fn workspace_restrictions(w: &Workspace) -> Value {
+    json!({
+        "inviteCreationRestriction": w.invite_creation_restriction,
+        "shareCreationRestriction": w.share_creation_restriction,
+    })
 }
 
 pub fn workspace(world: &World, w: &Workspace, collaborators: bool, invite_links: bool) -> Value {
@@ -294,10 +283,7 @@ pub fn workspace(world: &World, w: &Workspace, collaborators: bool, invite_links
         "createdTime": time(w.created_time),
         "id": w.id,
         "name": w.name,
-        "workspaceRestrictions": {
-            "inviteCreationRestriction": w.invite_creation_restriction,
-            "shareCreationRestriction": w.share_creation_restriction,
-        },
+        "workspaceRestrictions": workspace_restrictions(w),
     });
     let bases: Vec<&Base> = w
         .base_ids

@@ -85,11 +85,7 @@ async fn an_open_stream_always_has_next_and_stays_put_when_caught_up() {
     );
 
     // Something happens; the same cursor now finds it.
-    let (status, body) = sim
-        .send(sim.http.post(sim.url("/v0/meta/workspaces")).json(&json!({
-            "enterpriseAccountId": sim.ent(), "name": "Audit me",
-        })))
-        .await;
+    let (status, body) = sim.create_workspace("Audit me").await;
     assert_eq!(status, 200, "{body}");
     let page = sim.ok(&url).await;
     let events = page["events"].as_array().cloned().unwrap_or_default();
@@ -389,11 +385,7 @@ async fn late_events_reach_a_client_that_follows_next() {
     let mut made = Vec::new();
     for name in ["Late one", "Late two"] {
         let before = chrono::Utc::now().timestamp_millis() as u64;
-        let (status, body) = sim
-            .send(sim.http.post(sim.url("/v0/meta/workspaces")).json(&json!({
-                "enterpriseAccountId": sim.ent(), "name": name,
-            })))
-            .await;
+        let (status, body) = sim.create_workspace(name).await;
         assert_eq!(status, 200, "{body}");
         let after = chrono::Utc::now().timestamp_millis() as u64;
         made.push((
@@ -492,11 +484,7 @@ async fn a_future_end_time_keeps_the_walk_open_until_it_passes() {
         .as_str()
         .expect("open until endTime")
         .to_string();
-    let (status, body) = sim
-        .send(sim.http.post(sim.url("/v0/meta/workspaces")).json(&json!({
-            "enterpriseAccountId": sim.ent(), "name": "Before the end",
-        })))
-        .await;
+    let (status, body) = sim.create_workspace("Before the end").await;
     assert_eq!(status, 200, "{body}");
     tokio::time::sleep(std::time::Duration::from_millis(900)).await;
     let last = sim.ok(&format!("{url}&next={}", urlencode(&next))).await;

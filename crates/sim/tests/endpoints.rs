@@ -5,7 +5,7 @@
 mod common;
 
 use airtable_sim::{SimConfig, SimSize};
-use common::{strs, Sim, SCIM_GROUP as GROUP, SCIM_USER as USER};
+use common::{strs, strs_at, Sim, SCIM_GROUP as GROUP, SCIM_USER as USER};
 use serde_json::{json, Value};
 
 fn enc(s: &str) -> String {
@@ -53,11 +53,7 @@ async fn one_user_is_updated_logged_out_and_claimed_through_the_alias() {
     let person = sim.info.non_admins[0].clone();
     let url = sim.ent_url(&format!("/users/{}", person.id));
     let (status, body) = sim
-        .send(
-            sim.http
-                .patch(&url)
-                .json(&json!({ "firstName": "Ada", "lastName": "Lovelace" })),
-        )
+        .patch(&url, json!({ "firstName": "Ada", "lastName": "Lovelace" }))
         .await;
     assert_eq!((status, body), (200, json!({})));
     assert_eq!(sim.user(&person.id).await["name"], "Ada Lovelace");
@@ -78,10 +74,9 @@ async fn one_user_is_updated_logged_out_and_claimed_through_the_alias() {
 
     // `…/claim/users` is the same endpoint as `…/users/claim`.
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/claim/users"))
-                .json(&json!({ "users": [{ "email": person.email, "state": "unmanaged" }] })),
+        .post(
+            &sim.ent_url("/claim/users"),
+            json!({ "users": [{ "email": person.email, "state": "unmanaged" }] }),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -108,9 +103,9 @@ async fn workspace_collaborators_and_invites_are_removed() {
     }
     let (wsp, inv) = found.expect("a workspace with an invite link");
     let url = sim.url(&format!("/v0/meta/workspaces/{wsp}/invites/{inv}"));
-    let (status, body) = sim.send(sim.http.delete(&url)).await;
+    let (status, body) = sim.delete(&url).await;
     assert_eq!((status, body), (200, json!({})));
-    let (status, _) = sim.send(sim.http.delete(&url)).await;
+    let (status, _) = sim.delete(&url).await;
     assert_eq!(status, 404, "already gone");
     let ws = sim
         .ok(&sim.url(&format!("/v0/meta/workspaces/{wsp}?include=inviteLinks")))
@@ -123,15 +118,9 @@ async fn workspace_collaborators_and_invites_are_removed() {
 
     // A collaborator added, then removed.
     let collab = sim.url(&format!("/v0/meta/workspaces/{wsp}/collaborators"));
-    let (status, body) = sim
-        .send(sim.http.post(&collab).json(
-            &json!({ "collaborators": [{ "user": { "id": member }, "permissionLevel": "edit" }] }),
-        ))
-        .await;
+    let (status, body) = sim.add_user(&collab, &member, "edit").await;
     assert!(status == 200 || status == 422, "{body}");
-    let (status, body) = sim
-        .send(sim.http.delete(format!("{collab}/{member}")))
-        .await;
+    let (status, body) = sim.delete(&format!("{collab}/{member}")).await;
     assert_eq!((status, body), (200, json!({})));
     let ws = sim
         .ok(&sim.url(&format!("/v0/meta/workspaces/{wsp}?include=collaborators")))
@@ -172,9 +161,9 @@ async fn base_and_interface_invites_are_deleted() {
             full["inviteLinks"]["baseInviteLinks"][0]["id"].as_str(),
         ) {
             let url = sim.url(&format!("/v0/meta/bases/{app}/invites/{inv}"));
-            let (status, body) = sim.send(sim.http.delete(&url)).await;
+            let (status, body) = sim.delete(&url).await;
             assert_eq!((status, body), (200, json!({})));
-            assert_eq!(sim.send(sim.http.delete(&url)).await.0, 404);
+            assert_eq!(sim.delete(&url).await.0, 404);
             let again = sim
                 .ok(&sim.url(&format!("/v0/meta/bases/{app}?include=inviteLinks")))
                 .await;
@@ -196,9 +185,9 @@ async fn base_and_interface_invites_are_deleted() {
             let url = sim.url(&format!(
                 "/v0/meta/bases/{app}/interfaces/{pbd}/invites/{inv}"
             ));
-            let (status, body) = sim.send(sim.http.delete(&url)).await;
+            let (status, body) = sim.delete(&url).await;
             assert_eq!((status, body), (200, json!({})));
-            assert_eq!(sim.send(sim.http.delete(&url)).await.0, 404);
+            assert_eq!(sim.delete(&url).await.0, 404);
             interface_done = true;
         }
     }
@@ -274,10 +263,9 @@ async fn ai_allowlist_changes_are_recorded() {
     let sim = Sim::start().await;
     let wsp = strs(&sim.enterprise().await["workspaceIds"])[0].clone();
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/workspaceAiAllowlist"))
-                .json(&json!({ "workspaces": [{ "workspaceId": wsp, "isAllowed": true }] })),
+        .post(
+            &sim.ent_url("/workspaceAiAllowlist"),
+            json!({ "workspaces": [{ "workspaceId": wsp, "isAllowed": true }] }),
         )
         .await;
     assert_eq!((status, body), (200, json!({ "errors": [] })));
@@ -352,12 +340,7 @@ async fn scim_get_and_replace() {
     assert_eq!(values, [&json!(id)]);
     let meta = sim.ok(&sim.url(&format!("/v0/meta/groups/{gid}"))).await;
     assert_eq!(meta["name"], "Replaced Group");
-    let members: Vec<&str> = meta["members"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["userId"].as_str())
-        .collect();
+    let members = strs_at(&meta["members"], "userId");
     assert_eq!(members, [id.as_str()]);
     sim.shutdown().await;
 }

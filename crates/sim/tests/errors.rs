@@ -46,232 +46,168 @@ async fn ids(sim: &Sim) -> Ids {
     }
 }
 
+const GET: Method = Method::GET;
+const POST: Method = Method::POST;
+const PATCH: Method = Method::PATCH;
+const DELETE: Method = Method::DELETE;
+const PUT: Method = Method::PUT;
+
+/// A request to make: method, path and JSON body.
+type Endpoint = (Method, String, Option<Value>);
+
+/// A request without a body.
+fn bare(method: Method, path: impl Into<String>) -> Endpoint {
+    (method, path.into(), None)
+}
+
+/// A request with the JSON body `body`.
+fn with(method: Method, path: impl Into<String>, body: Value) -> Endpoint {
+    (method, path.into(), Some(body))
+}
+
 /// Every bearer-authenticated endpoint of the README, with a plausible body.
-fn endpoints(i: &Ids) -> Vec<(Method, String, Option<Value>)> {
+fn endpoints(i: &Ids) -> Vec<Endpoint> {
     let e = format!("/v0/meta/enterpriseAccounts/{}", i.ent);
     let w = format!("/v0/meta/workspaces/{}", i.workspace);
     let b = format!("/v0/meta/bases/{}", i.base);
     let p = format!("{b}/interfaces/{}", i.interface);
     let u = &i.user;
-    let (get, post, patch, delete, put) = (
-        Method::GET,
-        Method::POST,
-        Method::PATCH,
-        Method::DELETE,
-        Method::PUT,
-    );
     let users = json!({ "users": [{ "id": u }] });
     let collab = json!({ "collaborators": [{ "user": { "id": u }, "permissionLevel": "read" }] });
     let level = json!({ "permissionLevel": "read" });
     let state = json!({ "state": "disabled" });
     vec![
-        (get.clone(), "/v0/meta/whoami".into(), None),
-        (get.clone(), e.clone(), None),
-        (
-            post.clone(),
-            format!("{e}/descendants"),
-            Some(json!({ "name": "X" })),
-        ),
-        (
-            post.clone(),
+        bare(GET, "/v0/meta/whoami"),
+        bare(GET, e.clone()),
+        with(POST, format!("{e}/descendants"), json!({ "name": "X" })),
+        with(
+            POST,
             format!("{e}/moveGroups"),
-            Some(json!({ "groupIds": [i.group], "targetEnterpriseAccountId": i.ent })),
+            json!({ "groupIds": [i.group], "targetEnterpriseAccountId": i.ent }),
         ),
-        (
-            post.clone(),
+        with(
+            POST,
             format!("{e}/moveWorkspaces"),
-            Some(json!({ "workspaceIds": [i.workspace], "targetEnterpriseAccountId": i.ent })),
+            json!({ "workspaceIds": [i.workspace], "targetEnterpriseAccountId": i.ent }),
         ),
-        (get.clone(), format!("{e}/packages"), None),
-        (
-            post.clone(),
+        bare(GET, format!("{e}/packages")),
+        with(
+            POST,
             format!("{e}/packages/pkgNOPE0000000000/install"),
-            Some(json!({ "name": "X", "packageReleaseId": "x", "workspaceId": i.workspace })),
+            json!({ "name": "X", "packageReleaseId": "x", "workspaceId": i.workspace }),
         ),
-        (get.clone(), format!("{e}/personalAccessTokens"), None),
-        (
-            post.clone(),
+        bare(GET, format!("{e}/personalAccessTokens")),
+        with(
+            POST,
             format!("{e}/personalAccessTokens/revoke"),
-            Some(json!({ "tokenIds": [] })),
+            json!({ "tokenIds": [] }),
         ),
-        (
-            post.clone(),
+        with(
+            POST,
             format!("{e}/workspaceAiAllowlist"),
-            Some(json!({ "workspaces": [] })),
+            json!({ "workspaces": [] }),
         ),
-        (get.clone(), format!("{e}/auditLogEvents"), None),
-        (get.clone(), format!("{e}/users?id={u}"), None),
-        (patch.clone(), format!("{e}/users"), Some(users.clone())),
-        (
-            delete.clone(),
-            format!("{e}/users?email=x%40y.example"),
-            None,
-        ),
-        (get.clone(), format!("{e}/users/{u}"), None),
-        (patch.clone(), format!("{e}/users/{u}"), Some(json!({}))),
-        (delete.clone(), format!("{e}/users/{u}"), None),
-        (post.clone(), format!("{e}/users/{u}/logout"), None),
-        (
-            post.clone(),
+        bare(GET, format!("{e}/auditLogEvents")),
+        bare(GET, format!("{e}/users?id={u}")),
+        with(PATCH, format!("{e}/users"), users.clone()),
+        bare(DELETE, format!("{e}/users?email=x%40y.example")),
+        bare(GET, format!("{e}/users/{u}")),
+        with(PATCH, format!("{e}/users/{u}"), json!({})),
+        bare(DELETE, format!("{e}/users/{u}")),
+        bare(POST, format!("{e}/users/{u}/logout")),
+        with(
+            POST,
             format!("{e}/users/{u}/remove"),
-            Some(json!({ "isDryRun": true })),
+            json!({ "isDryRun": true }),
         ),
-        (
-            post.clone(),
-            format!("{e}/users/claim"),
-            Some(users.clone()),
+        with(POST, format!("{e}/users/claim"), users.clone()),
+        with(POST, format!("{e}/claim/users"), users.clone()),
+        with(POST, format!("{e}/users/grantAdminAccess"), users.clone()),
+        with(POST, format!("{e}/users/revokeAdminAccess"), users.clone()),
+        bare(GET, format!("/v0/meta/groups/{}", i.group)),
+        with(
+            POST,
+            "/v0/meta/workspaces",
+            json!({ "enterpriseAccountId": i.ent, "name": "X" }),
         ),
-        (
-            post.clone(),
-            format!("{e}/claim/users"),
-            Some(users.clone()),
-        ),
-        (
-            post.clone(),
-            format!("{e}/users/grantAdminAccess"),
-            Some(users.clone()),
-        ),
-        (
-            post.clone(),
-            format!("{e}/users/revokeAdminAccess"),
-            Some(users.clone()),
-        ),
-        (get.clone(), format!("/v0/meta/groups/{}", i.group), None),
-        (
-            post.clone(),
-            "/v0/meta/workspaces".into(),
-            Some(json!({ "enterpriseAccountId": i.ent, "name": "X" })),
-        ),
-        (get.clone(), w.clone(), None),
-        (delete.clone(), w.clone(), None),
-        (
-            post.clone(),
-            format!("{w}/collaborators"),
-            Some(collab.clone()),
-        ),
-        (
-            patch.clone(),
-            format!("{w}/collaborators/{u}"),
-            Some(level.clone()),
-        ),
-        (delete.clone(), format!("{w}/collaborators/{u}"), None),
-        (
-            delete.clone(),
-            format!("{w}/invites/invNOPE0000000000"),
-            None,
-        ),
-        (
-            post.clone(),
+        bare(GET, w.clone()),
+        bare(DELETE, w.clone()),
+        with(POST, format!("{w}/collaborators"), collab.clone()),
+        with(PATCH, format!("{w}/collaborators/{u}"), level.clone()),
+        bare(DELETE, format!("{w}/collaborators/{u}")),
+        bare(DELETE, format!("{w}/invites/invNOPE0000000000")),
+        with(
+            POST,
             format!("{w}/updateRestrictions"),
-            Some(json!({ "inviteCreationRestriction": "unrestricted" })),
+            json!({ "inviteCreationRestriction": "unrestricted" }),
         ),
-        (
-            post.clone(),
+        with(
+            POST,
             format!("{w}/moveBase"),
-            Some(json!({ "baseId": i.base, "targetWorkspaceId": i.workspace })),
+            json!({ "baseId": i.base, "targetWorkspaceId": i.workspace }),
         ),
-        (get.clone(), "/v0/meta/bases".into(), None),
-        (
-            post.clone(),
-            "/v0/meta/bases".into(),
-            Some(json!({ "name": "X", "workspaceId": i.workspace, "tables": [
+        bare(GET, "/v0/meta/bases"),
+        with(
+            POST,
+            "/v0/meta/bases",
+            json!({ "name": "X", "workspaceId": i.workspace, "tables": [
                 { "name": "T", "fields": [{ "name": "F", "type": "singleLineText" }] }
-            ] })),
+            ] }),
         ),
-        (get.clone(), b.clone(), None),
-        (delete.clone(), b.clone(), None),
-        (get.clone(), format!("{b}/tables"), None),
-        (
-            post.clone(),
-            format!("{b}/collaborators"),
-            Some(collab.clone()),
-        ),
-        (
-            patch.clone(),
-            format!("{b}/collaborators/{u}"),
-            Some(level.clone()),
-        ),
-        (delete.clone(), format!("{b}/collaborators/{u}"), None),
-        (
-            delete.clone(),
-            format!("{b}/invites/invNOPE0000000000"),
-            None,
-        ),
-        (get.clone(), p.clone(), None),
-        (
-            post.clone(),
-            format!("{p}/collaborators"),
-            Some(collab.clone()),
-        ),
-        (
-            patch.clone(),
-            format!("{p}/collaborators/{u}"),
-            Some(level.clone()),
-        ),
-        (delete.clone(), format!("{p}/collaborators/{u}"), None),
-        (
-            delete.clone(),
-            format!("{p}/invites/invNOPE0000000000"),
-            None,
-        ),
-        (get.clone(), format!("{b}/shares"), None),
-        (
-            patch.clone(),
+        bare(GET, b.clone()),
+        bare(DELETE, b.clone()),
+        bare(GET, format!("{b}/tables")),
+        with(POST, format!("{b}/collaborators"), collab.clone()),
+        with(PATCH, format!("{b}/collaborators/{u}"), level.clone()),
+        bare(DELETE, format!("{b}/collaborators/{u}")),
+        bare(DELETE, format!("{b}/invites/invNOPE0000000000")),
+        bare(GET, p.clone()),
+        with(POST, format!("{p}/collaborators"), collab.clone()),
+        with(PATCH, format!("{p}/collaborators/{u}"), level.clone()),
+        bare(DELETE, format!("{p}/collaborators/{u}")),
+        bare(DELETE, format!("{p}/invites/invNOPE0000000000")),
+        bare(GET, format!("{b}/shares")),
+        with(
+            PATCH,
             format!("{b}/shares/shrNOPE0000000000"),
-            Some(json!({ "state": "enabled" })),
+            json!({ "state": "enabled" }),
         ),
-        (
-            delete.clone(),
-            format!("{b}/shares/shrNOPE0000000000"),
-            None,
-        ),
-        (get.clone(), format!("{b}/blockInstallations"), None),
-        (
-            patch.clone(),
+        bare(DELETE, format!("{b}/shares/shrNOPE0000000000")),
+        bare(GET, format!("{b}/blockInstallations")),
+        with(
+            PATCH,
             format!("{b}/blockInstallations/bliNOPE0000000000"),
-            Some(state.clone()),
+            state.clone(),
         ),
-        (
-            delete.clone(),
-            format!("{b}/blockInstallations/bliNOPE0000000000"),
-            None,
-        ),
-        (get.clone(), "/scim/v2/Users".into(), None),
-        (
-            post.clone(),
-            "/scim/v2/Users".into(),
-            Some(json!({ "userName": "x@y.example" })),
-        ),
-        (get.clone(), format!("/scim/v2/Users/{u}"), None),
-        (
-            put.clone(),
+        bare(DELETE, format!("{b}/blockInstallations/bliNOPE0000000000")),
+        bare(GET, "/scim/v2/Users"),
+        with(POST, "/scim/v2/Users", json!({ "userName": "x@y.example" })),
+        bare(GET, format!("/scim/v2/Users/{u}")),
+        with(
+            PUT,
             format!("/scim/v2/Users/{u}"),
-            Some(json!({ "userName": "x@y.example" })),
+            json!({ "userName": "x@y.example" }),
         ),
-        (
-            patch.clone(),
+        with(
+            PATCH,
             format!("/scim/v2/Users/{u}"),
-            Some(json!({ "Operations": [] })),
+            json!({ "Operations": [] }),
         ),
-        (delete.clone(), format!("/scim/v2/Users/{u}"), None),
-        (get.clone(), "/scim/v2/Groups".into(), None),
-        (
-            post.clone(),
-            "/scim/v2/Groups".into(),
-            Some(json!({ "displayName": "X" })),
-        ),
-        (get.clone(), format!("/scim/v2/Groups/{}", i.group), None),
-        (
-            put.clone(),
+        bare(DELETE, format!("/scim/v2/Users/{u}")),
+        bare(GET, "/scim/v2/Groups"),
+        with(POST, "/scim/v2/Groups", json!({ "displayName": "X" })),
+        bare(GET, format!("/scim/v2/Groups/{}", i.group)),
+        with(
+            PUT,
             format!("/scim/v2/Groups/{}", i.group),
-            Some(json!({ "displayName": "X" })),
+            json!({ "displayName": "X" }),
         ),
-        (
-            patch.clone(),
+        with(
+            PATCH,
             format!("/scim/v2/Groups/{}", i.group),
-            Some(json!({ "Operations": [] })),
+            json!({ "Operations": [] }),
         ),
-        (delete, format!("/scim/v2/Groups/{}", i.group), None),
+        bare(DELETE, format!("/scim/v2/Groups/{}", i.group)),
     ]
 }
 
@@ -418,27 +354,15 @@ async fn unknown_models_are_404() {
     let b = format!("/v0/meta/bases/{}", real.base);
     let p = format!("{b}/interfaces/{}", real.interface);
     for (method, path) in [
-        (Method::DELETE, format!("{w}/invites/invNOPE0000000000")),
-        (
-            Method::DELETE,
-            format!("{w}/collaborators/usrNOPE0000000000"),
-        ),
-        (Method::DELETE, format!("{b}/invites/invNOPE0000000000")),
-        (
-            Method::DELETE,
-            format!("{b}/collaborators/usrNOPE0000000000"),
-        ),
-        (Method::GET, format!("{b}/interfaces/pbdNOPE0000000000")),
-        (Method::DELETE, format!("{p}/invites/invNOPE0000000000")),
-        (
-            Method::DELETE,
-            format!("{p}/collaborators/usrNOPE0000000000"),
-        ),
-        (Method::DELETE, format!("{b}/shares/shrNOPE0000000000")),
-        (
-            Method::DELETE,
-            format!("{b}/blockInstallations/bliNOPE0000000000"),
-        ),
+        (DELETE, format!("{w}/invites/invNOPE0000000000")),
+        (DELETE, format!("{w}/collaborators/usrNOPE0000000000")),
+        (DELETE, format!("{b}/invites/invNOPE0000000000")),
+        (DELETE, format!("{b}/collaborators/usrNOPE0000000000")),
+        (GET, format!("{b}/interfaces/pbdNOPE0000000000")),
+        (DELETE, format!("{p}/invites/invNOPE0000000000")),
+        (DELETE, format!("{p}/collaborators/usrNOPE0000000000")),
+        (DELETE, format!("{b}/shares/shrNOPE0000000000")),
+        (DELETE, format!("{b}/blockInstallations/bliNOPE0000000000")),
     ] {
         let (status, answer) = sim
             .send(sim.http.request(method.clone(), sim.url(&path)))
@@ -447,9 +371,9 @@ async fn unknown_models_are_404() {
     }
     // Paths and methods Airtable does not have.
     for (method, path) in [
-        (Method::GET, "/v0/meta/nothing".to_string()),
-        (Method::PUT, "/v0/meta/whoami".to_string()),
-        (Method::GET, format!("{w}/moveBase")),
+        (GET, "/v0/meta/nothing".to_string()),
+        (PUT, "/v0/meta/whoami".to_string()),
+        (GET, format!("{w}/moveBase")),
     ] {
         let (status, answer) = sim
             .send(sim.http.request(method.clone(), sim.url(&path)))
@@ -532,10 +456,10 @@ async fn more_than_100_ids_are_refused() {
         (422, Some("Specify at least one id or email"))
     );
     let (status, body) = sim
-        .send(sim.http.delete(sim.ent_url(&format!(
+        .delete(&sim.ent_url(&format!(
             "/users?{}",
             query("email", &many("a@b.example", 101))
-        ))))
+        )))
         .await;
     assert_eq!(
         (status, body["error"]["message"].as_str()),
@@ -559,7 +483,7 @@ async fn more_than_100_ids_are_refused() {
             "At most 100 tokenIds can be provided",
         ),
     ] {
-        let (status, answer) = sim.send(sim.http.post(sim.ent_url(path)).json(&body)).await;
+        let (status, answer) = sim.post(&sim.ent_url(path), body).await;
         assert_eq!(status, 422, "{path}: {answer}");
         assert_eq!(answer["error"]["message"], message, "{path}");
     }

@@ -42,40 +42,48 @@ async fn users_list_filter_page_create_patch_delete() {
 
     let domain = user_name.rsplit('@').next().unwrap_or_default();
     let (status, created) = sim
-        .send(sim.http.post(sim.url("/scim/v2/Users")).json(&json!({
-            "schemas": [USER],
-            "userName": format!("new.person@{domain}"),
-            "name": { "givenName": "New", "familyName": "Person" },
-            "externalId": "okta-123",
-        })))
+        .post(
+            &sim.url("/scim/v2/Users"),
+            json!({
+                "schemas": [USER],
+                "userName": format!("new.person@{domain}"),
+                "name": { "givenName": "New", "familyName": "Person" },
+                "externalId": "okta-123",
+            }),
+        )
         .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap_or_default().to_string();
     let (status, dup) = sim
-        .send(sim.http.post(sim.url("/scim/v2/Users")).json(&json!({
-            "schemas": [USER], "userName": format!("new.person@{domain}"),
-        })))
+        .post(
+            &sim.url("/scim/v2/Users"),
+            json!({
+                "schemas": [USER], "userName": format!("new.person@{domain}"),
+            }),
+        )
         .await;
     assert_eq!(status, 409, "{dup}");
     assert_eq!(dup["status"], "409");
     let (status, _) = sim
-        .send(sim.http.post(sim.url("/scim/v2/Users")).json(&json!({
-            "schemas": [USER], "userName": "someone@elsewhere.example",
-        })))
+        .post(
+            &sim.url("/scim/v2/Users"),
+            json!({
+                "schemas": [USER], "userName": "someone@elsewhere.example",
+            }),
+        )
         .await;
     assert_eq!(status, 400, "only the enterprise's domains");
 
     let (status, patched) = sim
-        .send(
-            sim.http
-                .patch(sim.url(&format!("/scim/v2/Users/{id}")))
-                .json(&json!({
-                    "schemas": [PATCH],
-                    "Operations": [
-                        { "op": "replace", "path": "active", "value": false },
-                        { "op": "replace", "value": { "title": "Manager" } },
-                    ],
-                })),
+        .patch(
+            &sim.url(&format!("/scim/v2/Users/{id}")),
+            json!({
+                "schemas": [PATCH],
+                "Operations": [
+                    { "op": "replace", "path": "active", "value": false },
+                    { "op": "replace", "value": { "title": "Manager" } },
+                ],
+            }),
         )
         .await;
     assert_eq!(status, 200, "{patched}");
@@ -105,22 +113,28 @@ async fn groups_create_patch_members_and_delete() {
         .unwrap_or_default()
         .to_string();
     let (status, g) = sim
-        .send(sim.http.post(sim.url("/scim/v2/Groups")).json(&json!({
-            "schemas": [GROUP], "displayName": "Example Group", "members": [{ "value": a }],
-        })))
+        .post(
+            &sim.url("/scim/v2/Groups"),
+            json!({
+                "schemas": [GROUP], "displayName": "Example Group", "members": [{ "value": a }],
+            }),
+        )
         .await;
     assert_eq!(status, 201, "{g}");
     let id = g["id"].as_str().unwrap_or_default().to_string();
     let url = sim.url(&format!("/scim/v2/Groups/{id}"));
     let (status, g) = sim
-        .send(sim.http.patch(&url).json(&json!({
-            "schemas": [PATCH],
-            "Operations": [
-                { "op": "add", "path": "members", "value": { "value": b } },
-                { "op": "remove", "path": format!("members[value eq \"{a}\"]") },
-                { "op": "replace", "path": "displayName", "value": "Updated Example Group" },
-            ],
-        })))
+        .patch(
+            &url,
+            json!({
+                "schemas": [PATCH],
+                "Operations": [
+                    { "op": "add", "path": "members", "value": { "value": b } },
+                    { "op": "remove", "path": format!("members[value eq \"{a}\"]") },
+                    { "op": "replace", "path": "displayName", "value": "Updated Example Group" },
+                ],
+            }),
+        )
         .await;
     assert_eq!(status, 200, "{g}");
     assert_eq!(g["displayName"], "Updated Example Group");
@@ -135,7 +149,7 @@ async fn groups_create_patch_members_and_delete() {
         .await;
     assert_eq!(found["totalResults"], 1);
 
-    let (status, _) = sim.send(sim.http.delete(&url)).await;
+    let (status, _) = sim.delete(&url).await;
     assert_eq!(status, 204);
     let (status, _) = sim.get(&sim.url(&format!("/v0/meta/groups/{id}"))).await;
     assert_eq!(status, 404);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_shape, fixture, strs, Sim};
+use common::{assert_shape, fixture, strs, strs_at, Sim};
 use serde_json::{json, Value};
 
 /// The entity of a list that has the most non-empty arrays/maps: the best specimen.
@@ -64,12 +64,7 @@ async fn bases_schema_shares_and_lists_look_like_airtable() {
     let sim = Sim::start().await;
     let list = sim.ok(&sim.url("/v0/meta/bases")).await;
     assert_shape(&list, &fixture("Bases.json"), &["offset"]);
-    let ids: Vec<String> = list["bases"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| b["id"].as_str().map(str::to_string))
-        .collect();
+    let ids = strs_at(&list["bases"], "id");
     assert!(!ids.is_empty());
 
     let mut bases = Vec::new();
@@ -206,10 +201,9 @@ async fn packages_tokens_and_removal_look_like_airtable() {
     }
     let target = chosen.expect("a workspace owner other than the caller");
     let (status, removed) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url(&format!("/users/{target}/remove")))
-                .json(&json!({ "isDryRun": true, "replacementOwnerId": me })),
+        .post(
+            &sim.ent_url(&format!("/users/{target}/remove")),
+            json!({ "isDryRun": true, "replacementOwnerId": me }),
         )
         .await;
     assert_eq!(status, 200, "{removed}");

@@ -3,19 +3,14 @@
 
 mod common;
 
-use common::{strs, Sim};
+use common::{strs, strs_at, Sim};
 use serde_json::{json, Value};
 
 async fn latest_actions(sim: &Sim, n: usize) -> Vec<String> {
     let page = sim
         .ok(&sim.ent_url(&format!("/auditLogEvents?pageSize={n}")))
         .await;
-    page["events"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["action"].as_str().map(str::to_string))
-        .collect()
+    strs_at(&page["events"], "action")
 }
 
 /// An internal, managed, provisioned non-admin user who is in a group.
@@ -52,9 +47,7 @@ async fn a_deleted_user_is_gone_everywhere() {
             .map(Value::Array)
             .unwrap_or_default(),
     );
-    let (status, body) = sim
-        .send(sim.http.delete(sim.ent_url(&format!("/users/{id}"))))
-        .await;
+    let (status, body) = sim.delete(&sim.ent_url(&format!("/users/{id}"))).await;
     assert_eq!((status, body.clone()), (200, json!({})), "{body}");
     let (status, _) = sim.get(&sim.ent_url(&format!("/users/{id}"))).await;
     assert_eq!(status, 404);
@@ -82,16 +75,13 @@ async fn a_deleted_user_is_gone_everywhere() {
 async fn admins_cannot_act_on_themselves() {
     let sim = Sim::start().await;
     let me = sim.info.admins[0].id.clone();
-    let (status, body) = sim
-        .send(sim.http.delete(sim.ent_url(&format!("/users/{me}"))))
-        .await;
+    let (status, body) = sim.delete(&sim.ent_url(&format!("/users/{me}"))).await;
     assert_eq!(status, 403);
     assert_eq!(body["error"]["type"], "INVALID_PERMISSIONS");
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url(&format!("/users/{me}/remove")))
-                .json(&json!({ "isDryRun": false })),
+        .post(
+            &sim.ent_url(&format!("/users/{me}/remove")),
+            json!({ "isDryRun": false }),
         )
         .await;
     assert_eq!(status, 403);
@@ -100,18 +90,16 @@ async fn admins_cannot_act_on_themselves() {
         "You are not permitted to perform this operation on yourself"
     );
     let (status, _) = sim
-        .send(
-            sim.http
-                .patch(sim.ent_url(&format!("/users/{me}")))
-                .json(&json!({ "state": "deactivated" })),
+        .patch(
+            &sim.ent_url(&format!("/users/{me}")),
+            json!({ "state": "deactivated" }),
         )
         .await;
     assert_eq!(status, 403);
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/users/revokeAdminAccess"))
-                .json(&json!({ "users": [{ "id": me }] })),
+        .post(
+            &sim.ent_url("/users/revokeAdminAccess"),
+            json!({ "users": [{ "id": me }] }),
         )
         .await;
     assert_eq!(status, 200);
@@ -135,17 +123,11 @@ async fn removing_a_user_unshares_and_hands_over_ownership() {
         .collect();
     let url = sim.ent_url(&format!("/users/{target}/remove"));
     if !owned.is_empty() {
-        let (status, body) = sim
-            .send(sim.http.post(&url).json(&json!({ "isDryRun": false })))
-            .await;
+        let (status, body) = sim.post(&url, json!({ "isDryRun": false })).await;
         assert_eq!(status, 422, "a sole owner needs a replacement: {body}");
     }
     let (status, removed) = sim
-        .send(
-            sim.http
-                .post(&url)
-                .json(&json!({ "isDryRun": false, "replacementOwnerId": me })),
-        )
+        .post(&url, json!({ "isDryRun": false, "replacementOwnerId": me }))
         .await;
     assert_eq!(status, 200, "{removed}");
     assert_eq!(removed["wasUserRemovedAsAdmin"], true);
@@ -160,12 +142,7 @@ async fn removing_a_user_unshares_and_hands_over_ownership() {
     }
     assert_eq!(after["groups"], json!([]));
     let mine = sim.user(&me).await;
-    let handed: Vec<String> = removed["shared"]["workspaces"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|w| w["workspaceId"].as_str().map(str::to_string))
-        .collect();
+    let handed = strs_at(&removed["shared"]["workspaces"], "workspaceId");
     for w in &handed {
         assert!(owned.contains(w));
         assert!(mine["collaborations"]["workspaceCollaborations"]
@@ -184,59 +161,51 @@ async fn admin_access_and_claims_are_batched_with_errors() {
     let sim = Sim::start().await;
     let (id, email) = ordinary_member(&sim).await;
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/users/grantAdminAccess"))
-                .json(&json!({
-                    "users": [
-                        { "email": email },
-                        { "id": "usr00000000000000" },
-                        { "email": "nobody@nowhere.example" },
-                        { "id": sim.info.admins[1].id },
-                    ]
-                })),
+        .post(
+            &sim.ent_url("/users/grantAdminAccess"),
+            json!({
+                "users": [
+                    { "email": email },
+                    { "id": "usr00000000000000" },
+                    { "email": "nobody@nowhere.example" },
+                    { "id": sim.info.admins[1].id },
+                ]
+            }),
         )
         .await;
     assert_eq!(status, 200);
-    let types: Vec<&str> = body["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["type"].as_str())
-        .collect();
+    let types = strs_at(&body["errors"], "type");
     assert_eq!(
         types,
         ["USER_ID_NOT_FOUND", "NOT_FOUND", "USER_ALREADY_ADMIN"]
     );
     assert_eq!(sim.user(&id).await["isAdmin"], true);
-    let (_, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/users/revokeAdminAccess"))
-                .json(&json!({ "users": [{ "id": id }] })),
-        )
-        .await;
-    assert_eq!(body["errors"], json!([]));
-    assert_eq!(sim.user(&id).await["isAdmin"], false);
-
-    let (_, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/users/claim"))
-                .json(&json!({ "users": [{ "id": id, "state": "unmanaged" }] })),
-        )
-        .await;
-    assert_eq!(body["errors"], json!([]));
-    assert_eq!(sim.user(&id).await["isManaged"], false);
-    let (_, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/users/claim"))
-                .json(&json!({ "users": [{ "email": email, "state": "managed" }] })),
-        )
-        .await;
-    assert_eq!(body["errors"], json!([]));
-    assert_eq!(sim.user(&id).await["isManaged"], true);
+    // Then, one after the other: each without errors, each changing the user.
+    for (path, user, flag, now) in [
+        (
+            "/users/revokeAdminAccess",
+            json!({ "id": id }),
+            "isAdmin",
+            false,
+        ),
+        (
+            "/users/claim",
+            json!({ "id": id, "state": "unmanaged" }),
+            "isManaged",
+            false,
+        ),
+        (
+            "/users/claim",
+            json!({ "email": email, "state": "managed" }),
+            "isManaged",
+            true,
+        ),
+    ] {
+        let body = json!({ "users": [user] });
+        let (_, answer) = sim.post(&sim.ent_url(path), body.clone()).await;
+        assert_eq!(answer["errors"], json!([]), "{path} {body}");
+        assert_eq!(sim.user(&id).await[flag], now, "{path} {body}");
+    }
     let actions = latest_actions(&sim, 4).await;
     assert_eq!(
         actions,
@@ -255,12 +224,15 @@ async fn batch_updates_and_deletes_by_email() {
     let sim = Sim::start().await;
     let (id, email) = ordinary_member(&sim).await;
     let (status, body) = sim
-        .send(sim.http.patch(sim.ent_url("/users")).json(&json!({
-            "users": [
-                { "id": id, "state": "deactivated", "firstName": "Renamed" },
-                { "id": "usr00000000000000", "state": "deactivated" },
-            ]
-        })))
+        .patch(
+            &sim.ent_url("/users"),
+            json!({
+                "users": [
+                    { "id": id, "state": "deactivated", "firstName": "Renamed" },
+                    { "id": "usr00000000000000", "state": "deactivated" },
+                ]
+            }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["updatedUsers"][0]["id"], json!(id));
@@ -278,7 +250,7 @@ async fn batch_updates_and_deletes_by_email() {
         sim.ent_url("/users"),
         url::form_urlencoded::byte_serialize(email.as_bytes()).collect::<String>()
     );
-    let (status, body) = sim.send(sim.http.delete(url)).await;
+    let (status, body) = sim.delete(&url).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["deletedUsers"], json!([{ "email": email, "id": id }]));
     assert_eq!(body["errors"][0]["email"], "nobody@nowhere.example");
@@ -294,11 +266,7 @@ async fn workspace_and_base_lifecycle() {
     let ent = sim.enterprise().await;
     let group = strs(&ent["groupIds"])[0].clone();
 
-    let (status, created) = sim
-        .send(sim.http.post(sim.url("/v0/meta/workspaces")).json(&json!({
-            "enterpriseAccountId": sim.ent(), "name": "Launch",
-        })))
-        .await;
+    let (status, created) = sim.create_workspace("Launch").await;
     assert_eq!(status, 200, "{created}");
     let wsp = created["id"].as_str().unwrap_or_default().to_string();
     assert!(wsp.starts_with("wsp") && wsp.len() == 17);
@@ -306,36 +274,33 @@ async fn workspace_and_base_lifecycle() {
 
     let collab = sim.url(&format!("/v0/meta/workspaces/{wsp}/collaborators"));
     let (status, body) = sim
-        .send(sim.http.post(&collab).json(&json!({ "collaborators": [
-            { "user": { "id": member }, "permissionLevel": "edit" },
-            { "group": { "id": group }, "permissionLevel": "read" },
-        ]})))
+        .post(
+            &collab,
+            json!({ "collaborators": [
+                { "user": { "id": member }, "permissionLevel": "edit" },
+                { "group": { "id": group }, "permissionLevel": "read" },
+            ]}),
+        )
         .await;
     assert_eq!(status, 403, "one at a time: {body}");
     for c in [
         json!({ "user": { "id": member }, "permissionLevel": "edit" }),
         json!({ "group": { "id": group }, "permissionLevel": "read" }),
     ] {
-        let (status, body) = sim
-            .send(
-                sim.http
-                    .post(&collab)
-                    .json(&json!({ "collaborators": [c] })),
-            )
-            .await;
+        let (status, body) = sim.post(&collab, json!({ "collaborators": [c] })).await;
         assert_eq!(status, 200, "{body}");
     }
     let (status, _) = sim
-        .send(sim.http.post(&collab).json(
-            &json!({ "collaborators": [{ "group": { "id": group }, "permissionLevel": "owner" }] }),
-        ))
+        .post(
+            &collab,
+            json!({ "collaborators": [{ "group": { "id": group }, "permissionLevel": "owner" }] }),
+        )
         .await;
     assert_eq!(status, 403, "groups cannot own workspaces");
     let (status, _) = sim
-        .send(
-            sim.http
-                .patch(format!("{collab}/{member}"))
-                .json(&json!({ "permissionLevel": "comment" })),
+        .patch(
+            &format!("{collab}/{member}"),
+            json!({ "permissionLevel": "comment" }),
         )
         .await;
     assert_eq!(status, 200);
@@ -363,10 +328,9 @@ async fn workspace_and_base_lifecycle() {
     );
 
     let (status, _) = sim
-        .send(
-            sim.http
-                .post(sim.url(&format!("/v0/meta/workspaces/{wsp}/updateRestrictions")))
-                .json(&json!({ "inviteCreationRestriction": "onlyOwners" })),
+        .post(
+            &sim.url(&format!("/v0/meta/workspaces/{wsp}/updateRestrictions")),
+            json!({ "inviteCreationRestriction": "onlyOwners" }),
         )
         .await;
     assert_eq!(status, 200);
@@ -380,14 +344,14 @@ async fn workspace_and_base_lifecycle() {
 
     // A base in it, with a schema.
     let (status, base) = sim
-        .send(sim.http.post(sim.url("/v0/meta/bases")).json(&json!({
+        .post(&sim.url("/v0/meta/bases"), json!({
             "name": "Apartment Hunting",
             "workspaceId": wsp,
             "tables": [{ "name": "Apartments", "description": "To visit", "fields": [
                 { "name": "Name", "type": "singleLineText" },
                 { "name": "Visited", "type": "checkbox", "options": { "color": "greenBright", "icon": "check" } },
             ]}],
-        })))
+        }))
         .await;
     assert_eq!(status, 200, "{base}");
     let app = base["id"].as_str().unwrap_or_default().to_string();
@@ -400,24 +364,22 @@ async fn workspace_and_base_lifecycle() {
         .await;
     assert_eq!(schema["tables"], base["tables"]);
     let (status, _) = sim
-        .send(sim.http.post(sim.url("/v0/meta/bases")).json(&json!({
-            "name": "Empty", "workspaceId": wsp, "tables": [],
-        })))
+        .post(
+            &sim.url("/v0/meta/bases"),
+            json!({
+                "name": "Empty", "workspaceId": wsp, "tables": [],
+            }),
+        )
         .await;
     assert_eq!(status, 422);
 
     let bcollab = sim.url(&format!("/v0/meta/bases/{app}/collaborators"));
-    let (status, _) = sim
-        .send(sim.http.post(&bcollab).json(
-            &json!({ "collaborators": [{ "user": { "id": member }, "permissionLevel": "create" }] }),
-        ))
-        .await;
+    let (status, _) = sim.add_user(&bcollab, &member, "create").await;
     assert_eq!(status, 200);
     let (status, _) = sim
-        .send(
-            sim.http
-                .patch(format!("{bcollab}/{member}"))
-                .json(&json!({ "permissionLevel": "read" })),
+        .patch(
+            &format!("{bcollab}/{member}"),
+            json!({ "permissionLevel": "read" }),
         )
         .await;
     assert_eq!(status, 200);
@@ -432,18 +394,15 @@ async fn workspace_and_base_lifecycle() {
         b["permissionLevel"], "owner",
         "the creator owns the workspace"
     );
-    let (status, _) = sim
-        .send(sim.http.delete(format!("{bcollab}/{member}")))
-        .await;
+    let (status, _) = sim.delete(&format!("{bcollab}/{member}")).await;
     assert_eq!(status, 200);
 
     // Move it to another workspace, first in line.
     let other = strs(&sim.enterprise().await["workspaceIds"])[0].clone();
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.url(&format!("/v0/meta/workspaces/{wsp}/moveBase")))
-                .json(&json!({ "baseId": app, "targetWorkspaceId": other, "targetIndex": 0 })),
+        .post(
+            &sim.url(&format!("/v0/meta/workspaces/{wsp}/moveBase")),
+            json!({ "baseId": app, "targetWorkspaceId": other, "targetIndex": 0 }),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -456,10 +415,7 @@ async fn workspace_and_base_lifecycle() {
 
     // Deleting the (now empty) workspace; then the base.
     let (status, _) = sim
-        .send(
-            sim.http
-                .delete(sim.url(&format!("/v0/meta/workspaces/{wsp}"))),
-        )
+        .delete(&sim.url(&format!("/v0/meta/workspaces/{wsp}")))
         .await;
     assert_eq!(status, 200);
     let (status, _) = sim
@@ -488,12 +444,7 @@ async fn shares_extensions_and_interfaces() {
     let sim = Sim::start().await;
     let (member, _) = ordinary_member(&sim).await;
     let bases = sim.ok(&sim.url("/v0/meta/bases")).await;
-    let ids = bases["bases"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| b["id"].as_str().map(str::to_string))
-        .collect::<Vec<_>>();
+    let ids = strs_at(&bases["bases"], "id");
     let mut share_done = false;
     let mut block_done = false;
     let mut interface_done = false;
@@ -510,17 +461,15 @@ async fn shares_extensions_and_interfaces() {
                 } else {
                     "enabled"
                 };
-                let (status, _) = sim
-                    .send(sim.http.patch(&url).json(&json!({ "state": next })))
-                    .await;
+                let (status, _) = sim.patch(&url, json!({ "state": next })).await;
                 assert_eq!(status, 200);
                 let again = sim
                     .ok(&sim.url(&format!("/v0/meta/bases/{app}/shares")))
                     .await;
                 assert_eq!(again["shares"][0]["state"], next);
-                let (status, _) = sim.send(sim.http.delete(&url)).await;
+                let (status, _) = sim.delete(&url).await;
                 assert_eq!(status, 200);
-                let (status, _) = sim.send(sim.http.delete(&url)).await;
+                let (status, _) = sim.delete(&url).await;
                 assert_eq!(status, 404);
                 share_done = true;
             }
@@ -533,15 +482,11 @@ async fn shares_extensions_and_interfaces() {
             if !block_done {
                 let bli = b["id"].as_str().unwrap_or_default();
                 let url = sim.url(&format!("/v0/meta/bases/{app}/blockInstallations/{bli}"));
-                let (status, _) = sim
-                    .send(sim.http.patch(&url).json(&json!({ "state": "disabled" })))
-                    .await;
+                let (status, _) = sim.patch(&url, json!({ "state": "disabled" })).await;
                 assert_eq!(status, 200);
-                let (status, _) = sim
-                    .send(sim.http.patch(&url).json(&json!({ "state": "off" })))
-                    .await;
+                let (status, _) = sim.patch(&url, json!({ "state": "off" })).await;
                 assert_eq!(status, 422);
-                let (status, _) = sim.send(sim.http.delete(&url)).await;
+                let (status, _) = sim.delete(&url).await;
                 assert_eq!(status, 200);
                 block_done = true;
             }
@@ -554,22 +499,18 @@ async fn shares_extensions_and_interfaces() {
                 let url = sim.url(&format!(
                     "/v0/meta/bases/{app}/interfaces/{pbd}/collaborators"
                 ));
-                let (status, body) = sim
-                    .send(sim.http.post(&url).json(&json!({ "collaborators": [
-                        { "user": { "id": member }, "permissionLevel": "edit" } ] })))
-                    .await;
+                let (status, body) = sim.add_user(&url, &member, "edit").await;
                 if status == 422 {
                     // Already a collaborator: take them off first.
-                    let (status, _) = sim.send(sim.http.delete(format!("{url}/{member}"))).await;
+                    let (status, _) = sim.delete(&format!("{url}/{member}")).await;
                     assert_eq!(status, 200, "{body}");
                     continue;
                 }
                 assert_eq!(status, 200, "{body}");
                 let (status, _) = sim
-                    .send(
-                        sim.http
-                            .patch(format!("{url}/{member}"))
-                            .json(&json!({ "permissionLevel": "read" })),
+                    .patch(
+                        &format!("{url}/{member}"),
+                        json!({ "permissionLevel": "read" }),
                     )
                     .await;
                 assert_eq!(status, 200);
@@ -589,7 +530,7 @@ async fn shares_extensions_and_interfaces() {
                     .into_iter()
                     .flatten()
                     .any(|c| c["interfaceId"] == json!(pbd)));
-                let (status, _) = sim.send(sim.http.delete(format!("{url}/{member}"))).await;
+                let (status, _) = sim.delete(&format!("{url}/{member}")).await;
                 assert_eq!(status, 200);
                 interface_done = true;
             }
@@ -603,11 +544,7 @@ async fn shares_extensions_and_interfaces() {
 async fn descendants_moves_tokens_allowlist_and_packages() {
     let sim = Sim::start().await;
     let (status, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/descendants"))
-                .json(&json!({ "name": "EMEA" })),
-        )
+        .post(&sim.ent_url("/descendants"), json!({ "name": "EMEA" }))
         .await;
     assert_eq!(status, 200, "{body}");
     let unit = body["id"].as_str().unwrap_or_default().to_string();
@@ -620,16 +557,22 @@ async fn descendants_moves_tokens_allowlist_and_packages() {
     let wsp = strs(&ent["workspaceIds"])[0].clone();
 
     let (_, moved) = sim
-        .send(sim.http.post(sim.ent_url("/moveGroups")).json(&json!({
-            "groupIds": [group, "ugp00000000000000"], "targetEnterpriseAccountId": unit,
-        })))
+        .post(
+            &sim.ent_url("/moveGroups"),
+            json!({
+                "groupIds": [group, "ugp00000000000000"], "targetEnterpriseAccountId": unit,
+            }),
+        )
         .await;
     assert_eq!(moved["movedGroups"], json!([{ "id": group }]));
     assert_eq!(moved["errors"][0]["id"], "ugp00000000000000");
     let (_, moved) = sim
-        .send(sim.http.post(sim.ent_url("/moveWorkspaces")).json(&json!({
-            "workspaceIds": [wsp], "targetEnterpriseAccountId": unit,
-        })))
+        .post(
+            &sim.ent_url("/moveWorkspaces"),
+            json!({
+                "workspaceIds": [wsp], "targetEnterpriseAccountId": unit,
+            }),
+        )
         .await;
     assert_eq!(moved["movedWorkspaces"], json!([{ "id": wsp }]));
     let ent = sim
@@ -652,17 +595,11 @@ async fn descendants_moves_tokens_allowlist_and_packages() {
         .get("resourceAccess")
         .is_none());
     let revoke = sim.ent_url("/personalAccessTokens/revoke");
-    let (_, body) = sim
-        .send(sim.http.post(&revoke).json(&json!({ "tokenIds": [pat] })))
-        .await;
+    let (_, body) = sim.post(&revoke, json!({ "tokenIds": [pat] })).await;
     assert_eq!(body["revokedTokens"][0]["id"], json!(pat));
     assert_eq!(body["errors"], json!([]));
     let (_, body) = sim
-        .send(
-            sim.http
-                .post(&revoke)
-                .json(&json!({ "tokenIds": [pat, "patNOPE0000000000"] })),
-        )
+        .post(&revoke, json!({ "tokenIds": [pat, "patNOPE0000000000"] }))
         .await;
     assert_eq!(body["revokedTokens"], json!([]));
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(2));
@@ -671,15 +608,14 @@ async fn descendants_moves_tokens_allowlist_and_packages() {
 
     let other = strs(&ent["workspaceIds"])[0].clone();
     let (_, body) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url("/workspaceAiAllowlist"))
-                .json(&json!({
-                    "workspaces": [
-                        { "workspaceId": other, "isAllowed": true },
-                        { "workspaceId": "wspNOPE0000000000", "isAllowed": true },
-                    ]
-                })),
+        .post(
+            &sim.ent_url("/workspaceAiAllowlist"),
+            json!({
+                "workspaces": [
+                    { "workspaceId": other, "isAllowed": true },
+                    { "workspaceId": "wspNOPE0000000000", "isAllowed": true },
+                ]
+            }),
         )
         .await;
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(1));
@@ -687,17 +623,16 @@ async fn descendants_moves_tokens_allowlist_and_packages() {
     let packages = sim.ok(&sim.ent_url("/packages")).await;
     let pkg = packages["packages"][0].clone();
     let (status, created) = sim
-        .send(
-            sim.http
-                .post(sim.ent_url(&format!(
-                    "/packages/{}/install",
-                    pkg["id"].as_str().unwrap_or_default()
-                )))
-                .json(&json!({
-                    "name": "From the package",
-                    "packageReleaseId": pkg["latestReleaseId"],
-                    "workspaceId": other,
-                })),
+        .post(
+            &sim.ent_url(&format!(
+                "/packages/{}/install",
+                pkg["id"].as_str().unwrap_or_default()
+            )),
+            json!({
+                "name": "From the package",
+                "packageReleaseId": pkg["latestReleaseId"],
+                "workspaceId": other,
+            }),
         )
         .await;
     assert_eq!(status, 200, "{created}");

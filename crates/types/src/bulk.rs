@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::approvals::RiskyAction;
+use crate::named::{label_of, name_of, value_named};
 use crate::people::UserQuery;
 
 /// The most users one job may name (a larger set: narrow the filter, or run several jobs).
@@ -62,32 +63,22 @@ pub const BULK_KINDS: &[(BulkKind, &str, &str)] = &[
 
 impl BulkKind {
     pub fn as_str(self) -> &'static str {
-        BULK_KINDS
-            .iter()
-            .find(|(k, _, _)| *k == self)
-            .map_or("logout", |(_, v, _)| v)
+        name_of(BULK_KINDS, self).unwrap_or("logout")
     }
 
     pub fn label(self) -> &'static str {
-        BULK_KINDS
-            .iter()
-            .find(|(k, _, _)| *k == self)
-            .map_or("", |(_, _, l)| l)
+        label_of(BULK_KINDS, self).unwrap_or_default()
     }
 
     /// The kind named by a form or a stored row; the error says in plain words.
     pub fn parse(text: &str) -> Result<BulkKind, String> {
-        BULK_KINDS
-            .iter()
-            .find(|(_, v, _)| *v == text.trim())
-            .map(|(k, _, _)| *k)
-            .ok_or_else(|| {
-                if text.trim().is_empty() {
-                    "Choose what to do to the selected users.".to_string()
-                } else {
-                    format!("{text:?} is not a bulk action the console knows.")
-                }
-            })
+        value_named(BULK_KINDS, text.trim()).ok_or_else(|| {
+            if text.trim().is_empty() {
+                "Choose what to do to the selected users.".to_string()
+            } else {
+                format!("{text:?} is not a bulk action the console knows.")
+            }
+        })
     }
 
     /// The approval-gated action for one user, for the kinds that take access away or
@@ -174,24 +165,15 @@ pub const ITEM_STATUSES: &[(ItemStatus, &str, &str)] = &[
 
 impl ItemStatus {
     pub fn as_str(self) -> &'static str {
-        ITEM_STATUSES
-            .iter()
-            .find(|(s, _, _)| *s == self)
-            .map_or("pending", |(_, v, _)| v)
+        name_of(ITEM_STATUSES, self).unwrap_or("pending")
     }
 
     pub fn label(self) -> &'static str {
-        ITEM_STATUSES
-            .iter()
-            .find(|(s, _, _)| *s == self)
-            .map_or("", |(_, _, l)| l)
+        label_of(ITEM_STATUSES, self).unwrap_or_default()
     }
 
     pub fn parse(text: &str) -> Option<ItemStatus> {
-        ITEM_STATUSES
-            .iter()
-            .find(|(_, v, _)| *v == text)
-            .map(|(s, _, _)| *s)
+        value_named(ITEM_STATUSES, text)
     }
 }
 

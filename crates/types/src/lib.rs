@@ -10,5 +10,6 @@ pub mod audit;
 pub mod bulk;
 pub mod directory;
 pub mod enterprise;
+mod named;
 pub mod people;
 pub mod reports;

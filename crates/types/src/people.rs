@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::query::percent_encode;
 use crate::directory::SnapshotPage;
+use crate::named::{name_of, value_named};
 
 /// How the users table is ordered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,10 +43,7 @@ pub const SORTS: &[(UserSort, &str, &str)] = &[
 
 impl UserSort {
     pub fn as_str(self) -> &'static str {
-        SORTS
-            .iter()
-            .find(|(s, _, _)| *s == self)
-            .map_or("name", |(_, v, _)| v)
+        name_of(SORTS, self).unwrap_or("name")
     }
 }
 
@@ -195,10 +193,7 @@ impl UserForm {
         };
         let sort = match self.sort.trim() {
             "" => UserSort::Name,
-            text => SORTS
-                .iter()
-                .find(|(_, v, _)| *v == text)
-                .map(|(s, _, _)| *s)
+            text => value_named(SORTS, text)
                 .ok_or_else(|| format!("{text:?} is not a way to sort users."))?,
         };
         let page = match self.page.trim() {

@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 
 use super::workspaces::{
     change_level, is_admin, level_change, new_grant, new_principal, not_yet_granted,
-    principal_json, require_on_workspace, with_level, AddCollaborators, LevelChange,
+    principal_json, principal_named, require_on_workspace, with_level, AddCollaborators,
+    LevelChange, COLLABORATION, MANAGE, READ, WRITE,
 };
 use super::{empty, includes, param, record, remove_any, Body, JsonResult};
 use crate::{
@@ -235,29 +236,36 @@ fn base_for<'w>(
     Ok(b)
 }
 
-/// An audit event about the base `base_id` in the workspace `workspace_id`.
-fn on_base(
-    action: &'static str,
-    category: &'static str,
-    workspace_id: impl Into<String>,
-    base_id: &str,
-) -> NewEvent {
-    NewEvent::new(action, category, "base", base_id)
-        .workspace(workspace_id)
-        .base(base_id)
+/// An audit event about the base `b`.
+fn on_base(action: &'static str, category: &'static str, b: &Base) -> NewEvent {
+    NewEvent::new(action, category, "base", &b.id)
+        .workspace(&b.workspace_id)
+        .base(&b.id)
 }
 
-/// An audit event about who may use the interface `interface_id` of the base `base_id`.
-fn on_interface(
-    action: &'static str,
-    workspace_id: String,
-    base_id: &str,
-    interface_id: &str,
-) -> NewEvent {
-    NewEvent::new(action, "baseCollaboration", "interface", interface_id)
-        .workspace(workspace_id)
-        .base(base_id)
+/// An audit event about who may use the interface `interface_id` of the base `b`.
+fn on_interface(action: &'static str, b: &Base, interface_id: &str) -> NewEvent {
+    NewEvent::new(action, COLLABORATION, "interface", interface_id)
+        .workspace(&b.workspace_id)
+        .base(&b.id)
         .interface(interface_id)
+}
+
+/// The base `base_id` and the collaborator `principal_id` to take off it (or off one of its
+/// interfaces): anyone may leave; removing someone else needs creator access.
+fn base_to_leave<'w>(
+    world: &'w World,
+    caller: &Caller,
+    base_id: &str,
+    principal_id: &str,
+) -> Result<(&'w Base, Principal), ApiError> {
+    caller.require(WRITE)?;
+    let b = base_of(world, base_id)?;
+    let principal = principal_named(principal_id)?;
+    if principal != Principal::User(caller.user_id.clone()) {
+        require_on_base(world, caller, b, "create")?;
+    }
+    Ok((b, principal))
 }
 
 fn interface_mut<'w>(
@@ -279,7 +287,7 @@ pub(crate) async fn get(
     caller: Caller,
 ) -> JsonResult {
     let world = sim.world.read().await;
-    let b = base_for(&world, &caller, "workspacesAndBases:read", &base_id, "read")?;
+    let b = base_for(&world, &caller, READ, &base_id, "read")?;
     let include = includes(
         query.as_deref(),
         &["collaborators", "inviteLinks", "interfaces", "packages"],
@@ -304,20 +312,14 @@ pub(crate) async fn delete(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    base_for(
-        &world,
-        &caller,
-        "workspacesAndBases:manage",
-        &base_id,
-        "create",
-    )?;
+    base_for(&world, &caller, MANAGE, &base_id, "create")?;
     let Some(b) = world.bases.shift_remove(&base_id) else {
         return Err(ApiError::not_found());
     };
     if let Some(w) = world.workspaces.get_mut(&b.workspace_id) {
         w.base_ids.retain(|id| id != &b.id);
     }
-    let event = on_base("deleteBase", "base", &b.workspace_id, &b.id);
+    let event = on_base("deleteBase", "base", &b);
     record(
         &mut world,
         &caller,
@@ -343,26 +345,14 @@ pub(crate) async fn add_collaborator(
     Body(body): Body<AddCollaborators>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    let b = base_for(
-        &world,
-        &caller,
-        "workspacesAndBases:write",
-        &base_id,
-        "create",
-    )?;
+    let b = base_for(&world, &caller, WRITE, &base_id, "create")?;
     let (principal, level) = new_principal(&world, &body, BASE_LEVELS)?;
     not_yet_granted(&b.grants, &principal, "base")?;
-    let workspace_id = b.workspace_id.clone();
+    let event = on_base("addBaseCollaborator", COLLABORATION, b);
     let payload = with_level(principal_json(&world, &principal), &level);
     base_mut(&mut world, &base_id)?
         .grants
         .push(new_grant(&caller, principal, level));
-    let event = on_base(
-        "addBaseCollaborator",
-        "baseCollaboration",
-        workspace_id,
-        &base_id,
-    );
     record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
@@ -374,25 +364,13 @@ pub(crate) async fn update_collaborator(
     Body(body): Body<LevelChange>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    let b = base_for(
-        &world,
-        &caller,
-        "workspacesAndBases:write",
-        &base_id,
-        "create",
-    )?;
+    let b = base_for(&world, &caller, WRITE, &base_id, "create")?;
     let level = body.checked(BASE_LEVELS)?;
-    let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
-    let workspace_id = b.workspace_id.clone();
+    let principal = principal_named(&principal_id)?;
+    let event = on_base("changeBaseCollaboratorPermission", COLLABORATION, b);
     let who = principal_json(&world, &principal);
     let grants = &mut base_mut(&mut world, &base_id)?.grants;
     let previous = change_level(grants, &principal, level)?;
-    let event = on_base(
-        "changeBaseCollaboratorPermission",
-        "baseCollaboration",
-        workspace_id,
-        &base_id,
-    );
     let payload = level_change(who, previous, level);
     record(&mut world, &caller, event.payload(payload));
     Ok(empty())
@@ -404,13 +382,8 @@ pub(crate) async fn remove_collaborator(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let b = base_of(&world, &base_id)?;
-    let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
-    if principal != Principal::User(caller.user_id.clone()) {
-        require_on_base(&world, &caller, b, "create")?;
-    }
-    let workspace_id = b.workspace_id.clone();
+    let (b, principal) = base_to_leave(&world, &caller, &base_id, &principal_id)?;
+    let event = on_base("removeBaseCollaborator", COLLABORATION, b);
     let former = b
         .grants
         .iter()
@@ -421,12 +394,6 @@ pub(crate) async fn remove_collaborator(
     base_mut(&mut world, &base_id)?
         .grants
         .retain(|g| g.principal != principal);
-    let event = on_base(
-        "removeBaseCollaborator",
-        "baseCollaboration",
-        workspace_id,
-        &base_id,
-    );
     record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
@@ -437,23 +404,11 @@ pub(crate) async fn delete_invite(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    let b = base_for(
-        &world,
-        &caller,
-        "workspacesAndBases:write",
-        &base_id,
-        "create",
-    )?;
-    let workspace_id = b.workspace_id.clone();
+    let b = base_for(&world, &caller, WRITE, &base_id, "create")?;
+    let event = on_base("removeBaseInviteLink", COLLABORATION, b);
     remove_any(&mut base_mut(&mut world, &base_id)?.invites, |i| {
         i.id == invite_id
     })?;
-    let event = on_base(
-        "removeBaseInviteLink",
-        "baseCollaboration",
-        workspace_id,
-        &base_id,
-    );
     record(
         &mut world,
         &caller,
@@ -469,7 +424,7 @@ pub(crate) async fn get_interface(
     caller: Caller,
 ) -> JsonResult {
     let world = sim.world.read().await;
-    let b = base_for(&world, &caller, "workspacesAndBases:read", &base_id, "read")?;
+    let b = base_for(&world, &caller, READ, &base_id, "read")?;
     let i = b
         .interfaces
         .iter()
@@ -516,25 +471,13 @@ pub(crate) async fn add_interface_collaborator(
     Body(body): Body<AddCollaborators>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    let b = base_for(
-        &world,
-        &caller,
-        "workspacesAndBases:write",
-        &base_id,
-        "create",
-    )?;
+    let b = base_for(&world, &caller, WRITE, &base_id, "create")?;
     let (principal, level) = new_principal(&world, &body, INTERFACE_LEVELS)?;
-    let workspace_id = b.workspace_id.clone();
+    let event = on_interface("addInterfaceCollaborator", b, &interface_id);
     let payload = with_level(principal_json(&world, &principal), &level);
     let i = interface_mut(&mut world, &base_id, &interface_id)?;
     not_yet_granted(&i.grants, &principal, "interface")?;
     i.grants.push(new_grant(&caller, principal, level));
-    let event = on_interface(
-        "addInterfaceCollaborator",
-        workspace_id,
-        &base_id,
-        &interface_id,
-    );
     record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
@@ -546,25 +489,13 @@ pub(crate) async fn update_interface_collaborator(
     Body(body): Body<LevelChange>,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    let b = base_for(
-        &world,
-        &caller,
-        "workspacesAndBases:write",
-        &base_id,
-        "create",
-    )?;
+    let b = base_for(&world, &caller, WRITE, &base_id, "create")?;
     let level = body.checked(INTERFACE_LEVELS)?;
-    let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
-    let workspace_id = b.workspace_id.clone();
+    let principal = principal_named(&principal_id)?;
+    let event = on_interface("changeInterfaceCollaboratorPermission", b, &interface_id);
     let who = principal_json(&world, &principal);
     let grants = &mut interface_mut(&mut world, &base_id, &interface_id)?.grants;
     let previous = change_level(grants, &principal, level)?;
-    let event = on_interface(
-        "changeInterfaceCollaboratorPermission",
-        workspace_id,
-        &base_id,
-        &interface_id,
-    );
     let payload = level_change(who, previous, level);
     record(&mut world, &caller, event.payload(payload));
     Ok(empty())
@@ -576,22 +507,11 @@ pub(crate) async fn remove_interface_collaborator(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    caller.require("workspacesAndBases:write")?;
-    let b = base_of(&world, &base_id)?;
-    let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
-    if principal != Principal::User(caller.user_id.clone()) {
-        require_on_base(&world, &caller, b, "create")?;
-    }
-    let workspace_id = b.workspace_id.clone();
+    let (b, principal) = base_to_leave(&world, &caller, &base_id, &principal_id)?;
+    let event = on_interface("removeInterfaceCollaborator", b, &interface_id);
     let payload = principal_json(&world, &principal);
     let i = interface_mut(&mut world, &base_id, &interface_id)?;
     remove_any(&mut i.grants, |g| g.principal == principal)?;
-    let event = on_interface(
-        "removeInterfaceCollaborator",
-        workspace_id,
-        &base_id,
-        &interface_id,
-    );
     record(&mut world, &caller, event.payload(payload));
     Ok(empty())
 }
@@ -602,13 +522,7 @@ pub(crate) async fn delete_interface_invite(
     caller: Caller,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
-    base_for(
-        &world,
-        &caller,
-        "workspacesAndBases:write",
-        &base_id,
-        "create",
-    )?;
+    base_for(&world, &caller, WRITE, &base_id, "create")?;
     let i = interface_mut(&mut world, &base_id, &interface_id)?;
     remove_any(&mut i.invites, |x| x.id == invite_id)?;
     Ok(empty())
@@ -673,7 +587,7 @@ pub(crate) async fn update_share(
     let mut world = sim.world.write().await;
     let b = base_for(&world, &caller, SHARES, &base_id, "create")?;
     let state = body.checked()?;
-    let workspace_id = b.workspace_id.clone();
+    let event = on_base(toggled(state, "enableShare", "disableShare"), "share", b);
     let base_name = b.name.clone();
     let share = base_mut(&mut world, &base_id)?
         .shares
@@ -684,8 +598,7 @@ pub(crate) async fn update_share(
     share.state = state;
     let kind = share.kind;
     if changed {
-        let action = toggled(state, "enableShare", "disableShare");
-        let event = on_base(action, "share", workspace_id, &base_id).payload(json!({
+        let event = event.payload(json!({
             "type": kind,
             "shareId": share_id,
             "base": { "id": base_id, "name": base_name },
@@ -702,11 +615,10 @@ pub(crate) async fn delete_share(
 ) -> JsonResult {
     let mut world = sim.world.write().await;
     let b = base_for(&world, &caller, SHARES, &base_id, "create")?;
-    let workspace_id = b.workspace_id.clone();
+    let event = on_base("deleteShare", "share", b);
     remove_any(&mut base_mut(&mut world, &base_id)?.shares, |s| {
         s.id == share_id
     })?;
-    let event = on_base("deleteShare", "share", workspace_id, &base_id);
     record(
         &mut world,
         &caller,
@@ -740,7 +652,8 @@ pub(crate) async fn update_block_installation(
     let mut world = sim.world.write().await;
     let b = base_for(&world, &caller, "block:manage", &base_id, "create")?;
     let state = body.checked()?;
-    let workspace_id = b.workspace_id.clone();
+    let action = toggled(state, "enableBlockInstallation", "disableBlockInstallation");
+    let event = on_base(action, "components", b);
     let install = base_mut(&mut world, &base_id)?
         .block_installations
         .iter_mut()
@@ -750,9 +663,8 @@ pub(crate) async fn update_block_installation(
     install.state = state;
     let block_id = install.block_id.clone();
     if changed {
-        let action = toggled(state, "enableBlockInstallation", "disableBlockInstallation");
-        let event = on_base(action, "components", workspace_id, &base_id)
-            .payload(json!({ "blockInstallationId": installation_id, "blockId": block_id }));
+        let event =
+            event.payload(json!({ "blockInstallationId": installation_id, "blockId": block_id }));
         record(&mut world, &caller, event);
     }
     Ok(empty())
@@ -765,17 +677,11 @@ pub(crate) async fn delete_block_installation(
 ) -> JsonResult {
     let mut world = sim.world.write().await;
     let b = base_for(&world, &caller, "block:manage", &base_id, "create")?;
-    let workspace_id = b.workspace_id.clone();
+    let event = on_base("deleteBlockInstallation", "components", b);
     let b = base_mut(&mut world, &base_id)?;
     remove_any(&mut b.block_installations, |i| i.id == installation_id)?;
     b.shares
         .retain(|s| s.block_installation_id.as_deref() != Some(installation_id.as_str()));
-    let event = on_base(
-        "deleteBlockInstallation",
-        "components",
-        workspace_id,
-        &base_id,
-    );
     record(
         &mut world,
         &caller,

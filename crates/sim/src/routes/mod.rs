@@ -25,7 +25,7 @@ use serde_json::{json, Value};
 use crate::{
     auth::Caller,
     error::ApiError,
-    state::{audit::NewEvent, World},
+    state::{audit::NewEvent, User, World},
     Sim,
 };
 
@@ -285,6 +285,16 @@ pub(crate) fn remove_any<T>(items: &mut Vec<T>, gone: impl Fn(&T) -> bool) -> Re
         return Err(ApiError::not_found());
     }
     Ok(())
+}
+
+/// An audit event about the user `u`, its payload naming them (`{"user": {id, email, name}}`).
+pub(crate) fn user_event(action: &'static str, category: &'static str, u: &User) -> NewEvent {
+    NewEvent::new(action, category, "user", &u.id).payload(user_json(u))
+}
+
+/// How audit payloads name a user.
+pub(crate) fn user_json(u: &User) -> Value {
+    json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } })
 }
 
 /// Appends an audit event done by `caller`.

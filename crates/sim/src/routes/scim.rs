@@ -12,7 +12,7 @@ use chrono::Utc;
 use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Value};
 
-use super::{param, record, Body};
+use super::{param, record, user_event, Body};
 use crate::{
     auth::Caller,
     error::ApiError,
@@ -50,6 +50,11 @@ impl ScimError {
             scim_type: Some(scim_type),
             detail: detail.into(),
         }
+    }
+
+    /// A 400 of the SCIM error type `scim_type` (`invalidValue`, `invalidPath`, …).
+    fn bad_request(scim_type: &'static str, detail: impl Into<String>) -> Self {
+        Self::typed(StatusCode::BAD_REQUEST, scim_type, detail)
     }
 
     fn not_found(what: &str) -> Self {
@@ -110,7 +115,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ScimBody<T> {
         Body::<T>::from_request(request, state)
             .await
             .map(|Body(t)| ScimBody(t))
-            .map_err(|e| ScimError::typed(StatusCode::BAD_REQUEST, "invalidSyntax", e.message))
+            .map_err(|e| ScimError::bad_request("invalidSyntax", e.message))
     }
 }
 
@@ -189,13 +194,8 @@ struct Clause {
 /// Parses the filters identity providers send: clauses joined with `and`, each
 /// `attribute op "value"` (eq, ne, co, sw, ew) or `attribute pr`.
 fn parse_filter(text: &str) -> Result<Vec<Clause>, ScimError> {
-    let invalid = || {
-        ScimError::typed(
-            StatusCode::BAD_REQUEST,
-            "invalidFilter",
-            format!("Unsupported filter {text:?}"),
-        )
-    };
+    let invalid =
+        || ScimError::bad_request("invalidFilter", format!("Unsupported filter {text:?}"));
     let mut clauses = Vec::new();
     for part in split_and(text) {
         let part = part.trim();
@@ -251,6 +251,19 @@ fn split_and(text: &str) -> Vec<String> {
     parts
 }
 
+/// The clauses of the `filter` parameter (none without one).
+fn filter_clauses(query: Option<&str>) -> Result<Vec<Clause>, ScimError> {
+    match param(query, "filter") {
+        Some(f) if !f.trim().is_empty() => parse_filter(&f),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Whether a resource whose attributes `attr` reads matches every clause.
+fn all_match(clauses: &[Clause], attr: impl Fn(&str) -> Option<String>) -> bool {
+    clauses.iter().all(|c| clause_matches(c, attr(&c.path)))
+}
+
 fn clause_matches(c: &Clause, actual: Option<String>) -> bool {
     let (Some(actual), value) = (actual, c.value.as_deref()) else {
         return c.op == "ne";
@@ -304,13 +317,7 @@ fn page<T>(
         param(query, name)
             .map(|s| s.trim().parse::<i64>())
             .transpose()
-            .map_err(|_| {
-                ScimError::typed(
-                    StatusCode::BAD_REQUEST,
-                    "invalidValue",
-                    format!("{name} must be a number"),
-                )
-            })
+            .map_err(|_| ScimError::bad_request("invalidValue", format!("{name} must be a number")))
     };
     let start = number("startIndex")?.unwrap_or(1).max(1) as usize;
     let count = number("count")?.unwrap_or(100).clamp(0, 1000) as usize;
@@ -337,6 +344,26 @@ fn scim_users(world: &World) -> impl Iterator<Item = &User> {
     world.users.values().filter(|u| !u.is_external)
 }
 
+/// The user `id` when SCIM manages them, or SCIM's 404.
+fn scim_user<'w>(world: &'w World, id: &str) -> Result<&'w User, ScimError> {
+    scim_users(world)
+        .find(|u| u.id == id)
+        .ok_or_else(|| ScimError::not_found("User"))
+}
+
+/// The user `id`, or SCIM's 404.
+fn user_found<'w>(world: &'w World, id: &str) -> Result<&'w User, ScimError> {
+    world.user(id).ok_or_else(|| ScimError::not_found("User"))
+}
+
+/// The group `id`, or SCIM's 404.
+fn group_found<'w>(world: &'w World, id: &str) -> Result<&'w Group, ScimError> {
+    world
+        .groups
+        .get(id)
+        .ok_or_else(|| ScimError::not_found("Group"))
+}
+
 pub(crate) async fn list_users(
     State(sim): State<Arc<Sim>>,
     RawQuery(query): RawQuery,
@@ -344,16 +371,9 @@ pub(crate) async fn list_users(
 ) -> ScimResult {
     let world = sim.world.read().await;
     authorize(&world, &caller)?;
-    let clauses = match param(query.as_deref(), "filter") {
-        Some(f) if !f.trim().is_empty() => parse_filter(&f)?,
-        _ => Vec::new(),
-    };
+    let clauses = filter_clauses(query.as_deref())?;
     let matching: Vec<&User> = scim_users(&world)
-        .filter(|u| {
-            clauses
-                .iter()
-                .all(|c| clause_matches(c, user_attr(u, &c.path)))
-        })
+        .filter(|u| all_match(&clauses, |path| user_attr(u, path)))
         .collect();
     ok(page(query.as_deref(), matching, |u| {
         user_resource(&world, u)
@@ -367,9 +387,7 @@ pub(crate) async fn get_user(
 ) -> ScimResult {
     let world = sim.world.read().await;
     authorize(&world, &caller)?;
-    let u = scim_users(&world)
-        .find(|u| u.id == user_id)
-        .ok_or_else(|| ScimError::not_found("User"))?;
+    let u = scim_user(&world, &user_id)?;
     ok(user_resource(&world, u))
 }
 
@@ -434,36 +452,25 @@ fn set_active(
         return Ok(());
     }
     u.state = state;
-    let payload = json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } });
-    record(
-        world,
-        caller,
-        NewEvent::new(
-            if active {
-                "provisionUser"
-            } else {
-                "deactivateUser"
-            },
-            "user",
-            "user",
-            user_id,
-        )
-        .payload(payload),
-    );
+    let action = if active {
+        "provisionUser"
+    } else {
+        "deactivateUser"
+    };
+    let event = user_event(action, "user", u);
+    record(world, caller, event);
     Ok(())
 }
 
 fn check_email(world: &World, email: &str, except: Option<&str>) -> Result<(), ScimError> {
     if !email.contains('@') {
-        return Err(ScimError::typed(
-            StatusCode::BAD_REQUEST,
+        return Err(ScimError::bad_request(
             "invalidValue",
             "userName must be an email address",
         ));
     }
     if !world.is_claimed_domain(email) {
-        return Err(ScimError::typed(
-            StatusCode::BAD_REQUEST,
+        return Err(ScimError::bad_request(
             "invalidValue",
             "userName must be on an email domain of the enterprise account",
         ));
@@ -488,13 +495,9 @@ pub(crate) async fn create_user(
 ) -> ScimResult {
     let mut world = sim.world.write().await;
     authorize(&world, &caller)?;
-    let email = body.email().ok_or_else(|| {
-        ScimError::typed(
-            StatusCode::BAD_REQUEST,
-            "invalidValue",
-            "userName is required",
-        )
-    })?;
+    let email = body
+        .email()
+        .ok_or_else(|| ScimError::bad_request("invalidValue", "userName is required"))?;
     check_email(&world, &email, None)?;
     let name = body.name.unwrap_or_default();
     let now = Utc::now();
@@ -530,13 +533,9 @@ pub(crate) async fn create_user(
         title: body.title,
         logged_out_at: None,
     };
-    let payload = json!({ "user": { "id": id, "email": email, "name": user.name() } });
+    let event = user_event("createUser", "user", &user);
     world.users.insert(id.clone(), user);
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new("createUser", "user", "user", &id).payload(payload),
-    );
+    record(&mut world, &caller, event);
     let resource = world
         .user(&id)
         .map(|u| user_resource(&world, u))
@@ -552,10 +551,7 @@ pub(crate) async fn replace_user(
 ) -> ScimResult {
     let mut world = sim.world.write().await;
     authorize(&world, &caller)?;
-    let u = scim_users(&world)
-        .find(|u| u.id == user_id)
-        .ok_or_else(|| ScimError::not_found("User"))?
-        .clone();
+    let u = scim_user(&world, &user_id)?.clone();
     if let Some(email) = body.email() {
         if !email.eq_ignore_ascii_case(&u.email) {
             check_email(&world, &email, Some(&u.id))?;
@@ -575,9 +571,7 @@ pub(crate) async fn replace_user(
     if let Some(active) = body.active {
         set_active(&mut world, &caller, &user_id, active)?;
     }
-    let u = world
-        .user(&user_id)
-        .ok_or_else(|| ScimError::not_found("User"))?;
+    let u = user_found(&world, &user_id)?;
     ok(user_resource(&world, u))
 }
 
@@ -614,21 +608,13 @@ fn apply_user_attr(
     match path.to_ascii_lowercase().as_str() {
         "active" => {
             let active = value.and_then(as_bool).ok_or_else(|| {
-                ScimError::typed(
-                    StatusCode::BAD_REQUEST,
-                    "invalidValue",
-                    "active must be a boolean",
-                )
+                ScimError::bad_request("invalidValue", "active must be a boolean")
             })?;
             return set_active(world, caller, user_id, active);
         }
         "username" => {
             let email = text.ok_or_else(|| {
-                ScimError::typed(
-                    StatusCode::BAD_REQUEST,
-                    "invalidValue",
-                    "userName must be a string",
-                )
+                ScimError::bad_request("invalidValue", "userName must be a string")
             })?;
             check_email(world, &email, Some(user_id))?;
             if let Some(u) = world.users.get_mut(user_id) {
@@ -668,8 +654,7 @@ fn apply_user_attr(
         | "locale"
         | "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user" => {}
         other => {
-            return Err(ScimError::typed(
-                StatusCode::BAD_REQUEST,
+            return Err(ScimError::bad_request(
                 "invalidPath",
                 format!("Unsupported path {other:?}"),
             ))
@@ -689,9 +674,7 @@ pub(crate) async fn patch_user(
 ) -> ScimResult {
     let mut world = sim.world.write().await;
     authorize(&world, &caller)?;
-    if !scim_users(&world).any(|u| u.id == user_id) {
-        return Err(ScimError::not_found("User"));
-    }
+    scim_user(&world, &user_id)?;
     for op in &body.operations {
         let kind = op.op.to_ascii_lowercase();
         match (kind.as_str(), &op.path) {
@@ -700,8 +683,7 @@ pub(crate) async fn patch_user(
             }
             ("add" | "replace", None) => {
                 let Some(obj) = op.value.as_ref().and_then(|v| v.as_object()) else {
-                    return Err(ScimError::typed(
-                        StatusCode::BAD_REQUEST,
+                    return Err(ScimError::bad_request(
                         "invalidValue",
                         "An operation without a path needs an object value",
                     ));
@@ -712,17 +694,14 @@ pub(crate) async fn patch_user(
             }
             ("remove", Some(path)) => apply_user_attr(&mut world, &caller, &user_id, path, None)?,
             _ => {
-                return Err(ScimError::typed(
-                    StatusCode::BAD_REQUEST,
+                return Err(ScimError::bad_request(
                     "invalidSyntax",
                     format!("Unsupported operation {:?}", op.op),
                 ))
             }
         }
     }
-    let u = world
-        .user(&user_id)
-        .ok_or_else(|| ScimError::not_found("User"))?;
+    let u = user_found(&world, &user_id)?;
     ok(user_resource(&world, u))
 }
 
@@ -739,20 +718,13 @@ pub(crate) async fn delete_user(
             "Cannot perform action on self",
         ));
     }
-    if !scim_users(&world).any(|u| u.id == user_id) {
-        return Err(ScimError::not_found("User"));
-    }
+    scim_user(&world, &user_id)?;
     let Some(u) = world.users.shift_remove(&user_id) else {
         return Err(ScimError::not_found("User"));
     };
     world.forget_principal(&Principal::User(u.id.clone()));
     world.tokens.retain(|_, t| t.user_id != u.id);
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new("deleteUser", "user", "user", &u.id)
-            .payload(json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } })),
-    );
+    record(&mut world, &caller, user_event("deleteUser", "user", &u));
     drop(world);
     sim.tokens
         .lock()
@@ -771,18 +743,11 @@ pub(crate) async fn list_groups(
 ) -> ScimResult {
     let world = sim.world.read().await;
     authorize(&world, &caller)?;
-    let clauses = match param(query.as_deref(), "filter") {
-        Some(f) if !f.trim().is_empty() => parse_filter(&f)?,
-        _ => Vec::new(),
-    };
+    let clauses = filter_clauses(query.as_deref())?;
     let matching: Vec<&Group> = world
         .groups
         .values()
-        .filter(|g| {
-            clauses
-                .iter()
-                .all(|c| clause_matches(c, group_attr(g, &c.path)))
-        })
+        .filter(|g| all_match(&clauses, |path| group_attr(g, path)))
         .collect();
     ok(page(query.as_deref(), matching, |g| {
         group_resource(&world, g)
@@ -796,10 +761,7 @@ pub(crate) async fn get_group(
 ) -> ScimResult {
     let world = sim.world.read().await;
     authorize(&world, &caller)?;
-    let g = world
-        .groups
-        .get(&group_id)
-        .ok_or_else(|| ScimError::not_found("Group"))?;
+    let g = group_found(&world, &group_id)?;
     ok(group_resource(&world, g))
 }
 
@@ -816,6 +778,11 @@ pub(crate) struct ScimGroup {
     external_id: Option<String>,
 }
 
+/// The ids a group's `members` name.
+fn member_values(members: Option<Vec<MemberRef>>) -> Vec<String> {
+    members.into_iter().flatten().map(|m| m.value).collect()
+}
+
 /// Sets a group's members to exactly `ids` (known, internal users only), recording the
 /// additions and removals.
 fn set_members(
@@ -826,8 +793,7 @@ fn set_members(
 ) -> Result<(), ScimError> {
     for id in ids {
         if !scim_users(world).any(|u| &u.id == id) {
-            return Err(ScimError::typed(
-                StatusCode::BAD_REQUEST,
+            return Err(ScimError::bad_request(
                 "invalidValue",
                 format!("Unknown member {id:?}"),
             ));
@@ -890,13 +856,7 @@ pub(crate) async fn create_group(
     let name = body
         .display_name
         .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| {
-            ScimError::typed(
-                StatusCode::BAD_REQUEST,
-                "invalidValue",
-                "displayName is required",
-            )
-        })?;
+        .ok_or_else(|| ScimError::bad_request("invalidValue", "displayName is required"))?;
     if world.groups.values().any(|g| g.name == name) {
         return Err(ScimError::typed(
             StatusCode::CONFLICT,
@@ -925,20 +885,12 @@ pub(crate) async fn create_group(
         &caller,
         NewEvent::new("createGroup", "groups", "group", &id).payload(json!({ "name": name })),
     );
-    let ids: Vec<String> = body
-        .members
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| m.value)
-        .collect();
+    let ids = member_values(body.members);
     if let Err(e) = set_members(&mut world, &caller, &id, &ids) {
         world.groups.shift_remove(&id);
         return Err(e);
     }
-    let g = world
-        .groups
-        .get(&id)
-        .ok_or_else(|| ScimError::not_found("Group"))?;
+    let g = group_found(&world, &id)?;
     Ok(scim_response(
         StatusCode::CREATED,
         group_resource(&world, g),
@@ -953,26 +905,16 @@ pub(crate) async fn replace_group(
 ) -> ScimResult {
     let mut world = sim.world.write().await;
     authorize(&world, &caller)?;
-    if !world.groups.contains_key(&group_id) {
-        return Err(ScimError::not_found("Group"));
-    }
+    group_found(&world, &group_id)?;
     if let Some(name) = body.display_name.filter(|n| !n.trim().is_empty()) {
         rename_group(&mut world, &caller, &group_id, name);
     }
     if let Some(g) = world.groups.get_mut(&group_id) {
         g.external_id = body.external_id;
     }
-    let ids: Vec<String> = body
-        .members
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| m.value)
-        .collect();
+    let ids = member_values(body.members);
     set_members(&mut world, &caller, &group_id, &ids)?;
-    let g = world
-        .groups
-        .get(&group_id)
-        .ok_or_else(|| ScimError::not_found("Group"))?;
+    let g = group_found(&world, &group_id)?;
     ok(group_resource(&world, g))
 }
 
@@ -1027,9 +969,7 @@ pub(crate) async fn patch_group(
 ) -> ScimResult {
     let mut world = sim.world.write().await;
     authorize(&world, &caller)?;
-    if !world.groups.contains_key(&group_id) {
-        return Err(ScimError::not_found("Group"));
-    }
+    group_found(&world, &group_id)?;
     for op in &body.operations {
         let current: Vec<String> = world
             .groups
@@ -1071,8 +1011,7 @@ pub(crate) async fn patch_group(
             }
             "remove" if lower.starts_with("members[") => {
                 let Some(gone) = member_in_path(&path) else {
-                    return Err(ScimError::typed(
-                        StatusCode::BAD_REQUEST,
+                    return Err(ScimError::bad_request(
                         "invalidPath",
                         format!("Unsupported path {path:?}"),
                     ));
@@ -1115,18 +1054,14 @@ pub(crate) async fn patch_group(
                 }
             }
             _ => {
-                return Err(ScimError::typed(
-                    StatusCode::BAD_REQUEST,
+                return Err(ScimError::bad_request(
                     "invalidSyntax",
                     format!("Unsupported operation {:?} on {:?}", op.op, path),
                 ))
             }
         }
     }
-    let g = world
-        .groups
-        .get(&group_id)
-        .ok_or_else(|| ScimError::not_found("Group"))?;
+    let g = group_found(&world, &group_id)?;
     ok(group_resource(&world, g))
 }
 

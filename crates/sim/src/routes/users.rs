@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{empty, includes, list_param, record, Body, JsonResult};
+use super::{empty, includes, list_param, record, user_event, Body, JsonResult};
 use crate::{
     auth::Caller,
     error::ApiError,
@@ -98,6 +98,21 @@ pub(crate) struct UserChange {
     last_name: Option<String>,
 }
 
+/// A 403: admins may not do this to themselves.
+fn on_self() -> ApiError {
+    ApiError::forbidden("Cannot perform action on self")
+}
+
+/// A 403: the user's email is outside the enterprise's domains.
+fn outside_the_domains() -> ApiError {
+    ApiError::forbidden("User does not belong to the enterprise email domain")
+}
+
+/// A 403: the enterprise has not claimed the user.
+fn not_managed() -> ApiError {
+    ApiError::forbidden("User is not managed by the enterprise account")
+}
+
 /// Applies a change to one user, with Airtable's checks. Returns what was changed.
 fn apply_change(
     world: &mut World,
@@ -119,17 +134,13 @@ fn apply_change(
         .as_deref()
         .filter(|e| !e.eq_ignore_ascii_case(&u.email));
     if (state.is_some() || new_email.is_some()) && u.id == caller.user_id {
-        return Err(ApiError::forbidden("Cannot perform action on self"));
+        return Err(on_self());
     }
     if u.is_external {
-        return Err(ApiError::forbidden(
-            "User does not belong to the enterprise email domain",
-        ));
+        return Err(outside_the_domains());
     }
     if (state.is_some() || new_email.is_some()) && !u.is_managed {
-        return Err(ApiError::forbidden(
-            "User is not managed by the enterprise account",
-        ));
+        return Err(not_managed());
     }
     if let Some(email) = new_email {
         if !email.contains('@') {
@@ -156,19 +167,12 @@ fn apply_change(
         };
         if let Some(s) = state {
             if s != user.state {
-                events.push(
-                    NewEvent::new(
-                        if s == UserState::Deactivated {
-                            "deactivateUser"
-                        } else {
-                            "provisionUser"
-                        },
-                        "user",
-                        "user",
-                        &user.id,
-                    )
-                    .payload(json!({ "user": { "id": user.id, "email": user.email, "name": user.name() } })),
-                );
+                let action = if s == UserState::Deactivated {
+                    "deactivateUser"
+                } else {
+                    "provisionUser"
+                };
+                events.push(user_event(action, "user", user));
             }
             user.state = s;
             out["state"] = json!(s.as_str());
@@ -290,34 +294,24 @@ pub(crate) async fn logout(
         .get_mut(&user_id)
         .ok_or_else(ApiError::not_found)?;
     if user.is_external {
-        return Err(ApiError::forbidden(
-            "User does not belong to the enterprise email domain",
-        ));
+        return Err(outside_the_domains());
     }
     user.logged_out_at = Some(Utc::now());
-    let payload = json!({ "user": { "id": user.id, "email": user.email, "name": user.name() } });
-    record(
-        &mut world,
-        &caller,
-        NewEvent::new("logoutUser", "user", "user", &user_id).payload(payload),
-    );
+    let event = user_event("logoutUser", "user", user);
+    record(&mut world, &caller, event);
     Ok(empty())
 }
 
 /// Why a user may not be deleted, if they may not.
 fn deletion_refused(world: &World, caller: &Caller, u: &User) -> Option<ApiError> {
     if u.id == caller.user_id {
-        return Some(ApiError::forbidden("Cannot perform action on self"));
+        return Some(on_self());
     }
     if u.is_external {
-        return Some(ApiError::forbidden(
-            "User does not belong to the enterprise email domain",
-        ));
+        return Some(outside_the_domains());
     }
     if !u.is_managed {
-        return Some(ApiError::forbidden(
-            "User is not managed by the enterprise account",
-        ));
+        return Some(not_managed());
     }
     let me = Principal::User(u.id.clone());
     let sole_owner = world.workspaces.values().any(|w| {
@@ -344,12 +338,7 @@ async fn delete_user(sim: &Sim, world: &mut World, caller: &Caller, user_id: &st
         .await
         .access
         .retain(|_, a| a.user_id != u.id);
-    record(
-        world,
-        caller,
-        NewEvent::new("deleteUser", "user", "user", &u.id)
-            .payload(json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } })),
-    );
+    record(world, caller, user_event("deleteUser", "user", &u));
 }
 
 pub(crate) async fn delete(
@@ -644,10 +633,7 @@ pub(crate) async fn remove(
         user.is_super_admin = false;
     }
     if was_admin {
-        events.push(
-            NewEvent::new("revokeAdminAccess", "role", "user", &u.id)
-                .payload(json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } })),
-        );
+        events.push(user_event("revokeAdminAccess", "role", &u));
     }
     for e in events {
         record(&mut world, &caller, e);
@@ -680,7 +666,44 @@ fn resolve<'w>(world: &'w World, who: &Who) -> Result<&'w User, Value> {
     }
 }
 
-fn error_for(who: &Who, kind: &str, message: &str) -> Value {
+/// An error entry of a batch: Airtable's error type and message.
+type Refusal = (&'static str, &'static str);
+
+const NOT_A_MEMBER: Refusal = (
+    "USER_NOT_MEMBER_OF_ENTERPRISE_ACCOUNT",
+    "User is not a member of this enterprise account or has an email not associated with this enterprise account",
+);
+const ON_SELF: Refusal = ("INVALID_PERMISSIONS", "Cannot perform action on self");
+
+/// Why `u` may not be made managed (`managed`) or unmanaged, if they may not.
+fn claim_refused(world: &World, caller: &Caller, u: &User, managed: bool) -> Option<Refusal> {
+    if u.is_external || !world.is_claimed_domain(&u.email) {
+        return Some(NOT_A_MEMBER);
+    }
+    if u.id == caller.user_id && !managed {
+        return Some(ON_SELF);
+    }
+    None
+}
+
+/// Why admin access may not be granted (`grant`) to or revoked from `u`, if it may not.
+fn admin_access_refused(caller: &Caller, u: &User, grant: bool) -> Option<Refusal> {
+    if u.is_external {
+        return Some(NOT_A_MEMBER);
+    }
+    if grant && u.is_admin {
+        return Some(("USER_ALREADY_ADMIN", "User is already an admin"));
+    }
+    if !grant && !u.is_admin {
+        return Some(("USER_NOT_ASSIGNED_ADMIN", "User is not an assigned admin"));
+    }
+    if !grant && u.id == caller.user_id {
+        return Some(ON_SELF);
+    }
+    None
+}
+
+fn error_for(who: &Who, (kind, message): Refusal) -> Value {
     let mut e = match (&who.id, &who.email) {
         (Some(id), _) => json!({ "id": id }),
         (None, Some(email)) => json!({ "email": email }),
@@ -705,11 +728,8 @@ pub(crate) async fn claim(
             Some("managed") => true,
             Some("unmanaged") => false,
             _ => {
-                errors.push(error_for(
-                    who,
-                    "INVALID_REQUEST",
-                    "state must be managed or unmanaged",
-                ));
+                let refusal = ("INVALID_REQUEST", "state must be managed or unmanaged");
+                errors.push(error_for(who, refusal));
                 continue;
             }
         };
@@ -720,20 +740,8 @@ pub(crate) async fn claim(
                 continue;
             }
         };
-        if u.is_external || !world.is_claimed_domain(&u.email) {
-            errors.push(error_for(
-                who,
-                "USER_NOT_MEMBER_OF_ENTERPRISE_ACCOUNT",
-                "User is not a member of this enterprise account or has an email not associated with this enterprise account",
-            ));
-            continue;
-        }
-        if u.id == caller.user_id && !managed {
-            errors.push(error_for(
-                who,
-                "INVALID_PERMISSIONS",
-                "Cannot perform action on self",
-            ));
+        if let Some(refusal) = claim_refused(&world, &caller, &u, managed) {
+            errors.push(error_for(who, refusal));
             continue;
         }
         if u.is_managed == managed {
@@ -742,17 +750,8 @@ pub(crate) async fn claim(
         if let Some(user) = world.users.get_mut(&u.id) {
             user.is_managed = managed;
         }
-        record(
-            &mut world,
-            &caller,
-            NewEvent::new(
-                if managed { "claimUser" } else { "unclaimUser" },
-                "user",
-                "user",
-                &u.id,
-            )
-            .payload(json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } })),
-        );
+        let action = if managed { "claimUser" } else { "unclaimUser" };
+        record(&mut world, &caller, user_event(action, "user", &u));
     }
     Ok(Json(json!({ "errors": errors })))
 }
@@ -775,36 +774,8 @@ async fn admin_access(
                 continue;
             }
         };
-        if u.is_external {
-            errors.push(error_for(
-                who,
-                "USER_NOT_MEMBER_OF_ENTERPRISE_ACCOUNT",
-                "User is not a member of this enterprise account or has an email not associated with this enterprise account",
-            ));
-            continue;
-        }
-        if grant && u.is_admin {
-            errors.push(error_for(
-                who,
-                "USER_ALREADY_ADMIN",
-                "User is already an admin",
-            ));
-            continue;
-        }
-        if !grant && !u.is_admin {
-            errors.push(error_for(
-                who,
-                "USER_NOT_ASSIGNED_ADMIN",
-                "User is not an assigned admin",
-            ));
-            continue;
-        }
-        if !grant && u.id == caller.user_id {
-            errors.push(error_for(
-                who,
-                "INVALID_PERMISSIONS",
-                "Cannot perform action on self",
-            ));
+        if let Some(refusal) = admin_access_refused(caller, &u, grant) {
+            errors.push(error_for(who, refusal));
             continue;
         }
         if let Some(user) = world.users.get_mut(&u.id) {
@@ -813,21 +784,12 @@ async fn admin_access(
                 user.is_super_admin = false;
             }
         }
-        record(
-            &mut world,
-            caller,
-            NewEvent::new(
-                if grant {
-                    "grantAdminAccess"
-                } else {
-                    "revokeAdminAccess"
-                },
-                "role",
-                "user",
-                &u.id,
-            )
-            .payload(json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } })),
-        );
+        let action = if grant {
+            "grantAdminAccess"
+        } else {
+            "revokeAdminAccess"
+        };
+        record(&mut world, caller, user_event(action, "role", &u));
     }
     Ok(Json(json!({ "errors": errors })))
 }

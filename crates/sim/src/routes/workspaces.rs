@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{empty, includes, record, remove_any, Body, JsonResult};
+use super::{empty, includes, record, remove_any, user_json, Body, JsonResult};
 use crate::{
     auth::Caller,
     error::ApiError,
@@ -20,10 +20,11 @@ use crate::{
 };
 
 pub const WORKSPACE_LEVELS: &[&str] = &["owner", "create", "edit", "comment", "read"];
-const READ: &str = "workspacesAndBases:read";
-const WRITE: &str = "workspacesAndBases:write";
-const MANAGE: &str = "workspacesAndBases:manage";
-const COLLABORATION: &str = "baseCollaboration";
+pub(crate) const READ: &str = "workspacesAndBases:read";
+pub(crate) const WRITE: &str = "workspacesAndBases:write";
+pub(crate) const MANAGE: &str = "workspacesAndBases:manage";
+/// The audit category of every change of who may use a workspace, base or interface.
+pub(crate) const COLLABORATION: &str = "baseCollaboration";
 
 pub(crate) fn is_admin(world: &World, caller: &Caller) -> bool {
     world
@@ -254,7 +255,7 @@ pub(crate) fn new_principal(
 pub(crate) fn principal_json(world: &World, p: &Principal) -> serde_json::Value {
     match p {
         Principal::User(id) => match world.user(id) {
-            Some(u) => json!({ "user": { "id": u.id, "email": u.email, "name": u.name() } }),
+            Some(u) => user_json(u),
             None => json!({ "user": { "id": id } }),
         },
         Principal::Group(id) => match world.groups.get(id) {
@@ -262,6 +263,11 @@ pub(crate) fn principal_json(world: &World, p: &Principal) -> serde_json::Value 
             None => json!({ "group": { "id": id } }),
         },
     }
+}
+
+/// The user or group an id in a path names; a 404 for an id of neither kind.
+pub(crate) fn principal_named(id: &str) -> Result<Principal, ApiError> {
+    Principal::from_id(id).ok_or_else(ApiError::not_found)
 }
 
 /// A 422 when `principal` already holds one of `grants` on this `what`.
@@ -392,7 +398,7 @@ pub(crate) async fn update_collaborator(
     let mut world = sim.world.write().await;
     let w = workspace_for(&world, &caller, WRITE, &workspace_id, "create")?;
     let level = body.checked(WORKSPACE_LEVELS)?;
-    let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
+    let principal = principal_named(&principal_id)?;
     no_group_owner(&principal, level)?;
     let mut grants = w.grants.clone();
     let previous = change_level(&mut grants, &principal, level)?;
@@ -416,7 +422,7 @@ pub(crate) async fn remove_collaborator(
     let mut world = sim.world.write().await;
     caller.require(WRITE)?;
     let w = workspace_of(&world, &workspace_id)?;
-    let principal = Principal::from_id(&principal_id).ok_or_else(ApiError::not_found)?;
+    let principal = principal_named(&principal_id)?;
     // Anyone may leave; removing someone else needs creator access.
     if principal != Principal::User(caller.user_id.clone()) {
         require_on_workspace(&world, &caller, w, "create")?;
@@ -482,10 +488,7 @@ pub(crate) async fn update_restrictions(
             )));
         }
     }
-    let previous = json!({
-        "inviteCreationRestriction": w.invite_creation_restriction,
-        "shareCreationRestriction": w.share_creation_restriction,
-    });
+    let previous = render::workspace_restrictions(w);
     let w = workspace_mut(&mut world, &workspace_id)?;
     if let Some(v) = body.invite_creation_restriction {
         w.invite_creation_restriction = v;
@@ -493,10 +496,7 @@ pub(crate) async fn update_restrictions(
     if let Some(v) = body.share_creation_restriction {
         w.share_creation_restriction = v;
     }
-    let current = json!({
-        "inviteCreationRestriction": w.invite_creation_restriction,
-        "shareCreationRestriction": w.share_creation_restriction,
-    });
+    let current = render::workspace_restrictions(w);
     let event = on_workspace(
         "updateWorkspaceRestrictions",
         "enterpriseSettings",

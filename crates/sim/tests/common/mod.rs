@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use airtable_sim::{RunningSim, SimConfig, SimInfo, SimSize};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 pub const SCIM_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const SCIM_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -17,6 +17,15 @@ pub fn strs(v: &Value) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter_map(|x| x.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The string `key` of each object in a JSON array (skipping those without one).
+pub fn strs_at(v: &Value, key: &str) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x[key].as_str().map(str::to_string))
         .collect()
 }
 
@@ -99,6 +108,23 @@ impl Sim {
 
     pub async fn delete(&self, url: &str) -> (u16, Value) {
         self.send(self.http.delete(url)).await
+    }
+
+    pub async fn post(&self, url: &str, body: Value) -> (u16, Value) {
+        self.send(self.http.post(url).json(&body)).await
+    }
+
+    /// Creates a workspace called `name` in the enterprise.
+    pub async fn create_workspace(&self, name: &str) -> (u16, Value) {
+        let body = json!({ "enterpriseAccountId": self.ent(), "name": name });
+        self.post(&self.url("/v0/meta/workspaces"), body).await
+    }
+
+    /// Gives the user `user_id` the level `level` through the collaborators endpoint `url`
+    /// (of a workspace, base or interface).
+    pub async fn add_user(&self, url: &str, user_id: &str, level: &str) -> (u16, Value) {
+        let one = json!({ "user": { "id": user_id }, "permissionLevel": level });
+        self.post(url, json!({ "collaborators": [one] })).await
     }
 
     pub async fn patch(&self, url: &str, body: Value) -> (u16, Value) {

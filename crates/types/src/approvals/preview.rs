@@ -152,33 +152,27 @@ impl Preview {
 mod tests {
     use super::*;
 
+    /// A preview of an active user who is admin or not and has the workspaces `workspaces`.
+    fn preview(admin: &str, workspaces: [&str; 2]) -> Preview {
+        Preview {
+            target_exists: true,
+            facts: vec![
+                ("State".into(), "active".into()),
+                ("Admin".into(), admin.into()),
+            ],
+            lists: vec![PreviewList {
+                title: "Workspaces".into(),
+                items: workspaces.map(String::from).to_vec(),
+            }],
+            refused: None,
+        }
+    }
+
     #[test]
     fn comparing_previews_marks_what_changed() {
-        let before = Preview {
-            target_exists: true,
-            facts: vec![
-                ("State".into(), "active".into()),
-                ("Admin".into(), "no".into()),
-            ],
-            lists: vec![PreviewList {
-                title: "Workspaces".into(),
-                items: vec!["A".into(), "B".into()],
-            }],
-            refused: None,
-        };
+        let before = preview("no", ["A", "B"]);
         assert!(!before.compare(&before).changed);
-        let now = Preview {
-            target_exists: true,
-            facts: vec![
-                ("State".into(), "active".into()),
-                ("Admin".into(), "yes".into()),
-            ],
-            lists: vec![PreviewList {
-                title: "Workspaces".into(),
-                items: vec!["B".into(), "C".into()],
-            }],
-            refused: None,
-        };
+        let now = preview("yes", ["B", "C"]);
         let compared = before.compare(&now);
         assert!(compared.changed);
         assert_eq!(compared.facts[1].change, Change::Changed);

@@ -411,24 +411,12 @@ fn filter_for(key: &str, value: &str, position: usize) -> Result<Filter, QueryEr
             )),
         },
         "model" => Ok(Filter::Model(value.to_string())),
-        "workspace" => {
-            if has_id_prefix(value, "wsp") {
-                Ok(Filter::Workspace(value.to_string()))
-            } else {
-                fail(format!(
-                    "workspace: takes a workspace ID starting with wsp, not \"{value}\"."
-                ))
-            }
-        }
-        "base" => {
-            if has_id_prefix(value, "app") {
-                Ok(Filter::Base(value.to_string()))
-            } else {
-                fail(format!(
-                    "base: takes a base ID starting with app, not \"{value}\"."
-                ))
-            }
-        }
+        "workspace" => checked_id("workspace", "wsp", value)
+            .map(Filter::Workspace)
+            .or_else(fail),
+        "base" => checked_id("base", "app", value)
+            .map(Filter::Base)
+            .or_else(fail),
         "ip" => match value.parse::<IpAddr>() {
             Ok(ip) => Ok(Filter::Ip(ip.to_string())),
             Err(_) => fail(format!(
@@ -450,6 +438,18 @@ fn filter_for(key: &str, value: &str, position: usize) -> Result<Filter, QueryEr
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
+    }
+}
+
+/// `value` when it is the ID of a `model` (which starts with `prefix`); else what the
+/// filter `model:` takes.
+fn checked_id(model: &str, prefix: &str, value: &str) -> Result<String, String> {
+    if has_id_prefix(value, prefix) {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "{model}: takes a {model} ID starting with {prefix}, not \"{value}\"."
+        ))
     }
 }
 
