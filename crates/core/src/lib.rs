@@ -25,6 +25,7 @@ pub mod directory;
 pub mod enterprise;
 pub mod error;
 pub mod export;
+pub mod gauges;
 pub mod groups;
 pub mod live;
 pub mod mail;

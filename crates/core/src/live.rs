@@ -74,8 +74,10 @@ impl LiveReads {
                 as_of: Utc::now(),
             }));
         }
-        self.enterprise
-            .try_get_with(Key::Enterprise, async move {
+        let entry = self
+            .enterprise
+            .entry(Key::Enterprise)
+            .or_try_insert_with(async move {
                 load.await.map(|value| {
                     Arc::new(Read {
                         value,
@@ -84,7 +86,11 @@ impl LiveReads {
                 })
             })
             .await
-            .map_err(|shared: Arc<ConsoleError>| (*shared).clone())
+            .map_err(|shared: Arc<ConsoleError>| (*shared).clone())?;
+        let outcome = if entry.is_fresh() { "miss" } else { "hit" };
+        metrics::counter!("console_live_reads_total", "read" => "enterprise", "outcome" => outcome)
+            .increment(1);
+        Ok(entry.into_value())
     }
 
     /// Forgets the enterprise's record: a change went through (or someone asked for a

@@ -20,8 +20,8 @@ use std::path::PathBuf;
 use clap::{CommandFactory, FromArgMatches};
 
 pub use self::settings::{
-    AirtableMode, AirtableSettings, AuditSettings, DemoSettings, Secret, ServiceAccountSettings,
-    Settings, SmtpSettings,
+    AirtableMode, AirtableSettings, AuditSettings, DemoSettings, MetricsAt, Secret,
+    ServiceAccountSettings, Settings, SmtpSettings,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +54,18 @@ pub struct Environment {
         help_heading = "Server"
     )]
     pub addr: String,
+
+    /// Prometheus metrics: on serves them at /metrics on the console's own address (no
+    /// sign-in; numbers only, no names or IDs), off serves none, and an address (HOST:PORT)
+    /// serves them there instead, e.g. on an internal interface only.
+    #[arg(
+        long,
+        env = "CONSOLE_METRICS",
+        default_value = "on",
+        value_name = "on|off|HOST:PORT",
+        help_heading = "Server"
+    )]
+    pub metrics: String,
 
     /// The URL people use to reach the console. The OAuth redirect URI is
     /// <this>/auth/callback; state-changing requests must come from this origin; https turns

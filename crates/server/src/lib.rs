@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod downloads;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 pub mod security;
 pub mod state;
@@ -44,7 +45,9 @@ use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{
-    airtable_mode::resolve_airtable, auth::session_store::CachedSessionStore, config::Settings,
+    airtable_mode::resolve_airtable,
+    auth::session_store::CachedSessionStore,
+    config::{MetricsAt, Settings},
     state::AppState,
 };
 
@@ -83,6 +86,9 @@ pub async fn start(
     listener: tokio::net::TcpListener,
 ) -> anyhow::Result<RunningConsole> {
     let addr = listener.local_addr()?;
+    if settings.metrics != MetricsAt::Off {
+        metrics::handle();
+    }
     let action_log = action_log_for(&settings, true)?;
     // Migrations and the session store's table are applied here (as the owner role, when
     // one is configured).
@@ -172,6 +178,9 @@ pub async fn start(
         settings: Arc::new(settings),
         leptos,
     };
+    if let MetricsAt::Apart(metrics_addr) = state.settings.metrics {
+        serve_metrics_apart(metrics_addr, state.clone()).await?;
+    }
     let app = router(state.clone(), session_store);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -197,7 +206,20 @@ pub async fn start(
     }
     Ok(console)
 }
-/// The whole HTTP surface. Layers run outside-in: trace → compression → security headers → NUL check →
+/// `/metrics` on an address of its own (`CONSOLE_METRICS=HOST:PORT`), e.g. an internal
+/// interface the load balancer does not expose.
+async fn serve_metrics_apart(addr: SocketAddr, state: AppState) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen for metrics on {addr} (CONSOLE_METRICS): {e}")
+    })?;
+    let app = Router::new()
+        .route("/metrics", get(metrics::render))
+        .with_state(state);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(())
+}
+
+/// The whole HTTP surface. Layers run outside-in: trace → request metrics → compression → security headers → NUL check →
 /// same-origin check → session-store failures as 503 → session → signed-in person →
 /// sign-in gate → CSRF token → route.
 pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
@@ -229,6 +251,7 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
         }
     };
     let pkg_dir = state.settings.site_root.join("pkg");
+    let metrics_here = state.settings.metrics == MetricsAt::Here;
 
     Router::new()
         .route("/auth/login", get(auth::oauth::login))
@@ -250,6 +273,11 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
             shell(leptos_options.clone())
         })
         .nest_service("/pkg", routes::bundle_files(pkg_dir))
+        .merge(if metrics_here {
+            Router::new().route("/metrics", get(metrics::render))
+        } else {
+            Router::new()
+        })
         .fallback(not_found)
         .layer(middleware::from_fn(error::server_fn_argument_errors))
         .layer(middleware::from_fn(
@@ -258,6 +286,7 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
         // Only on the addresses the console has (a route layer): an address with none gets
         // the not-found page, signed in or not, rather than a trip through sign-in to a 404.
         .route_layer(middleware::from_fn(auth::session::require_sign_in))
+        .route_layer(middleware::from_fn(metrics::remember_route))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::session::load_signed_in_user,
@@ -273,6 +302,7 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
         // Pages, JSON and CSV go out compressed to browsers that take it; the bundle under
         // /pkg is already compressed on disk and passes through untouched.
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(metrics::count_requests))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::Instrument;
 
+use super::observe;
 use super::ratelimit::{RateLimit, RateLimiter};
 use super::retry::{parse_retry_after, Attempt, RetryPolicy};
 use crate::error::{ApiError, Error};
@@ -503,9 +504,11 @@ impl Client {
                     None => self.limiter.acquire().await,
                 }
             };
+            let waiting_since = tokio::time::Instant::now();
             match deadline {
                 Some(deadline) => {
                     if tokio::time::timeout_at(deadline, acquire).await.is_err() {
+                        observe::limiter_wait(template, waiting_since.elapsed());
                         // The limiter is held back by a recent 429 for longer than the
                         // caller will wait: answer as Airtable did to that request.
                         let mut api = ApiError::from_body(429, method, template, &[]);
@@ -518,6 +521,7 @@ impl Client {
                 }
                 None => acquire.await,
             }
+            observe::limiter_wait(template, waiting_since.elapsed());
             let attempt_no = retries_done + 1;
             span.record("attempt", attempt_no);
             let started = tokio::time::Instant::now();
@@ -550,6 +554,12 @@ impl Client {
             };
             let latency_ms = started.elapsed().as_millis() as u64;
             span.record("latency_ms", latency_ms);
+            observe::answered(
+                method,
+                template,
+                outcome.as_ref().ok().map(|(status, ..)| *status),
+                started.elapsed(),
+            );
             let (attempt, error) = match outcome {
                 Ok((status, retry_after, body)) => {
                     span.record("status", status);
@@ -610,6 +620,7 @@ impl Client {
                         error = %error,
                         "airtable request failed; retrying"
                     );
+                    observe::retry(template);
                     tokio::time::sleep(delay).await;
                     retries_done += 1;
                 }

@@ -1,6 +1,7 @@
 //! The HTTP client: connection pool, rate limiting, retries, tracing.
 
 pub(crate) mod client;
+mod observe;
 pub mod ratelimit;
 pub mod retry;
 

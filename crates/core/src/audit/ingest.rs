@@ -209,6 +209,7 @@ impl AuditIngester {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        count_copied(new_events, "walk");
 
         // An empty page means the walk reached the present (Airtable keeps handing out a
         // cursor there); no cursor at all means Airtable ended the walk.
@@ -259,6 +260,7 @@ impl AuditIngester {
                 .await?;
             }
             tx.commit().await?;
+            count_copied(new_events, "late");
             recovered += new_events;
         }
         Ok(recovered)
@@ -269,6 +271,12 @@ enum Step {
     Stored { new_events: u64 },
     Raced,
     CaughtUp,
+}
+
+/// Counts events copied for `/metrics`, once their transaction committed: by the forward
+/// walk, or by the re-read of the trailing window for events Airtable published late.
+fn count_copied(new_events: u64, by: &'static str) {
+    metrics::counter!("console_audit_events_copied_total", "by" => by).increment(new_events);
 }
 
 /// Inserts a page's events (one statement, arrays unnested) and returns how many were new.

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::{
     AirtableMode, AirtableSettings, AuditSettings, ConfigError, DemoSettings, Environment,
-    ServiceAccountSettings, Settings, SmtpSettings,
+    MetricsAt, ServiceAccountSettings, Settings, SmtpSettings,
 };
 
 impl Settings {
@@ -175,6 +175,14 @@ impl TryFrom<Environment> for Settings {
                 "CONSOLE_LIVE_READ_SECONDS",
                 &env.live_read_seconds,
             )?),
+            metrics: match env.metrics.trim() {
+                "on" => MetricsAt::Here,
+                "off" => MetricsAt::Off,
+                other => MetricsAt::Apart(other.parse().map_err(|_| ConfigError::Invalid {
+                    name: "CONSOLE_METRICS",
+                    reason: "must be on, off, or an address to serve metrics on (HOST:PORT)".into(),
+                })?),
+            },
             approval_ttl: match parse_as::<u64>(
                 "CONSOLE_APPROVAL_TTL_HOURS",
                 &env.approval_ttl_hours,

@@ -7,6 +7,17 @@ use console_app::api::Role;
 use url::Url;
 
 /// Where Airtable is, and how the console signs people in to it.
+/// Where `/metrics` is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricsAt {
+    /// Not at all.
+    Off,
+    /// On the console's own address.
+    Here,
+    /// On an address of its own (the console's address then has no `/metrics`).
+    Apart(SocketAddr),
+}
+
 #[derive(Clone, Debug)]
 pub enum AirtableMode {
     /// No Airtable credentials configured: run the simulator in-process with a seeded
@@ -101,6 +112,8 @@ pub struct Settings {
     /// How long pages share a live read of the enterprise (`CONSOLE_LIVE_READ_SECONDS`);
     /// zero reads on every view.
     pub live_read_ttl: Duration,
+    /// Where Prometheus metrics are served (`CONSOLE_METRICS`).
+    pub metrics: MetricsAt,
     /// How long an approval request waits for a decision before it expires
     /// (`CONSOLE_APPROVAL_TTL_HOURS`).
     pub approval_ttl: Duration,
