@@ -44,6 +44,8 @@ pub struct Console {
     pub policy: Arc<Policy>,
     /// Live reads pages share for a short while (see [`crate::live`]).
     pub live: LiveReads,
+    /// Downloads' own connections and each person's share of them.
+    pub exports: crate::export::Exports,
 }
 
 /// The settings the domain acts on (the server reads them from its configuration).

@@ -7,7 +7,14 @@
 //! Each export (users, reports, the audit log, a bulk job's results) checks what it can
 //! before the first byte and returns a [`Download`]; the server streams it.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use console_types::api::{ConsoleError, SignedInUser};
 use futures::{Stream, StreamExt};
+use sqlx::{postgres::PgPoolOptions, PgPool};
 use tokio::sync::mpsc;
 
 /// The chunks of a download, as they are produced.
@@ -42,7 +49,10 @@ pub fn channel() -> (
     let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
     let chunks = futures::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|item| (item, receiver))
-    });
+    })
+    // Fused: a body layer may ask again after the end (compression does), and an unfold
+    // must not be polled past it.
+    .fuse();
     (sender, chunks)
 }
 
@@ -75,5 +85,94 @@ pub async fn pump<T>(
     }
     if !chunk.is_empty() {
         let _ = sender.send(Ok(chunk)).await;
+    }
+}
+
+/// Downloads' own database connections, and how many each person may have running.
+///
+/// A download holds a connection for as long as the browser takes to receive it (a slow
+/// link and a five-million-event export: minutes). On the main pool, one viewer opening
+/// many of them could take every connection and stall the console for everyone; here they
+/// can only wait for each other, and each person gets [`EXPORTS_PER_PERSON`] at a time.
+/// The count is per console process (a person spread over N processes gets N times as many).
+#[derive(Clone)]
+pub struct Exports {
+    pool: PgPool,
+    running: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// Connections in the exports' pool.
+pub const EXPORT_CONNECTIONS: u32 = 4;
+/// Downloads one person may have running at once.
+pub const EXPORTS_PER_PERSON: usize = 2;
+
+impl Exports {
+    /// A pool like `main` (same database, same role) of [`EXPORT_CONNECTIONS`], opened as
+    /// downloads need them.
+    pub fn new(main: &PgPool) -> Self {
+        let pool = PgPoolOptions::new()
+            .max_connections(EXPORT_CONNECTIONS)
+            .min_connections(0)
+            .connect_lazy_with((*main.connect_options()).clone());
+        Exports {
+            pool,
+            running: Arc::default(),
+        }
+    }
+
+    /// The connections downloads read through.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A place for one more download of `who`'s, or a refusal in words when they already
+    /// have [`EXPORTS_PER_PERSON`] running. The place is freed when the slot is dropped.
+    pub fn slot(&self, who: &SignedInUser) -> Result<Slot, ConsoleError> {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = running.entry(who.airtable_user_id.clone()).or_insert(0);
+        if *mine >= EXPORTS_PER_PERSON {
+            return Err(ConsoleError::Conflict(format!(
+                "You already have {EXPORTS_PER_PERSON} downloads running. Wait for one to \
+                 finish (or cancel it in the browser), then start this one again."
+            )));
+        }
+        *mine += 1;
+        Ok(Slot {
+            running: self.running.clone(),
+            person: who.airtable_user_id.clone(),
+        })
+    }
+}
+
+/// One running download's place; dropping it (the download ended, or the browser went
+/// away) frees it.
+pub struct Slot {
+    running: Arc<Mutex<HashMap<String, usize>>>,
+    person: String,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = running.get_mut(&self.person) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                running.remove(&self.person);
+            }
+        }
+    }
+}
+
+impl Download {
+    /// The same download, holding `slot` until its last chunk is sent or it is dropped.
+    pub fn holding(self, slot: Slot) -> Download {
+        let chunks = self.chunks.map(move |chunk| {
+            let _held = &slot;
+            chunk
+        });
+        Download {
+            chunks: Box::pin(chunks),
+            ..self
+        }
     }
 }

@@ -516,7 +516,7 @@ pub async fn export_csv(console: &Console, query: UserQuery) -> Result<Download,
         return Err(details_missing());
     }
     let (sender, chunks) = export::channel();
-    let db = console.db.clone();
+    let db = console.exports.pool().clone();
     tokio::spawn(async move {
         let mut sql = QueryBuilder::new(format!("SELECT {} FROM snapshot_users", *COLUMNS));
         push_filters(&mut sql, snap.id, &query);

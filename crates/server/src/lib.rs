@@ -143,6 +143,7 @@ pub async fn start(
         );
     }
 
+    let exports = console_core::export::Exports::new(&db);
     let console = Console {
         db,
         airtable: api,
@@ -159,6 +160,7 @@ pub async fn start(
             enterprise_name: settings.enterprise_name.clone(),
         }),
         live: console_core::live::LiveReads::new(settings.live_read_ttl),
+        exports,
     };
     console_core::approvals::workflow::spawn_sweeper(console.clone());
     console_core::tokens::logins::spawn_token_sweeper(

@@ -19,7 +19,7 @@ pub async fn results(console: &Console, id: &str) -> Result<Download, ConsoleErr
         .await
         .map_err(internal)?
         .ok_or_else(not_found)?;
-    let db = console.db.clone();
+    let db = console.exports.pool().clone();
     let (sender, chunks) = export::channel();
     tokio::spawn(async move {
         let head = csv_out::header(HEADER);

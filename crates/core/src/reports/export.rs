@@ -35,7 +35,7 @@ pub async fn csv(
         kind.slug(),
         snap.taken_at.format("%Y%m%dT%H%M%SZ")
     );
-    let db = console.db.clone();
+    let db = console.exports.pool().clone();
     let chunks = with_definition!(kind, D => stream::<D>(db, snap, query));
     Ok(Download {
         filename,

@@ -36,8 +36,12 @@ async fn download(
     Query(form): Query<SearchForm>,
     format: ExportFormat,
 ) -> Response {
-    attachment(form.to_query().map(|query| {
+    attachment(&state, &who, async {
+        let query = form.to_query().map_err(|error| {
+            ConsoleError::Invalid(format!("The search could not be read: {error}"))
+        })?;
         tracing::info!(user = %who.airtable_user_id, query = %query, format = format.extension(), "audit export");
-        export(state.console.db.clone(), query, format)
-    }).map_err(|error| ConsoleError::Invalid(format!("The search could not be read: {error}"))))
+        Ok(export(state.console.exports.pool().clone(), query, format))
+    })
+    .await
 }

@@ -14,8 +14,13 @@ use crate::{
 
 pub async fn csv(
     State(state): State<AppState>,
-    _who: RequireRole<Viewer>,
+    who: RequireRole<Viewer>,
     Path(id): Path<String>,
 ) -> Response {
-    attachment(console_core::bulk::csv::results(&state.console, &id).await)
+    attachment(
+        &state,
+        &who,
+        console_core::bulk::csv::results(&state.console, &id),
+    )
+    .await
 }

@@ -8,6 +8,8 @@ mod chart;
 mod reports;
 mod users;
 
+use std::future::Future;
+
 use axum::{
     body::Body,
     http::{header, StatusCode},
@@ -16,7 +18,7 @@ use axum::{
     Router,
 };
 use console_core::export::Download;
-use console_types::api::ConsoleError;
+use console_types::api::{ConsoleError, SignedInUser};
 use futures::StreamExt;
 
 use crate::state::AppState;
@@ -33,7 +35,18 @@ pub fn routes() -> Router<AppState> {
 
 /// Streams a download as an attachment, or says in words why there is none (with the
 /// status that fits: a missing snapshot is a 404, a bad filter a 422…).
-fn attachment(download: Result<Download, ConsoleError>) -> Response {
+///
+/// Each download first takes one of `who`'s places (`console_core::export::Exports`): a
+/// person with too many running is told so before any query starts.
+async fn attachment(
+    state: &AppState,
+    who: &SignedInUser,
+    make: impl Future<Output = Result<Download, ConsoleError>>,
+) -> Response {
+    let download = match state.console.exports.slot(who) {
+        Ok(slot) => make.await.map(|download| download.holding(slot)),
+        Err(refused) => Err(refused),
+    };
     let download = match download {
         Ok(download) => download,
         Err(error) => {

@@ -38,12 +38,10 @@ async fn csv(
     who: RequireRole<Viewer>,
     Query(form): Query<ReportForm>,
 ) -> Response {
-    attachment(
-        async {
-            let query = form.to_query().map_err(ConsoleError::Invalid)?;
-            tracing::info!(user = %who.airtable_user_id, report = kind.slug(), "report export");
-            console_core::reports::export::csv(&state.console, kind, query).await
-        }
-        .await,
-    )
+    attachment(&state, &who, async {
+        let query = form.to_query().map_err(ConsoleError::Invalid)?;
+        tracing::info!(user = %who.airtable_user_id, report = kind.slug(), "report export");
+        console_core::reports::export::csv(&state.console, kind, query).await
+    })
+    .await
 }

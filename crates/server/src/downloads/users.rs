@@ -17,12 +17,10 @@ pub async fn csv(
     who: RequireRole<Viewer>,
     Query(form): Query<UserForm>,
 ) -> Response {
-    attachment(
-        async {
-            let query = form.to_query().map_err(ConsoleError::Invalid)?;
-            tracing::info!(user = %who.airtable_user_id, view = %query.to_url_query(), "users export");
-            console_core::people::export_csv(&state.console, query).await
-        }
-        .await,
-    )
+    attachment(&state, &who, async {
+        let query = form.to_query().map_err(ConsoleError::Invalid)?;
+        tracing::info!(user = %who.airtable_user_id, view = %query.to_url_query(), "users export");
+        console_core::people::export_csv(&state.console, query).await
+    })
+    .await
 }
