@@ -9,10 +9,7 @@ use airtable_client::{
     ids::{BaseId, UserId, WorkspaceId},
     models::{EnabledState, PermissionLevel},
 };
-use common::session::{
-    approve, ask_and_approve, enterprise, enterprise_info, get, get_ok, get_response, logged,
-    page_html, post, post_ok, sign_in_as, sign_in_person, sim_client, take_snapshot,
-};
+use common::session::{approve, ask_and_approve, enterprise, enterprise_info, get, get_ok, get_response, logged, page_html, post, post_ok, request_action, requested_id, sign_in_as, sign_in_person, sim_client, take_snapshot};
 use common::TestConsole;
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
@@ -427,13 +424,7 @@ async fn base_detail_matches_the_sim_enabling_an_extension_is_direct_and_a_share
     assert_eq!(share_state().await, EnabledState::Enabled);
     assert!(logged(&t, "enable_share").await.is_some());
     // Enabling it again is refused when asked, not after someone approved it.
-    let (status, body) = post(
-        &t,
-        &operator,
-        "/api/approvals/request",
-        &[("action", &enable.to_string()), ("reason", "again")],
-    )
-    .await;
+    let (status, body) = request_action(&t, &operator, &enable.to_string(), "again").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.to_string().contains("already enabled"), "{body}");
 
@@ -712,14 +703,8 @@ async fn destructive_actions_are_only_requests_for_approval() {
         "collaborator": { "type": "user", "id": member.as_str() },
     })
     .to_string();
-    let body = post_ok(
-        &t,
-        &operator,
-        "/api/approvals/request",
-        &[("action", action.as_str()), ("reason", "test")],
-    )
-    .await;
-    assert!(body["Requested"]["id"].is_string(), "{body}");
+    let (status, body) = request_action(&t, &operator, &action, "test").await;
+    requested_id(status, &body);
     let ws = sim
         .workspace(&wid)
         .get()

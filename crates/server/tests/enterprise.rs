@@ -6,9 +6,7 @@
 mod common;
 
 use airtable_client::ids::WorkspaceId;
-use common::session::{
-    enterprise, enterprise_info, get, get_ok, logged, post, post_ok, sign_in_as, sim_client,
-};
+use common::session::{enterprise, enterprise_info, get, get_ok, logged, pending_requests, post, post_ok, sign_in_as, sim_client};
 use common::TestConsole;
 use console_app::api::Role;
 use futures::TryStreamExt;
@@ -17,16 +15,6 @@ use reqwest::StatusCode;
 async fn first_workspaces(t: &TestConsole, n: usize) -> Vec<WorkspaceId> {
     let info = enterprise_info(t).await;
     info.workspace_ids.into_iter().take(n).collect()
-}
-
-async fn open_requests(t: &TestConsole, kind: &str) -> i64 {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM approval_requests WHERE kind = $1 AND status = 'pending'",
-    )
-    .bind(kind)
-    .fetch_one(&t.db().await)
-    .await
-    .expect("count requests")
 }
 
 #[tokio::test]
@@ -112,7 +100,7 @@ async fn moves_only_become_requests_for_approval() {
     )
     .await;
     assert!(outcome["Requested"]["id"].is_string(), "{outcome}");
-    assert_eq!(open_requests(&t, "move_workspaces").await, 1);
+    assert_eq!(pending_requests(&t, "move_workspaces").await, 1);
 
     // Nothing moved: the workspaces are still in the account.
     let still = first_workspaces(&t, usize::MAX).await;
@@ -143,8 +131,8 @@ async fn moves_only_become_requests_for_approval() {
             "{what} {ids}: {error}"
         );
     }
-    assert_eq!(open_requests(&t, "move_workspaces").await, 1);
-    assert_eq!(open_requests(&t, "move_groups").await, 0);
+    assert_eq!(pending_requests(&t, "move_workspaces").await, 1);
+    assert_eq!(pending_requests(&t, "move_groups").await, 0);
 }
 
 #[tokio::test]

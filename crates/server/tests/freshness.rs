@@ -3,10 +3,7 @@
 
 mod common;
 
-use common::session::{
-    ask_and_approve, enterprise, get, get_ok, get_response, set_role, sign_in_person, sim_client,
-    Person,
-};
+use common::session::{Person, ask_and_approve, enterprise, get, get_ok, get_response, set_role, sign_in_person, sim_client};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::StatusCode;

@@ -14,9 +14,7 @@ use airtable_client::{
     models::{PermissionLevel, User, UserState},
     Client,
 };
-use common::session::{
-    enterprise, get, get_ok, page_html, post, post_ok, sign_in_person, sim_client, Person,
-};
+use common::session::{Person, count_of, enterprise, get, get_ok, page_html, post_ok, request_action, sign_in_person, sim_client};
 use common::TestConsole;
 use console_app::api::Role;
 use futures::TryStreamExt;
@@ -32,13 +30,7 @@ async fn cast(t: &TestConsole) -> (Person, Person) {
 }
 
 async fn ask(t: &TestConsole, operator: &Person, action: &Value) -> (StatusCode, Value) {
-    post(
-        t,
-        operator,
-        "/api/approvals/request",
-        &[("action", &action.to_string()), ("reason", "preview check")],
-    )
-    .await
+    request_action(t, operator, &action.to_string(), "preview check").await
 }
 
 /// Asks for `action` and returns the preview as the approver's page has it, after checking
@@ -762,10 +754,7 @@ async fn an_external_collaborator_is_refused_what_airtable_refuses_and_offered_w
             "{kind}: {text}"
         );
     }
-    let open: i64 = sqlx::query_scalar("SELECT count(*) FROM approval_requests")
-        .fetch_one(&t.db().await)
-        .await
-        .expect("count");
+    let open = count_of(&t, "SELECT count(*) FROM approval_requests").await;
     assert_eq!(open, 0, "nothing was stored for a second person");
 
     // Removing them from the enterprise's workspaces and bases is what applies.

@@ -13,8 +13,8 @@ use airtable_client::{
     models::{EnabledState, Group, PermissionLevel, Share, User, UserRef, UserState, Workspace},
 };
 use chrono::{DateTime, Utc};
-use common::session::{enterprise, get, get_ok, get_response, sim_client, take_snapshot, Person};
-use common::TestConsole;
+use common::session::{Person, deactivate_at_sim, enterprise, execute_sql, get, get_ok, get_response, sim_client, take_snapshot};
+use common::{header_text, TestConsole};
 use console_app::api::Role;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
@@ -267,10 +267,7 @@ fn set(values: Vec<String>) -> BTreeSet<String> {
 async fn csv(t: &TestConsole, who: &Person, path: &str) -> (String, Vec<String>) {
     let response = get_response(t, &who.browser, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
-    let disposition = response
-        .headers()
-        .get(header::CONTENT_DISPOSITION)
-        .and_then(|v| v.to_str().ok())
+    let disposition = header_text(&response, header::CONTENT_DISPOSITION)
         .unwrap_or_default()
         .to_string();
     assert!(
@@ -606,13 +603,7 @@ async fn each_report_lists_what_the_simulator_implies_and_follows_its_changes() 
             .expect("the creator steps back");
     }
     let orphaned = orphaned.to_string();
-    sim.enterprise(&ent)
-        .user(&leaver_ref)
-        .update()
-        .state(UserState::Deactivated)
-        .send()
-        .await
-        .expect("deactivate");
+    deactivate_at_sim(&t, &leaver_ref).await;
 
     // The reports still show the first snapshot until a new one is taken.
     let (_, rows) = all_rows(&t, &viewer, "admins-without-sso-or-2fa", "").await;
@@ -727,10 +718,11 @@ async fn bad_input_is_refused_in_plain_words_and_old_snapshots_say_what_they_lac
     assert!(!response.status().is_success(), "{}", response.status());
 
     // A snapshot from before the console recorded shares and user details.
-    sqlx::query("UPDATE snapshots SET shares_recorded = false, email_domains = NULL")
-        .execute(&t.db().await)
-        .await
-        .expect("age the snapshot");
+    execute_sql(
+        &t,
+        "UPDATE snapshots SET shares_recorded = false, email_domains = NULL",
+    )
+    .await;
     let (status, view) = get(&t, &viewer, "/api/reports/get?name=public-shares").await;
     assert_eq!(status, StatusCode::OK, "{view}");
     assert_eq!(
