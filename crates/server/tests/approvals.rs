@@ -5,7 +5,10 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::session::{Person, count_of, get_json, post, reject, request_action, request_status, set_policy, set_role, sign_in_person, sign_out_everywhere, sim_client};
+use common::session::{
+    count_of, get_json, post, reject, request_action, request_status, set_policy, set_role,
+    sign_in_person, sign_out_everywhere, sim_client, Person,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use console_core::approvals::store;

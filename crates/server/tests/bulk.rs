@@ -12,7 +12,11 @@ use airtable_client::{
     ids::UserId,
     models::{User, UserState},
 };
-use common::session::{Person, count_of, create_scim_users, deactivate_at_sim, execute_sql, get, get_ok, get_response, page_html, pending_requests, post, sign_in_as, sign_out_everywhere, sim_users_by_id, take_snapshot};
+use common::session::{
+    count_of, create_scim_users, deactivate_at_sim, execute_sql, get, get_ok, get_response,
+    page_html, pending_requests, post, sign_in_as, sign_out_everywhere, sim_users_by_id,
+    take_snapshot, Person,
+};
 use common::{header_text, TestConsole};
 use console_app::{api::Role, bulk::BulkKind};
 use reqwest::{header, StatusCode};

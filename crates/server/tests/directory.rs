@@ -7,9 +7,13 @@ mod common;
 
 use airtable_client::{
     ids::{BaseId, UserId, WorkspaceId},
-    models::{EnabledState, PermissionLevel},
+    models::{EnabledState, IndividualCollaborator, PermissionLevel},
 };
-use common::session::{approve, ask_and_approve, enterprise, enterprise_info, get, get_ok, get_response, logged, page_html, post, post_ok, request_action, requested_id, sign_in_as, sign_in_person, sim_client, take_snapshot};
+use common::session::{
+    approve, ask_and_approve, enterprise, enterprise_info, get, get_ok, get_response, logged,
+    page_html, post, post_ok, request_action, requested_id, sign_in_as, sign_in_person, sim_client,
+    sim_workspace, sim_workspace_people, take_snapshot,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
@@ -198,21 +202,13 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
         ("permission", "comment"),
     ];
     post_ok(&t, &operator, "/api/workspaces/collaborators/add", &form).await;
-    let level_of = |ws: &airtable_client::models::Workspace| {
-        ws.individual().and_then(|s| {
-            s.workspace_collaborators
-                .iter()
-                .find(|c| c.user_id.as_str() == newcomer_id)
-                .map(|c| c.permission_level.clone())
-        })
+    let level_of = |people: &[IndividualCollaborator]| {
+        people
+            .iter()
+            .find(|c| c.user_id.as_str() == newcomer_id)
+            .map(|c| c.permission_level.clone())
     };
-    let now = sim
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .send()
-        .await
-        .expect("ws");
+    let now = sim_workspace_people(&t, &wid).await;
     assert_eq!(level_of(&now), Some(PermissionLevel::Comment));
     let (target, details) = logged(&t, "workspaces.add_collaborator")
         .await
@@ -227,13 +223,7 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
         ("permission", "read"),
     ];
     post_ok(&t, &operator, "/api/workspaces/collaborators/update", &form).await;
-    let now = sim
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .send()
-        .await
-        .expect("ws");
+    let now = sim_workspace_people(&t, &wid).await;
     assert_eq!(level_of(&now), Some(PermissionLevel::Read));
     assert!(logged(&t, "workspaces.update_collaborator").await.is_some());
 
@@ -297,12 +287,7 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
     )
     .await;
     let new_id: WorkspaceId = id.as_str().expect("an id").parse().expect("workspace id");
-    let made = sim
-        .workspace(&new_id)
-        .get()
-        .send()
-        .await
-        .expect("created in the sim");
+    let made = sim_workspace(&t, &new_id).await;
     assert_eq!(made.name, "Made by the console");
     let (target, _) = logged(&t, "workspaces.create").await.expect("logged");
     assert_eq!(target.as_deref(), Some(new_id.as_str()));
@@ -551,21 +536,11 @@ async fn a_viewer_is_refused_and_malformed_ids_get_a_clear_answer() {
     ];
     let (status, body) = post(&t, &viewer, "/api/workspaces/collaborators/add", &form).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let ws = sim_client(&t)
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .send()
-        .await
-        .expect("ws");
+    let people = sim_workspace_people(&t, &wid).await;
     assert!(
-        !ws.individual()
-            .map(|s| s
-                .workspace_collaborators
-                .iter()
-                .any(|c| c.user_id.as_str() == someone
-                    && c.permission_level == PermissionLevel::Owner))
-            .unwrap_or(false),
+        !people
+            .iter()
+            .any(|c| c.user_id.as_str() == someone && c.permission_level == PermissionLevel::Owner),
         "nothing was granted"
     );
     assert!(logged(&t, "workspaces.add_collaborator").await.is_none());
@@ -674,18 +649,10 @@ async fn destructive_actions_are_only_requests_for_approval() {
 
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
-    let sim = sim_client(&t);
     let wid = workspace_ids(&t).await[0].clone();
-    let ws = sim
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .send()
+    let member: UserId = sim_workspace_people(&t, &wid)
         .await
-        .expect("ws");
-    let member: UserId = ws
-        .individual()
-        .and_then(|s| s.workspace_collaborators.first())
+        .first()
         .expect("a user collaborator")
         .user_id
         .clone();
@@ -705,18 +672,8 @@ async fn destructive_actions_are_only_requests_for_approval() {
     .to_string();
     let (status, body) = request_action(&t, &operator, &action, "test").await;
     requested_id(status, &body);
-    let ws = sim
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .send()
-        .await
-        .expect("ws");
-    assert!(ws.individual().is_some_and(|s| {
-        s.workspace_collaborators
-            .iter()
-            .any(|c| c.user_id == member)
-    }));
+    let people = sim_workspace_people(&t, &wid).await;
+    assert!(people.iter().any(|c| c.user_id == member));
 
     // Setting a permission of `none` (a removal in disguise) is refused.
     let form = [

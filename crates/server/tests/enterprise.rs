@@ -6,7 +6,10 @@
 mod common;
 
 use airtable_client::ids::WorkspaceId;
-use common::session::{enterprise, enterprise_info, get, get_ok, logged, pending_requests, post, post_ok, sign_in_as, sim_client};
+use common::session::{
+    enterprise, enterprise_info, get, get_ok, logged, pending_requests, post, post_ok, sign_in_as,
+    sim_client,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use futures::TryStreamExt;

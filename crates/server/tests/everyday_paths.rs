@@ -5,7 +5,9 @@
 mod common;
 
 use airtable_client::models::AuditEvent;
-use common::session::{Person, get, get_response, post_ok, request_action, sign_in_as, sign_in_person};
+use common::session::{
+    get, get_response, post_ok, request_action, sign_in_as, sign_in_person, Person,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::StatusCode;

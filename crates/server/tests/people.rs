@@ -9,7 +9,11 @@ mod common;
 use std::collections::BTreeSet;
 
 use airtable_client::models::{User, UserState};
-use common::session::{Person, all_sim_users, create_scim_user, create_scim_users, deactivate_at_sim, email_domain, enterprise, execute_sql, get, get_ok, get_response, logged, page_html, post, post_ok, request_action, requested_id, sign_in_as, sim_client, take_snapshot};
+use common::session::{
+    all_sim_users, create_scim_user, create_scim_users, deactivate_at_sim, email_domain,
+    enterprise, enterprise_info, execute_sql, get, get_ok, get_response, logged, page_html, post,
+    post_ok, request_action, requested_id, sign_in_as, sim_client, take_snapshot, Person,
+};
 use common::{header_text, TestConsole};
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
@@ -57,7 +61,6 @@ async fn the_users_table_comes_from_the_latest_snapshot_searched_filtered_sorted
     let domain = email_domain(&t).await;
     // One of them deactivated, so the state filter has something to find.
     deactivate_at_sim(&t, &created[7]).await;
-    let sim = sim_client(&t);
     let snapshot = take_snapshot(&t).await;
     let late = create_scim_user(&t, &format!("latecomer@{domain}"), "Late", "Comer").await;
 
@@ -104,12 +107,7 @@ async fn the_users_table_comes_from_the_latest_snapshot_searched_filtered_sorted
 
     // Each filter lists exactly the users the simulator says match (the latecomer is not in
     // the snapshot).
-    let info = sim
-        .enterprise(&enterprise(&t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise");
+    let info = enterprise_info(&t).await;
     let domains: Vec<String> = info
         .email_domains
         .iter()

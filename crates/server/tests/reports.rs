@@ -13,7 +13,10 @@ use airtable_client::{
     models::{EnabledState, Group, PermissionLevel, Share, User, UserRef, UserState, Workspace},
 };
 use chrono::{DateTime, Utc};
-use common::session::{Person, deactivate_at_sim, enterprise, execute_sql, get, get_ok, get_response, sim_client, take_snapshot};
+use common::session::{
+    create_sim_workspace, deactivate_at_sim, enterprise, execute_sql, get, get_ok, get_response,
+    sim_client, sim_workspace_people, take_snapshot, Person,
+};
 use common::{header_text, TestConsole};
 use console_app::api::Role;
 use reqwest::{header, StatusCode};
@@ -514,15 +517,17 @@ async fn each_report_lists_what_the_simulator_implies_and_follows_its_changes() 
         .iter()
         .map(|a| a.id.to_string())
         .collect();
+    // An active member on the enterprise's domains who is not an admin.
+    let plain_member = |u: &&User| {
+        u.state == UserState::Provisioned
+            && u.is_admin != Some(true)
+            && !is_external(&u.email, &before.domains)
+    };
     let new_admin = before
         .users
         .iter()
-        .find(|u| {
-            u.state == UserState::Provisioned
-                && u.is_admin != Some(true)
-                && !u.is_two_factor_auth_enabled
-                && !is_external(&u.email, &before.domains)
-        })
+        .filter(plain_member)
+        .find(|u| !u.is_two_factor_auth_enabled)
         .expect("a member without two-factor sign-in")
         .id
         .clone();
@@ -549,49 +554,25 @@ async fn each_report_lists_what_the_simulator_implies_and_follows_its_changes() 
         .enable()
         .await
         .expect("enable share");
-    let created = sim
-        .enterprise(&ent)
-        .create_workspace("Reports test workspace")
-        .await
-        .expect("create workspace")
-        .id;
+    let created = create_sim_workspace(&t, "Reports test workspace").await;
     // A member becomes the only owner of a second new workspace, then leaves.
     let leaver = before
         .users
         .iter()
-        .find(|u| {
-            u.state == UserState::Provisioned
-                && u.is_admin != Some(true)
-                && !u.is_service_account
-                && !signed_in.contains(u.id.as_str())
-                && !is_external(&u.email, &before.domains)
-                && u.id != new_admin
-        })
+        .filter(plain_member)
+        .find(|u| !u.is_service_account && !signed_in.contains(u.id.as_str()) && u.id != new_admin)
         .expect("a member to hand a workspace to")
         .id
         .to_string();
-    let orphaned = sim
-        .enterprise(&ent)
-        .create_workspace("Reports test hand-over")
-        .await
-        .expect("create workspace")
-        .id;
+    let orphaned = create_sim_workspace(&t, "Reports test hand-over").await;
     let handed = sim.workspace(&orphaned);
     let leaver_ref: UserId = leaver.parse().expect("user id");
     handed
         .add_collaborator(leaver_ref.clone(), owner())
         .await
         .expect("add the new owner");
-    let creators: Vec<UserId> = sim
-        .workspace(&orphaned)
-        .get()
-        .include_collaborators()
-        .send()
+    let creators: Vec<UserId> = sim_workspace_people(&t, &orphaned)
         .await
-        .expect("workspace")
-        .individual()
-        .map(|s| s.workspace_collaborators.clone())
-        .unwrap_or_default()
         .into_iter()
         .filter(|c| c.user_id != leaver_ref)
         .map(|c| c.user_id)

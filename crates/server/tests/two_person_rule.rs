@@ -7,7 +7,11 @@
 mod common;
 
 use airtable_client::models::UserRef;
-use common::session::{Person, approve_saying, count_of, enterprise, execute_sql, get, get_ok, get_response, page_html, pending_requests, post, post_ok, reject, request_action, request_status, requested_id, set_policy, set_role, sign_in_person, sim_client};
+use common::session::{
+    approve_saying, count_of, enterprise, execute_sql, get, get_ok, get_response, page_html,
+    pending_requests, post, post_ok, reject, request_action, request_status, requested_id,
+    set_policy, set_role, sign_in_person, sim_client, Person,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::StatusCode;

@@ -380,6 +380,16 @@ pub async fn sim_workspace(t: &TestConsole, id: &WorkspaceId) -> Workspace {
         .expect("workspace")
 }
 
+/// Makes a workspace named `name` at the simulator, with its own token: its ID.
+pub async fn create_sim_workspace(t: &TestConsole, name: &str) -> WorkspaceId {
+    sim_client(t)
+        .enterprise(&enterprise(t))
+        .create_workspace(name)
+        .await
+        .expect("create workspace")
+        .id
+}
+
 /// The people given access on the workspace itself, as the simulator says now.
 pub async fn sim_workspace_people(
     t: &TestConsole,
