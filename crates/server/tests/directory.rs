@@ -12,7 +12,7 @@ use airtable_client::{
 use common::session::{
     approve, ask_and_approve, enterprise, enterprise_info, get, get_ok, get_response, logged,
     page_html, post, post_ok, request_action, requested_id, sign_in_as, sign_in_person, sim_client,
-    sim_workspace, sim_workspace_people, take_snapshot,
+    sim_extensions, sim_workspace, sim_workspace_in_full, sim_workspace_people, take_snapshot,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -135,14 +135,7 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
     let operator = sign_in_as(&t, Role::Operator).await;
     let sim = sim_client(&t);
     let wid = workspace_ids(&t).await[0].clone();
-    let truth = sim
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .include_invite_links()
-        .send()
-        .await
-        .expect("workspace");
+    let truth = sim_workspace_in_full(&t, &wid).await;
 
     let detail = get_ok(&t, &operator, &format!("/api/workspaces/get?id={wid}")).await;
     assert_eq!(detail["name"], truth.name.as_str());
@@ -420,11 +413,8 @@ async fn base_detail_matches_the_sim_enabling_an_extension_is_direct_and_a_share
         &[("base", bid.as_str()), ("installation", block.as_str())],
     )
     .await;
-    let state = sim
-        .base(&bid)
-        .block_installations()
+    let state = sim_extensions(&t, &bid)
         .await
-        .expect("blocks")
         .into_iter()
         .find(|b| b.id == block)
         .expect("block")

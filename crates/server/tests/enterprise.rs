@@ -8,7 +8,7 @@ mod common;
 use airtable_client::ids::WorkspaceId;
 use common::session::{
     enterprise, enterprise_info, get, get_ok, logged, pending_requests, post, post_ok, sign_in_as,
-    sim_client,
+    sim_client, sim_workspace,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -252,12 +252,7 @@ async fn a_package_installs_its_latest_release_into_a_workspace() {
     )
     .await;
     let base = base.as_str().expect("base id").to_string();
-    let in_workspace = sim
-        .workspace(&workspace)
-        .get()
-        .send()
-        .await
-        .expect("workspace");
+    let in_workspace = sim_workspace(&t, &workspace).await;
     assert!(
         in_workspace.base_ids.iter().any(|b| b.to_string() == base),
         "the new base is in the workspace"

@@ -16,7 +16,8 @@ use airtable_client::{
 };
 use common::session::{
     all_sim_users, count_of, enterprise, enterprise_info, get, get_ok, page_html, post_ok,
-    request_action, sign_in_person, sim_client, sim_workspace, sim_workspace_people, Person,
+    request_action, sign_in_person, sim_client, sim_workspace, sim_workspace_in_full,
+    sim_workspace_people, Person,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -337,14 +338,7 @@ async fn deleting_a_workspace_shows_its_bases_people_and_invite_links() {
         }
     }
     let (_, workspace) = best.expect("a workspace");
-    let w = airtable
-        .workspace(&workspace)
-        .get()
-        .include_collaborators()
-        .include_invite_links()
-        .send()
-        .await
-        .expect("workspace");
+    let w = sim_workspace_in_full(&t, &workspace).await;
     let users = w.individual().cloned().unwrap_or_default();
     let groups = w.group_collaborators.clone().unwrap_or_default();
     let invites = w.invite_links.clone().unwrap_or_default();

@@ -676,11 +676,8 @@ async fn bad_input_is_refused_in_plain_words_and_old_snapshots_say_what_they_lac
             StatusCode::UNPROCESSABLE_ENTITY,
             "{days}"
         );
-        assert!(response
-            .text()
-            .await
-            .unwrap_or_default()
-            .contains("whole number"));
+        let body = response.text().await.unwrap_or_default();
+        assert!(body.contains("whole number"), "{body}");
     }
     let page = html(&t, &viewer, "/reports/inactive-users?days=ten").await;
     assert!(page.contains("data-testid=\"report-error\""), "{page}");
@@ -712,11 +709,8 @@ async fn bad_input_is_refused_in_plain_words_and_old_snapshots_say_what_they_lac
     );
     let response = get_response(&t, &viewer.browser, "/reports/public-shares.csv").await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
-    assert!(response
-        .text()
-        .await
-        .unwrap_or_default()
-        .contains("did not record shares"));
+    let body = response.text().await.unwrap_or_default();
+    assert!(body.contains("did not record shares"), "{body}");
     let page = html(&t, &viewer, "/reports/public-shares").await;
     assert!(
         page.contains("This snapshot did not record shares; take a new one."),

@@ -2,8 +2,10 @@
 //! simulator seen with its own token (the tests' independent view of Airtable).
 
 use airtable_client::{
-    ids::{EnterpriseId, UserId, WorkspaceId},
-    models::{EnterpriseInfo, IndividualCollaborator, ScimUserRequest, User, Workspace},
+    ids::{BaseId, EnterpriseId, UserId, WorkspaceId},
+    models::{
+        BlockInstallation, EnterpriseInfo, IndividualCollaborator, ScimUserRequest, User, Workspace,
+    },
     Client,
 };
 use console_app::api::Role;
@@ -202,6 +204,15 @@ pub async fn count_of(t: &TestConsole, sql: &str) -> i64 {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+/// How many rows of the action log record `action`.
+pub async fn times_logged(t: &TestConsole, action: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM console_actions WHERE action = $1")
+        .bind(action)
+        .fetch_one(&t.db().await)
+        .await
+        .expect("count logged actions")
+}
+
 /// How many requests for `kind` wait for a second person.
 pub async fn pending_requests(t: &TestConsole, kind: &str) -> i64 {
     let sql = "SELECT count(*) FROM approval_requests WHERE kind = $1 AND status = 'pending'";
@@ -378,6 +389,27 @@ pub async fn sim_workspace(t: &TestConsole, id: &WorkspaceId) -> Workspace {
         .send()
         .await
         .expect("workspace")
+}
+
+/// The workspace with its collaborators and invite links, as the simulator says now.
+pub async fn sim_workspace_in_full(t: &TestConsole, id: &WorkspaceId) -> Workspace {
+    sim_client(t)
+        .workspace(id)
+        .get()
+        .include_collaborators()
+        .include_invite_links()
+        .send()
+        .await
+        .expect("workspace")
+}
+
+/// The extensions installed on the base, as the simulator says now.
+pub async fn sim_extensions(t: &TestConsole, base: &BaseId) -> Vec<BlockInstallation> {
+    sim_client(t)
+        .base(base)
+        .block_installations()
+        .await
+        .expect("extensions")
 }
 
 /// Makes a workspace named `name` at the simulator, with its own token: its ID.
