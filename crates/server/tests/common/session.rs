@@ -4,7 +4,8 @@
 use airtable_client::{
     ids::{BaseId, EnterpriseId, UserId, WorkspaceId},
     models::{
-        BlockInstallation, EnterpriseInfo, IndividualCollaborator, ScimUserRequest, User, Workspace,
+        BlockInstallation, EnterpriseInfo, IndividualCollaborator, ScimUserRequest, User,
+        UserState, Workspace,
     },
     Client,
 };
@@ -96,12 +97,7 @@ pub async fn fetch(t: &TestConsole, browser: &reqwest::Client, path: &str) -> (S
 
 /// The HTML of the page at `path` as `who` sees it.
 pub async fn page_html(t: &TestConsole, who: &Person, path: &str) -> String {
-    browser_html(t, &who.browser, path).await
-}
-
-/// The HTML of the page at `path` as `browser` sees it, whatever the status.
-pub async fn browser_html(t: &TestConsole, browser: &reqwest::Client, path: &str) -> String {
-    let response = get_response(t, browser, path).await;
+    let response = get_response(t, &who.browser, path).await;
     response.text().await.expect("html")
 }
 
@@ -237,7 +233,7 @@ pub async fn deactivate_at_sim(t: &TestConsole, user: &UserId) {
         .enterprise(&enterprise(t))
         .user(user)
         .update()
-        .state(airtable_client::models::UserState::Deactivated)
+        .state(UserState::Deactivated)
         .send()
         .await
         .expect("deactivate");
