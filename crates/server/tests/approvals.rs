@@ -6,8 +6,8 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::session::{
-    get_json, post, post_form, post_ok, request_status, set_role, sign_in_person, sim_client,
-    Person,
+    count_of, get_json, post, reject, request_action, request_status, set_policy, set_role,
+    sign_in_person, sign_out_everywhere, sim_client, sim_extensions, times_logged, Person,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -21,13 +21,7 @@ fn delete_user(user_id: &str) -> String {
 
 /// Asks for `action` as `who`; returns the request ID.
 async fn request(t: &TestConsole, who: &Person, action: &str, reason: &str) -> String {
-    let (status, body) = post(
-        t,
-        who,
-        "/api/approvals/request",
-        &[("action", action), ("reason", reason)],
-    )
-    .await;
+    let (status, body) = request_action(t, who, action, reason).await;
     assert_eq!(status, StatusCode::OK, "request {action}: {body}");
     body["Requested"]["id"]
         .as_str()
@@ -140,13 +134,7 @@ async fn nobody_approves_their_own_request_however_they_try() {
     )
     .await;
     assert_ne!(status, StatusCode::OK);
-    let (status, _) = post(
-        &t,
-        &second,
-        "/api/approvals/reject",
-        &[("id", &id), ("comment", "self")],
-    )
-    .await;
+    let (status, _) = reject(&t, &second, &id, "self").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(request_status(&t, &id).await, "pending");
     assert!(user_exists(&t, &target).await);
@@ -161,13 +149,7 @@ async fn nobody_approves_their_own_request_however_they_try() {
 
     // Only one open request per target and action.
     let browser_a = &second;
-    let (status, body) = post(
-        &t,
-        browser_a,
-        "/api/approvals/request",
-        &[("action", &delete_user(&target)), ("reason", "again")],
-    )
-    .await;
+    let (status, body) = request_action(&t, browser_a, &delete_user(&target), "again").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
     // B approves: the user is gone, once, and everyone hears of it.
@@ -380,13 +362,7 @@ async fn a_tampered_call_is_caught_by_its_hash() {
     assert!(user_exists(&t, &victim).await);
     assert!(user_exists(&t, &target).await);
     assert_eq!(request_status(&t, &id).await, "failed");
-    let tampering: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM console_actions WHERE action = 'approvals.tampering_detected'",
-    )
-    .fetch_one(&t.db().await)
-    .await
-    .expect("count");
-    assert_eq!(tampering, 1);
+    assert_eq!(times_logged(&t, "approvals.tampering_detected").await, 1);
 }
 
 #[tokio::test]
@@ -400,13 +376,7 @@ async fn losing_the_role_or_the_session_blocks_the_approval() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Role back, but the session is signed out everywhere: refused too.
     set_role(&t, &b.email, Role::Approver).await;
-    let out = post_form(
-        &t,
-        &b.browser,
-        "/auth/logout",
-        &[("csrf_token", b.csrf.as_str()), ("everywhere", "1")],
-    )
-    .await;
+    let out = sign_out_everywhere(&t, &b.browser, &b.csrf).await;
     assert!(out.status().is_redirection());
     let (status, _) = approve(&t, &b, &id, &print).await;
     assert!(
@@ -471,25 +441,13 @@ async fn rejection_cancellation_and_an_exempted_kind() {
     let t = TestConsole::start().await;
     let (a, b, target) = cast(&t).await;
     let id = request(&t, &a, &delete_user(&target), "maybe").await;
-    let (status, _) = post(
-        &t,
-        &b,
-        "/api/approvals/reject",
-        &[("id", &id), ("comment", " ")],
-    )
-    .await;
+    let (status, _) = reject(&t, &b, &id, " ").await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "a rejection needs a reason"
     );
-    let (status, _) = post(
-        &t,
-        &b,
-        "/api/approvals/reject",
-        &[("id", &id), ("comment", "not without HR")],
-    )
-    .await;
+    let (status, _) = reject(&t, &b, &id, "not without HR").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(request_status(&t, &id).await, "rejected");
     let print = fingerprint(&t, &b, &id).await;
@@ -510,34 +468,16 @@ async fn rejection_cancellation_and_an_exempted_kind() {
     assert!(user_exists(&t, &target).await);
 
     // A reason is required, and the wrong kind of ID is refused before anything is stored.
-    let (status, _) = post(
-        &t,
-        &a,
-        "/api/approvals/request",
-        &[("action", &delete_user(&target)), ("reason", "  ")],
-    )
-    .await;
+    let (status, _) = request_action(&t, &a, &delete_user(&target), "  ").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let wrong = json!({ "kind": "delete_user", "user": "wspAAAAAAAAAAAAAA" }).to_string();
-    let (status, _) = post(
-        &t,
-        &a,
-        "/api/approvals/request",
-        &[("action", &wrong), ("reason", "x")],
-    )
-    .await;
+    let (status, _) = request_action(&t, &a, &wrong, "x").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // An admin asks to exempt user deactivation; a second admin agrees: it then happens at
     // once, and is logged.
     let admin = sign_in_person(&t, &t.sim().info().admins[2].email.to_string(), Role::Admin).await;
-    let body = post_ok(
-        &t,
-        &admin,
-        "/api/approvals/policy/set",
-        &[("kind", "deactivate_user"), ("needs_approval", "no")],
-    )
-    .await;
+    let body = set_policy(&t, &admin, "deactivate_user", "no").await;
     let exemption = body["Requested"]["id"]
         .as_str()
         .expect("an exemption is a request")
@@ -547,13 +487,8 @@ async fn rejection_cancellation_and_an_exempted_kind() {
     let (status, body) = approve(&t, &b, &exemption, &print).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let deactivate = json!({ "kind": "deactivate_user", "user": target }).to_string();
-    let body = post_ok(
-        &t,
-        &a,
-        "/api/approvals/request",
-        &[("action", &deactivate), ("reason", "policy says so")],
-    )
-    .await;
+    let (status, body) = request_action(&t, &a, &deactivate, "policy says so").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         body["Done"]["outcome"]
             .as_str()
@@ -561,10 +496,11 @@ async fn rejection_cancellation_and_an_exempted_kind() {
             .contains("deactivated"),
         "{body}"
     );
-    let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM console_actions WHERE action = 'deactivate_user' AND approval_id IS NULL")
-        .fetch_one(&t.db().await)
-        .await
-        .expect("count");
+    let logged = count_of(
+        &t,
+        "SELECT count(*) FROM console_actions WHERE action = 'deactivate_user' AND approval_id IS NULL",
+    )
+    .await;
     assert_eq!(logged, 1);
 }
 
@@ -606,11 +542,7 @@ async fn every_kind_of_action_previews_and_runs_against_the_simulator() {
             share = shares.first().map(|s| (id.clone(), s.share_id.clone()));
         }
         if block.is_none() {
-            let blocks = airtable
-                .base(&id)
-                .block_installations()
-                .await
-                .expect("blocks");
+            let blocks = sim_extensions(&t, &id).await;
             block = blocks.first().map(|x| (id.clone(), x.id.clone()));
         }
         if person.is_none() {
@@ -662,11 +594,8 @@ async fn every_kind_of_action_previews_and_runs_against_the_simulator() {
         json!({"kind": "disable_block_installation", "base": block_base, "installation": block}),
     )
     .await;
-    let turned_off = airtable
-        .base(&block_base)
-        .block_installations()
+    let turned_off = sim_extensions(&t, &block_base)
         .await
-        .expect("blocks")
         .into_iter()
         .find(|x| x.id == block)
         .expect("still installed");
@@ -678,13 +607,8 @@ async fn every_kind_of_action_previews_and_runs_against_the_simulator() {
         json!({"kind": "delete_block_installation", "base": block_base, "installation": block}),
     )
     .await;
-    assert!(!airtable
-        .base(&block_base)
-        .block_installations()
-        .await
-        .expect("blocks")
-        .iter()
-        .any(|x| x.id == block));
+    let extensions = sim_extensions(&t, &block_base).await;
+    assert!(!extensions.iter().any(|x| x.id == block));
     let (invite_base, invite) = invite.expect("a base with an invite link");
     carry_out(
         &t,
@@ -700,13 +624,7 @@ async fn every_kind_of_action_previews_and_runs_against_the_simulator() {
     let doomed = bases.last().expect("bases").id.to_string();
     carry_out(&t, &a, &b, json!({"kind": "delete_base", "base": doomed})).await;
     let again = json!({"kind": "delete_base", "base": doomed}).to_string();
-    let (status, body) = post(
-        &t,
-        &a,
-        "/api/approvals/request",
-        &[("action", &again), ("reason", "twice")],
-    )
-    .await;
+    let (status, body) = request_action(&t, &a, &again, "twice").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.to_string().contains("does not exist"), "{body}");
 

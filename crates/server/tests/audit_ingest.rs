@@ -67,7 +67,23 @@ async fn world_with_delay(audit_delay: std::time::Duration) -> World {
     }
 }
 
+/// How many pages a full backfill takes, measured on a throwaway world.
+async fn pages_of_a_backfill() -> i64 {
+    let probe = world().await;
+    probe.ingester.run_once().await.expect("probe").pages as i64
+}
+
 impl World {
+    /// Signs `user` out at the simulator, which logs it as an audit event.
+    async fn log_out_at_airtable(&self, user: &str) {
+        self.client
+            .enterprise(&self.enterprise)
+            .user(&user.parse().expect("user id"))
+            .logout()
+            .await
+            .expect("log a user out");
+    }
+
     /// Every event the simulator has in the window, read directly.
     async fn sim_event_ids(&self) -> BTreeSet<String> {
         let pages = self
@@ -193,12 +209,7 @@ async fn new_events_are_picked_up_by_the_next_run() {
         .expect("a non-admin")
         .id
         .to_string();
-    w.client
-        .enterprise(&w.enterprise)
-        .user(&someone.parse().expect("user id"))
-        .logout()
-        .await
-        .expect("log a user out");
+    w.log_out_at_airtable(&someone).await;
     let report = w.ingester.run_once().await.expect("follow-up run");
     assert!(report.new_events >= 1, "{report:?} (acting as {})", me.id);
     assert!(w.stored_ids().await.len() > before);
@@ -212,12 +223,7 @@ async fn late_events_are_copied_once_they_appear() {
     w.ingester.run_once().await.expect("backfill");
     let before = w.stored_ids().await.len();
     let someone = w.sim.info().non_admins[0].id.to_string();
-    w.client
-        .enterprise(&w.enterprise)
-        .user(&someone.parse().expect("user id"))
-        .logout()
-        .await
-        .expect("log a user out");
+    w.log_out_at_airtable(&someone).await;
     // Not visible in Airtable's log yet: a run now finds nothing, and loses nothing.
     let early = w.ingester.run_once().await.expect("early run");
     assert_eq!(early.new_events, 0, "{early:?}");
@@ -233,11 +239,7 @@ async fn late_events_are_copied_once_they_appear() {
 #[tokio::test]
 async fn a_database_failure_at_any_page_loses_and_repeats_nothing() {
     let w = world().await;
-    // How many pages a full backfill takes, measured on a throwaway copy.
-    let pages = {
-        let probe = world().await;
-        probe.ingester.run_once().await.expect("probe").pages as i64
-    };
+    let pages = pages_of_a_backfill().await;
     assert!(pages >= 3);
     // Run k stores one page more than run k-1 and then fails: every page of the walk is,
     // in turn, the one whose transaction fails.
@@ -275,10 +277,7 @@ async fn a_database_failure_at_any_page_loses_and_repeats_nothing() {
 #[tokio::test]
 async fn an_airtable_failure_at_any_page_loses_and_repeats_nothing() {
     let w = world().await;
-    let pages = {
-        let probe = world().await;
-        probe.ingester.run_once().await.expect("probe").pages as i64
-    };
+    let pages = pages_of_a_backfill().await;
     for page in 1..=pages {
         // Store one more page than before (the database stops the run after it)...
         if page > 1 {
@@ -345,8 +344,7 @@ mod through_the_console {
     async fn sync_now_runs_the_ingester_and_picks_up_the_sign_in() {
         let t = TestConsole::start().await;
         let admin = t.sim().info().admins[0].clone();
-        let browser = t.browser();
-        assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+        let browser = t.admin_browser().await;
         let me = whoami(&t, &browser).await;
         let csrf = me["csrf_token"].as_str().expect("token").to_string();
         let db = t.db().await;

@@ -463,34 +463,15 @@ async fn events_name_their_targets_from_the_snapshots_even_after_deletion() {
     let db = t.db().await;
     let sim = common::session::sim_client(&t);
     let enterprise = common::session::enterprise(&t);
-    let users = sim
-        .enterprise(&enterprise)
-        .users()
-        .all()
-        .send()
-        .await
-        .expect("users");
+    let users = common::session::all_sim_users(&t).await;
     // Airtable deletes only managed users; an ordinary one with a name.
     let leaver = users
         .iter()
         .find(|u| u.is_managed == Some(true) && u.is_admin != Some(true) && !u.name.is_empty())
         .expect("a managed user with a name")
         .clone();
-    let workspace = sim
-        .enterprise(&enterprise)
-        .get()
-        .send()
-        .await
-        .expect("enterprise")
-        .workspace_ids[0]
-        .clone();
-    let workspace_name = sim
-        .workspace(&workspace)
-        .get()
-        .send()
-        .await
-        .expect("ws")
-        .name;
+    let workspace = common::session::enterprise_info(&t).await.workspace_ids[0].clone();
+    let workspace_name = common::session::sim_workspace(&t, &workspace).await.name;
     common::session::take_snapshot(&t).await;
     // Deleted in Airtable afterwards, and a snapshot taken without them: the name stays.
     sim.enterprise(&enterprise)

@@ -2,17 +2,21 @@
 
 mod common;
 
-use common::session::{get_response, post_form};
+use common::session::{execute_sql, get_response, post_form, sign_out_everywhere};
 use common::{location, TestConsole};
 use reqwest::{header, StatusCode};
 use sqlx::Row;
 
+/// `browser` has no session: the overview sends it to the sign-in page.
+async fn assert_signed_out(t: &TestConsole, browser: &reqwest::Client) {
+    let response = get_response(t, browser, "/").await;
+    assert_eq!(location(&response), "/signin");
+}
+
 #[tokio::test]
 async fn admin_signs_in_and_the_session_reaches_the_overview() {
     let t = TestConsole::start().await;
-    let admin = t.sim().info().admins[0].clone();
-    let browser = t.browser();
-    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    let browser = t.admin_browser().await;
 
     let page = get_response(&t, &browser, "/").await;
     assert_eq!(page.status(), StatusCode::OK);
@@ -49,8 +53,7 @@ async fn a_tampered_state_is_refused() {
     let t = TestConsole::start().await;
     let admin = t.sim().info().admins[0].clone();
     let browser = t.browser();
-    let authorize = t.start_sign_in(&browser).await;
-    let callback = t.approve_at_sim(&browser, &authorize, &admin.email).await;
+    let callback = t.callback_for(&browser, &admin.email).await;
     let mut url = url::Url::parse(&callback).expect("callback url");
     let pairs: Vec<(String, String)> = url
         .query_pairs()
@@ -75,8 +78,7 @@ async fn a_callback_from_another_browser_is_refused() {
     let t = TestConsole::start().await;
     let admin = t.sim().info().admins[0].clone();
     let victim = t.browser();
-    let authorize = t.start_sign_in(&victim).await;
-    let callback = t.approve_at_sim(&victim, &authorize, &admin.email).await;
+    let callback = t.callback_for(&victim, &admin.email).await;
     // An attacker's browser replaying the callback lacks the state cookie.
     let attacker = t.browser();
     assert_eq!(
@@ -92,11 +94,11 @@ async fn a_state_is_used_once_and_expires() {
     let browser = t.browser();
     let authorize = t.start_sign_in(&browser).await;
     // Age the pending sign-in past Airtable's ten-minute code lifetime.
-    let db = t.db().await;
-    sqlx::query("UPDATE oauth_pending SET created_at = now() - interval '11 minutes'")
-        .execute(&db)
-        .await
-        .expect("age");
+    execute_sql(
+        &t,
+        "UPDATE oauth_pending SET created_at = now() - interval '11 minutes'",
+    )
+    .await;
     let callback = t.approve_at_sim(&browser, &authorize, &admin.email).await;
     assert_eq!(
         t.follow_callback(&browser, &callback).await,
@@ -107,9 +109,7 @@ async fn a_state_is_used_once_and_expires() {
 #[tokio::test]
 async fn tokens_are_stored_encrypted_and_never_sent_to_the_browser() {
     let t = TestConsole::start().await;
-    let admin = t.sim().info().admins[0].clone();
-    let browser = t.browser();
-    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    let browser = t.admin_browser().await;
 
     let db = t.db().await;
     let row = sqlx::query("SELECT id, access_token, refresh_token FROM logins")
@@ -148,9 +148,7 @@ async fn tokens_are_stored_encrypted_and_never_sent_to_the_browser() {
 #[tokio::test]
 async fn sign_out_ends_the_server_side_session() {
     let t = TestConsole::start().await;
-    let admin = t.sim().info().admins[0].clone();
-    let browser = t.browser();
-    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    let browser = t.admin_browser().await;
     let db = t.db().await;
     let csrf: String = sqlx::query_scalar("SELECT csrf_token FROM logins")
         .fetch_one(&db)
@@ -175,8 +173,7 @@ async fn sign_out_ends_the_server_side_session() {
             .await
             .expect("login");
     assert!(ended.is_some(), "the sign-in is ended on the server");
-    let response = get_response(&t, &browser, "/").await;
-    assert_eq!(location(&response), "/signin");
+    assert_signed_out(&t, &browser).await;
 }
 
 #[tokio::test]
@@ -210,8 +207,7 @@ async fn sign_in_sets_a_strict_http_only_session_cookie() {
     let t = TestConsole::start().await;
     let admin = t.sim().info().admins[0].clone();
     let browser = t.browser();
-    let authorize = t.start_sign_in(&browser).await;
-    let callback = t.approve_at_sim(&browser, &authorize, &admin.email).await;
+    let callback = t.callback_for(&browser, &admin.email).await;
     let response = browser.get(&callback).send().await.expect("callback");
     assert_eq!(response.status(), StatusCode::OK);
     let cookies: Vec<String> = response
@@ -231,19 +227,18 @@ async fn sign_in_sets_a_strict_http_only_session_cookie() {
 #[tokio::test]
 async fn an_expired_access_token_is_refreshed_with_rotation() {
     let t = TestConsole::start().await;
-    let admin = t.sim().info().admins[0].clone();
-    let browser = t.browser();
-    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    let browser = t.admin_browser().await;
     let db = t.db().await;
     let before: (Vec<u8>, Vec<u8>) =
         sqlx::query_as("SELECT access_token, refresh_token FROM logins")
             .fetch_one(&db)
             .await
             .expect("login");
-    sqlx::query("UPDATE logins SET access_expires_at = now() - interval '1 minute'")
-        .execute(&db)
-        .await
-        .expect("expire");
+    execute_sql(
+        &t,
+        "UPDATE logins SET access_expires_at = now() - interval '1 minute'",
+    )
+    .await;
 
     let html = get_response(&t, &browser, "/")
         .await
@@ -271,9 +266,7 @@ async fn an_expired_access_token_is_refreshed_with_rotation() {
 #[tokio::test]
 async fn a_failed_refresh_ends_the_sign_in() {
     let t = TestConsole::start().await;
-    let admin = t.sim().info().admins[0].clone();
-    let browser = t.browser();
-    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
+    let browser = t.admin_browser().await;
     let db = t.db().await;
     let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM logins")
         .fetch_one(&db)
@@ -310,23 +303,19 @@ async fn a_failed_refresh_ends_the_sign_in() {
             .expect("login");
     assert!(ended.0.is_some());
     assert_eq!(ended.1.as_deref(), Some("token refresh failed"));
-    let response = get_response(&t, &browser, "/").await;
-    assert_eq!(location(&response), "/signin");
+    assert_signed_out(&t, &browser).await;
 }
 
 #[tokio::test]
 async fn a_sign_in_past_its_absolute_lifetime_is_over() {
     let t = TestConsole::start().await;
-    let admin = t.sim().info().admins[0].clone();
-    let browser = t.browser();
-    assert_eq!(t.sign_in(&browser, &admin.email).await, "/");
-    let db = t.db().await;
-    sqlx::query("UPDATE logins SET expires_at = now() - interval '1 second'")
-        .execute(&db)
-        .await
-        .expect("age");
-    let response = get_response(&t, &browser, "/").await;
-    assert_eq!(location(&response), "/signin");
+    let browser = t.admin_browser().await;
+    execute_sql(
+        &t,
+        "UPDATE logins SET expires_at = now() - interval '1 second'",
+    )
+    .await;
+    assert_signed_out(&t, &browser).await;
 }
 
 #[tokio::test]
@@ -343,13 +332,7 @@ async fn signing_out_everywhere_ends_every_session_of_the_person() {
             .fetch_one(&db)
             .await
             .expect("login");
-    let response = post_form(
-        &t,
-        &laptop,
-        "/auth/logout",
-        &[("csrf_token", csrf.as_str()), ("everywhere", "1")],
-    )
-    .await;
+    let response = sign_out_everywhere(&t, &laptop, &csrf).await;
     assert_eq!(location(&response), "/signin?error=signed_out");
     let live: i64 = sqlx::query_scalar("SELECT count(*) FROM logins WHERE ended_at IS NULL")
         .fetch_one(&db)
@@ -357,7 +340,6 @@ async fn signing_out_everywhere_ends_every_session_of_the_person() {
         .expect("count");
     assert_eq!(live, 0);
     for browser in [&laptop, &phone] {
-        let response = get_response(&t, browser, "/").await;
-        assert_eq!(location(&response), "/signin");
+        assert_signed_out(&t, browser).await;
     }
 }

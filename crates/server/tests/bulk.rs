@@ -13,10 +13,11 @@ use airtable_client::{
     models::{User, UserState},
 };
 use common::session::{
-    create_scim_users, enterprise, get, get_ok, get_response, page_html, post, post_form,
-    sign_in_as, sim_client, sim_users_by_id, take_snapshot, Person,
+    count_of, create_scim_users, deactivate_at_sim, execute_sql, get, get_ok, get_response,
+    page_html, pending_requests, post, sign_in_as, sign_out_everywhere, sim_users_by_id,
+    take_snapshot, Person,
 };
-use common::TestConsole;
+use common::{header_text, TestConsole};
 use console_app::{api::Role, bulk::BulkKind};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
@@ -121,23 +122,10 @@ async fn a_job_changes_the_simulator_as_each_row_says_and_one_failure_does_not_s
             "{user} is not an admin before approval"
         );
     }
-    let waiting: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM approval_requests WHERE kind = 'grant_admin_access' AND status = 'pending'",
-    )
-    .fetch_one(&t.db().await)
-    .await
-    .expect("requests");
-    assert_eq!(waiting, 3);
+    assert_eq!(pending_requests(&t, "grant_admin_access").await, 3);
 
     // Reactivate someone deactivated outside the console.
-    sim_client(&t)
-        .enterprise(&enterprise(&t))
-        .user(&users[0])
-        .update()
-        .state(UserState::Deactivated)
-        .send()
-        .await
-        .expect("deactivate");
+    deactivate_at_sim(&t, &users[0]).await;
     let (_, id) = start_job(
         &t,
         &operator,
@@ -309,12 +297,11 @@ async fn destructive_kinds_become_approval_requests_and_never_changes() {
     assert_eq!(open, 2);
 
     // An admin exempted deactivation: done at once, still through the workflow (logged).
-    sqlx::query(
+    execute_sql(
+        &t,
         "INSERT INTO approval_policy (kind, needs_approval, updated_by) VALUES ('deactivate_user', false, 'test')",
     )
-    .execute(&db)
-    .await
-    .expect("exempt");
+    .await;
     let (_, id) = start_job(&t, &operator, BulkKind::Deactivate, &picked[..1], &reason).await;
     let job = finished_job(&t, &operator, &id.expect("job")).await;
     assert_eq!(item(&job, picked[0])["status"], "done", "{job}");
@@ -378,11 +365,8 @@ async fn the_csv_lists_every_row_and_the_page_works_without_wasm() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/csv")));
+    let content_type = header_text(&response, header::CONTENT_TYPE);
+    assert!(content_type.is_some_and(|v| v.starts_with("text/csv")));
     let csv = response.text().await.expect("csv body");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 5, "{csv}");
@@ -398,12 +382,7 @@ async fn the_csv_lists_every_row_and_the_page_works_without_wasm() {
     )
     .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    let anonymous = t
-        .browser()
-        .get(t.url(&format!("/users/bulk/{id}/results.csv")))
-        .send()
-        .await
-        .expect("csv");
+    let anonymous = get_response(&t, &t.browser(), &format!("/users/bulk/{id}/results.csv")).await;
     assert!(anonymous.status().is_client_error() || anonymous.status().is_redirection());
 }
 
@@ -415,10 +394,7 @@ async fn a_viewer_cannot_make_a_job() {
     let viewer = sign_in_as(&t, Role::Viewer).await;
     let (status, body) = start_job(&t, &viewer, BulkKind::Logout, &[users[0].as_str()], &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body:?}");
-    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM bulk_jobs")
-        .fetch_one(&t.db().await)
-        .await
-        .expect("count");
+    let jobs = count_of(&t, "SELECT count(*) FROM bulk_jobs").await;
     assert_eq!(jobs, 0);
     // Nor does the users page offer the form to a viewer.
     let html = page_html(&t, &viewer, "/users").await;
@@ -510,15 +486,7 @@ async fn a_restart_reports_unfinished_users_as_interrupted_and_never_reruns_them
             .as_str()
             .is_some_and(|r| r.contains("not known whether Airtable made the change")));
     }
-    let html = viewer
-        .browser
-        .get(again.url(&format!("/users/bulk/{id}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = page_html(&again, &viewer, &format!("/users/bulk/{id}")).await;
     assert!(
         html.contains("interrupted — not retried automatically"),
         "{html}"
@@ -566,13 +534,7 @@ async fn a_job_outlives_its_page_and_a_sign_out_mid_way_fails_the_rest_in_plain_
     // request above can come back before all four have): then the person signs out
     // everywhere, well before the last two users' turn.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let out = post_form(
-        &t,
-        &operator.browser,
-        "/auth/logout",
-        &[("csrf_token", operator.csrf.as_str()), ("everywhere", "1")],
-    )
-    .await;
+    let out = sign_out_everywhere(&t, &operator.browser, &operator.csrf).await;
     assert!(out.status().is_redirection());
     let viewer = sign_in_as(&t, Role::Viewer).await;
     let job = finished_job(&t, &viewer, &id).await;

@@ -7,11 +7,12 @@ mod common;
 
 use airtable_client::{
     ids::{BaseId, UserId, WorkspaceId},
-    models::{EnabledState, PermissionLevel},
+    models::{EnabledState, IndividualCollaborator, PermissionLevel},
 };
 use common::session::{
     approve, ask_and_approve, enterprise, enterprise_info, get, get_ok, get_response, logged,
-    page_html, post, post_ok, sign_in_as, sign_in_person, sim_client, take_snapshot,
+    page_html, post, post_ok, request_action, requested_id, sign_in_as, sign_in_person, sim_client,
+    sim_extensions, sim_workspace, sim_workspace_in_full, sim_workspace_people, take_snapshot,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -134,14 +135,7 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
     let operator = sign_in_as(&t, Role::Operator).await;
     let sim = sim_client(&t);
     let wid = workspace_ids(&t).await[0].clone();
-    let truth = sim
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .include_invite_links()
-        .send()
-        .await
-        .expect("workspace");
+    let truth = sim_workspace_in_full(&t, &wid).await;
 
     let detail = get_ok(&t, &operator, &format!("/api/workspaces/get?id={wid}")).await;
     assert_eq!(detail["name"], truth.name.as_str());
@@ -201,21 +195,13 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
         ("permission", "comment"),
     ];
     post_ok(&t, &operator, "/api/workspaces/collaborators/add", &form).await;
-    let level_of = |ws: &airtable_client::models::Workspace| {
-        ws.individual().and_then(|s| {
-            s.workspace_collaborators
-                .iter()
-                .find(|c| c.user_id.as_str() == newcomer_id)
-                .map(|c| c.permission_level.clone())
-        })
+    let level_of = |people: &[IndividualCollaborator]| {
+        people
+            .iter()
+            .find(|c| c.user_id.as_str() == newcomer_id)
+            .map(|c| c.permission_level.clone())
     };
-    let now = sim
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .send()
-        .await
-        .expect("ws");
+    let now = sim_workspace_people(&t, &wid).await;
     assert_eq!(level_of(&now), Some(PermissionLevel::Comment));
     let (target, details) = logged(&t, "workspaces.add_collaborator")
         .await
@@ -230,13 +216,7 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
         ("permission", "read"),
     ];
     post_ok(&t, &operator, "/api/workspaces/collaborators/update", &form).await;
-    let now = sim
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .send()
-        .await
-        .expect("ws");
+    let now = sim_workspace_people(&t, &wid).await;
     assert_eq!(level_of(&now), Some(PermissionLevel::Read));
     assert!(logged(&t, "workspaces.update_collaborator").await.is_some());
 
@@ -300,12 +280,7 @@ async fn workspace_detail_matches_the_sim_and_direct_changes_reach_it_and_the_lo
     )
     .await;
     let new_id: WorkspaceId = id.as_str().expect("an id").parse().expect("workspace id");
-    let made = sim
-        .workspace(&new_id)
-        .get()
-        .send()
-        .await
-        .expect("created in the sim");
+    let made = sim_workspace(&t, &new_id).await;
     assert_eq!(made.name, "Made by the console");
     let (target, _) = logged(&t, "workspaces.create").await.expect("logged");
     assert_eq!(target.as_deref(), Some(new_id.as_str()));
@@ -427,13 +402,7 @@ async fn base_detail_matches_the_sim_enabling_an_extension_is_direct_and_a_share
     assert_eq!(share_state().await, EnabledState::Enabled);
     assert!(logged(&t, "enable_share").await.is_some());
     // Enabling it again is refused when asked, not after someone approved it.
-    let (status, body) = post(
-        &t,
-        &operator,
-        "/api/approvals/request",
-        &[("action", &enable.to_string()), ("reason", "again")],
-    )
-    .await;
+    let (status, body) = request_action(&t, &operator, &enable.to_string(), "again").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.to_string().contains("already enabled"), "{body}");
 
@@ -444,11 +413,8 @@ async fn base_detail_matches_the_sim_enabling_an_extension_is_direct_and_a_share
         &[("base", bid.as_str()), ("installation", block.as_str())],
     )
     .await;
-    let state = sim
-        .base(&bid)
-        .block_installations()
+    let state = sim_extensions(&t, &bid)
         .await
-        .expect("blocks")
         .into_iter()
         .find(|b| b.id == block)
         .expect("block")
@@ -560,21 +526,11 @@ async fn a_viewer_is_refused_and_malformed_ids_get_a_clear_answer() {
     ];
     let (status, body) = post(&t, &viewer, "/api/workspaces/collaborators/add", &form).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let ws = sim_client(&t)
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .send()
-        .await
-        .expect("ws");
+    let people = sim_workspace_people(&t, &wid).await;
     assert!(
-        !ws.individual()
-            .map(|s| s
-                .workspace_collaborators
-                .iter()
-                .any(|c| c.user_id.as_str() == someone
-                    && c.permission_level == PermissionLevel::Owner))
-            .unwrap_or(false),
+        !people
+            .iter()
+            .any(|c| c.user_id.as_str() == someone && c.permission_level == PermissionLevel::Owner),
         "nothing was granted"
     );
     assert!(logged(&t, "workspaces.add_collaborator").await.is_none());
@@ -683,18 +639,10 @@ async fn destructive_actions_are_only_requests_for_approval() {
 
     let t = TestConsole::start().await;
     let operator = sign_in_as(&t, Role::Operator).await;
-    let sim = sim_client(&t);
     let wid = workspace_ids(&t).await[0].clone();
-    let ws = sim
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .send()
+    let member: UserId = sim_workspace_people(&t, &wid)
         .await
-        .expect("ws");
-    let member: UserId = ws
-        .individual()
-        .and_then(|s| s.workspace_collaborators.first())
+        .first()
         .expect("a user collaborator")
         .user_id
         .clone();
@@ -712,26 +660,10 @@ async fn destructive_actions_are_only_requests_for_approval() {
         "collaborator": { "type": "user", "id": member.as_str() },
     })
     .to_string();
-    let body = post_ok(
-        &t,
-        &operator,
-        "/api/approvals/request",
-        &[("action", action.as_str()), ("reason", "test")],
-    )
-    .await;
-    assert!(body["Requested"]["id"].is_string(), "{body}");
-    let ws = sim
-        .workspace(&wid)
-        .get()
-        .include_collaborators()
-        .send()
-        .await
-        .expect("ws");
-    assert!(ws.individual().is_some_and(|s| {
-        s.workspace_collaborators
-            .iter()
-            .any(|c| c.user_id == member)
-    }));
+    let (status, body) = request_action(&t, &operator, &action, "test").await;
+    requested_id(status, &body);
+    let people = sim_workspace_people(&t, &wid).await;
+    assert!(people.iter().any(|c| c.user_id == member));
 
     // Setting a permission of `none` (a removal in disguise) is refused.
     let form = [

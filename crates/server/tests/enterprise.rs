@@ -7,7 +7,8 @@ mod common;
 
 use airtable_client::ids::WorkspaceId;
 use common::session::{
-    enterprise, enterprise_info, get, get_ok, logged, post, post_ok, sign_in_as, sim_client,
+    enterprise, enterprise_info, get, get_ok, logged, pending_requests, post, post_ok, sign_in_as,
+    sim_client, sim_workspace,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -17,16 +18,6 @@ use reqwest::StatusCode;
 async fn first_workspaces(t: &TestConsole, n: usize) -> Vec<WorkspaceId> {
     let info = enterprise_info(t).await;
     info.workspace_ids.into_iter().take(n).collect()
-}
-
-async fn open_requests(t: &TestConsole, kind: &str) -> i64 {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM approval_requests WHERE kind = $1 AND status = 'pending'",
-    )
-    .bind(kind)
-    .fetch_one(&t.db().await)
-    .await
-    .expect("count requests")
 }
 
 #[tokio::test]
@@ -112,7 +103,7 @@ async fn moves_only_become_requests_for_approval() {
     )
     .await;
     assert!(outcome["Requested"]["id"].is_string(), "{outcome}");
-    assert_eq!(open_requests(&t, "move_workspaces").await, 1);
+    assert_eq!(pending_requests(&t, "move_workspaces").await, 1);
 
     // Nothing moved: the workspaces are still in the account.
     let still = first_workspaces(&t, usize::MAX).await;
@@ -143,8 +134,8 @@ async fn moves_only_become_requests_for_approval() {
             "{what} {ids}: {error}"
         );
     }
-    assert_eq!(open_requests(&t, "move_workspaces").await, 1);
-    assert_eq!(open_requests(&t, "move_groups").await, 0);
+    assert_eq!(pending_requests(&t, "move_workspaces").await, 1);
+    assert_eq!(pending_requests(&t, "move_groups").await, 0);
 }
 
 #[tokio::test]
@@ -261,12 +252,7 @@ async fn a_package_installs_its_latest_release_into_a_workspace() {
     )
     .await;
     let base = base.as_str().expect("base id").to_string();
-    let in_workspace = sim
-        .workspace(&workspace)
-        .get()
-        .send()
-        .await
-        .expect("workspace");
+    let in_workspace = sim_workspace(&t, &workspace).await;
     assert!(
         in_workspace.base_ids.iter().any(|b| b.to_string() == base),
         "the new base is in the workspace"

@@ -5,7 +5,9 @@
 mod common;
 
 use airtable_client::models::AuditEvent;
-use common::session::{get, get_response, post_ok, sign_in_as, sign_in_person, Person};
+use common::session::{
+    get, get_response, post_ok, request_action, sign_in_as, sign_in_person, Person,
+};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::StatusCode;
@@ -68,13 +70,8 @@ async fn an_address_with_no_page_answers_404_with_the_consoles_own_page() {
 
 /// Asks for `action` as `who`; returns the request ID.
 async fn request(t: &TestConsole, who: &Person, action: &str) -> String {
-    let body = post_ok(
-        t,
-        who,
-        "/api/approvals/request",
-        &[("action", action), ("reason", "left the company")],
-    )
-    .await;
+    let (status, body) = request_action(t, who, action, "left the company").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     body["Requested"]["id"]
         .as_str()
         .expect("a request id")

@@ -4,8 +4,7 @@
 mod common;
 
 use common::session::{
-    ask_and_approve, enterprise, get, get_ok, get_response, set_role, sign_in_person, sim_client,
-    Person,
+    ask_and_approve, get, get_ok, get_response, set_role, sign_in_person, take_snapshot, Person,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -38,14 +37,7 @@ async fn console_changes_show_before_the_next_snapshot() {
     let operator = sign_in_person(&t, &info.admins[1].email, Role::Operator).await;
     let approver = sign_in_person(&t, &info.admins[2].email, Role::Approver).await;
     set_role(&t, &info.admins[0].email, Role::Admin).await;
-    console_core::snapshots::take(
-        &t.db().await,
-        &sim_client(&t),
-        &enterprise(&t),
-        Some("test"),
-    )
-    .await
-    .expect("snapshot");
+    take_snapshot(&t).await;
     let target = info.non_admins[0].id.clone();
     assert_eq!(row(&t, &operator, &target).await["state"], "provisioned");
 
@@ -100,14 +92,7 @@ async fn console_changes_show_before_the_next_snapshot() {
     );
 
     // A new snapshot knows without the console's help: no mark any more.
-    console_core::snapshots::take(
-        &t.db().await,
-        &sim_client(&t),
-        &enterprise(&t),
-        Some("test"),
-    )
-    .await
-    .expect("snapshot");
+    take_snapshot(&t).await;
     let other = info.non_admins[1].id.clone();
     assert!(row(&t, &operator, &other).await["console_change"].is_null());
 }

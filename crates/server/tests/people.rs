@@ -10,10 +10,11 @@ use std::collections::BTreeSet;
 
 use airtable_client::models::{User, UserState};
 use common::session::{
-    all_sim_users, create_scim_user, create_scim_users, email_domain, enterprise, get, get_ok,
-    get_response, logged, page_html, post, post_ok, sign_in_as, sim_client, take_snapshot, Person,
+    all_sim_users, create_scim_user, create_scim_users, deactivate_at_sim, email_domain,
+    enterprise, enterprise_info, execute_sql, get, get_ok, get_response, logged, page_html, post,
+    post_ok, request_action, requested_id, sign_in_as, sim_client, take_snapshot, Person,
 };
-use common::TestConsole;
+use common::{header_text, TestConsole};
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
 use reqwest::{header, StatusCode};
@@ -59,14 +60,7 @@ async fn the_users_table_comes_from_the_latest_snapshot_searched_filtered_sorted
     let created = create_scim_users(&t, "Pagewalker", 60).await;
     let domain = email_domain(&t).await;
     // One of them deactivated, so the state filter has something to find.
-    let sim = sim_client(&t);
-    sim.enterprise(&enterprise(&t))
-        .user(&created[7])
-        .update()
-        .state(UserState::Deactivated)
-        .send()
-        .await
-        .expect("deactivate");
+    deactivate_at_sim(&t, &created[7]).await;
     let snapshot = take_snapshot(&t).await;
     let late = create_scim_user(&t, &format!("latecomer@{domain}"), "Late", "Comer").await;
 
@@ -113,12 +107,7 @@ async fn the_users_table_comes_from_the_latest_snapshot_searched_filtered_sorted
 
     // Each filter lists exactly the users the simulator says match (the latecomer is not in
     // the snapshot).
-    let info = sim
-        .enterprise(&enterprise(&t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise");
+    let info = enterprise_info(&t).await;
     let domains: Vec<String> = info
         .email_domains
         .iter()
@@ -253,10 +242,7 @@ async fn the_users_table_comes_from_the_latest_snapshot_searched_filtered_sorted
     );
 
     // A snapshot from before the console recorded the details cannot filter on them.
-    sqlx::query("UPDATE snapshots SET email_domains = NULL")
-        .execute(&t.db().await)
-        .await
-        .expect("age the snapshot");
+    execute_sql(&t, "UPDATE snapshots SET email_domains = NULL").await;
     let (status, body) = get(&t, &viewer, "/api/users/list?external=yes").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.to_string().contains("Take a new snapshot"), "{body}");
@@ -290,11 +276,8 @@ async fn the_csv_export_streams_the_filtered_set_with_formulas_guarded() {
 
     let response = get_response(&t, &viewer.browser, "/users/export.csv?q=csv&sort=-name").await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response
-        .headers()
-        .get(header::CONTENT_DISPOSITION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("attachment; filename=\"users-")));
+    let disposition = header_text(&response, header::CONTENT_DISPOSITION);
+    assert!(disposition.is_some_and(|v| v.starts_with("attachment; filename=\"users-")));
     let text = response.text().await.expect("body");
     let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(
@@ -327,12 +310,7 @@ async fn the_csv_export_streams_the_filtered_set_with_formulas_guarded() {
     // A bad view is a clear 422; someone not signed in gets nothing.
     let response = get_response(&t, &viewer.browser, "/users/export.csv?sso=perhaps").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let stranger = t
-        .browser()
-        .get(t.url("/users/export.csv"))
-        .send()
-        .await
-        .expect("csv");
+    let stranger = get_response(&t, &t.browser(), "/users/export.csv").await;
     assert!(
         !stranger.status().is_success(),
         "not signed in: {}",
@@ -660,14 +638,8 @@ async fn destructive_actions_are_only_requests_for_approval() {
 
     for kind in ["delete_user", "deactivate_user"] {
         let action = serde_json::json!({ "kind": kind, "user": target.as_str() }).to_string();
-        let body = post_ok(
-            &t,
-            &operator,
-            "/api/approvals/request",
-            &[("action", action.as_str()), ("reason", "test")],
-        )
-        .await;
-        assert!(body["Requested"]["id"].is_string(), "{body}");
+        let (status, body) = request_action(&t, &operator, &action, "test").await;
+        requested_id(status, &body);
     }
     let now = sim_client(&t)
         .enterprise(&enterprise(&t))
@@ -711,10 +683,7 @@ async fn fifty_thousand_users_are_searched_filtered_and_paged_on_the_server() {
         .await
         .expect("users");
     }
-    sqlx::query("ANALYZE snapshot_users")
-        .execute(&db)
-        .await
-        .expect("analyze");
+    execute_sql(&t, "ANALYZE snapshot_users").await;
     for (view, total) in [
         ("", Some(50_000)),
         ("page=999", Some(50_000)),

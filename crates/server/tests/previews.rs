@@ -11,11 +11,13 @@ use std::collections::BTreeSet;
 
 use airtable_client::{
     ids::{BaseId, UserId, WorkspaceId},
-    models::{PermissionLevel, User, UserState},
+    models::{Base, PermissionLevel, User, UserState},
     Client,
 };
 use common::session::{
-    enterprise, get, get_ok, page_html, post, post_ok, sign_in_person, sim_client, Person,
+    all_sim_users, count_of, enterprise, enterprise_info, get, get_ok, page_html, post_ok,
+    request_action, sign_in_person, sim_client, sim_workspace, sim_workspace_in_full,
+    sim_workspace_people, Person,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -32,13 +34,7 @@ async fn cast(t: &TestConsole) -> (Person, Person) {
 }
 
 async fn ask(t: &TestConsole, operator: &Person, action: &Value) -> (StatusCode, Value) {
-    post(
-        t,
-        operator,
-        "/api/approvals/request",
-        &[("action", &action.to_string()), ("reason", "preview check")],
-    )
-    .await
+    request_action(t, operator, &action.to_string(), "preview check").await
 }
 
 /// Asks for `action` and returns the preview as the approver's page has it, after checking
@@ -94,27 +90,55 @@ fn assert_lists(preview: &Value, title: &str, expected: &[String]) {
     );
 }
 
+/// Each fact of the preview is the length of the list `key` on the object's own page.
+fn assert_counts(preview: &Value, page: &Value, facts: &[(&str, &str)]) {
+    for (name, key) in facts {
+        let count = page[key].as_array().expect(key).len().to_string();
+        assert_eq!(fact(preview, name), Some(count), "{name}");
+    }
+}
+
+/// The base with its collaborators, as the simulator says.
+async fn base_with_collaborators(airtable: &Client, id: &BaseId) -> Base {
+    airtable
+        .base(id)
+        .get()
+        .include_collaborators()
+        .send()
+        .await
+        .expect("base")
+}
+
+/// The base with its collaborators, invite links and interfaces, as the simulator says.
+async fn base_in_full(airtable: &Client, id: &BaseId) -> Base {
+    airtable
+        .base(id)
+        .get()
+        .include_collaborators()
+        .include_invite_links()
+        .include_interfaces()
+        .send()
+        .await
+        .expect("base")
+}
+
+/// Everyone and every group with access to the base, on it or through its workspace.
+fn collaborator_count(b: &Base) -> usize {
+    let users = b.individual().cloned().unwrap_or_default();
+    let groups = b.group_collaborators.clone().unwrap_or_default();
+    users.workspace_collaborators.len()
+        + users.base_collaborators.len()
+        + groups.workspace_collaborators.len()
+        + groups.base_collaborators.len()
+}
+
 fn ids<T: ToString>(items: impl IntoIterator<Item = T>) -> Vec<String> {
     items.into_iter().map(|i| i.to_string()).collect()
 }
 
-async fn everyone(airtable: &Client, t: &TestConsole) -> Vec<User> {
-    airtable
-        .enterprise(&enterprise(t))
-        .users()
-        .all()
-        .send()
+async fn domains(t: &TestConsole) -> Vec<String> {
+    enterprise_info(t)
         .await
-        .expect("users")
-}
-
-async fn domains(airtable: &Client, t: &TestConsole) -> Vec<String> {
-    airtable
-        .enterprise(&enterprise(t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise")
         .email_domains
         .iter()
         .map(|d| d.email_domain.to_lowercase())
@@ -128,11 +152,11 @@ fn is_external(user: &User, domains: &[String]) -> bool {
 
 /// Active, managed people on the enterprise's domains, not the three admins the tests sign
 /// in as.
-async fn ordinary_people(airtable: &Client, t: &TestConsole) -> Vec<User> {
+async fn ordinary_people(t: &TestConsole) -> Vec<User> {
     let info = t.sim().info();
     let admins: Vec<String> = info.admins.iter().map(|a| a.id.to_string()).collect();
-    let domains = domains(airtable, t).await;
-    everyone(airtable, t)
+    let domains = domains(t).await;
+    all_sim_users(t)
         .await
         .into_iter()
         .filter(|u| {
@@ -157,50 +181,23 @@ async fn deleting_a_base_shows_everything_its_page_counts() {
     let bases: Vec<_> = airtable.list_bases().try_collect().await.expect("bases");
     let mut best: Option<(usize, BaseId)> = None;
     for summary in &bases {
-        let b = airtable
-            .base(&summary.id)
-            .get()
-            .include_collaborators()
-            .include_invite_links()
-            .include_interfaces()
-            .send()
-            .await
-            .expect("base");
+        let b = base_in_full(&airtable, &summary.id).await;
         let shares = airtable.base(&summary.id).shares().await.expect("shares");
-        let users = b.individual().cloned().unwrap_or_default();
-        let groups = b.group_collaborators.clone().unwrap_or_default();
-        let score = users.workspace_collaborators.len()
-            + users.base_collaborators.len()
-            + groups.workspace_collaborators.len()
-            + groups.base_collaborators.len()
-            + shares.len()
-            + b.interfaces.as_ref().map_or(0, |i| i.len());
+        let score =
+            collaborator_count(&b) + shares.len() + b.interfaces.as_ref().map_or(0, |i| i.len());
         if best.as_ref().is_none_or(|(s, _)| score > *s) {
             best = Some((score, summary.id.clone()));
         }
     }
     let (_, base) = best.expect("a base");
-    let b = airtable
-        .base(&base)
-        .get()
-        .include_collaborators()
-        .include_invite_links()
-        .include_interfaces()
-        .send()
-        .await
-        .expect("base");
+    let b = base_in_full(&airtable, &base).await;
     let shares = airtable.base(&base).shares().await.expect("shares");
     let extensions = airtable
         .base(&base)
         .block_installations()
         .await
         .expect("extensions");
-    let workspace = airtable
-        .workspace(&b.workspace_id)
-        .get()
-        .send()
-        .await
-        .expect("workspace");
+    let workspace = sim_workspace(&t, &b.workspace_id).await;
     let users = b.individual().cloned().unwrap_or_default();
     let groups = b.group_collaborators.clone().unwrap_or_default();
     let interfaces: Vec<_> = b
@@ -245,52 +242,47 @@ async fn deleting_a_base_shows_everything_its_page_counts() {
         fact(&preview, "Workspace").as_deref(),
         Some(format!("{} ({})", workspace.name, workspace.id).as_str())
     );
-    assert_lists(
-        &preview,
-        "People given access to the base",
-        &ids(users.base_collaborators.iter().map(|c| &c.user_id)),
-    );
-    assert_lists(
-        &preview,
-        "People with access through the workspace",
-        &ids(users.workspace_collaborators.iter().map(|c| &c.user_id)),
-    );
-    assert_lists(
-        &preview,
-        "Groups given access to the base",
-        &ids(groups.base_collaborators.iter().map(|c| &c.group_id)),
-    );
-    assert_lists(
-        &preview,
-        "Groups with access through the workspace",
-        &ids(groups.workspace_collaborators.iter().map(|c| &c.group_id)),
-    );
+    let lists = [
+        (
+            "People given access to the base",
+            ids(users.base_collaborators.iter().map(|c| &c.user_id)),
+        ),
+        (
+            "People with access through the workspace",
+            ids(users.workspace_collaborators.iter().map(|c| &c.user_id)),
+        ),
+        (
+            "Groups given access to the base",
+            ids(groups.base_collaborators.iter().map(|c| &c.group_id)),
+        ),
+        (
+            "Groups with access through the workspace",
+            ids(groups.workspace_collaborators.iter().map(|c| &c.group_id)),
+        ),
+        ("Shares", ids(shares.iter().map(|s| &s.share_id))),
+        (
+            "Invite links to the base",
+            ids(invites.base_invite_links.iter().map(|i| &i.id)),
+        ),
+        (
+            "Invite links to its workspace",
+            ids(invites.workspace_invite_links.iter().map(|i| &i.id)),
+        ),
+        ("Interfaces", ids(interfaces.iter().map(|i| &i.id))),
+        (
+            "Invite links to its interfaces",
+            ids(interfaces
+                .iter()
+                .flat_map(|i| i.invite_links.iter().map(|l| &l.id))),
+        ),
+        ("Extensions", ids(extensions.iter().map(|x| &x.id))),
+    ];
+    for (title, expected) in &lists {
+        assert_lists(&preview, title, expected);
+    }
     assert_eq!(
         items(&preview, "People with access through those groups").len(),
         members.len()
-    );
-    assert_lists(&preview, "Shares", &ids(shares.iter().map(|s| &s.share_id)));
-    assert_lists(
-        &preview,
-        "Invite links to the base",
-        &ids(invites.base_invite_links.iter().map(|i| &i.id)),
-    );
-    assert_lists(
-        &preview,
-        "Invite links to its workspace",
-        &ids(invites.workspace_invite_links.iter().map(|i| &i.id)),
-    );
-    assert_lists(
-        &preview,
-        "Interfaces",
-        &ids(interfaces.iter().map(|i| &i.id)),
-    );
-    assert_lists(
-        &preview,
-        "Invite links to its interfaces",
-        &ids(interfaces
-            .iter()
-            .flat_map(|i| i.invite_links.iter().map(|l| &l.id))),
     );
     assert_eq!(
         items(&preview, "Access to its interfaces").len(),
@@ -298,11 +290,6 @@ async fn deleting_a_base_shows_everything_its_page_counts() {
             .iter()
             .map(|i| i.individual_collaborators.len() + i.group_collaborators.len())
             .sum::<usize>()
-    );
-    assert_lists(
-        &preview,
-        "Extensions",
-        &ids(extensions.iter().map(|x| &x.id)),
     );
     // People are shown by name and email, not by ID alone.
     if let Some(c) = users.workspace_collaborators.first() {
@@ -315,15 +302,17 @@ async fn deleting_a_base_shows_everything_its_page_counts() {
 
     // The counts are the base page's own.
     let page = get_ok(&t, &operator, &format!("/api/bases/get?id={base}")).await;
-    let count = |key: &str| page[key].as_array().expect(key).len().to_string();
-    assert_eq!(
-        fact(&preview, "Collaborators"),
-        Some(count("collaborators"))
+    assert_counts(
+        &preview,
+        &page,
+        &[
+            ("Collaborators", "collaborators"),
+            ("Shares", "shares"),
+            ("Invite links", "invites"),
+            ("Interfaces", "interfaces"),
+            ("Extensions", "extensions"),
+        ],
     );
-    assert_eq!(fact(&preview, "Shares"), Some(count("shares")));
-    assert_eq!(fact(&preview, "Invite links"), Some(count("invites")));
-    assert_eq!(fact(&preview, "Interfaces"), Some(count("interfaces")));
-    assert_eq!(fact(&preview, "Extensions"), Some(count("extensions")));
     assert_ne!(fact(&preview, "Collaborators").as_deref(), Some("0"));
 }
 
@@ -332,12 +321,7 @@ async fn deleting_a_workspace_shows_its_bases_people_and_invite_links() {
     let t = TestConsole::start().await;
     let (operator, approver) = cast(&t).await;
     let airtable = sim_client(&t);
-    let info = airtable
-        .enterprise(&enterprise(&t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise");
+    let info = enterprise_info(&t).await;
     let mut best: Option<(usize, WorkspaceId)> = None;
     for id in &info.workspace_ids {
         let w = airtable
@@ -354,14 +338,7 @@ async fn deleting_a_workspace_shows_its_bases_people_and_invite_links() {
         }
     }
     let (_, workspace) = best.expect("a workspace");
-    let w = airtable
-        .workspace(&workspace)
-        .get()
-        .include_collaborators()
-        .include_invite_links()
-        .send()
-        .await
-        .expect("workspace");
+    let w = sim_workspace_in_full(&t, &workspace).await;
     let users = w.individual().cloned().unwrap_or_default();
     let groups = w.group_collaborators.clone().unwrap_or_default();
     let invites = w.invite_links.clone().unwrap_or_default();
@@ -381,19 +358,8 @@ async fn deleting_a_workspace_shows_its_bases_people_and_invite_links() {
     // Each base with its own page's count of collaborators, by name.
     let lines = items(&preview, "Bases");
     for id in &w.base_ids {
-        let b = airtable
-            .base(id)
-            .get()
-            .include_collaborators()
-            .send()
-            .await
-            .expect("base");
-        let bu = b.individual().cloned().unwrap_or_default();
-        let bg = b.group_collaborators.clone().unwrap_or_default();
-        let people = bu.base_collaborators.len()
-            + bu.workspace_collaborators.len()
-            + bg.base_collaborators.len()
-            + bg.workspace_collaborators.len();
+        let b = base_with_collaborators(&airtable, id).await;
+        let people = collaborator_count(&b);
         let line = lines
             .iter()
             .find(|l| l.contains(id.as_str()))
@@ -401,29 +367,30 @@ async fn deleting_a_workspace_shows_its_bases_people_and_invite_links() {
         assert!(line.starts_with(&format!("{} ({id}): ", b.name)), "{line}");
         assert!(line.contains(&format!(" {people} collaborator")), "{line}");
     }
-    assert_lists(
-        &preview,
-        "People given access to the workspace",
-        &ids(users.workspace_collaborators.iter().map(|c| &c.user_id)),
-    );
-    assert_lists(
-        &preview,
-        "Groups given access to the workspace",
-        &ids(groups.workspace_collaborators.iter().map(|c| &c.group_id)),
-    );
+    let lists = [
+        (
+            "People given access to the workspace",
+            ids(users.workspace_collaborators.iter().map(|c| &c.user_id)),
+        ),
+        (
+            "Groups given access to the workspace",
+            ids(groups.workspace_collaborators.iter().map(|c| &c.group_id)),
+        ),
+        (
+            "Invite links to the workspace",
+            ids(invites.workspace_invite_links.iter().map(|i| &i.id)),
+        ),
+        (
+            "Invite links to its bases",
+            ids(invites.base_invite_links.iter().map(|i| &i.id)),
+        ),
+    ];
+    for (title, expected) in &lists {
+        assert_lists(&preview, title, expected);
+    }
     assert_eq!(
         items(&preview, "Access granted on its bases").len(),
         users.base_collaborators.len() + groups.base_collaborators.len()
-    );
-    assert_lists(
-        &preview,
-        "Invite links to the workspace",
-        &ids(invites.workspace_invite_links.iter().map(|i| &i.id)),
-    );
-    assert_lists(
-        &preview,
-        "Invite links to its bases",
-        &ids(invites.base_invite_links.iter().map(|i| &i.id)),
     );
 
     let page = get_ok(
@@ -432,17 +399,16 @@ async fn deleting_a_workspace_shows_its_bases_people_and_invite_links() {
         &format!("/api/workspaces/get?id={workspace}"),
     )
     .await;
-    let count = |key: &str| page[key].as_array().expect(key).len().to_string();
-    assert_eq!(fact(&preview, "Bases"), Some(count("bases")));
-    assert_eq!(
-        fact(&preview, "Collaborators"),
-        Some(count("collaborators"))
+    assert_counts(
+        &preview,
+        &page,
+        &[
+            ("Bases", "bases"),
+            ("Collaborators", "collaborators"),
+            ("Access granted on its bases", "base_collaborators"),
+            ("Invite links", "invites"),
+        ],
     );
-    assert_eq!(
-        fact(&preview, "Access granted on its bases"),
-        Some(count("base_collaborators"))
-    );
-    assert_eq!(fact(&preview, "Invite links"), Some(count("invites")));
 }
 
 /// What the simulator says one user reaches: workspaces, bases, interfaces, groups.
@@ -489,25 +455,8 @@ async fn make_sole_owner(
     t: &TestConsole,
     user: &UserId,
 ) -> (WorkspaceId, String) {
-    let info = airtable
-        .enterprise(&enterprise(t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise");
-    for id in &info.workspace_ids {
-        let w = airtable
-            .workspace(id)
-            .get()
-            .include_collaborators()
-            .send()
-            .await
-            .expect("workspace");
-        let users = w
-            .individual()
-            .cloned()
-            .unwrap_or_default()
-            .workspace_collaborators;
+    for id in &enterprise_info(t).await.workspace_ids {
+        let users = sim_workspace_people(t, id).await;
         if users.len() < 2 {
             continue;
         }
@@ -532,33 +481,16 @@ async fn make_sole_owner(
                 .await
                 .expect("no longer owner");
         }
-        return (id.clone(), w.name.clone());
+        return (id.clone(), sim_workspace(t, id).await.name);
     }
     panic!("no workspace with two people");
 }
 
 /// The workspaces where `user` is the only owner, as the simulator says.
-async fn sole_owned(airtable: &Client, t: &TestConsole, user: &UserId) -> Vec<String> {
-    let info = airtable
-        .enterprise(&enterprise(t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise");
+async fn sole_owned(t: &TestConsole, user: &UserId) -> Vec<String> {
     let mut out = Vec::new();
-    for id in &info.workspace_ids {
-        let w = airtable
-            .workspace(id)
-            .get()
-            .include_collaborators()
-            .send()
-            .await
-            .expect("workspace");
-        let users = w
-            .individual()
-            .cloned()
-            .unwrap_or_default()
-            .workspace_collaborators;
+    for id in &enterprise_info(t).await.workspace_ids {
+        let users = sim_workspace_people(t, id).await;
         let owners: Vec<_> = users
             .iter()
             .filter(|c| c.permission_level.as_str() == "owner")
@@ -575,10 +507,10 @@ async fn deactivating_a_sole_owner_names_their_access_and_what_is_left_ownerless
     let t = TestConsole::start().await;
     let (operator, approver) = cast(&t).await;
     let airtable = sim_client(&t);
-    let user = ordinary_people(&airtable, &t).await[0].clone();
+    let user = ordinary_people(&t).await[0].clone();
     let (_, name) = make_sole_owner(&airtable, &t, &user.id).await;
     let expected = reach(&airtable, &t, &user.id).await;
-    let owned = sole_owned(&airtable, &t, &user.id).await;
+    let owned = sole_owned(&t, &user.id).await;
 
     let preview = preview_of(
         &t,
@@ -605,12 +537,12 @@ async fn deleting_a_user_lists_their_reach_and_refuses_a_sole_owner_in_words() {
     let t = TestConsole::start().await;
     let (operator, approver) = cast(&t).await;
     let airtable = sim_client(&t);
-    let people = ordinary_people(&airtable, &t).await;
+    let people = ordinary_people(&t).await;
 
     // Someone who owns nothing alone: the request goes through, with their whole reach.
     let mut plain = None;
     for u in &people {
-        if sole_owned(&airtable, &t, &u.id).await.is_empty() {
+        if sole_owned(&t, &u.id).await.is_empty() {
             plain = Some(u.clone());
             break;
         }
@@ -655,7 +587,7 @@ async fn removing_a_sole_owner_needs_a_replacement_and_the_preview_names_the_han
     let t = TestConsole::start().await;
     let (operator, approver) = cast(&t).await;
     let airtable = sim_client(&t);
-    let user = ordinary_people(&airtable, &t).await[0].clone();
+    let user = ordinary_people(&t).await[0].clone();
     let (workspace, name) = make_sole_owner(&airtable, &t, &user.id).await;
 
     // Without a replacement: refused when asked, in words, not Airtable's raw message.
@@ -678,7 +610,7 @@ async fn removing_a_sole_owner_needs_a_replacement_and_the_preview_names_the_han
     // With one: the preview names who takes over what, and everything they lose.
     let replacement = t.sim().info().admins[2].clone();
     let expected = reach(&airtable, &t, &user.id).await;
-    let owned = sole_owned(&airtable, &t, &user.id).await;
+    let owned = sole_owned(&t, &user.id).await;
     let preview = preview_of(
         &t,
         &operator,
@@ -704,8 +636,7 @@ async fn removing_a_sole_owner_needs_a_replacement_and_the_preview_names_the_han
 async fn deleting_users_by_email_names_each_of_them() {
     let t = TestConsole::start().await;
     let (operator, approver) = cast(&t).await;
-    let airtable = sim_client(&t);
-    let people = ordinary_people(&airtable, &t).await;
+    let people = ordinary_people(&t).await;
     let emails: Vec<String> = people.iter().take(2).map(|u| u.email.clone()).collect();
     let preview = preview_of(
         &t,
@@ -735,9 +666,8 @@ async fn an_external_collaborator_is_refused_what_airtable_refuses_and_offered_w
     // The demo-sized enterprise has outside collaborators (outlook.com and the like).
     let t = TestConsole::start_with(&[("CONSOLE_DEMO_SIZE", "demo")]).await;
     let (operator, approver) = cast(&t).await;
-    let airtable = sim_client(&t);
-    let domains = domains(&airtable, &t).await;
-    let external = everyone(&airtable, &t)
+    let domains = domains(&t).await;
+    let external = all_sim_users(&t)
         .await
         .into_iter()
         .find(|u| is_external(u, &domains))
@@ -762,10 +692,7 @@ async fn an_external_collaborator_is_refused_what_airtable_refuses_and_offered_w
             "{kind}: {text}"
         );
     }
-    let open: i64 = sqlx::query_scalar("SELECT count(*) FROM approval_requests")
-        .fetch_one(&t.db().await)
-        .await
-        .expect("count");
+    let open = count_of(&t, "SELECT count(*) FROM approval_requests").await;
     assert_eq!(open, 0, "nothing was stored for a second person");
 
     // Removing them from the enterprise's workspaces and bases is what applies.
@@ -802,19 +729,10 @@ async fn the_remove_form_asks_for_a_replacement_owner_among_their_workspaces_peo
     let t = TestConsole::start().await;
     let (operator, _) = cast(&t).await;
     let airtable = sim_client(&t);
-    let user = ordinary_people(&airtable, &t).await[0].clone();
+    let user = ordinary_people(&t).await[0].clone();
     let (workspace, _) = make_sole_owner(&airtable, &t, &user.id).await;
-    let others: Vec<UserId> = airtable
-        .workspace(&workspace)
-        .get()
-        .include_collaborators()
-        .send()
+    let others: Vec<UserId> = sim_workspace_people(&t, &workspace)
         .await
-        .expect("workspace")
-        .individual()
-        .cloned()
-        .unwrap_or_default()
-        .workspace_collaborators
         .into_iter()
         .map(|c| c.user_id)
         .filter(|id| id != &user.id)
@@ -889,22 +807,9 @@ async fn outcomes_are_sentences_not_json() {
 }
 
 /// The users given access on a workspace itself.
-async fn workspace_users(airtable: &Client, id: &WorkspaceId) -> BTreeSet<String> {
-    let ws = airtable
-        .workspace(id)
-        .get()
-        .include_collaborators()
-        .send()
-        .await
-        .expect("workspace");
-    ws.individual()
-        .map(|s| {
-            s.workspace_collaborators
-                .iter()
-                .map(|c| c.user_id.to_string())
-                .collect()
-        })
-        .unwrap_or_default()
+async fn workspace_users(t: &TestConsole, id: &WorkspaceId) -> BTreeSet<String> {
+    let people = sim_workspace_people(t, id).await;
+    people.iter().map(|c| c.user_id.to_string()).collect()
 }
 
 #[tokio::test]
@@ -913,30 +818,18 @@ async fn moving_a_base_names_who_loses_and_who_gains_access() {
     let (operator, approver) = cast(&t).await;
     let airtable = sim_client(&t);
     let bases: Vec<_> = airtable.list_bases().try_collect().await.expect("bases");
-    let workspaces = airtable
-        .enterprise(&enterprise(&t))
-        .get()
-        .send()
-        .await
-        .expect("enterprise")
-        .workspace_ids;
+    let workspaces = enterprise_info(&t).await.workspace_ids;
 
     // A base whose workspace has people of its own, moved to another workspace with people.
     let mut chosen = None;
     'search: for summary in &bases {
-        let b = airtable
-            .base(&summary.id)
-            .get()
-            .include_collaborators()
-            .send()
-            .await
-            .expect("base");
-        let from = workspace_users(&airtable, &b.workspace_id).await;
+        let b = base_with_collaborators(&airtable, &summary.id).await;
+        let from = workspace_users(&t, &b.workspace_id).await;
         if from.is_empty() {
             continue;
         }
         for to in workspaces.iter().filter(|w| **w != b.workspace_id) {
-            let new = workspace_users(&airtable, to).await;
+            let new = workspace_users(&t, to).await;
             if !new.is_empty() && new != from {
                 chosen = Some((b, from, to.clone(), new));
                 break 'search;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::session::{enterprise, get, sign_in_as, sim_client};
+use common::session::{get, sign_in_as, take_snapshot};
 use common::TestConsole;
 use console_app::api::Role;
 use reqwest::StatusCode;
@@ -11,14 +11,7 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn a_percent_sign_typed_into_a_search_is_searched_as_typed() {
     let t = TestConsole::start().await;
-    console_core::snapshots::take(
-        &t.db().await,
-        &sim_client(&t),
-        &enterprise(&t),
-        Some("test"),
-    )
-    .await
-    .expect("snapshot");
+    take_snapshot(&t).await;
     let viewer = sign_in_as(&t, Role::Viewer).await;
     // The browser sends the typed `%41` as `%2541`. Decoded once it is `%41`, which no
     // user's name or email contains; decoded twice it is `A`, which many do.

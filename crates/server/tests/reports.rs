@@ -13,8 +13,11 @@ use airtable_client::{
     models::{EnabledState, Group, PermissionLevel, Share, User, UserRef, UserState, Workspace},
 };
 use chrono::{DateTime, Utc};
-use common::session::{enterprise, get, get_ok, get_response, sim_client, take_snapshot, Person};
-use common::TestConsole;
+use common::session::{
+    create_sim_workspace, deactivate_at_sim, enterprise, execute_sql, get, get_ok, get_response,
+    sim_client, sim_workspace_people, take_snapshot, Person,
+};
+use common::{header_text, TestConsole};
 use console_app::api::Role;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
@@ -267,10 +270,7 @@ fn set(values: Vec<String>) -> BTreeSet<String> {
 async fn csv(t: &TestConsole, who: &Person, path: &str) -> (String, Vec<String>) {
     let response = get_response(t, &who.browser, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
-    let disposition = response
-        .headers()
-        .get(header::CONTENT_DISPOSITION)
-        .and_then(|v| v.to_str().ok())
+    let disposition = header_text(&response, header::CONTENT_DISPOSITION)
         .unwrap_or_default()
         .to_string();
     assert!(
@@ -517,15 +517,17 @@ async fn each_report_lists_what_the_simulator_implies_and_follows_its_changes() 
         .iter()
         .map(|a| a.id.to_string())
         .collect();
+    // An active member on the enterprise's domains who is not an admin.
+    let plain_member = |u: &&User| {
+        u.state == UserState::Provisioned
+            && u.is_admin != Some(true)
+            && !is_external(&u.email, &before.domains)
+    };
     let new_admin = before
         .users
         .iter()
-        .find(|u| {
-            u.state == UserState::Provisioned
-                && u.is_admin != Some(true)
-                && !u.is_two_factor_auth_enabled
-                && !is_external(&u.email, &before.domains)
-        })
+        .filter(plain_member)
+        .find(|u| !u.is_two_factor_auth_enabled)
         .expect("a member without two-factor sign-in")
         .id
         .clone();
@@ -552,49 +554,25 @@ async fn each_report_lists_what_the_simulator_implies_and_follows_its_changes() 
         .enable()
         .await
         .expect("enable share");
-    let created = sim
-        .enterprise(&ent)
-        .create_workspace("Reports test workspace")
-        .await
-        .expect("create workspace")
-        .id;
+    let created = create_sim_workspace(&t, "Reports test workspace").await;
     // A member becomes the only owner of a second new workspace, then leaves.
     let leaver = before
         .users
         .iter()
-        .find(|u| {
-            u.state == UserState::Provisioned
-                && u.is_admin != Some(true)
-                && !u.is_service_account
-                && !signed_in.contains(u.id.as_str())
-                && !is_external(&u.email, &before.domains)
-                && u.id != new_admin
-        })
+        .filter(plain_member)
+        .find(|u| !u.is_service_account && !signed_in.contains(u.id.as_str()) && u.id != new_admin)
         .expect("a member to hand a workspace to")
         .id
         .to_string();
-    let orphaned = sim
-        .enterprise(&ent)
-        .create_workspace("Reports test hand-over")
-        .await
-        .expect("create workspace")
-        .id;
+    let orphaned = create_sim_workspace(&t, "Reports test hand-over").await;
     let handed = sim.workspace(&orphaned);
     let leaver_ref: UserId = leaver.parse().expect("user id");
     handed
         .add_collaborator(leaver_ref.clone(), owner())
         .await
         .expect("add the new owner");
-    let creators: Vec<UserId> = sim
-        .workspace(&orphaned)
-        .get()
-        .include_collaborators()
-        .send()
+    let creators: Vec<UserId> = sim_workspace_people(&t, &orphaned)
         .await
-        .expect("workspace")
-        .individual()
-        .map(|s| s.workspace_collaborators.clone())
-        .unwrap_or_default()
         .into_iter()
         .filter(|c| c.user_id != leaver_ref)
         .map(|c| c.user_id)
@@ -606,13 +584,7 @@ async fn each_report_lists_what_the_simulator_implies_and_follows_its_changes() 
             .expect("the creator steps back");
     }
     let orphaned = orphaned.to_string();
-    sim.enterprise(&ent)
-        .user(&leaver_ref)
-        .update()
-        .state(UserState::Deactivated)
-        .send()
-        .await
-        .expect("deactivate");
+    deactivate_at_sim(&t, &leaver_ref).await;
 
     // The reports still show the first snapshot until a new one is taken.
     let (_, rows) = all_rows(&t, &viewer, "admins-without-sso-or-2fa", "").await;
@@ -704,11 +676,8 @@ async fn bad_input_is_refused_in_plain_words_and_old_snapshots_say_what_they_lac
             StatusCode::UNPROCESSABLE_ENTITY,
             "{days}"
         );
-        assert!(response
-            .text()
-            .await
-            .unwrap_or_default()
-            .contains("whole number"));
+        let body = response.text().await.unwrap_or_default();
+        assert!(body.contains("whole number"), "{body}");
     }
     let page = html(&t, &viewer, "/reports/inactive-users?days=ten").await;
     assert!(page.contains("data-testid=\"report-error\""), "{page}");
@@ -727,10 +696,11 @@ async fn bad_input_is_refused_in_plain_words_and_old_snapshots_say_what_they_lac
     assert!(!response.status().is_success(), "{}", response.status());
 
     // A snapshot from before the console recorded shares and user details.
-    sqlx::query("UPDATE snapshots SET shares_recorded = false, email_domains = NULL")
-        .execute(&t.db().await)
-        .await
-        .expect("age the snapshot");
+    execute_sql(
+        &t,
+        "UPDATE snapshots SET shares_recorded = false, email_domains = NULL",
+    )
+    .await;
     let (status, view) = get(&t, &viewer, "/api/reports/get?name=public-shares").await;
     assert_eq!(status, StatusCode::OK, "{view}");
     assert_eq!(
@@ -739,11 +709,8 @@ async fn bad_input_is_refused_in_plain_words_and_old_snapshots_say_what_they_lac
     );
     let response = get_response(&t, &viewer.browser, "/reports/public-shares.csv").await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
-    assert!(response
-        .text()
-        .await
-        .unwrap_or_default()
-        .contains("did not record shares"));
+    let body = response.text().await.unwrap_or_default();
+    assert!(body.contains("did not record shares"), "{body}");
     let page = html(&t, &viewer, "/reports/public-shares").await;
     assert!(
         page.contains("This snapshot did not record shares; take a new one."),

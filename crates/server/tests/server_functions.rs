@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::session::{assert_each_answers, fetch, get_response, post_form, sign_in_as};
+use common::session::{assert_each_answers, count_of, fetch, get_response, post_form, sign_in_as};
 use common::TestConsole;
 use console_app::api::Role;
 use leptos::server_fn::axum::server_fn_paths;
@@ -386,12 +386,11 @@ async fn no_role_below_the_required_one_can_call_a_change() {
         }
     }
     // Nothing was granted by any of those calls.
-    let granted: i64 = sqlx::query_scalar(
+    let granted = count_of(
+        &t,
         "SELECT count(*) FROM console_users WHERE email = 'nobody@example.invalid'",
     )
-    .fetch_one(&t.db().await)
-    .await
-    .expect("count");
+    .await;
     assert_eq!(granted, 0);
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use airtable_sim::SimConfig;
-use common::session::get_response;
+use common::session::{count_of, get_response};
 use common::TestConsole;
 use reqwest::StatusCode;
 
@@ -33,6 +33,20 @@ async fn console_behind_a_proxy() -> (TestConsole, airtable_sim::RunningSim) {
     (t, sim)
 }
 
+/// `GET /` in `browser` through the proxy, which names `email` as the person.
+async fn overview_through_proxy(
+    t: &TestConsole,
+    browser: &reqwest::Client,
+    email: &str,
+) -> reqwest::Response {
+    browser
+        .get(t.url("/"))
+        .header(HEADER, email)
+        .send()
+        .await
+        .expect("overview")
+}
+
 #[tokio::test]
 async fn the_proxy_names_the_person_and_the_service_token_does_the_work() {
     let (t, sim) = console_behind_a_proxy().await;
@@ -40,12 +54,7 @@ async fn the_proxy_names_the_person_and_the_service_token_does_the_work() {
     let browser = t.browser();
 
     // Through the proxy: signed in at once, and the overview reads Airtable.
-    let page = browser
-        .get(t.url("/"))
-        .header(HEADER, admin.email.as_str())
-        .send()
-        .await
-        .expect("overview");
+    let page = overview_through_proxy(&t, &browser, &admin.email).await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("html");
     assert!(
@@ -72,19 +81,13 @@ async fn the_proxy_names_the_person_and_the_service_token_does_the_work() {
 
     // The proxy now names someone else on the same browser: the old session ends.
     let other = sim.info().admins[1].clone();
-    let switched = browser
-        .get(t.url("/"))
-        .header(HEADER, other.email.as_str())
-        .send()
-        .await
-        .expect("switched");
+    let switched = overview_through_proxy(&t, &browser, &other.email).await;
     assert!(switched.status().is_redirection());
-    let ended: i64 = sqlx::query_scalar(
+    let ended = count_of(
+        &t,
         "SELECT count(*) FROM logins WHERE end_reason = 'the sign-in proxy changed person'",
     )
-    .fetch_one(&t.db().await)
-    .await
-    .expect("count");
+    .await;
     assert_eq!(ended, 1);
 }
 
@@ -92,30 +95,13 @@ async fn the_proxy_names_the_person_and_the_service_token_does_the_work() {
 async fn people_who_are_not_enterprise_admins_are_refused() {
     let (t, sim) = console_behind_a_proxy().await;
     let outsider = sim.info().non_admins[0].clone();
-    let response = t
-        .browser()
-        .get(t.url("/"))
-        .header(HEADER, outsider.email.as_str())
-        .send()
-        .await
-        .expect("overview");
+    let response = overview_through_proxy(&t, &t.browser(), &outsider.email).await;
     assert!(response.status().is_redirection());
     assert_eq!(common::location(&response), "/signin?error=not_admin");
-    let unknown = t
-        .browser()
-        .get(t.url("/"))
-        .header(HEADER, "nobody@example.invalid")
-        .send()
-        .await
-        .expect("overview");
+    let unknown = overview_through_proxy(&t, &t.browser(), "nobody@example.invalid").await;
     assert_eq!(common::location(&unknown), "/signin?error=not_admin");
     // And OAuth sign-in is not offered in this mode.
-    let login = t
-        .browser()
-        .get(t.url("/auth/login"))
-        .send()
-        .await
-        .expect("login");
+    let login = get_response(&t, &t.browser(), "/auth/login").await;
     assert_eq!(common::location(&login), "/signin?error=proxy");
 }
 

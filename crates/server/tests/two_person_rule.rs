@@ -8,8 +8,9 @@ mod common;
 
 use airtable_client::models::UserRef;
 use common::session::{
-    approve_saying, enterprise, get, get_ok, get_response, page_html, post, post_ok,
-    request_status, requested_id, set_role, sign_in_person, sim_client, Person,
+    approve_saying, enterprise, execute_sql, get, get_ok, get_response, page_html,
+    pending_requests, post, post_ok, reject, request_action, request_status, requested_id,
+    set_policy, set_role, sign_in_person, sim_client, times_logged, Person,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -22,13 +23,7 @@ fn email_of(t: &TestConsole, n: usize) -> String {
 
 /// Asks for `action` as `who` (a request must result); returns its ID.
 async fn ask(t: &TestConsole, who: &Person, action: Value, reason: &str) -> String {
-    let (status, body) = post(
-        t,
-        who,
-        "/api/approvals/request",
-        &[("action", &action.to_string()), ("reason", reason)],
-    )
-    .await;
+    let (status, body) = request_action(t, who, &action.to_string(), reason).await;
     requested_id(status, &body)
 }
 
@@ -106,31 +101,18 @@ async fn an_admin_alone_cannot_make_a_deletion_happen() {
         assert!(needs_approval(&t, &admin, kind).await, "{kind}");
     }
     let forged = json!({ "kind": "exempt_from_approval", "exempted": "delete_user" }).to_string();
-    let (status, _) = post(
-        &t,
-        &admin,
-        "/api/approvals/request",
-        &[("action", &forged), ("reason", "just this once")],
-    )
-    .await;
+    let (status, _) = request_action(&t, &admin, &forged, "just this once").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // A policy row written behind the console's back does not exempt a locked kind either.
-    sqlx::query(
+    execute_sql(
+        &t,
         "INSERT INTO approval_policy (kind, needs_approval, updated_by) VALUES ('delete_user', FALSE, 'sql')",
     )
-    .execute(&t.db().await)
-    .await
-    .expect("policy row");
+    .await;
     let target = t.sim().info().non_admins[0].id.to_string();
     let delete = json!({ "kind": "delete_user", "user": target }).to_string();
     // (Asked by the admin: even their own deletion waits for someone else.)
-    let (status, body) = post(
-        &t,
-        &admin,
-        "/api/approvals/request",
-        &[("action", &delete), ("reason", "left")],
-    )
-    .await;
+    let (status, body) = request_action(&t, &admin, &delete, "left").await;
     requested_id(status, &body);
     let (_, policy) = get(&t, &admin, "/api/approvals/policy").await;
     let row = policy
@@ -143,14 +125,8 @@ async fn an_admin_alone_cannot_make_a_deletion_happen() {
 
     // Exempting another kind is a request: not the same admin, not an operator or
     // approver, only a second admin can approve it.
-    let (status, body) = post(
-        &t,
-        &admin,
-        "/api/approvals/policy/set",
-        &[("kind", "deactivate_user"), ("needs_approval", "no")],
-    )
-    .await;
-    let exemption = requested_id(status, &body);
+    let body = set_policy(&t, &admin, "deactivate_user", "no").await;
+    let exemption = requested_id(StatusCode::OK, &body);
     assert!(needs_approval(&t, &admin, "deactivate_user").await);
     let (status, _) = approve(&t, &admin, &exemption).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "not by the admin who asked");
@@ -161,13 +137,7 @@ async fn an_admin_alone_cannot_make_a_deletion_happen() {
     // An operator cannot even ask for an exemption.
     set_role(&t, &email_of(&t, 1), Role::Operator).await;
     let exempt = json!({ "kind": "exempt_from_approval", "exempted": "disable_share" }).to_string();
-    let (status, _) = post(
-        &t,
-        &operator,
-        "/api/approvals/request",
-        &[("action", &exempt), ("reason", "faster")],
-    )
-    .await;
+    let (status, _) = request_action(&t, &operator, &exempt, "faster").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // The badge counts the exemption for the second admin (with the deletion waiting),
     // not for an approver (only the deletion).
@@ -186,13 +156,7 @@ async fn an_admin_alone_cannot_make_a_deletion_happen() {
     assert!(!needs_approval(&t, &admin, "deactivate_user").await);
 
     // Tightening is immediate.
-    let body = post_ok(
-        &t,
-        &admin,
-        "/api/approvals/policy/set",
-        &[("kind", "deactivate_user"), ("needs_approval", "yes")],
-    )
-    .await;
+    let body = set_policy(&t, &admin, "deactivate_user", "yes").await;
     assert!(body["Done"].is_object(), "{body}");
     assert!(needs_approval(&t, &admin, "deactivate_user").await);
 }
@@ -248,13 +212,7 @@ async fn console_roles_and_airtable_admin_access_are_granted_through_approval() 
     let ent = enterprise(&t);
     let newcomer: airtable_client::ids::UserId = insider(&t, 0).id.parse().expect("usr");
     let grant = json!({ "kind": "grant_admin_access", "user": newcomer }).to_string();
-    let (status, body) = post(
-        &t,
-        &operator,
-        "/api/approvals/request",
-        &[("action", &grant), ("reason", "new IT hire")],
-    )
-    .await;
+    let (status, body) = request_action(&t, &operator, &grant, "new IT hire").await;
     let id = requested_id(status, &body);
     let is_admin = |found: Vec<airtable_client::models::User>| {
         found.first().and_then(|u| u.is_admin).unwrap_or(false)
@@ -292,12 +250,7 @@ async fn console_roles_and_airtable_admin_access_are_granted_through_approval() 
     let open: i64 = {
         let mut waited = 0;
         loop {
-            let open: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM approval_requests WHERE kind = 'grant_admin_access' AND status = 'pending'",
-            )
-            .fetch_one(&t.db().await)
-            .await
-            .expect("count");
+            let open = pending_requests(&t, "grant_admin_access").await;
             if open == 2 || waited > 100 {
                 break open;
             }
@@ -468,13 +421,7 @@ async fn deciding_needs_a_recent_sign_in_and_the_call_hash_that_was_shown() {
         body["SignInAgain"]["return_to"],
         json!(format!("/approvals/{id}"))
     );
-    let (status, _) = post(
-        &t,
-        &approver,
-        "/api/approvals/reject",
-        &[("id", &id), ("comment", "no")],
-    )
-    .await;
+    let (status, _) = reject(&t, &approver, &id, "no").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(request_status(&t, &id).await, "pending");
 
@@ -567,12 +514,11 @@ async fn a_failed_request_can_be_retried_only_within_its_ttl() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let changed: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM console_actions WHERE action = 'deactivate_user'")
-            .fetch_one(&t.db().await)
-            .await
-            .expect("count");
-    assert_eq!(changed, 0, "never carried out");
+    assert_eq!(
+        times_logged(&t, "deactivate_user").await,
+        0,
+        "never carried out"
+    );
 }
 
 #[tokio::test]

@@ -151,24 +151,29 @@ impl TestConsole {
     /// Goes through the OAuth round trip as `email` and returns where the console's callback
     /// sent the browser (e.g. `/` on success, `/signin?error=…` on refusal).
     pub async fn sign_in(&self, browser: &reqwest::Client, email: &str) -> String {
-        let authorize_url = self.start_sign_in(browser).await;
-        let callback = self.approve_at_sim(browser, &authorize_url, email).await;
+        let callback = self.callback_for(browser, email).await;
         self.follow_callback(browser, &callback).await
+    }
+
+    /// A fresh browser signed in as the first demo admin.
+    pub async fn admin_browser(&self) -> reqwest::Client {
+        let browser = self.browser();
+        let admin = &self.sim().info().admins[0].email;
+        assert_eq!(self.sign_in(&browser, admin).await, "/", "{admin} signs in");
+        browser
+    }
+
+    /// Starts a sign-in in `browser` and approves it at the simulator as `email`: the
+    /// callback URL the simulator sent the browser back to (not followed yet).
+    pub async fn callback_for(&self, browser: &reqwest::Client, email: &str) -> String {
+        let authorize_url = self.start_sign_in(browser).await;
+        self.approve_at_sim(browser, &authorize_url, email).await
     }
 
     /// `GET /auth/login`: returns the simulator's authorize URL the console redirected to.
     pub async fn start_sign_in(&self, browser: &reqwest::Client) -> String {
-        let response = browser
-            .get(self.url("/auth/login"))
-            .send()
-            .await
-            .expect("login");
-        assert!(
-            response.status().is_redirection(),
-            "login redirects, got {}",
-            response.status()
-        );
-        location(&response)
+        let response = session::get_response(self, browser, "/auth/login").await;
+        redirected_to(&response, "login")
     }
 
     /// Clicks the "Sign in as <email>" button on the simulator's page; returns the callback
@@ -219,12 +224,7 @@ impl TestConsole {
                 .send()
                 .await
                 .expect("approve");
-            assert!(
-                response.status().is_redirection(),
-                "sim redirects back, got {}",
-                response.status()
-            );
-            return location(&response);
+            return redirected_to(&response, "the simulator's sign-in");
         }
         panic!("no sign-in button for {email} on the simulator's page");
     }
@@ -328,6 +328,21 @@ pub fn sim_enterprise(sim: &airtable_sim::RunningSim) -> airtable_client::ids::E
         .to_string()
         .parse()
         .expect("enterprise id")
+}
+
+/// Where `response`, which must be a redirect (answering `what`), sends the browser.
+pub fn redirected_to(response: &reqwest::Response, what: &str) -> String {
+    assert!(
+        response.status().is_redirection(),
+        "{what} redirects, got {}",
+        response.status()
+    );
+    location(response)
+}
+
+/// The text of `response`'s header `name`, if it has one.
+pub fn header_text(response: &reqwest::Response, name: header::HeaderName) -> Option<&str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
 pub fn location(response: &reqwest::Response) -> String {

@@ -2,8 +2,11 @@
 //! simulator seen with its own token (the tests' independent view of Airtable).
 
 use airtable_client::{
-    ids::{EnterpriseId, UserId},
-    models::{EnterpriseInfo, ScimUserRequest, User},
+    ids::{BaseId, EnterpriseId, UserId, WorkspaceId},
+    models::{
+        BlockInstallation, EnterpriseInfo, IndividualCollaborator, ScimUserRequest, User,
+        UserState, Workspace,
+    },
     Client,
 };
 use console_app::api::Role;
@@ -71,14 +74,8 @@ pub async fn get(t: &TestConsole, who: &Person, path: &str) -> (StatusCode, Valu
 
 /// `GET path` as `who`, which must answer JSON.
 pub async fn get_json(t: &TestConsole, who: &Person, path: &str) -> Value {
-    who.browser
-        .get(t.url(path))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json")
+    let response = get_response(t, &who.browser, path).await;
+    response.json().await.expect("json")
 }
 
 /// The response's status and its body as JSON (or as a JSON string if it is not).
@@ -100,14 +97,8 @@ pub async fn fetch(t: &TestConsole, browser: &reqwest::Client, path: &str) -> (S
 
 /// The HTML of the page at `path` as `who` sees it.
 pub async fn page_html(t: &TestConsole, who: &Person, path: &str) -> String {
-    who.browser
-        .get(t.url(path))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html")
+    let response = get_response(t, &who.browser, path).await;
+    response.text().await.expect("html")
 }
 
 /// Asserts that `GET url` answers `status` with a body containing `words`, for each URL.
@@ -144,6 +135,108 @@ pub async fn post(
         .await
         .expect("post");
     status_and_json(response).await
+}
+
+/// Asks for `action` (the JSON text of a console action) as `who`, giving `reason`: the
+/// answer, whatever it is.
+pub async fn request_action(
+    t: &TestConsole,
+    who: &Person,
+    action: &str,
+    reason: &str,
+) -> (StatusCode, Value) {
+    post(
+        t,
+        who,
+        "/api/approvals/request",
+        &[("action", action), ("reason", reason)],
+    )
+    .await
+}
+
+/// Rejects request `id` as `who` with `comment`: the answer, whatever it is.
+pub async fn reject(t: &TestConsole, who: &Person, id: &str, comment: &str) -> (StatusCode, Value) {
+    post(
+        t,
+        who,
+        "/api/approvals/reject",
+        &[("id", id), ("comment", comment)],
+    )
+    .await
+}
+
+/// Sets whether requests for `kind` need a second person's approval (`needs_approval` is
+/// `yes` or `no`), as `who`, which must succeed: the answer.
+pub async fn set_policy(t: &TestConsole, who: &Person, kind: &str, needs_approval: &str) -> Value {
+    post_ok(
+        t,
+        who,
+        "/api/approvals/policy/set",
+        &[("kind", kind), ("needs_approval", needs_approval)],
+    )
+    .await
+}
+
+/// Signs `browser` out of every session of its person, with the form token `csrf`.
+pub async fn sign_out_everywhere(
+    t: &TestConsole,
+    browser: &reqwest::Client,
+    csrf: &str,
+) -> reqwest::Response {
+    post_form(
+        t,
+        browser,
+        "/auth/logout",
+        &[("csrf_token", csrf), ("everywhere", "1")],
+    )
+    .await
+}
+
+/// What the parameterless `SELECT count(*) …` in `sql` counts in the test database.
+pub async fn count_of(t: &TestConsole, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&t.db().await)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// How many rows of the action log record `action`.
+pub async fn times_logged(t: &TestConsole, action: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM console_actions WHERE action = $1")
+        .bind(action)
+        .fetch_one(&t.db().await)
+        .await
+        .expect("count logged actions")
+}
+
+/// How many requests for `kind` wait for a second person.
+pub async fn pending_requests(t: &TestConsole, kind: &str) -> i64 {
+    let sql = "SELECT count(*) FROM approval_requests WHERE kind = $1 AND status = 'pending'";
+    sqlx::query_scalar(sql)
+        .bind(kind)
+        .fetch_one(&t.db().await)
+        .await
+        .expect("count requests")
+}
+
+/// Runs the parameterless statement `sql` in the test database (test set-up only).
+pub async fn execute_sql(t: &TestConsole, sql: &str) {
+    sqlx::query(sql)
+        .execute(&t.db().await)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Deactivates `user` at the simulator, with its own token (as an admin at Airtable would).
+pub async fn deactivate_at_sim(t: &TestConsole, user: &UserId) {
+    sim_client(t)
+        .enterprise(&enterprise(t))
+        .user(user)
+        .update()
+        .state(UserState::Deactivated)
+        .send()
+        .await
+        .expect("deactivate");
 }
 
 /// The simulator seen with its own (super admin) token: the test's independent view.
@@ -193,13 +286,7 @@ pub async fn ask_and_approve(
     approver: &Person,
     action: Value,
 ) -> (String, Value) {
-    let (status, body) = post(
-        t,
-        requester,
-        "/api/approvals/request",
-        &[("action", &action.to_string()), ("reason", "test")],
-    )
-    .await;
+    let (status, body) = request_action(t, requester, &action.to_string(), "test").await;
     let id = requested_id(status, &body);
     let detail = approve(t, approver, &id).await;
     (id, detail)
@@ -288,6 +375,64 @@ pub async fn create_scim_users(t: &TestConsole, prefix: &str, n: usize) -> Vec<U
         ids.push(create_scim_user(t, &email, prefix, &format!("{i:02}")).await);
     }
     ids
+}
+
+/// The workspace as the simulator describes it now, without its collaborators.
+pub async fn sim_workspace(t: &TestConsole, id: &WorkspaceId) -> Workspace {
+    sim_client(t)
+        .workspace(id)
+        .get()
+        .send()
+        .await
+        .expect("workspace")
+}
+
+/// The workspace with its collaborators and invite links, as the simulator says now.
+pub async fn sim_workspace_in_full(t: &TestConsole, id: &WorkspaceId) -> Workspace {
+    sim_client(t)
+        .workspace(id)
+        .get()
+        .include_collaborators()
+        .include_invite_links()
+        .send()
+        .await
+        .expect("workspace")
+}
+
+/// The extensions installed on the base, as the simulator says now.
+pub async fn sim_extensions(t: &TestConsole, base: &BaseId) -> Vec<BlockInstallation> {
+    sim_client(t)
+        .base(base)
+        .block_installations()
+        .await
+        .expect("extensions")
+}
+
+/// Makes a workspace named `name` at the simulator, with its own token: its ID.
+pub async fn create_sim_workspace(t: &TestConsole, name: &str) -> WorkspaceId {
+    sim_client(t)
+        .enterprise(&enterprise(t))
+        .create_workspace(name)
+        .await
+        .expect("create workspace")
+        .id
+}
+
+/// The people given access on the workspace itself, as the simulator says now.
+pub async fn sim_workspace_people(
+    t: &TestConsole,
+    id: &WorkspaceId,
+) -> Vec<IndividualCollaborator> {
+    sim_client(t)
+        .workspace(id)
+        .get()
+        .include_collaborators()
+        .send()
+        .await
+        .expect("workspace")
+        .individual()
+        .map(|people| people.workspace_collaborators.clone())
+        .unwrap_or_default()
 }
 
 /// Every user of the enterprise as the simulator says now.
