@@ -147,6 +147,14 @@ mod tests {
         }
     }
 
+    /// What the process knows after writing `login` with expiry `at`.
+    fn known(login: &str, at: OffsetDateTime) -> Cached {
+        Cached {
+            record: record(&[("login", login)], at),
+            stored_expiry: at,
+        }
+    }
+
     #[test]
     fn an_unknown_session_is_written() {
         let now = OffsetDateTime::now_utc();
@@ -156,10 +164,7 @@ mod tests {
     #[test]
     fn the_same_data_with_a_slightly_later_expiry_is_not_written() {
         let now = OffsetDateTime::now_utc();
-        let known = Cached {
-            record: record(&[("login", "a")], now),
-            stored_expiry: now,
-        };
+        let known = known("a", now);
         let later = record(&[("login", "a")], now + time::Duration::seconds(59));
         assert!(!must_write(Some(&known), &later, Duration::from_secs(60)));
     }
@@ -167,10 +172,7 @@ mod tests {
     #[test]
     fn an_expiry_a_whole_period_later_is_written() {
         let now = OffsetDateTime::now_utc();
-        let known = Cached {
-            record: record(&[("login", "a")], now),
-            stored_expiry: now,
-        };
+        let known = known("a", now);
         let later = record(&[("login", "a")], now + time::Duration::seconds(60));
         assert!(must_write(Some(&known), &later, Duration::from_secs(60)));
         let earlier = record(&[("login", "a")], now - time::Duration::seconds(1));
@@ -180,10 +182,7 @@ mod tests {
     #[test]
     fn changed_data_is_written_at_once() {
         let now = OffsetDateTime::now_utc();
-        let known = Cached {
-            record: record(&[("login", "a")], now),
-            stored_expiry: now,
-        };
+        let known = known("a", now);
         let changed = record(&[("login", "b")], now);
         assert!(must_write(Some(&known), &changed, Duration::from_secs(60)));
     }
