@@ -72,7 +72,7 @@ pub fn category_for(action: &str) -> Option<&'static str> {
 /// added to [`ACTIONS`], never moved to another category. Searches rely on it to read a
 /// category without its most common action from the other actions' index.
 pub fn actions_of(category: &str) -> Option<Vec<&'static str>> {
-    let known = CATEGORIES.iter().any(|c| *c == category);
+    let known = CATEGORIES.contains(&category);
     (known && category != "console").then(|| {
         ACTIONS
             .iter()
