@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use console_types::api::{AuditEventDetail, AuditEventRow};
+use console_types::audit::categories::actions_of;
 use console_types::audit::query::{AuditQuery, Filter};
 use futures::StreamExt;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
@@ -75,7 +76,7 @@ impl<'q> Values<'q> {
     }
 }
 
-/// Which of a query's terms [`push_terms`] writes.
+/// Which of a query's terms [`Conditions::push`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Terms {
     All,
@@ -85,79 +86,208 @@ enum Terms {
     Text,
 }
 
-/// Appends `AND …` for every term of `query`. Values of one field are OR-ed (an event has
-/// one action, so `action:a action:b` can only mean either); different fields are AND-ed.
-/// Everything is a bind parameter.
+/// The columns a field term tests, in the order they are written; each has an index
+/// `(column, occurred_at DESC, id DESC)`, so one value of one of them is a walk in result
+/// order.
+const COLUMNS: [&str; 6] = [
+    "action",
+    "category",
+    "model_id",
+    "workspace_id",
+    "base_id",
+    "ip_address",
+];
+
+/// A query's terms sorted by field, ready to be written as SQL.
+struct Conditions<'q> {
+    query: &'q AuditQuery,
+    /// The terms of each of [`COLUMNS`], in that order.
+    columns: [Values<'q>; 6],
+    actor_email: Values<'q>,
+    actor_id: Values<'q>,
+    texts: Vec<(bool, &'q str)>,
+}
+
+impl<'q> Conditions<'q> {
+    fn new(query: &'q AuditQuery) -> Self {
+        let mut columns: [Values<'q>; 6] = Default::default();
+        let mut actor_email = Values::default();
+        let mut actor_id = Values::default();
+        let mut texts = Vec::new();
+        for term in &query.terms {
+            let negated = term.negated;
+            let column = match &term.filter {
+                Filter::Action(v) => Some((0, v)),
+                Filter::Category(v) => Some((1, v)),
+                Filter::Model(v) => Some((2, v)),
+                Filter::Workspace(v) => Some((3, v)),
+                Filter::Base(v) => Some((4, v)),
+                Filter::Ip(v) => Some((5, v)),
+                Filter::ActorEmail(v) => {
+                    actor_email.push(negated, v);
+                    None
+                }
+                Filter::ActorId(v) => {
+                    actor_id.push(negated, v);
+                    None
+                }
+                Filter::Text(v) => {
+                    texts.push((negated, v.as_str()));
+                    None
+                }
+                Filter::After(_) | Filter::Before(_) => None,
+            };
+            if let Some((i, value)) = column {
+                columns[i].push(negated, value);
+            }
+        }
+        let mut conditions = Self {
+            query,
+            columns,
+            actor_email,
+            actor_id,
+            texts,
+        };
+        conditions.name_the_remaining_actions();
+        conditions
+    }
+
+    /// `category:user -action:loginUser` as the category's other actions as well: the
+    /// category's index would have to be read past every event of the excluded action (a
+    /// quarter of all events for `loginUser`, to find none at all), the other actions'
+    /// index has just the events wanted. Only when every category asked for has a known list
+    /// of actions ([`actions_of`]: every stored event of the category has one of them); the
+    /// category and excluded-action conditions stay as well, so the results are the same.
+    fn name_the_remaining_actions(&mut self) {
+        let [action, category, ..] = &mut self.columns;
+        if !action.wanted.is_empty() || action.refused.is_empty() || category.wanted.is_empty() {
+            return;
+        }
+        let Some(lists) = category
+            .wanted
+            .iter()
+            .map(|c| actions_of(c))
+            .collect::<Option<Vec<_>>>()
+        else {
+            return;
+        };
+        let mut remaining: Vec<&'static str> = lists
+            .into_iter()
+            .flatten()
+            .filter(|a| !action.refused.contains(a))
+            .collect();
+        remaining.sort_unstable();
+        remaining.dedup();
+        // None left: nothing can match, and an empty `= ANY` says so at once.
+        action.wanted = remaining;
+    }
+
+    /// The column whose several wanted values a search reads as one walk per value, merged
+    /// in result order (see [`push_newest`]): the first of [`COLUMNS`] with more than one.
+    fn split(&self) -> Option<(usize, Vec<&'q str>)> {
+        self.columns.iter().enumerate().find_map(|(i, values)| {
+            let mut distinct = values.wanted.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            (distinct.len() > 1).then_some((i, distinct))
+        })
+    }
+
+    /// Appends `AND …` for the `which` terms. Values of one field are OR-ed (an event has
+    /// one action, so `action:a action:b` can only mean either); different fields are
+    /// AND-ed. With `only`, column `only.0` is tested for the one value `only.1` instead of
+    /// its wanted values. Everything is a bind parameter.
+    fn push(
+        &self,
+        sql: &mut QueryBuilder<'_, Postgres>,
+        which: Terms,
+        only: Option<(usize, &str)>,
+    ) {
+        if which != Terms::Text {
+            for (i, (column, values)) in COLUMNS.iter().zip(&self.columns).enumerate() {
+                match only {
+                    Some((split, value)) if split == i => push_any(sql, column, &[value]),
+                    _ => push_any(sql, column, &values.wanted),
+                }
+                push_none(sql, column, &values.refused);
+            }
+            if let Some(after) = self.query.after() {
+                sql.push(" AND occurred_at >= ").push_bind(after);
+            }
+            if let Some(before) = self.query.before() {
+                sql.push(" AND occurred_at < ").push_bind(before);
+            }
+            push_actor(sql, &self.actor_email, &self.actor_id);
+        }
+        if which != Terms::Fields {
+            for (negated, text) in &self.texts {
+                sql.push(if *negated { " AND NOT (" } else { " AND (" })
+                    .push("search @@ phraseto_tsquery('simple', ")
+                    .push_bind(text.to_string())
+                    .push("))");
+            }
+        }
+    }
+}
+
+/// Appends `AND …` for every term of `query` (see [`Conditions::push`]).
 fn push_conditions(sql: &mut QueryBuilder<'_, Postgres>, query: &AuditQuery) {
-    push_terms(sql, query, Terms::All);
+    Conditions::new(query).push(sql, Terms::All, None);
 }
 
-/// [`push_conditions`] for some of the terms.
-fn push_terms(sql: &mut QueryBuilder<'_, Postgres>, query: &AuditQuery, which: Terms) {
-    let mut action = Values::default();
-    let mut category = Values::default();
-    let mut model = Values::default();
-    let mut workspace = Values::default();
-    let mut base = Values::default();
-    let mut ip = Values::default();
-    let mut actor_email = Values::default();
-    let mut actor_id = Values::default();
-    let mut texts = Vec::new();
-    for term in &query.terms {
-        let negated = term.negated;
-        match &term.filter {
-            Filter::Action(v) => action.push(negated, v),
-            Filter::Category(v) => category.push(negated, v),
-            Filter::Model(v) => model.push(negated, v),
-            Filter::Workspace(v) => workspace.push(negated, v),
-            Filter::Base(v) => base.push(negated, v),
-            Filter::Ip(v) => ip.push(negated, v),
-            Filter::ActorEmail(v) => actor_email.push(negated, v),
-            Filter::ActorId(v) => actor_id.push(negated, v),
-            Filter::Text(v) => texts.push((negated, v.clone())),
-            Filter::After(_) | Filter::Before(_) => {}
-        }
-    }
-    if which != Terms::Text {
-        push_fields(sql, query, [action, category, model, workspace, base, ip]);
-        push_actor(sql, actor_email, actor_id);
-    }
-    if which != Terms::Fields {
-        for (negated, text) in texts {
-            sql.push(if negated { " AND NOT (" } else { " AND (" })
-                .push("search @@ phraseto_tsquery('simple', ")
-                .push_bind(text)
-                .push("))");
-        }
-    }
-}
-
-/// The field terms and the time bounds.
-fn push_fields(
+/// Appends a query for `columns` of the events matching the `which` terms of `query`,
+/// older than `after`, newest first, at most `limit`.
+///
+/// Several wanted values of one column (`action:a action:b`, or a category's remaining
+/// actions) are one walk down that column's index per value, each stopped at `limit` and
+/// merged in result order (a Merge Append), rather than every match collected and sorted,
+/// which is what Postgres does with `= ANY` and costs as much as the values are common.
+fn push_newest(
     sql: &mut QueryBuilder<'_, Postgres>,
-    query: &AuditQuery,
-    [action, category, model, workspace, base, ip]: [Values<'_>; 6],
+    columns: &str,
+    conditions: &Conditions<'_>,
+    which: Terms,
+    after: Option<&SearchCursor>,
+    limit: i64,
 ) {
-    for (column, values) in [
-        ("action", action),
-        ("category", category),
-        ("model_id", model),
-        ("workspace_id", workspace),
-        ("base_id", base),
-        ("ip_address", ip),
-    ] {
-        push_column(sql, column, values);
-    }
-    if let Some(after) = query.after() {
-        sql.push(" AND occurred_at >= ").push_bind(after);
-    }
-    if let Some(before) = query.before() {
-        sql.push(" AND occurred_at < ").push_bind(before);
+    let split = if which == Terms::Text {
+        None
+    } else {
+        conditions.split()
+    };
+    let branch = |sql: &mut QueryBuilder<'_, Postgres>, only: Option<(usize, &str)>| {
+        sql.push(format_args!(
+            "SELECT {columns} FROM audit_events WHERE TRUE"
+        ));
+        conditions.push(sql, which, only);
+        push_cursor(sql, after);
+        sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
+            .push_bind(limit);
+    };
+    match split {
+        None => branch(sql, None),
+        Some((column, values)) => {
+            sql.push(format_args!("SELECT {columns} FROM ("));
+            for (i, value) in values.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push("(");
+                branch(sql, Some((column, value)));
+                sql.push(")");
+            }
+            sql.push(") AS branches ORDER BY occurred_at DESC, id DESC LIMIT ")
+                .push_bind(limit);
+        }
     }
 }
 
 /// The actor terms: given by email or by ID, either identifies the person.
-fn push_actor(sql: &mut QueryBuilder<'_, Postgres>, actor_email: Values<'_>, actor_id: Values<'_>) {
+fn push_actor(
+    sql: &mut QueryBuilder<'_, Postgres>,
+    actor_email: &Values<'_>,
+    actor_id: &Values<'_>,
+) {
     match (actor_email.wanted.is_empty(), actor_id.wanted.is_empty()) {
         (true, true) => {}
         (false, true) => push_any(sql, "lower(actor_email)", &actor_email.wanted),
@@ -172,11 +302,6 @@ fn push_actor(sql: &mut QueryBuilder<'_, Postgres>, actor_email: Values<'_>, act
     }
     push_none(sql, "lower(actor_email)", &actor_email.refused);
     push_none(sql, "actor_id", &actor_id.refused);
-}
-
-fn push_column(sql: &mut QueryBuilder<'_, Postgres>, column: &str, values: Values<'_>) {
-    push_any(sql, column, &values.wanted);
-    push_none(sql, column, &values.refused);
 }
 
 fn owned(values: &[&str]) -> Vec<String> {
@@ -254,15 +379,18 @@ async fn newest_matches(
 ) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
     // The subquery's LIMIT keeps Postgres from pushing the text test into it, so it is a
     // walk down the time index (or another term's index) in result order.
-    let mut sql = QueryBuilder::new(format!(
-        "SELECT {ROW_COLUMNS} FROM (SELECT {ROW_COLUMNS}, search FROM audit_events WHERE TRUE"
-    ));
-    push_terms(&mut sql, query, Terms::Fields);
-    push_cursor(&mut sql, after);
-    sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
-        .push_bind(candidates)
-        .push(") AS recent WHERE TRUE");
-    push_terms(&mut sql, query, Terms::Text);
+    let conditions = Conditions::new(query);
+    let mut sql = QueryBuilder::new(format!("SELECT {ROW_COLUMNS} FROM ("));
+    push_newest(
+        &mut sql,
+        &format!("{ROW_COLUMNS}, search"),
+        &conditions,
+        Terms::Fields,
+        after,
+        candidates,
+    );
+    sql.push(") AS recent WHERE TRUE");
+    conditions.push(&mut sql, Terms::Text, None);
     sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
         .push_bind(page_size + 1);
     sql.build().fetch_all(&mut *db).await
@@ -370,13 +498,16 @@ async fn search_in(
         }
     }
     if rows.len() as i64 <= page_size {
-        let mut sql =
-            QueryBuilder::new(format!("SELECT {ROW_COLUMNS} FROM audit_events WHERE TRUE"));
-        push_conditions(&mut sql, query);
-        push_cursor(&mut sql, after);
+        let mut sql = QueryBuilder::new("");
         // One row more than the page tells whether another page follows.
-        sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
-            .push_bind(page_size + 1);
+        push_newest(
+            &mut sql,
+            ROW_COLUMNS,
+            &Conditions::new(query),
+            Terms::All,
+            after,
+            page_size + 1,
+        );
         rows = sql.build().fetch_all(&mut *db).await?;
     }
     let mut events = rows.iter().map(row_from).collect::<Result<Vec<_>, _>>()?;

@@ -63,6 +63,25 @@ pub fn category_for(action: &str) -> Option<&'static str> {
         .map(|i| ACTIONS[i].1)
 }
 
+/// The actions of `category`, or `None` when the console cannot list them: its own
+/// category (`console`: any `console.…` action) and a name it does not know.
+///
+/// A stored event's category is derived from its action with [`ACTIONS`] when it is stored
+/// (`category_for`; the console's own events are stored as `console`), so every stored
+/// event of such a category has one of these actions, as long as an action is only ever
+/// added to [`ACTIONS`], never moved to another category. Searches rely on it to read a
+/// category without its most common action from the other actions' index.
+pub fn actions_of(category: &str) -> Option<Vec<&'static str>> {
+    let known = CATEGORIES.contains(&category);
+    (known && category != "console").then(|| {
+        ACTIONS
+            .iter()
+            .filter(|(_, c)| *c == category)
+            .map(|(action, _)| *action)
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +95,29 @@ mod tests {
         assert!(ACTIONS.iter().all(|(_, c)| CATEGORIES.contains(c)));
         assert_eq!(category_for("deleteBase"), Some("base"));
         assert_eq!(category_for("somethingNew"), None);
+    }
+
+    #[test]
+    fn a_category_lists_exactly_its_actions() {
+        assert_eq!(
+            actions_of("user"),
+            Some(vec![
+                "createUser",
+                "deleteUser",
+                "loginUser",
+                "logoutUser",
+                "revokePersonalAccessToken",
+                "updateUserEmail",
+            ])
+        );
+        // Known but with no action known yet: no stored event can have it.
+        assert_eq!(actions_of("managedApps"), Some(vec![]));
+        // Any `console.…` action, and names that are not categories: not listed.
+        assert_eq!(actions_of("console"), None);
+        assert_eq!(actions_of("nothing"), None);
+        for category in CATEGORIES.iter().filter(|c| **c != "console") {
+            let actions = actions_of(category).unwrap_or_default();
+            assert!(actions.iter().all(|a| category_for(a) == Some(*category)));
+        }
     }
 }
