@@ -221,9 +221,9 @@ async fn serve_metrics_apart(addr: SocketAddr, state: AppState) -> anyhow::Resul
     Ok(())
 }
 
-/// The whole HTTP surface. Layers run outside-in: trace → request metrics → compression → security headers → NUL check →
-/// same-origin check → session-store failures as 503 → session → signed-in person →
-/// sign-in gate → CSRF token → route.
+/// The whole HTTP surface. Layers run outside-in: trace → request metrics → compression →
+/// security headers → NUL check → same-origin check → session-store failures as 503 →
+/// session → signed-in person → route metrics → sign-in gate → CSRF token → route.
 pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
     let routes = generate_route_list(App);
     // Pages and server functions reach the domain through Leptos' context.

@@ -54,15 +54,15 @@ pub async fn remember_route(
     request: Request,
     next: Next,
 ) -> Response {
-    let path = request.uri().path().to_string();
-    let template = matched.map(|m| m.as_str().to_string());
-    let mut response = next.run(request).await;
-    let label = match template.as_deref() {
-        Some("/api/{*fn_name}") if is_server_function(&path) => path,
+    let label = match matched.as_ref().map(MatchedPath::as_str) {
+        Some("/api/{*fn_name}") if is_server_function(request.uri().path()) => {
+            request.uri().path().to_string()
+        }
         Some("/api/{*fn_name}") => "/api/unknown".to_string(),
         Some(template) => template.to_string(),
         None => "other".to_string(),
     };
+    let mut response = next.run(request).await;
     response.extensions_mut().insert(RouteLabel(label));
     response
 }

@@ -10,7 +10,7 @@
 //!
 //! Writes are throttled: the idle expiry moves with every request (the layer saves on each
 //! one), but the row is rewritten only when the data changed or the expiry it holds is
-//! more than [`CachedSessionStore::refresh_every`] old. The row therefore expires at most
+//! more than [`refresh_period`] old. The row therefore expires at most
 //! that much earlier than the cookie says — a fraction of the idle timeout.
 
 use std::time::Duration;
@@ -32,6 +32,16 @@ const CACHED_SESSIONS: u64 = 20_000;
 struct Cached {
     record: Record,
     stored_expiry: OffsetDateTime,
+}
+
+impl Cached {
+    /// `record` as the database holds it (just written or just read).
+    fn as_stored(record: &Record) -> Self {
+        Cached {
+            record: record.clone(),
+            stored_expiry: record.expiry_date,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -57,11 +67,6 @@ impl CachedSessionStore {
             refresh_every,
         }
     }
-
-    /// How stale the expiry in the database may grow before a save rewrites it.
-    pub fn refresh_every(&self) -> Duration {
-        self.refresh_every
-    }
 }
 
 /// A quarter of the idle timeout, and at most a minute.
@@ -83,11 +88,9 @@ fn must_write(known: Option<&Cached>, record: &Record, refresh_every: Duration) 
 impl SessionStore for CachedSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         self.store.create(record).await?;
-        let cached = Cached {
-            record: record.clone(),
-            stored_expiry: record.expiry_date,
-        };
-        self.cache.insert(record.id, cached).await;
+        self.cache
+            .insert(record.id, Cached::as_stored(record))
+            .await;
         Ok(())
     }
 
@@ -117,11 +120,7 @@ impl SessionStore for CachedSessionStore {
         }
         let loaded = self.store.load(id).await?;
         if let Some(record) = &loaded {
-            let cached = Cached {
-                record: record.clone(),
-                stored_expiry: record.expiry_date,
-            };
-            self.cache.insert(*id, cached).await;
+            self.cache.insert(*id, Cached::as_stored(record)).await;
         }
         Ok(loaded)
     }
@@ -149,10 +148,7 @@ mod tests {
 
     /// What the process knows after writing `login` with expiry `at`.
     fn known(login: &str, at: OffsetDateTime) -> Cached {
-        Cached {
-            record: record(&[("login", login)], at),
-            stored_expiry: at,
-        }
+        Cached::as_stored(&record(&[("login", login)], at))
     }
 
     #[test]
