@@ -6,6 +6,7 @@
 
 mod airtable_mode;
 pub mod auth;
+pub mod bundle;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -20,7 +21,10 @@ mod verify_log;
 
 pub use verify_log::{action_log_for, verify_action_log};
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+};
 
 use airtable_client::{ids::EnterpriseId, AccessToken};
 use axum::{
@@ -40,7 +44,9 @@ use console_core::{
     mail, snapshots, Console, Policy,
 };
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{
+    generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
+};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -111,7 +117,7 @@ pub async fn start(
         .map(|token| api.with_token(AccessToken::new(token)));
 
     let leptos = leptos::config::LeptosOptions::builder()
-        .output_name("console_app")
+        .output_name(bundle::name_in(&settings.site_root.join("pkg")))
         .site_root(settings.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .site_addr(addr)
@@ -221,11 +227,23 @@ async fn serve_metrics_apart(addr: SocketAddr, state: AppState) -> anyhow::Resul
     Ok(())
 }
 
+/// The app's page routes, worked out once per process.
+///
+/// Leptos works them out by rendering the app with every resource held back, and it holds
+/// them back with a flag shared by the whole process (leptos-rs/leptos#4773): a page that
+/// starts loading a resource while another console in the same process is being set up
+/// waits forever. Consoles started side by side (the integration tests, several per test
+/// binary) hit exactly that, so the list is made once, before any console can serve.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface. Layers run outside-in: trace → request metrics → compression →
 /// security headers → NUL check → same-origin check → session-store failures as 503 →
 /// session → signed-in person → route metrics → sign-in gate → CSRF token → route.
 pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     // Pages and server functions reach the domain through Leptos' context.
     let console = state.console.clone();
     let render_context = {
@@ -274,7 +292,7 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
         .leptos_routes_with_context(&state, routes, render_context, move || {
             shell(leptos_options.clone())
         })
-        .nest_service("/pkg", routes::bundle_files(pkg_dir))
+        .nest_service("/pkg", bundle::files(pkg_dir))
         .merge(if metrics_here {
             Router::new().route("/metrics", get(metrics::render))
         } else {
