@@ -17,23 +17,28 @@ fn raw_client() -> reqwest::Client {
         .expect("client")
 }
 
-/// A site folder with a bundle file and the two compressed copies `./x build-site` makes
-/// (their contents marked, so the test sees which one was sent).
-fn site_with_bundle() -> std::path::PathBuf {
+/// A site folder holding these bundle files, each with the two compressed copies
+/// `./x build-site` makes (their contents marked, so the test sees which one was sent).
+fn site_with_bundle(names: &[&str]) -> std::path::PathBuf {
     let site = std::env::temp_dir().join(format!("console-site-{}", uuid::Uuid::new_v4().simple()));
     let pkg = site.join("pkg");
     std::fs::create_dir_all(&pkg).expect("pkg folder");
-    std::fs::write(pkg.join("console_app.js"), "plain javascript").expect("js");
-    std::fs::write(pkg.join("console_app.js.br"), "brotli copy").expect("br");
-    std::fs::write(pkg.join("console_app.js.gz"), "gzip copy").expect("gz");
+    for name in names {
+        std::fs::write(pkg.join(name), "plain javascript").expect("file");
+        std::fs::write(pkg.join(format!("{name}.br")), "brotli copy").expect("br");
+        std::fs::write(pkg.join(format!("{name}.gz")), "gzip copy").expect("gz");
+    }
     site
+}
+
+async fn start_in(site: &std::path::Path) -> TestConsole {
+    TestConsole::start_with(&[("CONSOLE_SITE_ROOT", site.to_str().expect("utf-8 path"))]).await
 }
 
 #[tokio::test]
 async fn the_bundle_is_sent_as_its_compressed_copy_and_revalidated() {
-    let site = site_with_bundle();
-    let t =
-        TestConsole::start_with(&[("CONSOLE_SITE_ROOT", site.to_str().expect("utf-8 path"))]).await;
+    let site = site_with_bundle(&["console_app.js"]);
+    let t = start_in(&site).await;
     let client = raw_client();
     let url = t.url("/pkg/console_app.js");
     for (accepts, body, encoding) in [
@@ -78,6 +83,52 @@ async fn the_bundle_is_sent_as_its_compressed_copy_and_revalidated() {
         .expect("revalidate");
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert!(again.bytes().await.expect("body").is_empty());
+    let _ = std::fs::remove_dir_all(site);
+}
+
+/// A bundle named after its contents: every page names it, and a browser keeps it for a
+/// year without asking again, so a repeat visit costs no bundle bytes and no request.
+#[tokio::test]
+async fn a_bundle_named_by_its_hash_is_named_by_the_pages_and_kept_for_a_year() {
+    let hashed = "console_app.0123456789abcdef";
+    let site = site_with_bundle(&[&format!("{hashed}.js"), &format!("{hashed}_bg.wasm")]);
+    let t = start_in(&site).await;
+    let client = raw_client();
+
+    let page = client
+        .get(t.url("/signin"))
+        .send()
+        .await
+        .expect("sign-in page");
+    let html = page.text().await.expect("page");
+    for file in [
+        format!("/pkg/{hashed}.js"),
+        format!("/pkg/{hashed}_bg.wasm"),
+    ] {
+        assert!(html.contains(&file), "the page names {file}: {html}");
+        for accepts in ["br", "gzip", "identity"] {
+            let response = client
+                .get(t.url(&file))
+                .header(header::ACCEPT_ENCODING, accepts)
+                .send()
+                .await
+                .expect("bundle");
+            assert_eq!(response.status(), StatusCode::OK, "{file} {accepts}");
+            assert_eq!(
+                response.headers()[header::CACHE_CONTROL],
+                "public, max-age=31536000, immutable",
+                "{file} {accepts}"
+            );
+        }
+    }
+    // A file that is not there is not cached at all (a later build may bring it).
+    let missing = client
+        .get(t.url("/pkg/console_app.fedcba9876543210.js"))
+        .send()
+        .await
+        .expect("missing file");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.headers()[header::CACHE_CONTROL], "no-cache");
     let _ = std::fs::remove_dir_all(site);
 }
 
