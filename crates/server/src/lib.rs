@@ -47,6 +47,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{
     generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
 };
+use tower::util::option_layer;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -272,6 +273,8 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
     };
     let pkg_dir = state.settings.site_root.join("pkg");
     let metrics_here = state.settings.metrics == MetricsAt::Here;
+    // With metrics off nothing is counted, so the two counting layers are left out.
+    let counting = state.settings.metrics != MetricsAt::Off;
 
     Router::new()
         .route("/auth/login", get(auth::oauth::login))
@@ -306,7 +309,9 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
         // Only on the addresses the console has (a route layer): an address with none gets
         // the not-found page, signed in or not, rather than a trip through sign-in to a 404.
         .route_layer(middleware::from_fn(auth::session::require_sign_in))
-        .route_layer(middleware::from_fn(metrics::remember_route))
+        .route_layer(option_layer(
+            counting.then(|| middleware::from_fn(metrics::remember_route)),
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::session::load_signed_in_user,
@@ -322,7 +327,9 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
         // Pages, JSON and CSV go out compressed to browsers that take it; the bundle under
         // /pkg is already compressed on disk and passes through untouched.
         .layer(CompressionLayer::new())
-        .layer(middleware::from_fn(metrics::count_requests))
+        .layer(option_layer(
+            counting.then(|| middleware::from_fn(metrics::count_requests)),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
