@@ -8,13 +8,19 @@ use console_types::{
 
 use crate::{directory, Console};
 
+/// One base as Airtable reports it, shared between people for a short while
+/// ([`crate::live`]); `refresh` reads it now.
 pub async fn get(
     console: &Console,
     who: &SignedInUser,
     id: &str,
+    refresh: bool,
 ) -> Result<BaseDetail, ConsoleError> {
-    let airtable = console.airtable_for(who).await?;
-    directory::base(&airtable, id).await
+    let read = console.live.bases.read(id.trim(), refresh, async {
+        let airtable = console.airtable_for(who).await?;
+        directory::base(&airtable, id).await
+    });
+    Ok(read.await?.value.clone())
 }
 
 pub async fn create(

@@ -123,6 +123,8 @@ impl Console {
         target: Option<&str>,
         details: serde_json::Value,
     ) -> Result<(), ConsoleError> {
+        // Whatever the change touched is read again by the next page that shows it.
+        self.live.forget_objects();
         self.action_log
             .record(
                 &self.db,

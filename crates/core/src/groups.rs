@@ -80,13 +80,19 @@ pub async fn list(
     directory::groups(&console.db, q, page).await
 }
 
+/// One group as Airtable reports it, shared between people for a short while
+/// ([`crate::live`]); `refresh` reads it now.
 pub async fn get(
     console: &Console,
     who: &SignedInUser,
     id: &str,
+    refresh: bool,
 ) -> Result<GroupDetail, ConsoleError> {
-    let airtable = console.airtable_for(who).await?;
-    directory::group(&airtable, id).await
+    let read = console.live.groups.read(id.trim(), refresh, async {
+        let airtable = console.airtable_for(who).await?;
+        directory::group(&airtable, id).await
+    });
+    Ok(read.await?.value.clone())
 }
 
 pub async fn rename(

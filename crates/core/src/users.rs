@@ -23,13 +23,19 @@ pub async fn list(
     Ok(listing)
 }
 
+/// One user as Airtable reports them, shared between people for a short while
+/// ([`crate::live`]); `refresh` reads them now.
 pub async fn get(
     console: &Console,
     who: &SignedInUser,
     id: &str,
+    refresh: bool,
 ) -> Result<UserDetail, ConsoleError> {
-    let airtable = console.airtable_for(who).await?;
-    people::user(&airtable, &console.db, &console.enterprise_id, id).await
+    let read = console.live.users.read(id.trim(), refresh, async {
+        let airtable = console.airtable_for(who).await?;
+        people::user(&airtable, &console.db, &console.enterprise_id, id).await
+    });
+    Ok(read.await?.value.clone())
 }
 
 pub async fn log_out(console: &Console, who: &SignedInUser, id: &str) -> Result<(), ConsoleError> {

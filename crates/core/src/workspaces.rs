@@ -16,13 +16,19 @@ pub async fn list(
     directory::workspaces(&console.db, q, page).await
 }
 
+/// One workspace as Airtable reports it, shared between people for a short while
+/// ([`crate::live`]); `refresh` reads it now.
 pub async fn get(
     console: &Console,
     who: &SignedInUser,
     id: &str,
+    refresh: bool,
 ) -> Result<WorkspaceDetail, ConsoleError> {
-    let airtable = console.airtable_for(who).await?;
-    directory::workspace(&airtable, id).await
+    let read = console.live.workspaces.read(id.trim(), refresh, async {
+        let airtable = console.airtable_for(who).await?;
+        directory::workspace(&airtable, id).await
+    });
+    Ok(read.await?.value.clone())
 }
 
 pub async fn create(

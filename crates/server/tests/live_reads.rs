@@ -81,3 +81,54 @@ async fn zero_seconds_reads_on_every_view() {
     }
     assert_eq!(airtable_calls(&t).await, 3, "one read per view");
 }
+
+/// A user's page: one Airtable read for everyone until someone refreshes it or a change
+/// through the console touches it; a change shows on the next view.
+#[tokio::test]
+async fn object_pages_share_one_read_until_refreshed_or_changed() {
+    let t = TestConsole::start().await;
+    let admin = sign_in_as(&t, Role::Admin).await;
+    let second = &t.sim().info().admins[1].email.to_string();
+    let operator = sign_in_person(&t, second, Role::Operator).await;
+    let user = t.sim().info().non_admins[0].id.clone();
+    let path = format!("/api/users/get?id={user}");
+
+    let first = get_ok(&t, &admin, &path).await;
+    airtable_calls(&t).await;
+    let views = (0..10).map(|i| get_ok(&t, if i % 2 == 0 { &admin } else { &operator }, &path));
+    for view in futures::future::join_all(views).await {
+        assert_eq!(view["read_at"], first["read_at"], "{view}");
+    }
+    assert_eq!(airtable_calls(&t).await, 0, "ten views, no Airtable call");
+
+    // The page itself says when, and offers the refresh.
+    let html = page_html(&t, &admin, &format!("/users/{user}")).await;
+    assert!(
+        html.contains(&format!("href=\"/users/{user}?refresh=1\"")),
+        "{html}"
+    );
+    let fresh = get_ok(&t, &admin, &format!("{path}&refresh=true")).await;
+    assert_ne!(fresh["read_at"], first["read_at"]);
+    assert!(airtable_calls(&t).await >= 1, "a refresh reads again");
+    let kept = get_ok(&t, &operator, &path).await;
+    assert_eq!(
+        kept["read_at"], fresh["read_at"],
+        "the refreshed read is shared"
+    );
+    assert_eq!(airtable_calls(&t).await, 0);
+
+    // A rename through the console shows on the next view, whoever looks.
+    post_ok(
+        &t,
+        &operator,
+        "/api/users/rename",
+        &[
+            ("user", &user),
+            ("first_name", "Shared"),
+            ("last_name", "Read"),
+        ],
+    )
+    .await;
+    let renamed = get_ok(&t, &admin, &path).await;
+    assert_eq!(renamed["name"], "Shared Read", "{renamed}");
+}

@@ -13,6 +13,7 @@ use crate::approvals::{RequestOutcome, RiskyAction};
 use crate::components::collaborators::{
     collaborator_label, invite_row, permission_options, typed_collaborator, InviteTable,
 };
+use crate::components::live_read::{refresh_asked, ReadFromAirtable};
 use crate::components::{format::when, session::CsrfField};
 use crate::directory::{BaseDetail, CollaboratorRow};
 
@@ -22,9 +23,9 @@ use crate::components::collaborators::change_collaborator;
 use console_core::collaborators::{Asked, Change, Place};
 
 #[server(endpoint = "bases/get", input = GetUrl)]
-pub async fn read_base(id: String) -> Result<BaseDetail, ConsoleError> {
+pub async fn read_base(id: String, refresh: Option<bool>) -> Result<BaseDetail, ConsoleError> {
     crate::serve::as_role(Role::Viewer, async move |console, who| {
-        console_core::bases::get(&console, &who, &id).await
+        console_core::bases::get(&console, &who, &id, refresh.unwrap_or(false)).await
     })
     .await
 }
@@ -103,17 +104,19 @@ pub fn BasePage() -> impl IntoView {
         add: ServerAction::new(),
         update: ServerAction::new(),
     };
+    let refresh = refresh_asked();
     let detail = Resource::new(
         move || {
             (
                 id(),
+                refresh(),
                 actions.extension.version().get(),
                 actions.moved.version().get(),
                 actions.add.version().get(),
                 actions.update.version().get(),
             )
         },
-        |(id, ..)| read_base(id),
+        |(id, refresh, ..)| read_base(id, Some(refresh)),
     );
     let user = crate::components::session::SignedIn::expect().0;
     let failure = move || {
@@ -433,7 +436,7 @@ fn BaseView(b: BaseDetail, can: bool, actions: BaseActions) -> impl IntoView {
                 <dt>"ID"</dt><dd><code data-testid="base-id">{b.id.clone()}</code></dd>
                 <dt>"Workspace"</dt><dd><a href=format!("/workspaces/{}", b.workspace_id)>{b.workspace_id.clone()}</a></dd>
                 <dt>"Created"</dt><dd>{when(Some(b.created_at))}</dd>
-                <dt>"Read from Airtable"</dt><dd>{when(Some(b.read_at))}</dd>
+                <dt>"Read from Airtable"</dt><dd><ReadFromAirtable at=b.read_at path=format!("/bases/{}", b.id) /></dd>
             </dl>
         </section>
         <section class="card">

@@ -10,6 +10,7 @@ use super::workspaces::{page_href, page_param};
 use crate::api::{ConsoleError, Role};
 use crate::approvals::RiskyAction;
 use crate::components::format::when;
+use crate::components::live_read::{refresh_asked, ReadFromAirtable};
 use crate::components::session::{CsrfField, SignedIn};
 use crate::directory::{GroupDetail, GroupRow, SnapshotPage};
 
@@ -30,9 +31,9 @@ pub async fn list_groups(
 }
 
 #[server(endpoint = "groups/get", input = GetUrl)]
-pub async fn read_group(id: String) -> Result<GroupDetail, ConsoleError> {
+pub async fn read_group(id: String, refresh: Option<bool>) -> Result<GroupDetail, ConsoleError> {
     crate::serve::as_role(Role::Viewer, async move |console, who| {
-        console_core::groups::get(&console, &who, &id).await
+        console_core::groups::get(&console, &who, &id, refresh.unwrap_or(false)).await
     })
     .await
 }
@@ -135,9 +136,10 @@ pub fn GroupPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let rename = ServerAction::<RenameGroup>::new();
     let add = ServerAction::<AddGroupMember>::new();
+    let refresh = refresh_asked();
     let detail = Resource::new(
-        move || (id(), rename.version().get(), add.version().get()),
-        |(id, ..)| read_group(id),
+        move || (id(), refresh(), rename.version().get(), add.version().get()),
+        |(id, refresh, ..)| read_group(id, Some(refresh)),
     );
     let user = SignedIn::expect().0;
     let failure = move || {
@@ -283,7 +285,7 @@ fn GroupView(g: GroupDetail) -> impl IntoView {
             <dl class="facts">
                 <dt>"ID"</dt><dd><code>{g.id.clone()}</code></dd>
                 <dt>"Created"</dt><dd>{when(Some(g.created_at))}</dd>
-                <dt>"Read from Airtable"</dt><dd>{when(Some(g.read_at))}</dd>
+                <dt>"Read from Airtable"</dt><dd><ReadFromAirtable at=g.read_at path=format!("/groups/{}", g.id) /></dd>
             </dl>
         </section>
         <section class="card">

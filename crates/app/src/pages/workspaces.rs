@@ -12,6 +12,7 @@ use crate::approvals::RiskyAction;
 use crate::components::collaborators::{
     collaborator_label, invite_row, permission_options, typed_collaborator, InviteTable,
 };
+use crate::components::live_read::{refresh_asked, ReadFromAirtable};
 use crate::components::{format::when, session::CsrfField};
 use crate::directory::{InviteRow, SnapshotPage, WorkspaceDetail, WorkspaceRow, RESTRICTIONS};
 use crate::pages::bases::CreateBase;
@@ -39,9 +40,12 @@ pub async fn list_workspaces(
 }
 
 #[server(endpoint = "workspaces/get", input = GetUrl)]
-pub async fn read_workspace(id: String) -> Result<WorkspaceDetail, ConsoleError> {
+pub async fn read_workspace(
+    id: String,
+    refresh: Option<bool>,
+) -> Result<WorkspaceDetail, ConsoleError> {
     crate::serve::as_role(Role::Viewer, async move |console, who| {
-        console_core::workspaces::get(&console, &who, &id).await
+        console_core::workspaces::get(&console, &who, &id, refresh.unwrap_or(false)).await
     })
     .await
 }
@@ -274,17 +278,19 @@ pub fn WorkspacePage() -> impl IntoView {
         restrict: ServerAction::new(),
         base: ServerAction::new(),
     };
+    let refresh = refresh_asked();
     let detail = Resource::new(
         move || {
             (
                 id(),
+                refresh(),
                 actions.add.version().get(),
                 actions.update.version().get(),
                 actions.restrict.version().get(),
                 actions.base.version().get(),
             )
         },
-        |(id, ..)| read_workspace(id),
+        |(id, refresh, ..)| read_workspace(id, Some(refresh)),
     );
     let user = crate::components::session::SignedIn::expect().0;
     let failure = move || {
@@ -493,7 +499,7 @@ fn WorkspaceView(w: WorkspaceDetail, can: bool, actions: WorkspaceActions) -> im
                 <dt>"Created"</dt><dd>{when(Some(w.created_at))}</dd>
                 <dt>"Who may create invites"</dt><dd data-testid="invite-restriction">{w.invite_restriction.clone().unwrap_or_else(|| "not reported".into())}</dd>
                 <dt>"Who may create shares"</dt><dd data-testid="share-restriction">{w.share_restriction.clone().unwrap_or_else(|| "not reported".into())}</dd>
-                <dt>"Read from Airtable"</dt><dd>{when(Some(w.read_at))}</dd>
+                <dt>"Read from Airtable"</dt><dd><ReadFromAirtable at=w.read_at path=format!("/workspaces/{}", w.id) /></dd>
             </dl>
             {restrictions_form}
         </section>

@@ -39,7 +39,7 @@ pub(super) fn RemoveFromEnterpriseForm(
                 for id in workspaces {
                     // A workspace that cannot be read offers nobody; the server checks the
                     // choice again (and refuses a removal that would orphan a workspace).
-                    let Ok(w) = read_workspace(id).await else {
+                    let Ok(w) = read_workspace(id, None).await else {
                         continue;
                     };
                     for c in w.collaborators {

@@ -49,9 +49,9 @@ pub async fn list_users(
 }
 
 #[server(endpoint = "users/get", input = GetUrl)]
-pub async fn read_user(id: String) -> Result<UserDetail, ConsoleError> {
+pub async fn read_user(id: String, refresh: Option<bool>) -> Result<UserDetail, ConsoleError> {
     crate::serve::as_role(Role::Viewer, async move |console, who| {
-        console_core::users::get(&console, &who, &id).await
+        console_core::users::get(&console, &who, &id, refresh.unwrap_or(false)).await
     })
     .await
 }

@@ -9,6 +9,7 @@ use super::server::{read_user, ChangeUserEmail, LogoutUser, RenameUser};
 use super::{can_change, yes_no};
 use crate::approvals::RiskyAction;
 use crate::audit::query::percent_encode;
+use crate::components::live_read::{refresh_asked, ReadFromAirtable};
 use crate::components::{format::when, session::CsrfField};
 use crate::pages::approvals::RequestActionForm;
 use crate::pages::bulk::StartBulkJob;
@@ -35,16 +36,18 @@ pub fn UserPage() -> impl IntoView {
         email: ServerAction::new(),
         access: ServerAction::new(),
     };
+    let refresh = refresh_asked();
     let detail = Resource::new(
         move || {
             (
                 id(),
+                refresh(),
                 actions.logout.version().get(),
                 actions.rename.version().get(),
                 actions.email.version().get(),
             )
         },
-        |(id, ..)| read_user(id),
+        |(id, refresh, ..)| read_user(id, Some(refresh)),
     );
     let user = crate::components::session::SignedIn::expect().0;
     let failure = move || {
@@ -270,7 +273,7 @@ fn UserView(u: UserDetail, can: bool, actions: UserActions) -> impl IntoView {
                 <dt>"SSO required"</dt><dd>{yes_no(Some(u.sso_required))}</dd>
                 <dt>"Created"</dt><dd>{u.created_at.map_or_else(|| "not reported".to_string(), |t| when(Some(t)))}</dd>
                 <dt>"Last activity"</dt><dd>{when(u.last_activity)}</dd>
-                <dt>"Read from Airtable"</dt><dd>{when(Some(u.read_at))}</dd>
+                <dt>"Read from Airtable"</dt><dd><ReadFromAirtable at=u.read_at path=format!("/users/{}", u.id) /></dd>
             </dl>
             <p>
                 <a href=by_user data-testid="audit-by-user">"Audit events by this user"</a> " · "
