@@ -1,7 +1,7 @@
 //! The browser bundle under `/pkg`: which name it has, and how browsers may keep it.
 //!
-//! `./x build-site` names the bundle after what it holds (`console_app.<hash>.js`,
-//! `console_app.<hash>_bg.wasm`), so a name never stands for two contents: such files are
+//! `./x build-site` names the bundle after what it holds (`console_app-<hash>.js`,
+//! `console_app-<hash>_bg.wasm`; a dash, as wasm-bindgen reads a dot as an ending), so a name never stands for two contents: such files are
 //! sent with a year of `immutable` caching, and a repeat visit costs no bundle bytes at all
 //! — not even a question to the server. Anything else under `/pkg` (an unhashed bundle from
 //! an older build, a file a test made) is revalidated on every visit instead (`no-cache`
@@ -32,7 +32,7 @@ const KEEP_FOR_A_YEAR: HeaderValue =
 const ASK_EVERY_TIME: HeaderValue = HeaderValue::from_static("no-cache");
 
 /// The bundle's name without its ending, as Leptos' hydration script wants it
-/// (`output_name`): `console_app.<hash>` for a hashed build in `pkg`, else plain
+/// (`output_name`): `console_app-<hash>` for a hashed build in `pkg`, else plain
 /// `console_app`. Of several hashed builds (a folder someone copied over) the newest wins.
 pub fn name_in(pkg: &Path) -> String {
     let newest = std::fs::read_dir(pkg)
@@ -53,9 +53,9 @@ pub fn name_in(pkg: &Path) -> String {
     }
 }
 
-/// The hash in a bundle name (`console_app.<hash>`, with or without `_bg`), if it has one.
+/// The hash in a bundle name (`console_app-<hash>`, with or without `_bg`), if it has one.
 fn hash_of(name: &str) -> Option<&str> {
-    let rest = name.strip_prefix(STEM)?.strip_prefix('.')?;
+    let rest = name.strip_prefix(STEM)?.strip_prefix('-')?;
     let hash = rest.strip_suffix("_bg").unwrap_or(rest);
     (hash.len() == HASH_DIGITS && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hash)
 }
@@ -116,18 +116,18 @@ mod tests {
     #[test]
     fn only_names_with_a_content_hash_are_kept_for_a_year() {
         for path in [
-            "/console_app.0123456789abcdef.js",
-            "/console_app.0123456789abcdef_bg.wasm",
-            "/console_app.0123456789abcdef_bg.wasm.br",
-            "/console_app.0123456789ABCDEF.js.gz",
+            "/console_app-0123456789abcdef.js",
+            "/console_app-0123456789abcdef_bg.wasm",
+            "/console_app-0123456789abcdef_bg.wasm.br",
+            "/console_app-0123456789ABCDEF.js.gz",
         ] {
             assert!(is_hashed(path), "{path}");
         }
         for path in [
             "/console_app.js",
             "/console_app_bg.wasm",
-            "/console_app.0123456789abcde.js",
-            "/console_app.0123456789abcdeg.js",
+            "/console_app-0123456789abcde.js",
+            "/console_app-0123456789abcdeg.js",
             "/other.0123456789abcdef.js",
             "/snippets/x/inline0.js",
             "/",
@@ -142,10 +142,10 @@ mod tests {
         std::fs::create_dir_all(&pkg).expect("folder");
         assert_eq!(name_in(&pkg), "console_app");
         std::fs::write(pkg.join("console_app.js"), "").expect("file");
-        std::fs::write(pkg.join("console_app.0123456789abcdef_bg.wasm"), "").expect("file");
+        std::fs::write(pkg.join("console_app-0123456789abcdef_bg.wasm"), "").expect("file");
         assert_eq!(name_in(&pkg), "console_app", "a wasm alone names nothing");
-        std::fs::write(pkg.join("console_app.0123456789abcdef.js"), "").expect("file");
-        assert_eq!(name_in(&pkg), "console_app.0123456789abcdef");
+        std::fs::write(pkg.join("console_app-0123456789abcdef.js"), "").expect("file");
+        assert_eq!(name_in(&pkg), "console_app-0123456789abcdef");
         assert_eq!(name_in(&pkg.join("missing")), "console_app");
         let _ = std::fs::remove_dir_all(pkg);
     }

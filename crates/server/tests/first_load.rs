@@ -90,7 +90,7 @@ async fn the_bundle_is_sent_as_its_compressed_copy_and_revalidated() {
 /// year without asking again, so a repeat visit costs no bundle bytes and no request.
 #[tokio::test]
 async fn a_bundle_named_by_its_hash_is_named_by_the_pages_and_kept_for_a_year() {
-    let hashed = "console_app.0123456789abcdef";
+    let hashed = "console_app-0123456789abcdef";
     let site = site_with_bundle(&[&format!("{hashed}.js"), &format!("{hashed}_bg.wasm")]);
     let t = start_in(&site).await;
     let client = raw_client();
@@ -123,7 +123,7 @@ async fn a_bundle_named_by_its_hash_is_named_by_the_pages_and_kept_for_a_year() 
     }
     // A file that is not there is not cached at all (a later build may bring it).
     let missing = client
-        .get(t.url("/pkg/console_app.fedcba9876543210.js"))
+        .get(t.url("/pkg/console_app-fedcba9876543210.js"))
         .send()
         .await
         .expect("missing file");
