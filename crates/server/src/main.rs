@@ -42,7 +42,8 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    telemetry::init();
+    // Dropped last, on every return: that sends the spans still queued, if traces are on.
+    let telemetry = telemetry::init();
     // `--help` and `--version` exit with 0 here, a wrong command or flag with 2.
     let cli = config::unset_blank_variables(Cli::command())
         .try_get_matches()
@@ -56,7 +57,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => console_server::run(settings).await,
+        Command::Serve => serve(settings, &telemetry).await,
         Command::VerifyActionLog { witness } => {
             return match console_server::verify_action_log(&settings, &witness).await {
                 Ok(true) => std::process::ExitCode::SUCCESS,
@@ -73,6 +74,48 @@ async fn main() -> std::process::ExitCode {
         Err(error) => {
             eprintln!("console-server: {error:#}");
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves until the server stops. With traces on, a stop signal (SIGTERM, Ctrl-C) ends it
+/// too, by returning here rather than by the signal's default action, so that `main` drops
+/// `telemetry` and the spans still queued reach the collector. Without traces the signals
+/// keep their default action, as before traces existed.
+async fn serve(settings: Settings, telemetry: &telemetry::Telemetry) -> anyhow::Result<()> {
+    if !telemetry.exports_traces() {
+        return console_server::run(settings).await;
+    }
+    tokio::select! {
+        outcome = console_server::run(settings) => outcome,
+        signal = stop_signal() => {
+            tracing::info!("{signal}: stopping after sending the traces still queued");
+            Ok(())
+        }
+    }
+}
+
+/// Waits for SIGTERM (what `docker stop` and Kubernetes send) or Ctrl-C; names the one
+/// that came. Never returns if neither can be listened for.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => return "SIGTERM",
+                    Ok(()) = tokio::signal::ctrl_c() => return "SIGINT",
+                }
+            }
+            Err(error) => tracing::warn!("cannot listen for SIGTERM: {error}"),
+        }
+    }
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => "SIGINT",
+        Err(error) => {
+            tracing::warn!("cannot listen for Ctrl-C: {error}");
+            std::future::pending().await
         }
     }
 }

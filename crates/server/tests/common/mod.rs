@@ -63,6 +63,42 @@ pub fn postgres_base() -> String {
     }
 }
 
+/// A new database name on the tests' server, `console_test_<uuid>` (the console creates it).
+pub fn fresh_database_url() -> String {
+    format!(
+        "{}/console_test_{}",
+        postgres_base(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// The settings of a demo-mode console (tiny enterprise, no scheduled audit syncs or
+/// snapshots) listening on `addr`, running as [`RUNTIME_ROLE`] on `database_url`, which the
+/// tests' own user owns and migrates, with its files in `data_dir`. Call
+/// [`ensure_runtime_role`] first.
+pub fn demo_settings(
+    addr: &str,
+    database_url: &str,
+    data_dir: &std::path::Path,
+) -> HashMap<String, String> {
+    HashMap::from([
+        ("CONSOLE_ADDR".into(), addr.to_string()),
+        ("DATABASE_URL".into(), as_runtime_role(database_url)),
+        (
+            "CONSOLE_DATABASE_OWNER_URL".into(),
+            database_url.to_string(),
+        ),
+        ("CONSOLE_DEMO_SIZE".into(), "tiny".into()),
+        // Tests run audit syncs themselves, when they want them.
+        ("CONSOLE_AUDIT_SYNC_SECONDS".into(), "0".into()),
+        ("CONSOLE_SNAPSHOT_HOURS".into(), "0".into()),
+        (
+            "CONSOLE_DATA_DIR".into(),
+            data_dir.to_string_lossy().into_owned(),
+        ),
+    ])
+}
+
 impl TestConsole {
     /// A console on a fresh database, with extra settings on top of the demo defaults. The
     /// console runs as [`RUNTIME_ROLE`]; `DATABASE_URL` in `extra` names the database (as its
@@ -73,13 +109,7 @@ impl TestConsole {
             .iter()
             .find(|(name, _)| *name == "DATABASE_URL")
             .map(|(_, url)| url.to_string())
-            .unwrap_or_else(|| {
-                format!(
-                    "{}/console_test_{}",
-                    postgres_base(),
-                    uuid::Uuid::new_v4().simple()
-                )
-            });
+            .unwrap_or_else(fresh_database_url);
         ensure_runtime_role().await;
         let runtime_url = as_runtime_role(&database_url);
         let data_dir =
@@ -88,19 +118,7 @@ impl TestConsole {
             .await
             .expect("bind a port");
         let addr = listener.local_addr().expect("local addr");
-        let mut vars: HashMap<String, String> = HashMap::from([
-            ("CONSOLE_ADDR".into(), addr.to_string()),
-            ("DATABASE_URL".into(), runtime_url.clone()),
-            ("CONSOLE_DATABASE_OWNER_URL".into(), database_url.clone()),
-            ("CONSOLE_DEMO_SIZE".into(), "tiny".into()),
-            // Tests run audit syncs themselves, when they want them.
-            ("CONSOLE_AUDIT_SYNC_SECONDS".into(), "0".into()),
-            ("CONSOLE_SNAPSHOT_HOURS".into(), "0".into()),
-            (
-                "CONSOLE_DATA_DIR".into(),
-                data_dir.to_string_lossy().into_owned(),
-            ),
-        ]);
+        let mut vars = demo_settings(&addr.to_string(), &database_url, &data_dir);
         for (k, v) in extra {
             if *k == "DATABASE_URL" {
                 continue;
