@@ -3,22 +3,35 @@
 //!
 //! ```text
 //! cargo bench -p console-server --bench console_load -- [--seconds 30] [--ceiling-seconds 10] [--alone-seconds 10]
-//!     [--connections 64] [--people 8] [--size large] [--backfill-days 2] [--far-page 50]
+//!     [--overview-seconds 30] [--connections 64] [--people 8] [--size large] [--backfill-days 2]
+//!     [--far-page 50] [--airtable apart|in-process]
 //! ```
 //!
-//! The real `console-server` binary runs as a child process in demo mode (its simulator
-//! in-process, `--size` world: `large` has 50,000 users, so the users list has a page 50) on
-//! a fresh `bench_load_…` database. `--people` enterprise admins sign in through the real
-//! OAuth round trip; an operator takes a snapshot and copies the last `--backfill-days` of
-//! the audit log. Then `--connections` workers (each its own keep-alive connection, each a
-//! person's session) run two phases back to back:
+//! The real `console-server` binary runs as a child process on a fresh `bench_load_…`
+//! database, against a simulated enterprise of `--size` (`large` has 50,000 users, so the
+//! users list has a page 50):
+//! - `--airtable apart` (the default): **service-account mode**, as a production console
+//!   runs without OAuth. The simulator runs in this bench's process, so the console's RSS is
+//!   the console's alone; people reach the console through a "sign-in proxy" (the bench
+//!   sets `X-Forwarded-Email`), and every Airtable call is made with the one service token.
+//! - `--airtable in-process`: **demo mode**, the simulator inside the console's process (its
+//!   RSS included); people sign in through the real OAuth round trip.
+//!
+//! `--people` enterprise admins sign in; the first takes a snapshot and copies the last
+//! `--backfill-days` of the audit log. Then `--connections` workers (each its own keep-alive
+//! connection, each a person's session) run these phases back to back:
 //!
 //! 0. one connection alone, for `--alone-seconds` (default 10): the mix below, one request
 //!    at a time, so the latency a single person sees with nothing queued;
 //! 1. the ceiling: `GET /assets/console.css` only, for `--ceiling-seconds`;
 //! 2. the mix, for `--seconds`: each worker loops over overview, users page 1, users page
-//!    50, a user's page (read live from Airtable), and an audit search (three queries in
-//!    turn), one after the other.
+//!    50, a user's page (read live from Airtable), an audit search (three queries in turn)
+//!    and the approvals list, one after the other;
+//! 3. the overview alone, for `--overview-seconds`: what the enterprise read costs when
+//!    everyone looks at the same page (it is kept `CONSOLE_LIVE_READ_SECONDS`, 60 s).
+//!
+//! Airtable calls are counted from the console's own `/metrics` (`airtable_requests_total`)
+//! before and after phases 2 and 3: calls per page view, and enterprise reads.
 //!
 //! A page counts as answered when it is a 200 whose HTML shows the page's data (not an error
 //! box). Prints requests/s and p50/p99 per kind, and the server's RSS before, during and
@@ -37,11 +50,13 @@ struct Args {
     seconds: u64,
     ceiling_seconds: u64,
     alone_seconds: u64,
+    overview_seconds: u64,
     connections: usize,
     people: usize,
     size: String,
     backfill_days: u32,
     far_page: u32,
+    airtable_apart: bool,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -49,11 +64,13 @@ fn parse_args() -> anyhow::Result<Args> {
         seconds: 30,
         ceiling_seconds: 10,
         alone_seconds: 10,
+        overview_seconds: 30,
         connections: 64,
         people: 8,
         size: "large".into(),
         backfill_days: 2,
         far_page: 50,
+        airtable_apart: true,
     };
     for (flag, value) in support::flags() {
         let value = value.with_context(|| format!("{flag} needs a value"));
@@ -66,6 +83,14 @@ fn parse_args() -> anyhow::Result<Args> {
             "--size" => args.size = value?,
             "--backfill-days" => args.backfill_days = value?.parse()?,
             "--far-page" => args.far_page = value?.parse()?,
+            "--overview-seconds" => args.overview_seconds = value?.parse()?,
+            "--airtable" => {
+                args.airtable_apart = match value?.as_str() {
+                    "apart" => true,
+                    "in-process" => false,
+                    other => anyhow::bail!("--airtable is apart or in-process, not {other:?}"),
+                }
+            }
             other => anyhow::bail!("unknown argument {other:?}; see the header of console_load.rs"),
         }
     }
@@ -73,11 +98,11 @@ fn parse_args() -> anyhow::Result<Args> {
 }
 
 /// A kind of request in the mix: a name, the paths it cycles through, and what its HTML
-/// must contain to count as answered.
+/// must contain (one of) to count as answered.
 struct Kind {
     name: &'static str,
     paths: Vec<String>,
-    marker: &'static str,
+    markers: &'static [&'static str],
 }
 
 #[derive(Default)]
@@ -87,7 +112,7 @@ struct Tally {
     first_failure: Option<String>,
 }
 
-async fn fetch(client: &reqwest::Client, url: &str, marker: &str) -> Result<(), String> {
+async fn fetch(client: &reqwest::Client, url: &str, markers: &[&str]) -> Result<(), String> {
     let response = client.get(url).send().await.map_err(|e| e.to_string())?;
     let status = response.status();
     let body = response.text().await.map_err(|e| e.to_string())?;
@@ -97,9 +122,9 @@ async fn fetch(client: &reqwest::Client, url: &str, marker: &str) -> Result<(), 
             body.chars().take(200).collect::<String>()
         ));
     }
-    if !body.contains(marker) {
+    if !markers.iter().any(|marker| body.contains(marker)) {
         return Err(format!(
-            "200 without {marker:?}: {}",
+            "200 without {markers:?}: {}",
             body.chars().take(300).collect::<String>()
         ));
     }
@@ -120,7 +145,7 @@ async fn phase(
     let started = Instant::now();
     let mut workers = Vec::new();
     for i in 0..connections {
-        let client = support::browser_on(people[i % people.len()].jar.clone());
+        let client = people[i % people.len()].connection();
         let kinds = kinds.clone();
         let tallies = tallies.clone();
         let stop = stop.clone();
@@ -133,7 +158,7 @@ async fn phase(
                 let path = &kind.paths[(turn / kinds.len()) % kind.paths.len()];
                 turn += 1;
                 let t = Instant::now();
-                let outcome = fetch(&client, &format!("{base}{path}"), kind.marker).await;
+                let outcome = fetch(&client, &format!("{base}{path}"), kind.markers).await;
                 let ms = t.elapsed().as_secs_f64() * 1000.0;
                 let mut tally = tallies[k].lock().expect("tally");
                 match outcome {
@@ -206,33 +231,72 @@ async fn main() -> anyhow::Result<()> {
     let sim_port = support::free_port(&[port])?;
     let database_url = support::fresh_database_url(&support::postgres_base(), "load");
     let backfill = args.backfill_days.to_string();
-    let env = support::demo_env(
-        port,
-        sim_port,
-        &database_url,
-        &args.size,
-        &[("CONSOLE_AUDIT_BACKFILL_DAYS", &backfill)],
-    );
+    let sim_url = format!("http://127.0.0.1:{sim_port}");
+    let extra = [("CONSOLE_AUDIT_BACKFILL_DAYS", backfill.as_str())];
     println!(
-        "console pages under load: {} world, {} connections, {} people, ceiling {} s, mix {} s",
-        args.size, args.connections, args.people, args.ceiling_seconds, args.seconds
+        "console pages under load: {} world, {} connections, {} people, ceiling {} s, mix {} s, {}",
+        args.size,
+        args.connections,
+        args.people,
+        args.ceiling_seconds,
+        args.seconds,
+        if args.airtable_apart {
+            "service-account mode (simulator in the bench's process)"
+        } else {
+            "demo mode (simulator in the console's process)"
+        }
     );
+    // Service-account mode: the simulator here, the console on its own.
+    let _sim = if args.airtable_apart {
+        let size = airtable_sim::SimSize::by_name(&args.size)
+            .with_context(|| format!("--size {} is not tiny, demo or large", args.size))?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", sim_port)).await?;
+        let config = airtable_sim::SimConfig {
+            size,
+            ..airtable_sim::SimConfig::default()
+        };
+        Some(airtable_sim::spawn(listener, config).await?)
+    } else {
+        None
+    };
+    let env = if args.airtable_apart {
+        let info = support::sim_info(&sim_url).await?;
+        let first_admin = info.admins.first().context("no enterprise admin")?;
+        support::service_account_env(
+            port,
+            &sim_url,
+            &info,
+            &database_url,
+            &first_admin.email,
+            &extra,
+        )
+    } else {
+        support::demo_env(port, sim_port, &database_url, &args.size, &extra)
+    };
     let mut console = ConsoleProcess::spawn("bench-load", &env)?;
     let ready = console.wait_healthy(Duration::from_secs(300)).await?;
     println!("server ready after {:.2} s", ready.as_secs_f64());
     let url = console.url.clone();
-    let sim_url = format!("http://127.0.0.1:{sim_port}");
     let info = support::sim_info(&sim_url).await?;
     let db = sqlx::PgPool::connect(&database_url).await?;
 
     let mut people = Vec::new();
     for admin in info.admins.iter().take(args.people) {
-        people.push(support::sign_in(&url, &admin.email, &info).await?);
+        people.push(if args.airtable_apart {
+            support::vouched_for(&url, &admin.email).await?
+        } else {
+            support::sign_in(&url, &admin.email, &info).await?
+        });
     }
     anyhow::ensure!(!people.is_empty(), "no enterprise admin to sign in as");
     println!(
-        "{} people signed in through the OAuth round trip",
-        people.len()
+        "{} people signed in ({})",
+        people.len(),
+        if args.airtable_apart {
+            "vouched for by the bench's sign-in proxy header"
+        } else {
+            "through the OAuth round trip"
+        }
     );
     let took = support::take_snapshot(&url, &people[0], &db).await?;
     println!("snapshot taken in {:.1} s", took.as_secs_f64());
@@ -258,12 +322,12 @@ async fn main() -> anyhow::Result<()> {
         Kind {
             name: "overview",
             paths: vec!["/".into()],
-            marker: "data-testid=\"count-users\"",
+            markers: &["data-testid=\"count-users\""],
         },
         Kind {
             name: "users, page 1",
             paths: vec!["/users?page=1".into()],
-            marker: "data-testid=\"user-row\"",
+            markers: &["data-testid=\"user-row\""],
         },
         Kind {
             name: if args.far_page == 50 {
@@ -272,12 +336,12 @@ async fn main() -> anyhow::Result<()> {
                 "users, a far page"
             },
             paths: vec![format!("/users?page={}", args.far_page)],
-            marker: "data-testid=\"user-row\"",
+            markers: &["data-testid=\"user-row\""],
         },
         Kind {
             name: "user detail (live)",
             paths: user_ids.iter().map(|id| format!("/users/{id}")).collect(),
-            marker: "data-testid=\"user-card\"",
+            markers: &["data-testid=\"user-card\""],
         },
         Kind {
             name: "audit search",
@@ -286,19 +350,32 @@ async fn main() -> anyhow::Result<()> {
                 format!("/audit?q={}", enc("\"budget\"")),
                 format!("/audit?q={}", enc(&format!("actor:{actor}"))),
             ],
-            marker: "data-testid=\"audit-results\"",
+            markers: &["data-testid=\"audit-results\""],
+        },
+        Kind {
+            name: "approvals",
+            paths: vec!["/approvals?show=all".into()],
+            markers: &[
+                "data-testid=\"approval-requests\"",
+                "data-testid=\"no-requests\"",
+            ],
         },
     ]);
+    let overview_only = Arc::new(vec![Kind {
+        name: "overview alone",
+        paths: vec!["/".into()],
+        markers: &["data-testid=\"count-users\""],
+    }]);
     let ceiling = Arc::new(vec![Kind {
         name: "static asset (/assets/console.css)",
         paths: vec!["/assets/console.css".into()],
-        marker: "{",
+        markers: &["{"],
     }]);
 
     // Every page once, so a broken page fails fast instead of after the run.
     for kind in mix.iter().chain(ceiling.iter()) {
         for path in &kind.paths {
-            fetch(&people[0].browser, &format!("{url}{path}"), kind.marker)
+            fetch(&people[0].browser, &format!("{url}{path}"), kind.markers)
                 .await
                 .map_err(|why| anyhow::anyhow!("{path}: {why}"))?;
         }
@@ -320,8 +397,24 @@ async fn main() -> anyhow::Result<()> {
         args.ceiling_seconds,
     )
     .await;
+    let calls_before_mix = support::airtable_calls(&url).await?;
     let (mut mix_tallies, mix_elapsed) =
         phase(&url, &people, args.connections, mix.clone(), args.seconds).await;
+    let calls_in_mix = support::airtable_calls(&url)
+        .await?
+        .since(&calls_before_mix);
+    let (mut overview_tally, overview_elapsed) = phase(
+        &url,
+        &people,
+        args.connections,
+        overview_only.clone(),
+        args.overview_seconds,
+    )
+    .await;
+    let calls_in_overview = support::airtable_calls(&url)
+        .await?
+        .since(&calls_before_mix)
+        .since(&calls_in_mix);
     stop.store(true, Ordering::Relaxed);
     let (rss_max, rss_mean) = sampler.await?;
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -371,12 +464,53 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "| before (after sign-ins, snapshot, audit copy, one of each page) | {rss_before:.0} |"
     );
-    println!("| during (mean / max over both phases) | {rss_mean:.0} / {rss_max:.0} |");
+    println!("| during (mean / max over phases 1–3) | {rss_mean:.0} / {rss_max:.0} |");
     println!("| after (5 s later) | {rss_after:.0} |");
+    println!();
+    println!(
+        "Overview alone, {} connections for {} s:",
+        args.connections, args.overview_seconds
+    );
+    println!();
+    println!("| request | answered | failed | requests/s | p50 (ms) | p99 (ms) | ÷ ceiling |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    print_rows(
+        &overview_only,
+        &mut overview_tally,
+        overview_elapsed,
+        ceiling_rps,
+    );
+    let overview_views = overview_tally[0].latencies_ms.len();
+    println!();
+    println!("| Airtable calls (from /metrics) | calls | page views | calls per view |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| the mix | {:.0} | {mix_total} | {:.4} |",
+        calls_in_mix.total,
+        calls_in_mix.total / mix_total.max(1) as f64
+    );
+    println!(
+        "| overview alone: every call | {:.0} | {overview_views} | {:.4} |",
+        calls_in_overview.total,
+        calls_in_overview.total / overview_views.max(1) as f64
+    );
+    println!(
+        "| overview alone: enterprise reads | {:.0} | {overview_views} | {:.4} |",
+        calls_in_overview.to_endpoint_ending("/enterpriseAccounts/{id}"),
+        calls_in_overview.to_endpoint_ending("/enterpriseAccounts/{id}")
+            / overview_views.max(1) as f64
+    );
+    println!();
+    println!("Airtable calls during the mix, by endpoint:");
+    for (endpoint, calls) in &calls_in_mix.by_endpoint {
+        println!("- {endpoint}: {calls:.0}");
+    }
+    let failed = failed + overview_tally[0].failed;
     for t in ceiling_tally
         .iter()
         .chain(&mix_tallies)
         .chain(&alone_tallies)
+        .chain(&overview_tally)
     {
         if let Some(f) = &t.first_failure {
             println!("first failure: {f}");

@@ -228,6 +228,19 @@ async fn serve_metrics_apart(addr: SocketAddr, state: AppState) -> anyhow::Resul
     Ok(())
 }
 
+/// Every request's span: method and path, never the query string, which can carry an
+/// OAuth callback's one-time code and state, or what someone searched for (the span goes
+/// to the log at debug level and, with OTEL_EXPORTER_OTLP_ENDPOINT, to a collector).
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    tracing::debug_span!(
+        target: "console_server::request",
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        version = ?request.version(),
+    )
+}
+
 /// The app's page routes, worked out once per process.
 ///
 /// Leptos works them out by rendering the app with every resource held back, and it holds
@@ -330,6 +343,6 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
         .layer(option_layer(
             counting.then(|| middleware::from_fn(metrics::count_requests)),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }

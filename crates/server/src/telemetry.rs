@@ -10,7 +10,8 @@
 //! `OTEL_SDK_DISABLED=true` turns them off (read here: the Rust SDK does not). The
 //! service is `OTEL_SERVICE_NAME`, by default `airtable-console`. What goes into traces
 //! does not follow `RUST_LOG` (that is for the logs): spans at `info` and above, and every
-//! HTTP request's span, which tower-http makes at `debug`.
+//! HTTP request's span (method and path, never the query string: `request_span` in lib.rs),
+//! made at `debug`.
 
 use std::time::Duration;
 
@@ -165,6 +166,8 @@ fn traced() -> Targets {
     Targets::new()
         .with_default(LevelFilter::INFO)
         .with_target("tower_http::trace", LevelFilter::DEBUG)
+        // Each request's span (method and path: `request_span` in lib.rs).
+        .with_target("console_server::request", LevelFilter::DEBUG)
         // As in the default log filter: a statement per query would drown the requests.
         .with_target("sqlx", LevelFilter::WARN)
         .with_target("tower_sessions", LevelFilter::WARN)

@@ -240,6 +240,163 @@ pub struct Person {
     pub jar: Arc<Jar>,
     pub browser: reqwest::Client,
     pub csrf: String,
+    /// Service-account mode: the email a sign-in proxy vouches for on every request.
+    pub vouched_email: Option<String>,
+}
+
+impl Person {
+    /// A browser of this person's with a connection of its own.
+    pub fn connection(&self) -> reqwest::Client {
+        // Longer than the console's own waits on Airtable (a 429 means 30 s, three retries).
+        self.connection_lasting(Duration::from_secs(150))
+    }
+
+    /// The same, waiting up to `timeout` for an answer.
+    pub fn connection_lasting(&self, timeout: Duration) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(value) = self
+            .vouched_email
+            .as_deref()
+            .and_then(|email| reqwest::header::HeaderValue::from_str(email).ok())
+        {
+            headers.insert(TRUSTED_EMAIL_HEADER, value);
+        }
+        reqwest::Client::builder()
+            .cookie_provider(self.jar.clone())
+            .default_headers(headers)
+            .redirect(redirect::Policy::none())
+            .timeout(timeout)
+            .build()
+            .expect("http client")
+    }
+}
+
+/// The header the benches' "sign-in proxy" sets in service-account mode
+/// (`CONSOLE_TRUSTED_EMAIL_HEADER`).
+pub const TRUSTED_EMAIL_HEADER: &str = "x-forwarded-email";
+
+/// Service-account mode: the person as the sign-in proxy would pass them on, with the
+/// session and CSRF token the console gives them on their first request.
+pub async fn vouched_for(console_url: &str, email: &str) -> anyhow::Result<Person> {
+    let mut person = Person {
+        email: email.to_string(),
+        jar: Arc::new(Jar::default()),
+        browser: reqwest::Client::new(),
+        csrf: String::new(),
+        vouched_email: Some(email.to_string()),
+    };
+    person.browser = person.connection();
+    let me: serde_json::Value = person
+        .browser
+        .get(format!("{console_url}/api/whoami"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    person.csrf = me["csrf_token"]
+        .as_str()
+        .with_context(|| format!("{email} was not let in: {me}"))?
+        .to_string();
+    Ok(person)
+}
+
+/// The console's settings in service-account mode against a simulator at `sim_url`
+/// (running outside the console's process), `first_admin` its console admin.
+pub fn service_account_env(
+    port: u16,
+    sim_url: &str,
+    info: &SimInfo,
+    database_url: &str,
+    first_admin: &str,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    use base64::Engine as _;
+    let log_key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
+    let mut env = demo_env(port, 0, database_url, "tiny", extra);
+    env.retain(|(k, _)| k != "CONSOLE_DEMO_SIM_ADDR" && k != "CONSOLE_DEMO_SIZE");
+    for (k, v) in [
+        ("AIRTABLE_API_URL", sim_url.to_string()),
+        ("AIRTABLE_SERVICE_TOKEN", info.token.clone()),
+        ("AIRTABLE_ENTERPRISE_ID", info.enterprise_account_id.clone()),
+        (
+            "CONSOLE_TRUSTED_EMAIL_HEADER",
+            TRUSTED_EMAIL_HEADER.to_string(),
+        ),
+        ("CONSOLE_LOG_KEY", log_key),
+        ("CONSOLE_PUBLIC_URL", format!("http://127.0.0.1:{port}/")),
+        ("CONSOLE_FIRST_ADMIN", first_admin.to_string()),
+    ] {
+        if !extra.iter().any(|(have, _)| *have == k) {
+            env.push((k.to_string(), v));
+        }
+    }
+    env
+}
+
+/// What the console's `/metrics` says of its Airtable calls: every answered call, and
+/// those per endpoint template.
+#[derive(Debug, Default, Clone)]
+pub struct AirtableCalls {
+    pub total: f64,
+    pub by_endpoint: std::collections::BTreeMap<String, f64>,
+}
+
+impl AirtableCalls {
+    /// Calls made since `before`.
+    pub fn since(&self, before: &AirtableCalls) -> AirtableCalls {
+        let by_endpoint = self
+            .by_endpoint
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v - before.by_endpoint.get(k).copied().unwrap_or(0.0),
+                )
+            })
+            .filter(|(_, v)| *v > 0.0)
+            .collect();
+        AirtableCalls {
+            total: self.total - before.total,
+            by_endpoint,
+        }
+    }
+
+    /// Calls to endpoints whose template ends with `tail` (e.g. `/enterpriseAccounts/{id}`).
+    pub fn to_endpoint_ending(&self, tail: &str) -> f64 {
+        self.by_endpoint
+            .iter()
+            .filter(|(k, _)| k.ends_with(tail))
+            .map(|(_, v)| v)
+            .sum()
+    }
+}
+
+/// Scrapes `GET /metrics` for `airtable_requests_total`.
+pub async fn airtable_calls(console_url: &str) -> anyhow::Result<AirtableCalls> {
+    let text = reqwest::get(format!("{console_url}/metrics"))
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    let mut calls = AirtableCalls::default();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("airtable_requests_total{") else {
+            continue;
+        };
+        let Some((labels, value)) = rest.rsplit_once("} ") else {
+            continue;
+        };
+        let value: f64 = value.trim().parse().unwrap_or(0.0);
+        let endpoint = labels
+            .split("endpoint=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("?")
+            .to_string();
+        calls.total += value;
+        *calls.by_endpoint.entry(endpoint).or_default() += value;
+    }
+    Ok(calls)
 }
 
 /// A browser-like client on `jar`: no redirects followed, its own connection pool.
@@ -330,6 +487,7 @@ pub async fn sign_in(console_url: &str, email: &str, info: &SimInfo) -> anyhow::
         jar,
         browser,
         csrf,
+        vouched_email: None,
     })
 }
 
@@ -373,11 +531,7 @@ pub async fn take_snapshot(
     let started = Instant::now();
     // A snapshot of a large enterprise takes longer than a page may.
     let patient = Person {
-        browser: reqwest::Client::builder()
-            .cookie_provider(operator.jar.clone())
-            .redirect(redirect::Policy::none())
-            .timeout(Duration::from_secs(900))
-            .build()?,
+        browser: operator.connection_lasting(Duration::from_secs(900)),
         ..operator.clone()
     };
     let (status, body) = post_form(console_url, &patient, "/api/snapshots/take", &[]).await?;
