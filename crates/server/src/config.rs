@@ -327,10 +327,11 @@ pub struct Environment {
     )]
     pub snapshot_hours: String,
 
-    /// How long pages share a live read of the enterprise from Airtable (the overview's
-    /// domains and counts), so page views do not spend the rate budget that bulk jobs,
-    /// approvals and the audit copy need; the page shows its time and offers a refresh.
-    /// 0 reads on every view.
+    /// How long pages share a live read from Airtable (the overview's domains and counts;
+    /// one user, workspace, base or group on its page), so page views do not spend the
+    /// rate budget that bulk jobs, approvals and the audit copy need; the page shows its
+    /// time and offers a refresh, and changes made through the console are read again at
+    /// once. 0 reads on every view.
     #[arg(
         long,
         env = "CONSOLE_LIVE_READ_SECONDS",
