@@ -80,7 +80,8 @@ pub struct ApiError {
 
 impl ApiError {
     /// Builds an error from a status and a reply body, reading Airtable's error forms:
-    /// `{"error": {"type", "message"}}`, `{"error": "NOT_FOUND"}`, OAuth's
+    /// `{"error": {"type", "message"}}`, `{"error": "NOT_FOUND"}`,
+    /// `{"errors": [{"error" or "type", "message"}]}`, OAuth's
     /// `{"error", "error_description"}` and SCIM's `{"detail", "scimType"}`.
     pub fn from_body(status: u16, method: &'static str, path: &'static str, body: &[u8]) -> Self {
         let (kind, message) = parse_error_body(body);
@@ -116,8 +117,11 @@ pub fn parse_error_body(body: &[u8]) -> (Option<String>, Option<String>) {
             let kind = str_of(v.get("scimType")).or_else(|| str_of(v.get("type")));
             let message = str_of(v.get("detail")).or_else(|| str_of(v.get("message")));
             if kind.is_none() && message.is_none() {
+                // `{"errors": [{"error": "RATE_LIMIT_REACHED", "message": …}]}` has been seen
+                // on 429s, as well as a `type` in the same place.
                 if let Some(first) = v.get("errors").and_then(|e| e.get(0)) {
-                    return (str_of(first.get("type")), str_of(first.get("message")));
+                    let kind = str_of(first.get("type")).or_else(|| str_of(first.get("error")));
+                    return (kind, str_of(first.get("message")));
                 }
             }
             (kind, message)
@@ -359,6 +363,22 @@ mod tests {
             e.user_message(),
             "Airtable does not allow this action on your own account."
         );
+    }
+
+    #[test]
+    fn both_shapes_of_a_429_name_the_rate_limit() {
+        for body in [
+            r#"{"errors":[{"error":"RATE_LIMIT_REACHED","message":"Rate limit exceeded. Please try again later"}]}"#,
+            r#"{"error":{"type":"RATE_LIMIT_REACHED","message":"Rate limit exceeded. Please try again later"}}"#,
+        ] {
+            let (kind, message) = parse_error_body(body.as_bytes());
+            assert_eq!(kind.as_deref(), Some("RATE_LIMIT_REACHED"), "{body}");
+            assert_eq!(
+                message.as_deref(),
+                Some("Rate limit exceeded. Please try again later"),
+                "{body}"
+            );
+        }
     }
 
     #[test]

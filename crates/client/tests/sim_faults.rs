@@ -369,3 +369,44 @@ async fn a_paced_bulk_job_provokes_no_429() {
         .iter()
         .any(|r| r.as_ref().is_err_and(Error::is_rate_limited)));
 }
+
+/// Airtable has been seen answering a 429 with either body; the client names the rate
+/// limit from both (the simulator is set to send one or the other).
+#[tokio::test]
+async fn either_body_of_a_429_reads_as_the_rate_limit() {
+    for body in [
+        airtable_sim::RateLimitBody::ErrorObject,
+        airtable_sim::RateLimitBody::ErrorsArray,
+    ] {
+        let sim = Sim::start_with(
+            SimConfig {
+                size: SimSize::tiny(),
+                rate_limit_body: body,
+                ..SimConfig::default()
+            },
+            |b| {
+                b.retry_policy(RetryPolicy {
+                    max_retries: 0,
+                    ..fast_retries()
+                })
+                .no_rate_limit()
+                .per_base_rate_limit(None)
+            },
+        )
+        .await;
+        sim.set_faults(json!({
+            "seed": 1,
+            "rules": [{"path": "/v0/meta/whoami", "method": "GET", "rate429": 1.0}]
+        }))
+        .await;
+        let error = sim.client.whoami().await.expect_err("a 429");
+        assert!(error.is_rate_limited(), "{body:?}: {error}");
+        let api = error.api().expect("Airtable's answer");
+        assert_eq!(api.kind.as_deref(), Some("RATE_LIMIT_REACHED"), "{body:?}");
+        assert_eq!(
+            api.message.as_deref(),
+            Some("Rate limit exceeded. Please try again later"),
+            "{body:?}"
+        );
+    }
+}

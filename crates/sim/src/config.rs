@@ -23,6 +23,29 @@ pub struct SimConfig {
     /// Audit events become visible this long after they happen (Airtable: a few minutes;
     /// default zero so tests see their own actions at once).
     pub audit_delay: Duration,
+    /// How a 429's body reads (the limiter's and injected ones).
+    pub rate_limit_body: RateLimitBody,
+}
+
+/// The two bodies Airtable has been reported to send with a 429; clients must read both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RateLimitBody {
+    /// `{"error": {"type": "RATE_LIMIT_REACHED", "message": …}}`, Airtable's usual error form.
+    #[default]
+    ErrorObject,
+    /// `{"errors": [{"error": "RATE_LIMIT_REACHED", "message": …}]}`.
+    ErrorsArray,
+}
+
+impl RateLimitBody {
+    /// `error-object` or `errors-array` (the `--rate-limit-body` flag's values).
+    pub fn by_name(name: &str) -> Option<Self> {
+        match name {
+            "error-object" => Some(RateLimitBody::ErrorObject),
+            "errors-array" => Some(RateLimitBody::ErrorsArray),
+            _ => None,
+        }
+    }
 }
 
 /// Requests per second allowed before a 429, and how long a 429 lasts.
@@ -58,6 +81,7 @@ impl Default for SimConfig {
             access_token_ttl: Duration::from_secs(60 * 60),
             rate_limits: None,
             audit_delay: Duration::ZERO,
+            rate_limit_body: RateLimitBody::default(),
         }
     }
 }

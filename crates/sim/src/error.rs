@@ -88,6 +88,19 @@ impl ApiError {
         )
     }
 
+    /// The 429 response in the body shape the simulator was set to send.
+    pub fn rate_limited_as(body: crate::RateLimitBody) -> Response {
+        let error = Self::rate_limited();
+        match body {
+            crate::RateLimitBody::ErrorObject => error.into_response(),
+            crate::RateLimitBody::ErrorsArray => (
+                error.status,
+                Json(json!({ "errors": [{ "error": error.kind, "message": error.message }] })),
+            )
+                .into_response(),
+        }
+    }
+
     pub fn server_error() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

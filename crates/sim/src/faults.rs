@@ -177,7 +177,10 @@ pub async fn inject(State(sim): State<Arc<Sim>>, request: Request, next: Next) -
     }
     let (mut response, cause) = match outcome {
         Outcome::Pass => return next.run(request).await,
-        Outcome::TooMany => (ApiError::rate_limited().into_response(), Cause::Injected429),
+        Outcome::TooMany => (
+            ApiError::rate_limited_as(sim.config.rate_limit_body),
+            Cause::Injected429,
+        ),
         Outcome::ServerError(status) => {
             let mut e = ApiError::server_error();
             e.status = status;

@@ -23,7 +23,7 @@ use std::{net::SocketAddr, sync::Arc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, RwLock};
 
-pub use config::{RateLimits, SimConfig, SimSize};
+pub use config::{RateLimitBody, RateLimits, SimConfig, SimSize};
 
 /// Shared state behind every route.
 pub(crate) struct Sim {

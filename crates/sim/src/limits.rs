@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use axum::{
     extract::{Request, State},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
 use crate::{auth::bearer, config::RateLimits, error::ApiError, stats::Cause, Sim};
@@ -115,7 +115,7 @@ pub async fn limit(State(sim): State<Arc<Sim>>, request: Request, next: Next) ->
     if admitted {
         next.run(request).await
     } else {
-        let mut response = ApiError::rate_limited().into_response();
+        let mut response = ApiError::rate_limited_as(sim.config.rate_limit_body);
         response.extensions_mut().insert(Cause::RateLimit);
         response
     }

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use airtable_sim::{RateLimits, SimConfig, SimSize};
+use airtable_sim::{RateLimitBody, RateLimits, SimConfig, SimSize};
 use clap::Parser;
 
 #[derive(Parser, Debug)]
@@ -54,6 +54,10 @@ struct Args {
     rate_limit_per_token: u32,
     #[arg(long, default_value_t = 30)]
     rate_limit_penalty_secs: u64,
+    /// The body of a 429: error-object (`{"error": {"type", "message"}}`) or errors-array
+    /// (`{"errors": [{"error", "message"}]}`); Airtable has been seen sending both.
+    #[arg(long, default_value = "error-object")]
+    rate_limit_body: String,
     /// Audit events become visible this many seconds after they happen (Airtable: minutes).
     #[arg(long, default_value_t = 0)]
     audit_delay_secs: u64,
@@ -90,6 +94,12 @@ async fn main() -> anyhow::Result<()> {
             penalty: Duration::from_secs(args.rate_limit_penalty_secs),
         }),
         audit_delay: Duration::from_secs(args.audit_delay_secs),
+        rate_limit_body: RateLimitBody::by_name(&args.rate_limit_body).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--rate-limit-body must be error-object or errors-array, not {:?}",
+                args.rate_limit_body
+            )
+        })?,
     };
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let sim = airtable_sim::spawn(listener, config).await?;

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use airtable_sim::{RateLimits, SimConfig, SimSize};
+use airtable_sim::{RateLimitBody, RateLimits, SimConfig, SimSize};
 use common::Sim;
 use serde_json::{json, Value};
 
@@ -127,6 +127,41 @@ async fn rate_limits_are_off_by_default_and_bite_when_on() {
     let statuses = statuses_of(&sim, &whoami, 4).await;
     assert_eq!(statuses, [200, 200, 200, 429]);
     sim.shutdown().await;
+}
+
+/// Both bodies Airtable has been seen sending with a 429, as the simulator is set.
+#[tokio::test]
+async fn a_429_body_reads_as_the_simulator_is_set() {
+    for (body, expected) in [
+        (
+            RateLimitBody::ErrorObject,
+            json!({ "error": { "type": "RATE_LIMIT_REACHED", "message": "Rate limit exceeded. Please try again later" } }),
+        ),
+        (
+            RateLimitBody::ErrorsArray,
+            json!({ "errors": [{ "error": "RATE_LIMIT_REACHED", "message": "Rate limit exceeded. Please try again later" }] }),
+        ),
+    ] {
+        let sim = Sim::start_with(SimConfig {
+            size: SimSize::tiny(),
+            rate_limits: Some(RateLimits {
+                per_base_per_second: 5,
+                per_token_per_second: 2,
+                penalty: Duration::from_secs(30),
+            }),
+            rate_limit_body: body,
+            ..SimConfig::default()
+        })
+        .await;
+        let whoami = sim.url("/v0/meta/whoami");
+        let mut last = (0, Value::Null);
+        for _ in 0..3 {
+            last = sim.get(&whoami).await;
+        }
+        assert_eq!(last.0, 429, "{body:?}");
+        assert_eq!(last.1, expected, "{body:?}");
+        sim.shutdown().await;
+    }
 }
 
 #[tokio::test]
