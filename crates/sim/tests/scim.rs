@@ -40,6 +40,19 @@ async fn users_list_filter_page_create_patch_delete() {
     assert_eq!(found["totalResults"], 1);
     assert_eq!(found["Resources"][0]["id"], first["id"]);
 
+    // `or` is grammar the simulator does not read: 400 invalidFilter, as SCIM says, rather
+    // than an empty list an identity provider would take for "nobody".
+    let either = format!("userName eq \"{user_name}\" or userName eq \"x@{user_name}\"");
+    let (status, refused) = sim
+        .get(&format!(
+            "{}?filter={}",
+            sim.url("/scim/v2/Users"),
+            url::form_urlencoded::byte_serialize(either.as_bytes()).collect::<String>()
+        ))
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["scimType"], "invalidFilter", "{refused}");
+
     let domain = user_name.rsplit('@').next().unwrap_or_default();
     let (status, created) = sim
         .post(

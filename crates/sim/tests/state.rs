@@ -245,6 +245,44 @@ async fn batch_updates_and_deletes_by_email() {
         .unwrap_or_default()
         .starts_with("Renamed"));
 
+    // One user changed: the answer is the user as they are now.
+    let (status, body) = sim
+        .patch(
+            &sim.ent_url(&format!("/users/{id}")),
+            json!({ "firstName": "Again" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], json!(id));
+    assert_eq!(body["email"], json!(email));
+    assert_eq!(body["state"], "deactivated");
+    assert!(
+        body["name"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Again"),
+        "{body}"
+    );
+
+    // The emails in a JSON body (a third-party OpenAPI file's shape): refused in words,
+    // nobody deleted.
+    let (status, body) = sim
+        .send(
+            sim.http
+                .delete(sim.ent_url("/users"))
+                .json(&json!({ "emails": [email] })),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("query string"),
+        "{body}"
+    );
+    assert_eq!(sim.user(&id).await["id"], json!(id), "still there");
+
     let url = format!(
         "{}?email={}&email[]=nobody%40nowhere.example",
         sim.ent_url("/users"),

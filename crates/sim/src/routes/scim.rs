@@ -207,12 +207,11 @@ fn parse_filter(text: &str) -> Result<Vec<Clause>, ScimError> {
         };
         let value = match (op.as_str(), value) {
             ("pr", None) => None,
-            ("eq" | "ne" | "co" | "sw" | "ew", Some(v)) => Some(
-                v.strip_prefix('"')
-                    .and_then(|v| v.strip_suffix('"'))
-                    .map(|v| v.replace("\\\"", "\""))
-                    .unwrap_or_else(|| v.to_string()),
-            ),
+            // One value: a quoted string, or a bare word (true, 42). Anything after it
+            // (`or …`, `not (…)`, brackets) is grammar this simulator does not support, and
+            // a SCIM server answers what it does not support with 400 invalidFilter rather
+            // than with no results.
+            ("eq" | "ne" | "co" | "sw" | "ew", Some(v)) => Some(one_value(v).ok_or_else(invalid)?),
             _ => return Err(invalid()),
         };
         clauses.push(Clause {
@@ -222,6 +221,26 @@ fn parse_filter(text: &str) -> Result<Vec<Clause>, ScimError> {
         });
     }
     Ok(clauses)
+}
+
+/// The value of a clause: a whole quoted string (`\"` inside it is a quote), or one bare
+/// word; `None` when anything follows it.
+fn one_value(text: &str) -> Option<String> {
+    let Some(quoted) = text.strip_prefix('"') else {
+        let bare =
+            !text.is_empty() && !text.contains(|c: char| c.is_whitespace() || "()[]\"".contains(c));
+        return bare.then(|| text.to_string());
+    };
+    let mut value = String::new();
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => value.push(chars.next()?),
+            '"' => return chars.as_str().is_empty().then_some(value),
+            c => value.push(c),
+        }
+    }
+    None
 }
 
 /// Splits on ` and ` outside quotes.
@@ -1095,6 +1114,19 @@ mod tests {
         assert_eq!(c[0].path, "userName");
         assert_eq!(c[0].value.as_deref(), Some("a@b.com"));
         assert!(parse_filter("nonsense").is_err());
+        // `or` and other grammar the simulator does not read: refused, not silently empty.
+        for unsupported in [
+            r#"userName eq "a@b.com" or userName eq "c@d.com""#,
+            r#"not (userName eq "a@b.com")"#,
+            r#"emails[type eq "work"]"#,
+            r#"userName eq "a@b.com" extra"#,
+        ] {
+            assert!(parse_filter(unsupported).is_err(), "{unsupported}");
+        }
+        let c =
+            parse_filter(r#"displayName eq "say \"hi\"" and active eq true"#).unwrap_or_default();
+        assert_eq!(c[0].value.as_deref(), Some(r#"say "hi""#));
+        assert_eq!(c[1].value.as_deref(), Some("true"));
         assert_eq!(
             member_in_path(r#"members[value eq "usrX"]"#).as_deref(),
             Some("usrX")

@@ -216,7 +216,9 @@ pub(crate) async fn update(
     let mut world = sim.world.write().await;
     caller.require_admin(&world, &enterprise_id, "enterprise.user:write")?;
     apply_change(&mut world, &caller, &user_id, &change)?;
-    Ok(empty())
+    // The user as they are now, as pyAirtable's `user.save()` reads them back.
+    let user = world.user(&user_id).ok_or_else(ApiError::not_found)?;
+    Ok(Json(render::user(&world, user, UserIncludes::default())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -361,9 +363,17 @@ pub(crate) async fn delete_by_email(
     Path(enterprise_id): Path<String>,
     RawQuery(query): RawQuery,
     caller: Caller,
+    body: axum::body::Bytes,
 ) -> JsonResult {
     let mut world = sim.world.write().await;
     caller.require_admin(&world, &enterprise_id, "enterprise.user:write")?;
+    // A third-party OpenAPI file puts the emails in a JSON body; Airtable reads only the
+    // query, so such a call would delete nobody and answer 200. Say so instead.
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid(
+            "The emails of the users to delete go in the query string (?email=a@example.com&email=…), not in a request body",
+        ));
+    }
     let emails = list_param(query.as_deref(), "email");
     if emails.len() > 100 {
         return Err(ApiError::invalid(
