@@ -5,10 +5,11 @@
 //! the approval workflow.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use airtable_client::{
     ids::{PackageId, WorkspaceId},
-    models::{AiAllowlistChange, ScimGroup, ScimUser},
+    models::{AiAllowlistChange, EnterpriseInfo, ScimGroup, ScimUser},
 };
 use chrono::Utc;
 use console_types::{
@@ -22,6 +23,7 @@ use sqlx::{PgPool, Row};
 
 use crate::directory::{bounded_name, parse_id};
 use crate::error::{airtable_error, internal};
+use crate::live::Read;
 use crate::Console;
 
 /// Action-log names of the changes made here.
@@ -134,22 +136,39 @@ fn scim_filter_from(typed: &str, attribute: &str) -> Result<Option<String>, Cons
     Ok(scim_filter(typed, attribute))
 }
 
+/// The enterprise's record with its descendants, as the overview and the descendants card
+/// show it: one read shared by every page (and both cards of the overview) for a
+/// [`crate::live`] period.
+pub async fn shared_record(
+    console: &Console,
+    who: &SignedInUser,
+) -> Result<Arc<Read<EnterpriseInfo>>, ConsoleError> {
+    console
+        .live
+        .enterprise(async {
+            let airtable = console.airtable_for(who).await?;
+            airtable
+                .enterprise(&console.enterprise_id)
+                .get()
+                .include_descendants()
+                .send()
+                .await
+                .map_err(airtable_error)
+        })
+        .await
+}
+
 pub async fn descendants(
     console: &Console,
     who: &SignedInUser,
 ) -> Result<Descendants, ConsoleError> {
-    let airtable = console.airtable_for(who).await?;
-    let info = airtable
-        .enterprise(&console.enterprise_id)
-        .get()
-        .include_descendants()
-        .send()
-        .await
-        .map_err(airtable_error)?;
+    let read = shared_record(console, who).await?;
+    let info = &read.value;
     let names = descendant_names(&console.db).await.map_err(internal)?;
-    let per_account = info.descendants.unwrap_or_default();
+    let per_account = info.descendants.clone().unwrap_or_default();
     let rows = info
         .descendant_enterprise_account_ids
+        .clone()
         .unwrap_or_default()
         .into_iter()
         .map(|id| {
@@ -166,9 +185,12 @@ pub async fn descendants(
         .collect();
     Ok(Descendants {
         enterprise_id: info.id.to_string(),
-        root_id: info.root_enterprise_account_id.map(|r| r.to_string()),
+        root_id: info
+            .root_enterprise_account_id
+            .as_ref()
+            .map(|r| r.to_string()),
         rows,
-        read_at: Utc::now(),
+        read_at: read.as_of,
     })
 }
 

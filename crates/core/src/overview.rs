@@ -3,7 +3,7 @@
 
 use console_types::api::{ConsoleError, EmailDomain, Overview, SignedInUser};
 
-use crate::{error::airtable_error, Console};
+use crate::Console;
 
 /// The overview; `refresh` reads the enterprise from Airtable now rather than from the
 /// shared read.
@@ -15,18 +15,7 @@ pub async fn read(
     if refresh {
         console.live.forget_enterprise().await;
     }
-    let read = console
-        .live
-        .enterprise(async {
-            let airtable = console.airtable_for(who).await?;
-            airtable
-                .enterprise(&console.enterprise_id)
-                .get()
-                .send()
-                .await
-                .map_err(airtable_error)
-        })
-        .await?;
+    let read = crate::enterprise::shared_record(console, who).await?;
     let info = &read.value;
     let email_domains: Vec<EmailDomain> = info
         .email_domains

@@ -43,6 +43,7 @@ pub(crate) async fn resolve_airtable(
                 demo.sim_addr,
                 demo.seed,
                 demo::size_from_name(&demo.size)?,
+                demo.rate_limits,
                 redirect_url.clone(),
             )
             .await?;

@@ -415,6 +415,18 @@ pub struct Environment {
         help_heading = "Demo mode"
     )]
     pub demo_size: String,
+
+    /// Demo mode: the simulator enforces Airtable's rate limits (50 requests a second per
+    /// token, 5 per base, then 429s for 30 seconds), so the console meets them as it would
+    /// in production; off serves every request, for load runs that measure something else.
+    #[arg(
+        long,
+        env = "CONSOLE_DEMO_RATE_LIMITS",
+        default_value = "on",
+        value_name = "on|off",
+        help_heading = "Demo mode"
+    )]
+    pub demo_rate_limits: String,
 }
 
 impl Environment {

@@ -1,7 +1,7 @@
 //! Demo mode: with no Airtable credentials configured, the console runs the simulator
 //! in-process with a seeded enterprise and signs people in against it.
 
-use airtable_sim::{RunningSim, SimConfig, SimSize};
+use airtable_sim::{RateLimits, RunningSim, SimConfig, SimSize};
 use sqlx::PgPool;
 
 use console_app::api::Role;
@@ -23,6 +23,7 @@ pub async fn start_sim(
     addr: std::net::SocketAddr,
     seed: u64,
     size: SimSize,
+    rate_limits: bool,
     redirect_uri: String,
 ) -> anyhow::Result<RunningSim> {
     let listener = tokio::net::TcpListener::bind(addr)
@@ -34,6 +35,8 @@ pub async fn start_sim(
         oauth_client_id: DEMO_CLIENT_ID.into(),
         oauth_client_secret: DEMO_CLIENT_SECRET.into(),
         oauth_redirect_uris: vec![redirect_uri],
+        // Airtable's limits, as Airtable enforces them (CONSOLE_DEMO_RATE_LIMITS).
+        rate_limits: rate_limits.then(RateLimits::default),
         ..SimConfig::default()
     };
     airtable_sim::spawn(listener, config).await

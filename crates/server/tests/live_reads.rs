@@ -132,3 +132,44 @@ async fn object_pages_share_one_read_until_refreshed_or_changed() {
     let renamed = get_ok(&t, &admin, &path).await;
     assert_eq!(renamed["name"], "Shared Read", "{renamed}");
 }
+
+/// Demo mode meets Airtable's limits as production does (`CONSOLE_DEMO_RATE_LIMITS=on`, the
+/// default): many views of one user's page by many people stay within them, because the
+/// views share one read.
+#[tokio::test]
+async fn with_airtables_limits_on_page_views_share_reads_and_get_no_429() {
+    let t = TestConsole::start_with(&[("CONSOLE_DEMO_RATE_LIMITS", "on")]).await;
+    let limits: serde_json::Value =
+        reqwest::get(format!("{}/_sim/rate-limits", t.sim().base_url()))
+            .await
+            .expect("simulator")
+            .json()
+            .await
+            .expect("JSON");
+    assert_eq!(limits["enabled"], true, "{limits}");
+    let admin = sign_in_as(&t, Role::Admin).await;
+    let user = t.sim().info().non_admins[0].id.clone();
+    let user_path = format!("/api/users/get?id={user}");
+    airtable_calls(&t).await;
+    for _ in 0..3 {
+        let views = (0..40).map(|_| get_ok(&t, &admin, &user_path));
+        futures::future::join_all(views).await;
+        let views = (0..40).map(|_| get_ok(&t, &admin, "/"));
+        futures::future::join_all(views).await;
+    }
+    assert_eq!(
+        airtable_calls(&t).await,
+        2,
+        "240 views: one read of the user, one of the enterprise"
+    );
+    let stats: serde_json::Value = reqwest::get(format!("{}/_sim/stats", t.sim().base_url()))
+        .await
+        .expect("simulator stats")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        stats["tooManyRequests"]["total"], 0,
+        "no 429 from eighty views: {stats}"
+    );
+}

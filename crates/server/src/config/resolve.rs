@@ -64,6 +64,16 @@ impl TryFrom<Environment> for Settings {
                 sim_addr: parse_as("CONSOLE_DEMO_SIM_ADDR", &env.demo_sim_addr)?,
                 seed: parse_as("CONSOLE_DEMO_SEED", &env.demo_seed)?,
                 size: env.demo_size,
+                rate_limits: match env.demo_rate_limits.trim() {
+                    "on" => true,
+                    "off" => false,
+                    _ => {
+                        return Err(ConfigError::Invalid {
+                            name: "CONSOLE_DEMO_RATE_LIMITS",
+                            reason: "must be on or off".into(),
+                        })
+                    }
+                },
             }),
             Some(client_id) => {
                 let required = |name: &'static str, value: Option<String>| {
@@ -270,6 +280,26 @@ mod tests {
         assert_eq!(s.public_origin(), "http://127.0.0.1:3000");
         assert!(!s.secure_cookies());
         assert_eq!(s.default_role, None);
+        let AirtableMode::Demo(demo) = &s.airtable else {
+            panic!("demo mode")
+        };
+        assert!(
+            demo.rate_limits,
+            "the simulator enforces Airtable's limits by default"
+        );
+        let off = settings(&[("CONSOLE_DEMO_RATE_LIMITS", "off")]).expect("off is valid");
+        assert!(matches!(
+            off.airtable,
+            AirtableMode::Demo(DemoSettings {
+                rate_limits: false,
+                ..
+            })
+        ));
+        let wrong = settings(&[("CONSOLE_DEMO_RATE_LIMITS", "sometimes")]).unwrap_err();
+        assert!(
+            wrong.to_string().contains("CONSOLE_DEMO_RATE_LIMITS"),
+            "{wrong}"
+        );
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub struct DemoSettings {
     pub sim_addr: SocketAddr,
     pub seed: u64,
     pub size: String,
+    /// Whether the simulator enforces Airtable's rate limits (`CONSOLE_DEMO_RATE_LIMITS`).
+    pub rate_limits: bool,
 }
 
 #[derive(Clone)]

@@ -91,6 +91,11 @@ pub fn demo_settings(
         ("CONSOLE_DEMO_SIZE".into(), "tiny".into()),
         // Tests run audit syncs themselves, when they want them.
         ("CONSOLE_AUDIT_SYNC_SECONDS".into(), "0".into()),
+        // Tests read and change the simulator directly beside the console, with the token
+        // the console's background jobs use and on the same bases: with Airtable's limits
+        // on, their own calls would spend the console's budget. Tests of the limits turn
+        // them on.
+        ("CONSOLE_DEMO_RATE_LIMITS".into(), "off".into()),
         ("CONSOLE_SNAPSHOT_HOURS".into(), "0".into()),
         (
             "CONSOLE_DATA_DIR".into(),
