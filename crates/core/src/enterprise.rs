@@ -138,14 +138,15 @@ fn scim_filter_from(typed: &str, attribute: &str) -> Result<Option<String>, Cons
 
 /// The enterprise's record with its descendants, as the overview and the descendants card
 /// show it: one read shared by every page (and both cards of the overview) for a
-/// [`crate::live`] period.
+/// [`crate::live`] period; `refresh` reads it now.
 pub async fn shared_record(
     console: &Console,
     who: &SignedInUser,
+    refresh: bool,
 ) -> Result<Arc<Read<EnterpriseInfo>>, ConsoleError> {
     console
         .live
-        .enterprise(async {
+        .enterprise(refresh, async {
             let airtable = console.airtable_for(who).await?;
             airtable
                 .enterprise(&console.enterprise_id)
@@ -162,7 +163,7 @@ pub async fn descendants(
     console: &Console,
     who: &SignedInUser,
 ) -> Result<Descendants, ConsoleError> {
-    let read = shared_record(console, who).await?;
+    let read = shared_record(console, who, false).await?;
     let info = &read.value;
     let names = descendant_names(&console.db).await.map_err(internal)?;
     let per_account = info.descendants.clone().unwrap_or_default();

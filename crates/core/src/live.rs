@@ -13,7 +13,9 @@
 //! workspace or a descendant and every approved Airtable action forget the enterprise's
 //! record, and every change recorded in the action log (direct changes, approved actions,
 //! bulk jobs' steps) forgets every kept user, workspace, base and group — coarse, but no
-//! change can be missed, and a page view after a change costs one read.
+//! change is missed by the next read, and a page view after a change costs one read. (A
+//! read already under way when the change is made may still be kept, for at most one
+//! period; moka forgets only what is stored when asked.)
 //!
 //! Each process keeps its own copy (several console processes share one Postgres, not
 //! memory): with N processes the enterprise is read at most N times a period, and a
@@ -142,9 +144,10 @@ impl LiveReads {
     }
 
     /// The enterprise's record: kept, or read now through `load` (one call however many
-    /// pages ask at once).
+    /// pages ask at once); `refresh` forgets the kept one first.
     pub async fn enterprise<F>(
         &self,
+        refresh: bool,
         load: F,
     ) -> Result<Arc<Read<airtable_client::models::EnterpriseInfo>>, ConsoleError>
     where
@@ -152,7 +155,7 @@ impl LiveReads {
             Output = Result<airtable_client::models::EnterpriseInfo, ConsoleError>,
         >,
     {
-        self.enterprise.read("", false, load).await
+        self.enterprise.read("", refresh, load).await
     }
 
     /// Forgets the enterprise's record: a change went through (or someone asked for a
@@ -201,7 +204,9 @@ mod tests {
             .map(|_| {
                 let reads = reads.clone();
                 let calls = calls.clone();
-                tokio::spawn(async move { reads.enterprise(load(calls)).await.map(|r| r.as_of) })
+                tokio::spawn(
+                    async move { reads.enterprise(false, load(calls)).await.map(|r| r.as_of) },
+                )
             })
             .collect();
         let mut seen = Vec::new();
@@ -219,7 +224,10 @@ mod tests {
         );
 
         reads.forget_enterprise().await;
-        reads.enterprise(load(calls.clone())).await.expect("read");
+        reads
+            .enterprise(false, load(calls.clone()))
+            .await
+            .expect("read");
         assert_eq!(calls.load(Ordering::SeqCst), 2, "forgotten, so read again");
     }
 
@@ -227,16 +235,19 @@ mod tests {
     async fn a_failed_read_is_not_kept_and_zero_keeps_nothing() {
         let reads = LiveReads::new(Duration::from_secs(60));
         let failed = reads
-            .enterprise(async { Err(ConsoleError::Airtable("down".into())) })
+            .enterprise(false, async { Err(ConsoleError::Airtable("down".into())) })
             .await;
         assert!(failed.is_err());
-        assert!(reads.enterprise(async { Ok(account()) }).await.is_ok());
+        assert!(reads
+            .enterprise(false, async { Ok(account()) })
+            .await
+            .is_ok());
 
         let none = LiveReads::new(Duration::ZERO);
         let calls = Arc::new(AtomicUsize::new(0));
         for _ in 0..3 {
             let calls = calls.clone();
-            none.enterprise(async move {
+            none.enterprise(false, async move {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Ok(account())
             })

@@ -12,10 +12,7 @@ pub async fn read(
     who: &SignedInUser,
     refresh: bool,
 ) -> Result<Overview, ConsoleError> {
-    if refresh {
-        console.live.forget_enterprise().await;
-    }
-    let read = crate::enterprise::shared_record(console, who).await?;
+    let read = crate::enterprise::shared_record(console, who, refresh).await?;
     let info = &read.value;
     let email_domains: Vec<EmailDomain> = info
         .email_domains

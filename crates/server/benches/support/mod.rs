@@ -247,8 +247,7 @@ pub struct Person {
 impl Person {
     /// A browser of this person's with a connection of its own.
     pub fn connection(&self) -> reqwest::Client {
-        // Longer than the console's own waits on Airtable (a 429 means 30 s, three retries).
-        self.connection_lasting(Duration::from_secs(150))
+        self.connection_lasting(PAGE_TIMEOUT)
     }
 
     /// The same, waiting up to `timeout` for an answer.
@@ -261,13 +260,7 @@ impl Person {
         {
             headers.insert(TRUSTED_EMAIL_HEADER, value);
         }
-        reqwest::Client::builder()
-            .cookie_provider(self.jar.clone())
-            .default_headers(headers)
-            .redirect(redirect::Policy::none())
-            .timeout(timeout)
-            .build()
-            .expect("http client")
+        browser_with(self.jar.clone(), headers, timeout)
     }
 }
 
@@ -286,17 +279,9 @@ pub async fn vouched_for(console_url: &str, email: &str) -> anyhow::Result<Perso
         vouched_email: Some(email.to_string()),
     };
     person.browser = person.connection();
-    let me: serde_json::Value = person
-        .browser
-        .get(format!("{console_url}/api/whoami"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    person.csrf = me["csrf_token"]
-        .as_str()
-        .with_context(|| format!("{email} was not let in: {me}"))?
-        .to_string();
+    person.csrf = csrf_token(&person.browser, console_url)
+        .await
+        .with_context(|| format!("{email} was not let in"))?;
     Ok(person)
 }
 
@@ -399,15 +384,41 @@ pub async fn airtable_calls(console_url: &str) -> anyhow::Result<AirtableCalls> 
     Ok(calls)
 }
 
+/// How long a page may take: longer than the console's own waits on Airtable (a 429 means
+/// 30 s, three retries).
+const PAGE_TIMEOUT: Duration = Duration::from_secs(150);
+
 /// A browser-like client on `jar`: no redirects followed, its own connection pool.
 pub fn browser_on(jar: Arc<Jar>) -> reqwest::Client {
+    browser_with(jar, reqwest::header::HeaderMap::new(), PAGE_TIMEOUT)
+}
+
+fn browser_with(
+    jar: Arc<Jar>,
+    headers: reqwest::header::HeaderMap,
+    timeout: Duration,
+) -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_provider(jar)
+        .default_headers(headers)
         .redirect(redirect::Policy::none())
-        // Longer than the console's own waits on Airtable (a 429 means 30 s, three retries).
-        .timeout(Duration::from_secs(150))
+        .timeout(timeout)
         .build()
         .expect("http client")
+}
+
+/// The CSRF token `whoami` gives a signed-in browser.
+async fn csrf_token(browser: &reqwest::Client, console_url: &str) -> anyhow::Result<String> {
+    let me: serde_json::Value = browser
+        .get(format!("{console_url}/api/whoami"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(me["csrf_token"]
+        .as_str()
+        .with_context(|| format!("whoami has no CSRF token: not signed in ({me})"))?
+        .to_string())
 }
 
 fn location(response: &reqwest::Response) -> anyhow::Result<String> {
@@ -472,16 +483,7 @@ pub async fn sign_in(console_url: &str, email: &str, info: &SimInfo) -> anyhow::
         "{email} was not let in: {}",
         body.chars().take(300).collect::<String>()
     );
-    let me: serde_json::Value = browser
-        .get(format!("{console_url}/api/whoami"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let csrf = me["csrf_token"]
-        .as_str()
-        .context("whoami has no CSRF token: not signed in")?
-        .to_string();
+    let csrf = csrf_token(&browser, console_url).await?;
     Ok(Person {
         email: email.to_string(),
         jar,
