@@ -351,8 +351,8 @@ impl AirtableCalls {
         self.by_endpoint
             .iter()
             .filter(|(k, _)| k.ends_with(tail))
-            .map(|(_, v)| v)
-            .sum()
+            // Not `sum()`: an empty f64 sum is -0.0, printed as "-0".
+            .fold(0.0, |total, (_, v)| total + v)
     }
 }
 
