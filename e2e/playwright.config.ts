@@ -48,9 +48,10 @@ export default defineConfig({
       CONSOLE_ADDR: `127.0.0.1:${CONSOLE_PORT}`,
       CONSOLE_DEMO_SIM_ADDR: `127.0.0.1:${SIM_PORT}`,
       CONSOLE_DEMO_SIZE: 'demo',
-      // The specs read the simulator directly with the token the console's background jobs
-      // use, on the same bases: with Airtable's limits on they would spend its budget.
-      CONSOLE_DEMO_RATE_LIMITS: 'off',
+      // Airtable's rate limits are on (the default); the specs' own calls to the simulator
+      // are unmetered (helpers.ts, simHeaders). Audit events appear late, as in Airtable,
+      // but seconds rather than minutes late, so the specs wait seconds.
+      CONSOLE_DEMO_AUDIT_DELAY_SECONDS: '2',
       CONSOLE_SITE_ROOT: process.env.CONSOLE_SITE_ROOT ?? '../target/site',
       CONSOLE_DATA_DIR: process.env.E2E_DATA_DIR ?? '../target/e2e-data',
       DATABASE_URL: databaseUrl,

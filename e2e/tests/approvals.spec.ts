@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { SIM_URL, signIn, simInfo } from './helpers';
+import { SIM_URL, signIn, simHeaders, simInfo } from './helpers';
 
 test('an operator asks to delete a user, a second person approves, and it shows in the audit log', async ({ browser, request }) => {
   const info = await simInfo(request);
@@ -54,7 +54,7 @@ test('an operator asks to delete a user, a second person approves, and it shows 
   // The user is gone from the simulator.
   const gone = await request.get(
     `${SIM_URL}/v0/meta/enterpriseAccounts/${info.enterprise_account_id}/users/${doomed.id}`,
-    { headers: { Authorization: `Bearer ${info.token}` } },
+    { headers: simHeaders(info) },
   );
   expect(gone.status()).toBe(404);
 
@@ -66,9 +66,10 @@ test('an operator asks to delete a user, a second person approves, and it shows 
   // once the copy has synced.
   await b.goto(`/audit?q=${encodeURIComponent(`model:${doomed.id}`)}`);
   await expect(b.getByTestId('audit-results')).toContainText('console.delete_user');
-  await b.goto('/audit/sync');
-  await b.getByRole('button', { name: 'Sync now' }).click();
+  // Airtable publishes its event a little late: sync until the copy has it.
   await expect(async () => {
+    await b.goto('/audit/sync');
+    await b.getByRole('button', { name: 'Sync now' }).click();
     await b.goto(`/audit?q=${encodeURIComponent(`action:deleteUser model:${doomed.id}`)}`);
     await expect(b.getByTestId('audit-row').first()).toContainText(approver.email, { timeout: 1_000 });
   }).toPass({ timeout: 30_000 });

@@ -8,10 +8,11 @@ test('an investigator searches the audit history, opens an event and downloads t
   await signIn(page, admin);
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 
-  // Make sure the copy holds this sign-in.
-  await page.goto('/audit/sync');
-  await page.getByRole('button', { name: 'Sync now' }).click();
+  // Make sure the copy holds this sign-in (Airtable publishes it a little late: sync until
+  // a run has copied it).
   await expect(async () => {
+    await page.goto('/audit/sync');
+    await page.getByRole('button', { name: 'Sync now' }).click();
     await page.goto(`/audit?actor=${encodeURIComponent(admin.email)}&action=loginUser`);
     await expect(page.getByTestId('audit-row').first()).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 30_000 });

@@ -1,5 +1,5 @@
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { SIM_URL, signIn, simInfo, type SimInfo } from './helpers';
+import { SIM_URL, signIn, simHeaders, simInfo, type SimInfo } from './helpers';
 
 /** Waits until the console has a complete snapshot (the scheduler takes one at start-up). */
 async function openUsersTable(page: Page, path = '/users') {
@@ -14,7 +14,7 @@ async function someoneWithAWorkspace(request: APIRequestContext, info: SimInfo) 
   for (const person of [...info.admins, ...info.non_admins]) {
     const response = await request.get(
       `${SIM_URL}/v0/meta/enterpriseAccounts/${info.enterprise_account_id}/users/${person.id}?include=collaborations`,
-      { headers: { Authorization: `Bearer ${info.token}` } },
+      { headers: simHeaders(info) },
     );
     if (!response.ok()) continue; // deleted by another spec
     const user = await response.json();
@@ -127,13 +127,20 @@ test('an operator logs a user out of Airtable directly, and the action log recor
   await expect(page.getByTestId('logged-out')).toBeVisible();
   await expect(page.getByTestId('change-error')).toHaveCount(0);
 
-  // Airtable recorded the logout of that user.
-  const events = await request.get(
-    `${SIM_URL}/v0/meta/enterpriseAccounts/${info.enterprise_account_id}/auditLogEvents?eventType=logoutUser&modelId=${target.id}`,
-    { headers: { Authorization: `Bearer ${info.token}` } },
-  );
-  expect(events.ok()).toBeTruthy();
-  expect((await events.json()).events.length).toBeGreaterThan(0);
+  // Airtable recorded the logout of that user (and publishes it a little later).
+  await expect
+    .poll(
+      async () => {
+        const events = await request.get(
+          `${SIM_URL}/v0/meta/enterpriseAccounts/${info.enterprise_account_id}/auditLogEvents?eventType=logoutUser&modelId=${target.id}`,
+          { headers: simHeaders(info) },
+        );
+        expect(events.ok()).toBeTruthy();
+        return (await events.json()).events.length;
+      },
+      { timeout: 15_000 },
+    )
+    .toBeGreaterThan(0);
 
   await page.goto('/audit/actions');
   await expect(page.getByTestId('action-row').filter({ hasText: 'users.logout' }).first()).toContainText(target.id);

@@ -1,12 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { SIM_URL, signIn, simInfo } from './helpers';
+import { SIM_URL, signIn, simHeaders, simInfo } from './helpers';
 
 test('an enterprise admin signs in through OAuth and sees the enterprise overview', async ({ page, request }) => {
   const info = await simInfo(request);
   // What Airtable (the simulator) itself says about the enterprise, read with its fixed token.
   const enterprise = await (
     await request.get(`${SIM_URL}/v0/meta/enterpriseAccounts/${info.enterprise_account_id}`, {
-      headers: { Authorization: `Bearer ${info.token}` },
+      headers: simHeaders(info),
     })
   ).json();
   expect(enterprise.userIds.length).toBeGreaterThan(0);

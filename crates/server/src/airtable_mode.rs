@@ -39,14 +39,7 @@ pub(crate) async fn resolve_airtable(
     let configured_key = settings.token_key.as_ref().map(|k| k.expose().to_string());
     Ok(match &settings.airtable {
         AirtableMode::Demo(demo) => {
-            let sim = demo::start_sim(
-                demo.sim_addr,
-                demo.seed,
-                demo::size_from_name(&demo.size)?,
-                demo.rate_limits,
-                redirect_url.clone(),
-            )
-            .await?;
+            let sim = demo::start_sim(demo, redirect_url.clone()).await?;
             demo::grant_demo_roles(db, &sim).await?;
             let port = sim.addr.port();
             // The sign-in page is on `localhost`, the console on `127.0.0.1`: different

@@ -427,6 +427,19 @@ pub struct Environment {
         help_heading = "Demo mode"
     )]
     pub demo_rate_limits: String,
+
+    /// Demo mode: the simulator publishes an audit event this many seconds after it
+    /// happens, as Airtable does ("a few minutes"), and one event in ten as late again, so
+    /// the audit copy's re-read of late events does its work; 0 publishes at once. Must be
+    /// at most half of CONSOLE_AUDIT_LATE_MINUTES.
+    #[arg(
+        long,
+        env = "CONSOLE_DEMO_AUDIT_DELAY_SECONDS",
+        default_value = "120",
+        value_name = "SECONDS",
+        help_heading = "Demo mode"
+    )]
+    pub demo_audit_delay_seconds: String,
 }
 
 impl Environment {

@@ -1,11 +1,13 @@
 //! Demo mode: with no Airtable credentials configured, the console runs the simulator
 //! in-process with a seeded enterprise and signs people in against it.
 
-use airtable_sim::{RateLimits, RunningSim, SimConfig, SimSize};
+use airtable_sim::{AuditStragglers, RateLimits, RunningSim, SimConfig, SimSize};
 use sqlx::PgPool;
 
 use console_app::api::Role;
 use console_core::crypto::TokenCipher;
+
+use crate::config::DemoSettings;
 
 pub const DEMO_CLIENT_ID: &str = "console-demo";
 pub const DEMO_CLIENT_SECRET: &str = "console-demo-secret";
@@ -19,24 +21,26 @@ pub fn size_from_name(name: &str) -> anyhow::Result<SimSize> {
     }
 }
 
-pub async fn start_sim(
-    addr: std::net::SocketAddr,
-    seed: u64,
-    size: SimSize,
-    rate_limits: bool,
-    redirect_uri: String,
-) -> anyhow::Result<RunningSim> {
+pub async fn start_sim(demo: &DemoSettings, redirect_uri: String) -> anyhow::Result<RunningSim> {
+    let addr = demo.sim_addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen for the demo simulator on {addr}: {e}"))?;
     let config = SimConfig {
-        seed,
-        size,
+        seed: demo.seed,
+        size: size_from_name(&demo.size)?,
         oauth_client_id: DEMO_CLIENT_ID.into(),
         oauth_client_secret: DEMO_CLIENT_SECRET.into(),
         oauth_redirect_uris: vec![redirect_uri],
         // Airtable's limits, as Airtable enforces them (CONSOLE_DEMO_RATE_LIMITS).
-        rate_limits: rate_limits.then(RateLimits::default),
+        rate_limits: demo.rate_limits.then(RateLimits::default),
+        // Airtable's late events (CONSOLE_DEMO_AUDIT_DELAY_SECONDS): a few minutes, and
+        // not all equally late.
+        audit_delay: demo.audit_delay,
+        audit_stragglers: (!demo.audit_delay.is_zero()).then_some(AuditStragglers {
+            every: 10,
+            extra: demo.audit_delay,
+        }),
         ..SimConfig::default()
     };
     airtable_sim::spawn(listener, config).await

@@ -66,7 +66,7 @@ async fn approve(
 /// Whether the simulator still has the user (asked with the simulator's own token).
 async fn user_exists(t: &TestConsole, user_id: &str) -> bool {
     let info = t.sim().info();
-    let response = reqwest::Client::new()
+    let response = common::unmetered_http()
         .get(format!(
             "{}/v0/meta/enterpriseAccounts/{}/users/{user_id}",
             t.sim().base_url().to_string().trim_end_matches('/'),
@@ -398,7 +398,7 @@ async fn the_approver_sees_what_changed_and_a_stale_look_is_refused() {
     let id = request(&t, &a, &action, "no longer in IT").await;
     let before = fingerprint(&t, &b, &id).await;
     // Meanwhile the user is deactivated directly in Airtable.
-    let sim = reqwest::Client::new();
+    let sim = common::unmetered_http();
     let patched = sim
         .patch(format!(
             "{}/v0/meta/enterpriseAccounts/{}/users/{target}",

@@ -36,11 +36,20 @@ async fn world() -> World {
 /// A world whose simulator shows each audit event only `audit_delay` after it happened, as
 /// Airtable does ("events appear a few minutes late").
 async fn world_with_delay(audit_delay: std::time::Duration) -> World {
-    let sim = common::spawn_tiny_sim(SimConfig {
-        audit_delay,
-        ..SimConfig::default()
-    })
-    .await;
+    world_with(
+        SimConfig {
+            audit_delay,
+            ..SimConfig::default()
+        },
+        IngestSettings::default(),
+    )
+    .await
+}
+
+/// A world whose simulator is set up by `config`, and whose ingester by `settings` (but
+/// with small pages, always).
+async fn world_with(config: SimConfig, settings: IngestSettings) -> World {
+    let sim = common::spawn_tiny_sim(config).await;
     let (db, database_url) = common::fresh_database("ingest_test").await;
     // No retries: a failure injected by a test must reach the ingester.
     let client = common::sim_client_builder(&sim)
@@ -54,7 +63,7 @@ async fn world_with_delay(audit_delay: std::time::Duration) -> World {
         enterprise.clone(),
         IngestSettings {
             page_size: PAGE_SIZE,
-            ..IngestSettings::default()
+            ..settings
         },
     );
     World {
@@ -234,6 +243,52 @@ async fn late_events_are_copied_once_they_appear() {
     let again = w.ingester.run_once().await.expect("another run");
     assert_eq!(again.new_events, 0, "{again:?}");
     w.assert_exact_copy().await;
+}
+
+/// An event Airtable publishes later than the ones after it (a straggler) is behind the
+/// cursor by the time it appears: following `next` never returns it. The late-window sweep
+/// stores it; without the sweep's window (zero minutes) the copy would miss it for good,
+/// which the second world shows.
+#[tokio::test]
+async fn a_straggler_the_cursor_passed_is_stored_by_the_late_window_sweep() {
+    let extra = std::time::Duration::from_secs(2);
+    for (late_window, sweep_finds_it) in [
+        (chrono::Duration::minutes(15), true),
+        (chrono::Duration::zero(), false),
+    ] {
+        let w = world_with(
+            SimConfig {
+                // Every second recorded event: of the three below, the middle one.
+                audit_stragglers: Some(airtable_sim::AuditStragglers { every: 2, extra }),
+                ..SimConfig::default()
+            },
+            IngestSettings {
+                late_window,
+                ..IngestSettings::default()
+            },
+        )
+        .await;
+        w.ingester.run_once().await.expect("backfill");
+        let before = w.stored_ids().await.len();
+        for someone in w.sim.info().non_admins.iter().take(3) {
+            w.log_out_at_airtable(&someone.id).await;
+            // Apart in time, so the straggler is strictly older than the newest event.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let on_time = w.ingester.run_once().await.expect("run before it appears");
+        assert_eq!(on_time.new_events, 2, "{on_time:?}");
+        tokio::time::sleep(extra + std::time::Duration::from_millis(500)).await;
+        let late = w.ingester.run_once().await.expect("run after it appeared");
+        let stored = w.stored_ids().await.len();
+        if sweep_finds_it {
+            assert_eq!(late.new_events, 1, "{late:?}");
+            assert_eq!(stored, before + 3);
+            w.assert_exact_copy().await;
+        } else {
+            assert_eq!(late.new_events, 0, "{late:?}");
+            assert_eq!(stored, before + 2, "the cursor alone misses the straggler");
+        }
+    }
 }
 
 #[tokio::test]

@@ -23,6 +23,9 @@ pub struct SimConfig {
     /// Audit events become visible this long after they happen (Airtable: a few minutes;
     /// default zero so tests see their own actions at once).
     pub audit_delay: Duration,
+    /// Some events later still than `audit_delay` (default none), so that a client holding
+    /// a caught-up cursor can be passed by one: see [`AuditStragglers`].
+    pub audit_stragglers: Option<AuditStragglers>,
     /// How a 429's body reads (the limiter's and injected ones).
     pub rate_limit_body: RateLimitBody,
 }
@@ -46,6 +49,20 @@ impl RateLimitBody {
             _ => None,
         }
     }
+}
+
+/// Every `every`-th event the simulator records is published `extra` later than the others.
+///
+/// Airtable says only that events appear "a few minutes after the fact", not that they
+/// appear in the order they happened. With stragglers they do not: the cursor of a client
+/// that has caught up moves past a straggler before it is visible, and `next` never returns
+/// it. Only a client that reads a trailing window again (the console's late-window sweep)
+/// finds it. Seeded history is never late.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuditStragglers {
+    /// 1 makes every event a straggler; 3 every third.
+    pub every: u32,
+    pub extra: Duration,
 }
 
 /// Requests per second allowed before a 429, and how long a 429 lasts.
@@ -81,6 +98,7 @@ impl Default for SimConfig {
             access_token_ttl: Duration::from_secs(60 * 60),
             rate_limits: None,
             audit_delay: Duration::ZERO,
+            audit_stragglers: None,
             rate_limit_body: RateLimitBody::default(),
         }
     }

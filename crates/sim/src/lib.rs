@@ -23,7 +23,8 @@ use std::{net::SocketAddr, sync::Arc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, RwLock};
 
-pub use config::{RateLimitBody, RateLimits, SimConfig, SimSize};
+pub use config::{AuditStragglers, RateLimitBody, RateLimits, SimConfig, SimSize};
+pub use limits::UNMETERED as UNMETERED_HEADER;
 
 /// Shared state behind every route.
 pub(crate) struct Sim {
@@ -137,6 +138,10 @@ pub fn router(config: SimConfig) -> axum::Router {
 fn new_sim(config: SimConfig) -> Sim {
     let mut world = seed::seed_world(config.seed, config.size);
     world.audit.delay_ms = config.audit_delay.as_millis() as u64;
+    world.audit.stragglers = config
+        .audit_stragglers
+        .filter(|s| s.every > 0)
+        .map(|s| (u64::from(s.every), s.extra.as_millis() as u64));
     let limits = limits::Limiter::new(config.rate_limits);
     let fixed_token_user = world
         .first_super_admin()

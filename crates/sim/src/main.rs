@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use airtable_sim::{RateLimitBody, RateLimits, SimConfig, SimSize};
+use airtable_sim::{AuditStragglers, RateLimitBody, RateLimits, SimConfig, SimSize};
 use clap::Parser;
 
 #[derive(Parser, Debug)]
@@ -61,6 +61,10 @@ struct Args {
     /// Audit events become visible this many seconds after they happen (Airtable: minutes).
     #[arg(long, default_value_t = 0)]
     audit_delay_secs: u64,
+    /// Every fifth event the simulator records appears this many seconds later still, so a
+    /// client's caught-up cursor can pass it (0: none). Only a re-read finds such an event.
+    #[arg(long, default_value_t = 0)]
+    audit_straggler_secs: u64,
 }
 
 #[tokio::main]
@@ -94,6 +98,10 @@ async fn main() -> anyhow::Result<()> {
             penalty: Duration::from_secs(args.rate_limit_penalty_secs),
         }),
         audit_delay: Duration::from_secs(args.audit_delay_secs),
+        audit_stragglers: (args.audit_straggler_secs > 0).then(|| AuditStragglers {
+            every: 5,
+            extra: Duration::from_secs(args.audit_straggler_secs),
+        }),
         rate_limit_body: RateLimitBody::by_name(&args.rate_limit_body).ok_or_else(|| {
             anyhow::anyhow!(
                 "--rate-limit-body must be error-object or errors-array, not {:?}",

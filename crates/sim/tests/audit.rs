@@ -492,3 +492,74 @@ async fn a_future_end_time_keeps_the_walk_open_until_it_passes() {
     assert_eq!(last["pagination"]["next"], Value::Null);
     sim.shutdown().await;
 }
+
+/// A straggler (every n-th recorded event, published later than the rest) is passed by a
+/// caught-up cursor: following `next` never returns it, and only reading the window again
+/// (by time, as the console's late-window sweep does) finds it once it is published.
+#[tokio::test]
+async fn a_straggler_is_passed_by_the_cursor_and_found_by_a_second_read() {
+    let extra = std::time::Duration::from_millis(1500);
+    let sim = Sim::start_with(airtable_sim::SimConfig {
+        size: airtable_sim::SimSize::tiny(),
+        audit_stragglers: Some(airtable_sim::AuditStragglers { every: 2, extra }),
+        ..airtable_sim::SimConfig::default()
+    })
+    .await;
+    let asc = sim.ent_url("/auditLogEvents?pageSize=1000&sortOrder=ascending");
+    let caught_up = sim.ok(&asc).await;
+    let mut cursor = caught_up["pagination"]["next"]
+        .as_str()
+        .expect("next")
+        .to_string();
+    let since = now();
+    // The first recorded event is on time, the second a straggler.
+    let mut made = Vec::new();
+    for name in ["On time", "Straggler"] {
+        let (status, body) = sim.create_workspace(name).await;
+        assert_eq!(status, 200, "{body}");
+        made.push(body["id"].as_str().unwrap_or_default().to_string());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let on_time = sim.create_workspace("After it").await.1["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let created = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["action"] == "createWorkspace")
+            .map(|e| e["modelId"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    // Following `next` now returns the two on-time events and moves past the straggler.
+    let page = sim.ok(&format!("{asc}&next={}", urlencode(&cursor))).await;
+    let seen = created(page["events"].as_array().map(Vec::as_slice).unwrap_or(&[]));
+    assert_eq!(seen, vec![made[0].clone(), on_time.clone()], "{page}");
+    cursor = page["pagination"]["next"]
+        .as_str()
+        .expect("next")
+        .to_string();
+
+    tokio::time::sleep(extra + std::time::Duration::from_millis(300)).await;
+    // Published now, but behind the cursor: `next` never returns it…
+    let after = sim.ok(&format!("{asc}&next={}", urlencode(&cursor))).await;
+    assert!(
+        created(after["events"].as_array().map(Vec::as_slice).unwrap_or(&[])).is_empty(),
+        "{after}"
+    );
+    // …and reading the window again by time does, in the order the events happened.
+    let window = sim
+        .ok(&format!("{asc}&startTime={}", urlencode(&since)))
+        .await;
+    let all = created(
+        window["events"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]),
+    );
+    assert_eq!(
+        all,
+        vec![made[0].clone(), made[1].clone(), on_time],
+        "{window}"
+    );
+}

@@ -129,6 +129,39 @@ async fn rate_limits_are_off_by_default_and_bite_when_on() {
     sim.shutdown().await;
 }
 
+/// A test watching the simulator beside the console marks its requests unmetered: they
+/// pass while the token is locked out, and they spend none of its budget.
+#[tokio::test]
+async fn unmetered_requests_neither_count_nor_are_refused() {
+    let sim = Sim::start_with(SimConfig {
+        size: SimSize::tiny(),
+        rate_limits: Some(RateLimits {
+            per_base_per_second: 5,
+            per_token_per_second: 3,
+            penalty: Duration::from_secs(60),
+        }),
+        ..SimConfig::default()
+    })
+    .await;
+    let whoami = sim.url("/v0/meta/whoami");
+    let unmetered = || async {
+        let watched = sim
+            .http
+            .get(&whoami)
+            .header(airtable_sim::UNMETERED_HEADER, "yes");
+        Some(sim.send(watched).await.0)
+    };
+    // Ten watched requests first: the token's budget of three is untouched by them…
+    for _ in 0..10 {
+        assert_eq!(unmetered().await, Some(200));
+    }
+    assert_eq!(statuses_of(&sim, &whoami, 4).await, [200, 200, 200, 429]);
+    // …and once it is locked out, watching still works.
+    assert_eq!(unmetered().await, Some(200));
+    assert_eq!(sim.get(&whoami).await.0, 429);
+    sim.shutdown().await;
+}
+
 /// Both bodies Airtable has been seen sending with a 429, as the simulator is set.
 #[tokio::test]
 async fn a_429_body_reads_as_the_simulator_is_set() {

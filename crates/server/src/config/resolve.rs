@@ -74,6 +74,10 @@ impl TryFrom<Environment> for Settings {
                         })
                     }
                 },
+                audit_delay: Duration::from_secs(parse_as(
+                    "CONSOLE_DEMO_AUDIT_DELAY_SECONDS",
+                    &env.demo_audit_delay_seconds,
+                )?),
             }),
             Some(client_id) => {
                 let required = |name: &'static str, value: Option<String>| {
@@ -144,6 +148,20 @@ impl TryFrom<Environment> for Settings {
             }
         };
 
+        let late_window_minutes: u32 =
+            parse_as("CONSOLE_AUDIT_LATE_MINUTES", &env.audit_late_minutes)?;
+        if let AirtableMode::Demo(demo) = &airtable {
+            // The demo's stragglers are twice the delay late; the copy's re-read of recent
+            // events must reach back that far or it would miss them for good.
+            if demo.audit_delay * 2 > Duration::from_secs(u64::from(late_window_minutes) * 60) {
+                return Err(ConfigError::Invalid {
+                    name: "CONSOLE_DEMO_AUDIT_DELAY_SECONDS",
+                    reason: format!(
+                        "must be at most half of CONSOLE_AUDIT_LATE_MINUTES ({late_window_minutes} min): the simulator publishes some events twice that late"
+                    ),
+                });
+            }
+        }
         Ok(Settings {
             addr,
             public_url,
@@ -226,10 +244,7 @@ impl TryFrom<Environment> for Settings {
                     secs => Some(Duration::from_secs(secs)),
                 },
                 backfill_days: parse_as("CONSOLE_AUDIT_BACKFILL_DAYS", &env.audit_backfill_days)?,
-                late_window_minutes: parse_as(
-                    "CONSOLE_AUDIT_LATE_MINUTES",
-                    &env.audit_late_minutes,
-                )?,
+                late_window_minutes,
                 snapshot_interval: match parse_as::<u64>(
                     "CONSOLE_SNAPSHOT_HOURS",
                     &env.snapshot_hours,
@@ -299,6 +314,38 @@ mod tests {
         assert!(
             wrong.to_string().contains("CONSOLE_DEMO_RATE_LIMITS"),
             "{wrong}"
+        );
+    }
+
+    #[test]
+    fn demo_audit_events_are_minutes_late_within_the_late_window() {
+        let s = settings(&[]).expect("defaults are valid");
+        let AirtableMode::Demo(demo) = &s.airtable else {
+            panic!("demo mode")
+        };
+        assert_eq!(demo.audit_delay, Duration::from_secs(120));
+        let at_once = settings(&[("CONSOLE_DEMO_AUDIT_DELAY_SECONDS", "0")]).expect("0 is valid");
+        assert!(matches!(
+            at_once.airtable,
+            AirtableMode::Demo(DemoSettings { audit_delay, .. }) if audit_delay.is_zero()
+        ));
+        // Stragglers are twice as late: a 10-minute delay needs a 20-minute late window.
+        let too_late = settings(&[("CONSOLE_DEMO_AUDIT_DELAY_SECONDS", "600")]).unwrap_err();
+        assert!(
+            too_late.to_string().contains("CONSOLE_AUDIT_LATE_MINUTES"),
+            "{too_late}"
+        );
+        settings(&[
+            ("CONSOLE_DEMO_AUDIT_DELAY_SECONDS", "600"),
+            ("CONSOLE_AUDIT_LATE_MINUTES", "20"),
+        ])
+        .expect("within a wider window");
+        let words = settings(&[("CONSOLE_DEMO_AUDIT_DELAY_SECONDS", "soon")]).unwrap_err();
+        assert!(
+            words
+                .to_string()
+                .contains("CONSOLE_DEMO_AUDIT_DELAY_SECONDS"),
+            "{words}"
         );
     }
 

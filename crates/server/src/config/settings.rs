@@ -47,6 +47,9 @@ pub struct DemoSettings {
     pub size: String,
     /// Whether the simulator enforces Airtable's rate limits (`CONSOLE_DEMO_RATE_LIMITS`).
     pub rate_limits: bool,
+    /// How late the simulator publishes audit events (`CONSOLE_DEMO_AUDIT_DELAY_SECONDS`);
+    /// one in ten is as late again.
+    pub audit_delay: Duration,
 }
 
 #[derive(Clone)]

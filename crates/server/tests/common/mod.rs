@@ -91,11 +91,10 @@ pub fn demo_settings(
         ("CONSOLE_DEMO_SIZE".into(), "tiny".into()),
         // Tests run audit syncs themselves, when they want them.
         ("CONSOLE_AUDIT_SYNC_SECONDS".into(), "0".into()),
-        // Tests read and change the simulator directly beside the console, with the token
-        // the console's background jobs use and on the same bases: with Airtable's limits
-        // on, their own calls would spend the console's budget. Tests of the limits turn
-        // them on.
-        ("CONSOLE_DEMO_RATE_LIMITS".into(), "off".into()),
+        // Airtable's rate limits stay on, as in production (the tests' own looks at the
+        // simulator are unmetered: `sim_observer`). Audit events appear at once: tests
+        // look for their own actions in the copy (`audit_ingest.rs` tests lateness).
+        ("CONSOLE_DEMO_AUDIT_DELAY_SECONDS".into(), "0".into()),
         ("CONSOLE_SNAPSHOT_HOURS".into(), "0".into()),
         (
             "CONSOLE_DATA_DIR".into(),
@@ -336,6 +335,33 @@ pub async fn spawn_tiny_sim(config: airtable_sim::SimConfig) -> airtable_sim::Ru
 }
 
 /// A client builder for `sim` carrying the simulator's own (super admin) token.
+/// HTTP for a test's own look at the simulator: its requests carry the simulator's
+/// unmetered header, so watching never spends the rate budget the console is tested against.
+pub fn unmetered_http() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        airtable_sim::UNMETERED_HEADER,
+        reqwest::header::HeaderValue::from_static("yes"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("an HTTP client")
+}
+
+/// A client for the test's own view of the simulator (with the simulator's token, and
+/// unmetered: see [`unmetered_http`]).
+pub fn sim_observer(sim: &airtable_sim::RunningSim) -> airtable_client::Client {
+    sim_client_builder(sim)
+        .http_client(unmetered_http())
+        .no_rate_limit()
+        .per_base_rate_limit(None)
+        .build()
+        .expect("client")
+}
+
+/// A client of the simulator with its token, metered like the console's: for tests whose
+/// subject is the client's own calls (the ingester, snapshots).
 pub fn sim_client_builder(sim: &airtable_sim::RunningSim) -> airtable_client::ClientBuilder {
     airtable_client::Client::builder()
         .base_url(sim.base_url().to_string())

@@ -241,7 +241,7 @@ pub async fn deactivate_at_sim(t: &TestConsole, user: &UserId) {
 
 /// The simulator seen with its own (super admin) token: the test's independent view.
 pub fn sim_client(t: &TestConsole) -> Client {
-    super::sim_client_builder(t.sim()).build().expect("client")
+    super::sim_observer(t.sim())
 }
 
 /// The simulated enterprise's ID.

@@ -13,6 +13,10 @@
 //! at or before it; since all events are equally late they become visible in id order, so
 //! an event that appears later is always after any cursor a client holds: following `next`
 //! never misses one.
+//!
+//! Stragglers (`stragglers`, [`crate::AuditStragglers`]) break that on purpose: every n-th
+//! recorded event becomes visible later still, so a cursor can pass it while it is hidden
+//! and only a re-read of a trailing window finds it.
 
 use std::collections::HashSet;
 
@@ -150,6 +154,8 @@ struct LiveEvent {
     /// modelId and the ids of the workspace, base and interface it happened in.
     model_ids: Vec<String>,
     json: Value,
+    /// Published this much later than `delay_ms` (a straggler), else 0.
+    extra_delay_ms: u64,
 }
 
 /// A person of the seeded enterprise, as history remembers them.
@@ -446,6 +452,8 @@ pub struct AuditLog {
     last_key: EventKey,
     /// Events become visible this long after they happen (Airtable: a few minutes).
     pub delay_ms: u64,
+    /// Every n-th recorded event is published this many ms later still: `(n, ms)`.
+    pub stragglers: Option<(u64, u64)>,
     counter: u64,
 }
 
@@ -477,6 +485,7 @@ impl AuditLog {
             live: Vec::new(),
             last_key,
             delay_ms,
+            stragglers: None,
             counter: 0,
         }
     }
@@ -534,6 +543,10 @@ impl AuditLog {
         model_ids.extend(event.workspace_id);
         model_ids.extend(event.base_id);
         model_ids.extend(event.interface_id);
+        let extra_delay_ms = match self.stragglers {
+            Some((every, extra)) if self.counter.is_multiple_of(every) => extra,
+            _ => 0,
+        };
         self.live.push(LiveEvent {
             key,
             action: event.action,
@@ -541,6 +554,7 @@ impl AuditLog {
             actor_user: doer.actor.user_id().map(str::to_string),
             model_ids,
             json,
+            extra_delay_ms,
         });
     }
 
@@ -902,7 +916,9 @@ impl AuditLog {
             self.synth_matches(&m, f).then(|| self.synth_json(g, &m))
         } else {
             let e = &self.live[(g - self.history.count) as usize];
-            self.live_matches(e, q).then(|| e.json.clone())
+            // A straggler is hidden until its own, later time (the watermark hides the rest).
+            let published = e.key.0 + self.delay_ms + e.extra_delay_ms <= now_ms();
+            (published && self.live_matches(e, q)).then(|| e.json.clone())
         }
     }
 
