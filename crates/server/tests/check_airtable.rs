@@ -544,3 +544,100 @@ async fn the_command_prints_the_report_and_exits_with_its_status() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("AIRTABLE_OAUTH_CLIENT_SECRET"));
     sim.shutdown().await;
 }
+
+/// An OAuth access token for `user_id` with `scope` (space-separated), through the
+/// simulator's sign-in page and token endpoint.
+async fn oauth_token(sim: &RunningSim, user_id: &str, scope: &str) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+    use sha2::{Digest, Sha256};
+    const VERIFIER: &str = "check-verifier-0123456789-0123456789-0123456789";
+    const REDIRECT: &str = "http://127.0.0.1:9/auth/callback";
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
+    let signed_in = http
+        .post(format!("{}/oauth2/v1/authorize", sim.base_url()))
+        .form(&[
+            ("client_id", "console-demo"),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", scope),
+            ("state", "state-0123456789abcdef"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("user_id", user_id),
+        ])
+        .send()
+        .await
+        .expect("sign-in");
+    let code = url::Url::parse(&common::location(&signed_in))
+        .expect("a redirect URL")
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code");
+    let tokens: Value = http
+        .post(format!("{}/oauth2/v1/token", sim.base_url()))
+        .basic_auth("console-demo", Some("console-demo-secret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    tokens["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_string()
+}
+
+#[tokio::test]
+async fn an_oauth_token_is_judged_by_the_scopes_it_lists() {
+    let sim = spawn_tiny_sim(SimConfig::default()).await;
+    let info = sim.info();
+    let scope = console_core::tokens::oauth::SCOPES
+        .iter()
+        .copied()
+        .filter(|s| !["enterprise.user:write", "schema.bases:write"].contains(s))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let token = oauth_token(&sim, &info.admins[0].id, &scope).await;
+    let _ = reqwest::Client::new()
+        .delete(format!("{}/_sim/stats", sim.base_url()))
+        .send()
+        .await;
+    let report = check(&service_account(&sim, &token, &info.enterprise_account_id)).await;
+    let text = report.to_string();
+    // Write scopes too: an OAuth token says what it has, nothing needs trying.
+    assert_eq!(
+        report.missing_scopes,
+        ["enterprise.user:write", "schema.bases:write"],
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL the token lacks the scopes: enterprise.user:write, schema.bases:write"),
+        "{text}"
+    );
+    assert!(report.check(Subject::WriteScopes).is_none(), "{text}");
+    assert_eq!(outcome(&report, Subject::Enterprise), Outcome::Ok, "{text}");
+    assert_eq!(outcome(&report, Subject::AuditLog), Outcome::Ok, "{text}");
+    let stats: Value = reqwest::get(format!("{}/_sim/stats", sim.base_url()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        stats["requests"], 3,
+        "whoami, the enterprise and the audit log, no probing: {stats}"
+    );
+    sim.shutdown().await;
+}
