@@ -7,6 +7,7 @@
 mod airtable_mode;
 pub mod auth;
 pub mod bundle;
+mod check_airtable;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -19,6 +20,7 @@ pub mod state;
 pub mod telemetry;
 mod verify_log;
 
+pub use check_airtable::{check_airtable, Check, CheckError, Outcome, Report, Subject};
 pub use verify_log::{action_log_for, verify_action_log};
 
 use std::{

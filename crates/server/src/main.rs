@@ -4,6 +4,11 @@
 //! action log against its key and the witness files, and exits with 0 if it is intact, 1 if
 //! rows were changed, removed or truncated, 2 if it could not check.
 //!
+//! `console-server check-airtable` checks the Airtable settings against Airtable (OAuth
+//! client, service token and its scopes, enterprise account, audit log), changing nothing,
+//! and says what the console would do: exit 0 if every check passed, 1 if one failed, 2 if
+//! it could not run.
+//!
 //! `console-server --help` lists every setting with its environment variable and default
 //! (see [`console_server::config::Environment`]); `--version` prints the version.
 
@@ -38,6 +43,11 @@ enum Command {
         #[arg(long, value_name = "FILE", num_args = 1.., action = clap::ArgAction::Append)]
         witness: Vec<std::path::PathBuf>,
     },
+    /// Check the Airtable settings against Airtable, changing nothing: the OAuth client and
+    /// redirect URL, the service token and its scopes, the enterprise account and one page
+    /// of the audit log; then say what the console would do. Exits with 0 if every check
+    /// passed, 1 if one failed, 2 if it could not run.
+    CheckAirtable,
 }
 
 #[tokio::main]
@@ -64,6 +74,18 @@ async fn main() -> std::process::ExitCode {
                 Ok(false) => std::process::ExitCode::FAILURE,
                 Err(error) => {
                     eprintln!("console-server: could not check the action log: {error:#}");
+                    std::process::ExitCode::from(2)
+                }
+            };
+        }
+        Command::CheckAirtable => {
+            return match console_server::check_airtable(&settings).await {
+                Ok(report) => {
+                    print!("{report}");
+                    std::process::ExitCode::from(report.exit_code())
+                }
+                Err(error) => {
+                    eprintln!("console-server: could not check Airtable: {error}");
                     std::process::ExitCode::from(2)
                 }
             };

@@ -1,4 +1,5 @@
-//! Who is calling: the fixed personal access token, or an OAuth access token, with scopes.
+//! Who is calling: the fixed personal access token, a personal access token minted through
+//! `POST /_sim/tokens`, or an OAuth access token, with scopes.
 
 use std::{net::SocketAddr, sync::Arc, time::Instant};
 
@@ -165,19 +166,28 @@ impl FromRequestParts<Arc<Sim>> for Caller {
             )
         } else {
             let tokens = sim.tokens.lock().await;
-            let grant = tokens
-                .access
-                .get(&token)
-                .ok_or_else(ApiError::unauthorized)?;
-            if grant.expires <= Instant::now() {
-                return Err(ApiError::unauthorized());
+            if let Some(personal) = tokens.personal(&token) {
+                (
+                    personal.user_id.clone(),
+                    personal.scopes.clone(),
+                    false,
+                    personal.token_id.clone(),
+                )
+            } else {
+                let grant = tokens
+                    .access
+                    .get(&token)
+                    .ok_or_else(ApiError::unauthorized)?;
+                if grant.expires <= Instant::now() {
+                    return Err(ApiError::unauthorized());
+                }
+                (
+                    grant.user_id.clone(),
+                    grant.scopes.clone(),
+                    true,
+                    grant.token_id.clone(),
+                )
             }
-            (
-                grant.user_id.clone(),
-                grant.scopes.clone(),
-                true,
-                grant.token_id.clone(),
-            )
         };
         // Deleted and deactivated people cannot use the API.
         {

@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use airtable_sim::{RateLimitBody, RateLimits, SimConfig, SimSize};
-use common::Sim;
+use common::{strs, Sim};
 use serde_json::{json, Value};
 
 /// Turns the rate limits on at run time, through the control API.
@@ -417,5 +417,96 @@ async fn stats_count_requests_and_429s_by_cause() {
     assert_eq!(after["requests"], 0, "control requests are not counted");
     assert_eq!(after["byStatus"], json!({}));
     assert!(after["since"].as_str() >= before["until"].as_str());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_minted_token_has_exactly_its_scopes_and_is_listed() {
+    let sim = Sim::start().await;
+    let mint = |body: Value| sim.http.post(sim.url("/_sim/tokens")).json(&body).send();
+    let resp = mint(json!({ "scopes": ["enterprise.user:read", "enterprise.auditLogs:read"] }))
+        .await
+        .expect("mint");
+    assert_eq!(resp.status(), 200);
+    let minted: Value = resp.json().await.expect("json");
+    let token = minted["token"].as_str().expect("a token").to_string();
+    assert!(token.starts_with("pat"), "{token}");
+    assert_eq!(
+        minted["scopes"],
+        json!(["enterprise.user:read", "enterprise.auditLogs:read"])
+    );
+    let super_admin =
+        sim.ok(&sim.url("/_sim/tokens")).await["personalAccessTokens"][0]["userId"].clone();
+    assert_eq!(
+        minted["userId"], super_admin,
+        "the fixed token's user by default"
+    );
+
+    // A personal access token: whoami lists no scopes, and no email without the scope.
+    let (status, me) = sim
+        .send_as(sim.http.get(sim.url("/v0/meta/whoami")), &token)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(me["id"], super_admin);
+    assert!(me.get("scopes").is_none(), "{me}");
+    assert!(me.get("email").is_none(), "{me}");
+    // Its scopes answer; the others are refused as Airtable refuses them.
+    let users = sim.ent_url(&format!("/users?id={}", me["id"].as_str().unwrap_or("")));
+    let (status, _) = sim.send_as(sim.http.get(&users), &token).await;
+    assert_eq!(status, 200);
+    let (status, _) = sim
+        .send_as(
+            sim.http.get(sim.ent_url("/auditLogEvents?pageSize=1")),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = sim.send_as(sim.http.get(sim.ent_url("")), &token).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["error"]["type"],
+        "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND"
+    );
+
+    // Listed with every other secret.
+    let listed = sim.ok(&sim.url("/_sim/tokens")).await;
+    assert_eq!(listed["personalAccessTokens"][1]["token"], json!(token));
+    assert_eq!(
+        listed["personalAccessTokens"][1]["scopes"],
+        minted["scopes"]
+    );
+    assert!(strs(&listed["all"]).contains(&token));
+
+    // As someone else (by email): a non-admin's token reaches no enterprise route.
+    let person = &sim.info.non_admins[0];
+    let resp = mint(
+        json!({ "scopes": ["enterprise.user:read", "user.email:read"], "user": person.email }),
+    )
+    .await
+    .expect("mint");
+    let theirs: Value = resp.json().await.expect("json");
+    assert_eq!(theirs["userId"], json!(person.id));
+    let theirs = theirs["token"].as_str().unwrap_or_default().to_string();
+    let (_, me) = sim
+        .send_as(sim.http.get(sim.url("/v0/meta/whoami")), &theirs)
+        .await;
+    assert_eq!(me["email"], json!(person.email));
+    let (status, _) = sim.send_as(sim.http.get(&users), &theirs).await;
+    assert_eq!(status, 403);
+
+    // Unknown scopes and people are refused, and mint nothing.
+    for body in [
+        json!({ "scopes": ["enterprise.everything"] }),
+        json!({ "scopes": [], "user": "nobody@example.com" }),
+        json!({ "user": person.id }),
+    ] {
+        let resp = mint(body.clone()).await.expect("mint");
+        assert_eq!(resp.status(), 422, "{body}");
+    }
+    let listed = sim.ok(&sim.url("/_sim/tokens")).await;
+    assert_eq!(
+        listed["personalAccessTokens"].as_array().map(Vec::len),
+        Some(3)
+    );
     sim.shutdown().await;
 }

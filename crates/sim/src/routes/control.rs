@@ -9,11 +9,12 @@ use serde_json::{json, Value};
 
 use super::Body;
 use crate::{
-    auth::FIXED_TOKEN_ID,
+    auth::{ALL_SCOPES, FIXED_TOKEN_ID},
     config::RateLimits,
     error::ApiError,
     faults::{FaultConfig, Faults},
-    state::tokens::{IssuedRecord, TokenKind, TokenStore},
+    ids::{new_id, secret},
+    state::tokens::{IssuedRecord, PersonalToken, TokenKind, TokenStore},
     Sim,
 };
 
@@ -133,7 +134,8 @@ fn status(store: &TokenStore, r: &IssuedRecord, now: std::time::Instant) -> &'st
 }
 
 /// Every secret the simulator has configured or issued: the fixed personal access token,
-/// every OAuth access and refresh token (expired, revoked and rotated ones included) and
+/// the personal access tokens minted through `POST /_sim/tokens`, every OAuth access and
+/// refresh token (expired, revoked and rotated ones included) and
 /// the OAuth client secret. `all` lists them as bare strings, for a test that checks none
 /// of them ever reaches a browser. Authorization codes are not listed: they travel through
 /// the browser by design.
@@ -161,18 +163,85 @@ pub(crate) async fn tokens(State(sim): State<Arc<Sim>>) -> Json<Value> {
             TokenKind::Refresh => refresh.push(v),
         }
     }
+    let mut personal = vec![json!({
+        "token": sim.config.token,
+        "tokenId": FIXED_TOKEN_ID,
+        "userId": sim.fixed_token_user,
+    })];
+    for (token, minted) in &store.personal {
+        all.push(token.clone());
+        personal.push(personal_json(token, minted));
+    }
     all.push(sim.config.oauth_client_secret.clone());
     Json(json!({
-        "personalAccessTokens": [{
-            "token": sim.config.token,
-            "tokenId": FIXED_TOKEN_ID,
-            "userId": sim.fixed_token_user,
-        }],
+        "personalAccessTokens": personal,
         "accessTokens": access,
         "refreshTokens": refresh,
         "oauthClientSecret": sim.config.oauth_client_secret,
         "all": all,
     }))
+}
+
+fn personal_json(token: &str, minted: &PersonalToken) -> Value {
+    json!({
+        "token": token,
+        "tokenId": minted.token_id,
+        "userId": minted.user_id,
+        "scopes": minted.scopes,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MintToken {
+    /// Exactly the scopes the token gets (each one the simulator knows).
+    scopes: Vec<String>,
+    /// Whom it acts as: a user ID or email; absent, the fixed token's user (the super admin).
+    user: Option<String>,
+}
+
+/// Mints a personal access token with exactly the scopes asked for, acting as a seeded
+/// user: how a test gets a token that lacks scopes, as a service account's token made by
+/// hand in Airtable's token page may. Answers it as `GET /_sim/tokens` lists it.
+pub(crate) async fn mint_token(
+    State(sim): State<Arc<Sim>>,
+    Body(body): Body<MintToken>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(unknown) = body
+        .scopes
+        .iter()
+        .find(|s| !ALL_SCOPES.contains(&s.as_str()))
+    {
+        return Err(ApiError::invalid_body(format!(
+            "Unknown scope {unknown:?} (expected some of {})",
+            ALL_SCOPES.join(", ")
+        )));
+    }
+    let user_id = match body.user.as_deref() {
+        None => sim.fixed_token_user.clone(),
+        Some(who) => {
+            let world = sim.world.read().await;
+            world
+                .user(who)
+                .or_else(|| world.user_by_email(who))
+                .map(|u| u.id.clone())
+                .ok_or_else(|| ApiError::invalid_body(format!("No user {who:?}")))?
+        }
+    };
+    let (token, token_id) = {
+        let mut rng = rand::thread_rng();
+        // Airtable's shape: `pat` + 14 characters, a dot, then the secret part.
+        let token_id = new_id(&mut rng, "pat");
+        (format!("{token_id}.{}", secret(&mut rng, 64)), token_id)
+    };
+    let minted = PersonalToken {
+        user_id,
+        scopes: body.scopes,
+        token_id,
+    };
+    let answer = personal_json(&token, &minted);
+    sim.tokens.lock().await.personal.push((token, minted));
+    Ok(Json(answer))
 }
 
 /// Requests answered since the last reset, by status, with the 429s told apart by cause.

@@ -191,7 +191,10 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
                 .post(control::set_faults)
                 .delete(control::clear_faults),
         )
-        .route("/_sim/tokens", get(control::tokens))
+        .route(
+            "/_sim/tokens",
+            get(control::tokens).post(control::mint_token),
+        )
         .route(
             "/_sim/stats",
             get(control::get_stats).delete(control::reset_stats),

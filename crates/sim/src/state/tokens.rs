@@ -1,4 +1,5 @@
-//! OAuth grants: pending authorization codes, access tokens and refresh tokens.
+//! OAuth grants (pending authorization codes, access tokens and refresh tokens), and the
+//! personal access tokens tests mint through `POST /_sim/tokens`.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
@@ -59,6 +60,16 @@ pub struct PendingCode {
     pub expires: Instant,
 }
 
+/// A personal access token minted through `POST /_sim/tokens`: it acts as `user_id` with
+/// exactly `scopes`, and never expires (Airtable's personal access tokens do not).
+#[derive(Clone, Debug)]
+pub struct PersonalToken {
+    pub user_id: String,
+    pub scopes: Vec<String>,
+    /// `origin.personalAccessTokenId` in audit events.
+    pub token_id: String,
+}
+
 #[derive(Debug, Default)]
 pub struct TokenStore {
     pub access: HashMap<String, IssuedAccess>,
@@ -68,6 +79,8 @@ pub struct TokenStore {
     pub rotated: HashMap<String, Instant>,
     /// Every access and refresh token issued, oldest first (at most `HISTORY_LIMIT`).
     pub issued: VecDeque<IssuedRecord>,
+    /// Minted personal access tokens by their secret, in the order minted (for the listing).
+    pub personal: Vec<(String, PersonalToken)>,
 }
 
 impl TokenStore {
@@ -76,6 +89,14 @@ impl TokenStore {
             self.issued.pop_front();
         }
         self.issued.push_back(record);
+    }
+
+    /// The minted personal access token `token`, if there is one.
+    pub fn personal(&self, token: &str) -> Option<&PersonalToken> {
+        self.personal
+            .iter()
+            .find(|(secret, _)| secret == token)
+            .map(|(_, t)| t)
     }
 
     /// Drops what has expired, so a long-running demo does not grow without bound.
