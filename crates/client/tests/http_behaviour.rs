@@ -681,10 +681,17 @@ async fn a_capped_wait_gives_up_on_a_429_instead_of_waiting_it_out() {
     let error = hurried.whoami().await.expect_err("gives up");
     assert!(error.is_rate_limited(), "{error}");
     assert_eq!(hits.get(), 1, "no retry that would outlast the cap");
-    // The token is paused by that 429: a second hurried call does not even go out.
+    // The token is paused by that 429: a second hurried call does not even go out, and
+    // since the pause outlasts its cap it does not wait the cap out either.
+    let second = Instant::now();
     let error = hurried.whoami().await.expect_err("still paused");
     assert!(error.is_rate_limited(), "{error}");
     assert_eq!(hits.get(), 1);
+    assert!(
+        second.elapsed() < Duration::from_millis(250),
+        "answered at once, not after the 300 ms cap: {:?}",
+        second.elapsed()
+    );
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "returned before the Retry-After: {:?}",

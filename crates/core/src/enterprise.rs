@@ -9,14 +9,14 @@ use std::sync::Arc;
 
 use airtable_client::{
     ids::{PackageId, WorkspaceId},
-    models::{AiAllowlistChange, EnterpriseInfo, ScimGroup, ScimUser},
+    models::{AiAllowlistChange, EnterpriseInfo, Guessed, ScimGroup, ScimUser},
 };
 use chrono::Utc;
 use console_types::{
     api::{ConsoleError, SignedInUser},
     enterprise::{
-        scim_filter, AiAllowlistChangeRow, DescendantRow, Descendants, PackageRow, ScimGroupRow,
-        ScimMemberRow, ScimPage, ScimUserRow, TokenListing, TokenRow, SCIM_PAGE_SIZE,
+        scim_filter, AccountCounts, AiAllowlistChangeRow, DescendantRow, Descendants, PackageRow,
+        ScimGroupRow, ScimMemberRow, ScimPage, ScimUserRow, TokenListing, TokenRow, SCIM_PAGE_SIZE,
     },
 };
 use sqlx::{PgPool, Row};
@@ -24,6 +24,7 @@ use sqlx::{PgPool, Row};
 use crate::directory::{bounded_name, parse_id};
 use crate::error::{airtable_error, internal};
 use crate::live::Read;
+use crate::unpublished::Unpublished;
 use crate::Console;
 
 /// Action-log names of the changes made here.
@@ -166,21 +167,42 @@ pub async fn descendants(
     let read = shared_record(console, who, false).await?;
     let info = &read.value;
     let names = descendant_names(&console.db).await.map_err(internal)?;
-    let per_account = info.descendants.clone().unwrap_or_default();
+    // What each descendant holds comes from `include=descendants`, whose contents no
+    // published document fixes: an unexpected shape costs the counts, not the card.
+    let (per_account, counts_unreadable) = match &info.descendants {
+        Some(Guessed::Unexpected(shape)) => {
+            tracing::warn!(%shape, "include=descendants answered an unexpected shape");
+            (
+                None,
+                Some(
+                    "Airtable's answer about what each descendant account holds was not in the \
+                     shape this console knows, so the counts are not shown. The accounts \
+                     themselves are listed."
+                        .to_string(),
+                ),
+            )
+        }
+        Some(Guessed::Known(per_account)) => (Some(per_account), None),
+        None => (None, None),
+    };
     let rows = info
         .descendant_enterprise_account_ids
         .clone()
         .unwrap_or_default()
         .into_iter()
         .map(|id| {
-            let ids = per_account.get(&id).cloned().unwrap_or_default();
+            let counts = per_account
+                .and_then(|all| all.get(&id))
+                .map(|ids| AccountCounts {
+                    users: ids.user_ids.len(),
+                    groups: ids.group_ids.len(),
+                    workspaces: ids.workspace_ids.len(),
+                });
             let id = id.to_string();
             DescendantRow {
                 name: names.get(&id).cloned(),
                 id,
-                users: ids.user_ids.len(),
-                groups: ids.group_ids.len(),
-                workspaces: ids.workspace_ids.len(),
+                counts,
             }
         })
         .collect();
@@ -192,6 +214,7 @@ pub async fn descendants(
             .map(|r| r.to_string()),
         rows,
         read_at: read.as_of,
+        counts_unreadable,
     })
 }
 
@@ -231,7 +254,7 @@ pub async fn personal_access_tokens(
         .personal_access_tokens()
         .send()
         .await
-        .map_err(airtable_error)?;
+        .map_err(|error| Unpublished::TokenList.error(error))?;
     let emails = snapshot_emails(&console.db).await.map_err(internal)?;
     let mut rows: Vec<TokenRow> = tokens
         .into_iter()
@@ -357,7 +380,10 @@ pub async fn update_ai_allowlist(
     if include_descendants {
         call = call.include_descendants();
     }
-    let reply = call.send().await.map_err(airtable_error)?;
+    let reply = call
+        .send()
+        .await
+        .map_err(|error| Unpublished::AiAllowlist.error(error))?;
     let failed: Vec<String> = reply
         .errors
         .iter()

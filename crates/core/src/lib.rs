@@ -36,6 +36,7 @@ pub mod reports;
 pub mod roles;
 pub mod snapshots;
 pub mod tokens;
+pub mod unpublished;
 pub mod user_changes;
 pub mod users;
 pub mod workspaces;

@@ -4,6 +4,10 @@
 //! `POST /_sim/faults` with `{"seed": 1, "rules": [{"path": "/v0/meta/*", "latencyMs": 200,
 //! "rate429": 0.1, "rate5xx": 0.05, "dropRate": 0.01}]}` (or one rule as the whole body);
 //! `DELETE /_sim/faults` removes them; `GET /_sim/faults` shows them and what they did.
+//!
+//! A rule with `"answer": {"status": 404, "body": {…}}` answers every matching request with
+//! exactly that, in place of the simulator's own answer: how a test meets the real API
+//! answering differently where the simulator had to guess (see the README, Assumptions).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +39,16 @@ pub struct FaultRule {
     /// The status of injected server errors (default 500).
     pub server_error_status: Option<u16>,
     pub drop_rate: f64,
+    /// Answer every matching request with this instead (after the latency).
+    pub answer: Option<CannedAnswer>,
+}
+
+/// A status and a JSON body, given in place of the simulator's own answer.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct CannedAnswer {
+    pub status: u16,
+    #[serde(default)]
+    pub body: serde_json::Value,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -54,6 +68,7 @@ pub struct FaultCounts {
     pub too_many: u64,
     pub server_errors: u64,
     pub dropped: u64,
+    pub answered: u64,
 }
 
 pub struct Faults {
@@ -79,6 +94,7 @@ enum Outcome {
     TooMany,
     ServerError(StatusCode),
     Drop,
+    Answer(CannedAnswer),
 }
 
 impl Faults {
@@ -111,6 +127,10 @@ impl Faults {
         let latency = Duration::from_millis(rule.latency_ms);
         if rule.latency_ms > 0 {
             self.counts.delayed += 1;
+        }
+        if let Some(answer) = rule.answer {
+            self.counts.answered += 1;
+            return (latency, Outcome::Answer(answer));
         }
         let draw: f64 = self.rng.gen();
         let mut edge = rule.drop_rate;
@@ -177,6 +197,10 @@ pub async fn inject(State(sim): State<Arc<Sim>>, request: Request, next: Next) -
     }
     let (mut response, cause) = match outcome {
         Outcome::Pass => return next.run(request).await,
+        Outcome::Answer(answer) => {
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+            return (status, axum::Json(answer.body)).into_response();
+        }
         Outcome::TooMany => (
             ApiError::rate_limited_as(sim.config.rate_limit_body),
             Cause::Injected429,
@@ -242,6 +266,7 @@ mod tests {
                     Outcome::TooMany => 't',
                     Outcome::ServerError(_) => 's',
                     Outcome::Drop => 'd',
+                    Outcome::Answer(_) => 'a',
                 })
                 .collect::<String>()
         };

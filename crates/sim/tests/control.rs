@@ -510,3 +510,37 @@ async fn a_minted_token_has_exactly_its_scopes_and_is_listed() {
     );
     sim.shutdown().await;
 }
+
+/// A canned answer stands in for the simulator's own on matching requests only: how a test
+/// meets the real API answering differently where the simulator had to guess.
+#[tokio::test]
+async fn a_canned_answer_replaces_the_simulators_own() {
+    let sim = Sim::start().await;
+    let tokens = sim.ent_url("/personalAccessTokens");
+    let (status, _) = sim.get(&tokens).await;
+    assert_eq!(status, 200, "the simulator's own answer first");
+    let rule = json!({
+        "path": "*/personalAccessTokens",
+        "method": "GET",
+        "answer": { "status": 404, "body": { "error": "NOT_FOUND" } }
+    });
+    let set = sim
+        .http
+        .post(sim.url("/_sim/faults"))
+        .json(&rule)
+        .send()
+        .await;
+    assert_eq!(set.map(|r| r.status().as_u16()).ok(), Some(200));
+    let (status, body) = sim.get(&tokens).await;
+    assert_eq!((status, body), (404, json!({ "error": "NOT_FOUND" })));
+    assert_eq!(
+        sim.get(&sim.ent_url("")).await.0,
+        200,
+        "other paths untouched"
+    );
+    let shown = sim.ok(&sim.url("/_sim/faults")).await;
+    assert_eq!(shown["injected"]["answered"], 1, "{shown}");
+    let _ = sim.http.delete(sim.url("/_sim/faults")).send().await;
+    assert_eq!(sim.get(&tokens).await.0, 200, "cleared");
+    sim.shutdown().await;
+}

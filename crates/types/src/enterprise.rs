@@ -18,6 +18,9 @@ pub struct Descendants {
     pub root_id: Option<String>,
     pub rows: Vec<DescendantRow>,
     pub read_at: DateTime<Utc>,
+    /// Set when Airtable's answer about what each descendant holds had a shape the console
+    /// does not know (that part of the API is not published): why the counts are missing.
+    pub counts_unreadable: Option<String>,
 }
 
 impl Descendants {
@@ -36,6 +39,13 @@ pub struct DescendantRow {
     /// The name it was given, when it was made through the console (Airtable's API does not
     /// report names of accounts).
     pub name: Option<String>,
+    /// What it holds; `None` when Airtable's answer did not say in a shape the console knows.
+    pub counts: Option<AccountCounts>,
+}
+
+/// How many users, groups and workspaces an enterprise account holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountCounts {
     pub users: usize,
     pub groups: usize,
     pub workspaces: usize,

@@ -255,7 +255,10 @@ fn DescendantsView(
                         <tr data-testid="descendant-row">
                             <td><code>{r.id.clone()}</code></td>
                             <td>{r.name.clone().unwrap_or_else(|| "—".into())}</td>
-                            <td>{r.users}</td><td>{r.groups}</td><td>{r.workspaces}</td>
+                            {match r.counts {
+                                Some(c) => view! { <td>{c.users}</td><td>{c.groups}</td><td>{c.workspaces}</td> }.into_any(),
+                                None => view! { <td>"—"</td><td>"—"</td><td>"—"</td> }.into_any(),
+                            }}
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -270,8 +273,12 @@ fn DescendantsView(
             <MoveForm targets=move_targets root=d.root_id.clone() />
         }
     });
+    let unreadable = d.counts_unreadable.clone().map(|why| {
+        view! { <p class="notice" role="status" data-testid="descendant-counts-unreadable">{why}</p> }
+    });
     view! {
         <p class="muted">"Read from Airtable at " {when(Some(d.read_at))} "."</p>
+        {unreadable}
         {table}
         {forms}
     }

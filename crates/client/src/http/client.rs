@@ -507,7 +507,10 @@ impl Client {
             let waiting_since = tokio::time::Instant::now();
             match deadline {
                 Some(deadline) => {
-                    if tokio::time::timeout_at(deadline, acquire).await.is_err() {
+                    // A lock-out that outlasts the caller's patience fails now, not at the
+                    // deadline: waiting part of it helps nobody.
+                    let locked_out = self.limiter.paused_until().is_some_and(|u| u > deadline);
+                    if locked_out || tokio::time::timeout_at(deadline, acquire).await.is_err() {
                         observe::limiter_wait(template, waiting_since.elapsed());
                         // The limiter is held back by a recent 429 for longer than the
                         // caller will wait: answer as Airtable did to that request.

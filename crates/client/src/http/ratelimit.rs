@@ -215,6 +215,12 @@ impl RateLimiter {
         !paused && !recent
     }
 
+    /// Until when a 429 holds every request back, if it still does.
+    pub fn paused_until(&self) -> Option<Instant> {
+        let now = Instant::now();
+        self.lock().paused_until.filter(|until| *until > now)
+    }
+
     /// Stops every request through this limiter for `d` (after a 429).
     pub fn pause_for(&self, d: Duration) {
         let until = Instant::now() + d;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use super::{BatchError, Extra, FailedItems, IdRef};
+use super::{BatchError, Extra, FailedItems, Guessed, IdRef};
 use crate::ids::{EnterpriseId, GroupId, UserId, WorkspaceId};
 use crate::time::Timestamp;
 
@@ -34,10 +34,11 @@ pub struct EnterpriseInfo {
     /// Workspaces of the account.
     #[serde(default)]
     pub workspace_ids: Vec<WorkspaceId>,
-    /// With `include=aggregated`: IDs across this account and its descendants.
-    pub aggregated: Option<EnterpriseIds>,
-    /// With `include=descendants`: IDs per descendant account.
-    pub descendants: Option<BTreeMap<EnterpriseId, EnterpriseIds>>,
+    /// With `include=aggregated`: IDs across this account and its descendants (a guessed
+    /// shape: see [`Guessed`]).
+    pub aggregated: Option<Guessed<EnterpriseIds>>,
+    /// With `include=descendants`: IDs per descendant account (a guessed shape).
+    pub descendants: Option<Guessed<BTreeMap<EnterpriseId, EnterpriseIds>>>,
     /// Fields this client does not model.
     #[serde(flatten)]
     pub extra: Extra,
@@ -153,3 +154,40 @@ pub struct UpdateAiAllowlistRequest {
 /// Reply of the AI allowlist update: partial success is normal (`workspaceId` is in each
 /// error's `extra`).
 pub type UpdateAiAllowlistResponse = FailedItems;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = r#"{"id": "entUBq2RGdihxl3vU", "createdTime": "2019-01-03T12:33:12.421Z",
+        "userIds": [], "groupIds": [], "workspaceIds": [], "emailDomains": []}"#;
+
+    fn with(field: &str, value: serde_json::Value) -> EnterpriseInfo {
+        let mut record: serde_json::Value = serde_json::from_str(RECORD).expect("json");
+        record[field] = value;
+        serde_json::from_value(record).expect("the record is read whatever the guessed part holds")
+    }
+
+    #[test]
+    fn the_guessed_parts_are_read_when_they_fit() {
+        let info = with(
+            "descendants",
+            serde_json::json!({ "entD9dbhCq4i3JSJ7": { "userIds": ["usrL2PNC5o3H4lBEi"] } }),
+        );
+        let per_account = info
+            .descendants
+            .as_ref()
+            .and_then(Guessed::known)
+            .expect("known");
+        assert_eq!(per_account.len(), 1);
+    }
+
+    #[test]
+    fn an_unexpected_shape_costs_only_that_part() {
+        let info = with("descendants", serde_json::json!([{ "userIds": [] }]));
+        assert!(matches!(info.descendants, Some(Guessed::Unexpected(_))));
+        let info = with("aggregated", serde_json::json!("everything"));
+        assert!(matches!(info.aggregated, Some(Guessed::Unexpected(_))));
+        assert_eq!(info.id.as_str(), "entUBq2RGdihxl3vU");
+    }
+}

@@ -32,6 +32,37 @@ pub mod workspace;
 /// Fields of an object that this client does not model; kept so nothing is lost.
 pub type Extra = serde_json::Map<String, serde_json::Value>;
 
+/// A part of a reply whose shape no published document or sample fixes (the contents of
+/// `include=aggregated` and `include=descendants`; see the simulator's README,
+/// "Assumptions"). Read as modelled when it fits, kept as raw JSON when it does not: an
+/// unexpected shape then costs that part alone, never the whole reply.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Guessed<T> {
+    /// The shape this client expects.
+    Known(T),
+    /// Something else; what it was, for logs and support.
+    Unexpected(serde_json::Value),
+}
+
+impl<T> Guessed<T> {
+    /// The value, if it had the expected shape.
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Guessed::Known(value) => Some(value),
+            Guessed::Unexpected(_) => None,
+        }
+    }
+
+    /// The value, if it had the expected shape.
+    pub fn into_known(self) -> Option<T> {
+        match self {
+            Guessed::Known(value) => Some(value),
+            Guessed::Unexpected(_) => None,
+        }
+    }
+}
+
 pub use audit::*;
 pub use base::*;
 pub use block::*;

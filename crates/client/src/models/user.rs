@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use super::{BatchError, Collaborations, Extra, FailedItems, GroupRef, PermissionLevel};
+use super::{BatchError, Collaborations, Extra, FailedItems, GroupRef, Guessed, PermissionLevel};
 use crate::ids::{BaseId, EnterpriseId, InterfaceId, UserId, WorkspaceId};
 use crate::serde_util::{double_option, open_enum};
 use crate::time::Timestamp;
@@ -84,10 +84,11 @@ pub struct User {
     pub groups: Option<Vec<GroupRef>>,
     /// With `include=collaborations`: direct collaborations.
     pub collaborations: Option<Collaborations>,
-    /// With `include=aggregated`: values across this account and its descendants.
-    pub aggregated: Option<UserAccountValues>,
-    /// With `include=descendants`: values per descendant account.
-    pub descendants: Option<BTreeMap<EnterpriseId, UserAccountValues>>,
+    /// With `include=aggregated`: values across this account and its descendants (a
+    /// guessed shape: see [`Guessed`]).
+    pub aggregated: Option<Guessed<UserAccountValues>>,
+    /// With `include=descendants`: values per descendant account (a guessed shape).
+    pub descendants: Option<Guessed<BTreeMap<EnterpriseId, UserAccountValues>>>,
     /// Fields this client does not model.
     #[serde(flatten)]
     pub extra: Extra,

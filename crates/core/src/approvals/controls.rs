@@ -9,6 +9,7 @@ use console_types::approvals::{kind_label, Preview, RiskyAction};
 
 use super::{airtable, store};
 use crate::error::{airtable_error, internal};
+use crate::unpublished::Unpublished;
 use crate::Console;
 
 /// What `action` would touch, now: Airtable's view for Airtable actions, and for the
@@ -68,7 +69,13 @@ pub async fn preview(
         }
         other => airtable::preview(client, enterprise, other)
             .await
-            .map_err(airtable_error),
+            .map_err(|error| match other {
+                // Its preview lists the tokens through an unpublished endpoint.
+                RiskyAction::RevokePersonalAccessTokens { .. } => {
+                    Unpublished::TokenList.error(error)
+                }
+                _ => airtable_error(error),
+            }),
     }
 }
 
@@ -105,7 +112,12 @@ pub async fn execute(
         other => {
             let done = super::execute::execute(client, &state.enterprise_id, other)
                 .await
-                .map_err(|error| (error.user_message(), airtable_error(error)))?;
+                .map_err(|error| match other {
+                    RiskyAction::RevokePersonalAccessTokens { .. } => {
+                        failed(Unpublished::TokenRevoke.error(error))
+                    }
+                    _ => (error.user_message(), airtable_error(error)),
+                })?;
             // The enterprise's counts may have changed (a user, group, workspace or
             // descendant gone): the overview reads them again.
             state.live.forget_enterprise().await;

@@ -72,18 +72,32 @@ pub async fn detail(
         stored.request.status,
         ApprovalStatus::Pending | ApprovalStatus::Failed
     );
+    // An open request is shown with what it touches now. When Airtable cannot be asked
+    // (rate-limited, down, an endpoint it lacks), the page still shows the request as it
+    // was made and says why it cannot be decided yet: nobody approves without that look.
+    let mut unreadable = None;
     let (compared, fingerprint) = if open && stored.call_intact {
-        let now_preview = controls::preview(
+        match controls::preview(
             state,
             airtable_client,
             &state.enterprise_id,
             &stored.request.action,
         )
-        .await?;
-        (
-            Some(stored.request.preview.compare(&now_preview)),
-            Some(store::preview_fingerprint(&now_preview)),
-        )
+        .await
+        {
+            Ok(now_preview) => (
+                Some(stored.request.preview.compare(&now_preview)),
+                Some(store::preview_fingerprint(&now_preview)),
+            ),
+            Err(error) => {
+                tracing::warn!(%id, %error, "could not preview an open approval request");
+                unreadable = Some(format!(
+                    "What this request touches now could not be read from Airtable, and it is \
+                     decided only after that look. {error} Reload this page in a moment."
+                ));
+                (None, None)
+            }
+        }
     } else {
         (None, None)
     };
@@ -91,6 +105,9 @@ pub async fn detail(
     let mut why_not = why_not_decide(who, &stored, now, retry);
     if why_not.is_none() && !stored.call_intact {
         why_not = Some("The stored call does not match its hash: it was changed after it was requested. It cannot be carried out.".into());
+    }
+    if why_not.is_none() {
+        why_not = unreadable;
     }
     let is_requester = stored.requested_by_id == who.airtable_user_id;
     let status = stored.request.status;
