@@ -46,6 +46,8 @@ pub struct Console {
     pub live: LiveReads,
     /// Downloads' own connections and each person's share of them.
     pub exports: crate::export::Exports,
+    /// This process's leases: background work and bulk jobs run in one process at a time.
+    pub leases: crate::leases::Leases,
 }
 
 /// The settings the domain acts on (the server reads them from its configuration).

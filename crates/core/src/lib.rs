@@ -27,6 +27,7 @@ pub mod error;
 pub mod export;
 pub mod gauges;
 pub mod groups;
+pub mod leases;
 pub mod live;
 pub mod mail;
 pub mod names;

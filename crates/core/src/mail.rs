@@ -114,16 +114,23 @@ impl Mailer {
 }
 
 /// Every ten seconds, sends what the outbox holds.
-pub fn spawn_sender(db: PgPool, mailer: Mailer) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
-        loop {
-            tick.tick().await;
-            if let Err(error) = mailer.deliver_pending(&db).await {
-                tracing::warn!(%error, "outbox delivery failed");
+/// Delivers the outbox every 10 seconds, in one console process at a time (the lease
+/// `mail-sender`).
+pub fn spawn_sender(db: PgPool, mailer: Mailer, leases: crate::leases::Leases) {
+    let mailer = std::sync::Arc::new(mailer);
+    crate::leases::spawn_periodic(
+        leases,
+        "mail-sender",
+        std::time::Duration::from_secs(10),
+        move || {
+            let (db, mailer) = (db.clone(), mailer.clone());
+            async move {
+                if let Err(error) = mailer.deliver_pending(&db).await {
+                    tracing::warn!(%error, "outbox delivery failed");
+                }
             }
-        }
-    });
+        },
+    );
 }
 
 // ---- The outbox page ----

@@ -482,39 +482,59 @@ pub fn spawn_scheduler(
     airtable: Client,
     enterprise: EnterpriseId,
     interval: Option<std::time::Duration>,
+    leases: crate::leases::Leases,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let poll = std::time::Duration::from_secs(2);
         loop {
-            let requested: Option<(i64, Option<String>)> = sqlx::query_as(
-                "SELECT id, requested_by FROM snapshot_requests ORDER BY id LIMIT 1",
-            )
-            .fetch_optional(&db)
-            .await
-            .unwrap_or(None);
-            let newest: Option<DateTime<Utc>> =
-                sqlx::query_scalar("SELECT max(started_at) FROM snapshots")
-                    .fetch_one(&db)
-                    .await
-                    .unwrap_or(None);
-            let due = interval.is_some_and(|every| {
-                newest.is_none_or(|t| {
-                    Utc::now() - t
-                        >= chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX)
-                })
-            });
-            if let Some((request, by)) = &requested {
-                let _ = sqlx::query("DELETE FROM snapshot_requests WHERE id <= $1")
-                    .bind(request)
-                    .execute(&db)
-                    .await;
-                let _ = take(&db, &airtable, &enterprise, by.as_deref()).await;
-            } else if due {
-                let _ = take(&db, &airtable, &enterprise, None).await;
+            // One process at a time looks and takes (the lease `snapshots`); a snapshot cut
+            // off with its process is followed by the next due one once the lease expires.
+            let turn = leases.run_exclusive(
+                SNAPSHOTS_LEASE,
+                leases.period(),
+                take_if_due(&db, &airtable, &enterprise, interval),
+            );
+            if let Err(error) = turn.await {
+                tracing::warn!(%error, "snapshots: could not take their lease");
             }
             tokio::time::sleep(poll).await;
         }
     })
+}
+
+/// The lease under which snapshots are taken: one process at a time.
+pub const SNAPSHOTS_LEASE: &str = "snapshots";
+
+/// Takes a snapshot if one was asked for, or if the newest is `interval` old.
+async fn take_if_due(
+    db: &PgPool,
+    airtable: &Client,
+    enterprise: &EnterpriseId,
+    interval: Option<std::time::Duration>,
+) {
+    let requested: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT id, requested_by FROM snapshot_requests ORDER BY id LIMIT 1")
+            .fetch_optional(db)
+            .await
+            .unwrap_or(None);
+    let newest: Option<DateTime<Utc>> = sqlx::query_scalar("SELECT max(started_at) FROM snapshots")
+        .fetch_one(db)
+        .await
+        .unwrap_or(None);
+    let due = interval.is_some_and(|every| {
+        newest.is_none_or(|t| {
+            Utc::now() - t >= chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX)
+        })
+    });
+    if let Some((request, by)) = &requested {
+        let _ = sqlx::query("DELETE FROM snapshot_requests WHERE id <= $1")
+            .bind(request)
+            .execute(db)
+            .await;
+        let _ = take(db, airtable, enterprise, by.as_deref()).await;
+    } else if due {
+        let _ = take(db, airtable, enterprise, None).await;
+    }
 }
 
 /// Asks the scheduler for a snapshot now.

@@ -341,6 +341,19 @@ pub struct Environment {
     )]
     pub live_read_seconds: String,
 
+    /// How long a console process's hold on a piece of background work (the audit sync,
+    /// snapshots, the approval sweeper, the mail sender, one bulk job) lasts unless it
+    /// renews it: when a process dies, another takes its work over within this time. At
+    /// least 3; renewed every third of it while the work runs.
+    #[arg(
+        long,
+        env = "CONSOLE_LEASE_SECONDS",
+        default_value = "30",
+        value_name = "SECONDS",
+        help_heading = "Server"
+    )]
+    pub lease_seconds: String,
+
     /// How long a request for a risky action waits for a second person's approval before it
     /// expires; a failed one can be retried only within the same time.
     #[arg(

@@ -138,8 +138,11 @@ pub async fn start(
             },
         )
     });
+    // Background work runs in one console process at a time, whichever holds its lease.
+    let leases = console_core::leases::Leases::new(db.clone(), console_core::leases::instance_id())
+        .with_period(settings.lease_period);
     if let Some(ingester) = &audit_ingester {
-        audit::ingest::spawn_scheduler(ingester.clone(), settings.audit.interval);
+        audit::ingest::spawn_scheduler(ingester.clone(), settings.audit.interval, leases.clone());
     } else {
         tracing::warn!("no AIRTABLE_SERVICE_TOKEN: the audit log is not being copied");
     }
@@ -149,6 +152,7 @@ pub async fn start(
             client.clone(),
             enterprise_id.clone(),
             settings.audit.snapshot_interval,
+            leases.clone(),
         );
     }
 
@@ -170,18 +174,22 @@ pub async fn start(
         }),
         live: console_core::live::LiveReads::new(settings.live_read_ttl),
         exports,
+        leases: leases.clone(),
     };
-    console_core::approvals::workflow::spawn_sweeper(console.clone());
+    console_core::approvals::workflow::spawn_sweeper(console.clone(), leases.clone());
     console_core::tokens::logins::spawn_token_sweeper(
         console.db.clone(),
         settings.session_idle_timeout,
+        leases.clone(),
     );
-    bulk::report_interrupted(&console.db).await?;
+    // Jobs whose process is gone (this one, before a restart, or another) are carried on.
+    bulk::spawn_resumer(console.clone());
     action_log::spawn_witness(console.action_log.clone(), console.db.clone());
     if let Some(smtp) = &settings.smtp {
         mail::spawn_sender(
             console.db.clone(),
             mail::Mailer::new(smtp.url.expose(), &smtp.from)?,
+            leases.clone(),
         );
     }
     let state = AppState {

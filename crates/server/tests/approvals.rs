@@ -202,7 +202,11 @@ async fn nobody_approves_their_own_request_however_they_try() {
 
 #[tokio::test]
 async fn fifty_simultaneous_approvals_execute_once() {
-    let t = TestConsole::start().await;
+    // A hundred calls with one approver's token within a second or two, on a loaded test
+    // machine: with Airtable's limits on, a late-arriving request can still draw a 429 and
+    // its 30 s lock-out. This test is about the claim (one execution of fifty), so it runs
+    // without them; `unpublished_endpoints.rs` covers an approval meeting a 429.
+    let t = TestConsole::start_with(&[("CONSOLE_DEMO_RATE_LIMITS", "off")]).await;
     let (a, b, target) = cast(&t).await;
     let id = request(&t, &a, &delete_user(&target), "duplicate account").await;
     let print = fingerprint(&t, &b, &id).await;

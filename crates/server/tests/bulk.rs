@@ -2,7 +2,7 @@
 //! changes the simulator as its rows say, one failing user does not stop the others,
 //! destructive kinds become one approval request per user (never a change), the CSV lists
 //! every row, a viewer cannot make a job, and a console that stopped mid-way reports the
-//! unfinished users as interrupted at its next start instead of re-running them.
+//! cut-off users as interrupted when it carries the job on, instead of re-running them.
 
 mod common;
 
@@ -14,8 +14,8 @@ use airtable_client::{
 };
 use common::session::{
     count_of, create_scim_users, deactivate_at_sim, execute_sql, get, get_ok, get_response,
-    page_html, pending_requests, post, sign_in_as, sign_out_everywhere, sim_users_by_id,
-    take_snapshot, Person,
+    page_html, pending_requests, post, sign_in_as, sign_in_person, sign_out_everywhere,
+    sim_users_by_id, take_snapshot, Person,
 };
 use common::{header_text, TestConsole};
 use console_app::{api::Role, bulk::BulkKind};
@@ -53,11 +53,12 @@ async fn start_job(
     }
 }
 
-/// Reads the job until no row is pending (or 30 s pass).
+/// Reads the job until no row is pending and the runner has marked it finished (or 30 s
+/// pass). (The last row's outcome is stored a moment before the job's end.)
 async fn finished_job(t: &TestConsole, who: &Person, id: &str) -> Value {
     for _ in 0..300 {
         let job = get_ok(t, who, &format!("/api/users/bulk/get?id={id}")).await;
-        if job["counts"]["pending"] == 0 {
+        if job["counts"]["pending"] == 0 && job["finished_at"].is_string() {
             return job;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -426,15 +427,30 @@ async fn a_viewer_cannot_make_a_job() {
     }
 }
 
+/// A job whose process stopped is carried on by a console that finds it unheld (here the
+/// same console; `replicas.rs` kills a real process): the user whose call had started but
+/// has no outcome is reported for a person to check and not re-run, the user never started
+/// is done, the done one stays done.
 #[tokio::test]
-async fn a_restart_reports_unfinished_users_as_interrupted_and_never_reruns_them() {
+async fn a_restart_carries_on_a_job_and_reports_the_user_cut_off_mid_call() {
     let t = TestConsole::start().await;
     let users = create_scim_users(&t, "Bulkrestart", 3).await;
     let snapshot = take_snapshot(&t).await;
     let me = t.sim().info().admins[0].clone();
+    // The maker signs in: the job is carried on with their authority.
+    let _maker = sign_in_as(&t, Role::Admin).await;
     let db = t.db().await;
+    let login: String = sqlx::query_scalar(
+        "SELECT id::text FROM logins WHERE airtable_user_id = $1 AND ended_at IS NULL
+          ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(&me.id)
+    .fetch_one(&db)
+    .await
+    .expect("the maker's sign-in");
 
-    // A job as the console stored it before it stopped: one user done, two still pending.
+    // A job as a console left it when it stopped: the first user done, the second's call
+    // started with no outcome recorded, the third never started.
     let id = uuid::Uuid::new_v4();
     let targets: Vec<console_core::bulk::store::Target> = users
         .iter()
@@ -448,54 +464,72 @@ async fn a_restart_reports_unfinished_users_as_interrupted_and_never_reruns_them
         &db,
         console_core::bulk::store::NewJob {
             id,
-            kind: BulkKind::GrantAdmin,
+            kind: BulkKind::Reactivate,
             reason: "",
             selection: "3 users ticked on the users page",
             snapshot_id: Some(snapshot),
             created_by_id: &me.id,
             created_by_email: &me.email,
+            created_by_name: &me.name,
+            created_by_login: Some(&login),
         },
         &targets,
     )
     .await
     .expect("store the job");
+    console_core::bulk::store::start_items(&db, id, &[users[0].as_str(), users[1].as_str()])
+        .await
+        .expect("two calls started");
     console_core::bulk::store::finish_item(
         &db,
         id,
         users[0].as_str(),
-        &console_core::bulk::store::Finished::done("Admin access granted."),
+        &console_core::bulk::store::Finished::done("Reactivated."),
     )
     .await
     .expect("first row done");
 
-    // The console starts again on the same database.
-    let mut again = TestConsole::start_with(&[("DATABASE_URL", t.database_url.as_str())]).await;
-    // (The harness names a fresh database per console; this one uses the first's.)
-    again.database_url = t.database_url.clone();
-    let viewer = sign_in_as(&again, Role::Viewer).await;
-    let (status, job) = get(&again, &viewer, &format!("/api/users/bulk/get?id={id}")).await;
-    assert_eq!(status, StatusCode::OK, "{job}");
-    assert_eq!(job["counts"]["pending"], 0, "{job}");
-    assert_eq!(job["counts"]["done"], 1, "{job}");
-    assert_eq!(job["counts"]["interrupted"], 2, "{job}");
-    assert!(job["finished_at"].is_string());
-    for user in &users[1..] {
-        let row = item(&job, user.as_str());
-        assert_eq!(row["status"], "interrupted", "{row}");
-        assert!(row["result"]
-            .as_str()
-            .is_some_and(|r| r.contains("not known whether Airtable made the change")));
+    // No process holds the job: the console's resumer takes it and carries it on.
+    let again = &t;
+    let viewer = sign_in_person(again, &t.sim().info().admins[1].email, Role::Viewer).await;
+    let mut job = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (status, body) = get(again, &viewer, &format!("/api/users/bulk/get?id={id}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        job = body;
+        if job["finished_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let html = page_html(&again, &viewer, &format!("/users/bulk/{id}")).await;
+    assert!(
+        job["finished_at"].is_string(),
+        "carried on to the end: {job}"
+    );
+    assert_eq!(job["counts"]["pending"], 0, "{job}");
+    assert_eq!(job["counts"]["done"], 2, "{job}");
+    assert_eq!(job["counts"]["interrupted"], 1, "{job}");
+    let cut_off = item(&job, users[1].as_str());
+    assert_eq!(cut_off["status"], "interrupted", "{cut_off}");
+    assert!(cut_off["result"]
+        .as_str()
+        .is_some_and(|r| r.contains("not known whether Airtable made the change")));
+    assert_eq!(item(&job, users[2].as_str())["status"], "done", "{job}");
+    let html = page_html(again, &viewer, &format!("/users/bulk/{id}")).await;
     assert!(
         html.contains("interrupted — not retried automatically"),
         "{html}"
     );
-    // Nothing was re-run: the pending users are still not admins.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    for user in &users[1..] {
-        assert_ne!(sim_user(&t, user).await.expect("user").is_admin, Some(true));
-    }
+    // The cut-off user's call was not made again: the action log has exactly one
+    // reactivation, the third user's (the first was "done" before the restart).
+    let claims: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM console_actions WHERE action = 'users.reactivate' AND target = ANY($1)",
+    )
+    .bind(vec![users[1].to_string(), users[2].to_string()])
+    .fetch_one(&db)
+    .await
+    .expect("count claims");
+    assert_eq!(claims, 1, "only the never-started user was reactivated");
 }
 
 async fn sim_faults(t: &TestConsole, rules: Value) {

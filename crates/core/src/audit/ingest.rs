@@ -19,6 +19,8 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use console_types::audit::categories::category_for;
 
+use crate::leases::Leases;
+
 /// Airtable returns at most this many events per page; fewer requests is faster.
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
@@ -384,24 +386,49 @@ fn non_empty(s: &str) -> Option<String> {
 pub fn spawn_scheduler(
     ingester: AuditIngester,
     interval: Option<Duration>,
+    leases: Leases,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // Look for "sync now" requests every couple of seconds.
         let poll = Duration::from_secs(2);
-        let mut last_run: Option<tokio::time::Instant> = None;
         loop {
-            let due = interval.is_some_and(|every| last_run.is_none_or(|t| t.elapsed() >= every));
-            let requested: bool =
-                sqlx::query_scalar("SELECT requested_at IS NOT NULL FROM audit_sync")
-                    .fetch_one(&ingester.db)
-                    .await
-                    .unwrap_or(false);
-            if due || requested {
-                // The outcome (and any error, in plain words) is recorded by run_once.
-                let _ = ingester.run_once().await;
-                last_run = Some(tokio::time::Instant::now());
+            match ingester.is_due(interval).await {
+                // One process at a time runs it (the lease); in the others the run is
+                // simply not started. A run cut off by a crash leaves no finish time, so
+                // it is due again as soon as its lease has expired.
+                Ok(true) => {
+                    let run = leases.run_exclusive(AUDIT_SYNC_LEASE, leases.period(), async {
+                        // The outcome (and any error, in plain words) is recorded by run_once.
+                        let _ = ingester.run_once().await;
+                    });
+                    if let Err(error) = run.await {
+                        tracing::warn!(%error, "audit sync: could not take its lease");
+                    }
+                }
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "audit sync: could not read its state"),
             }
             tokio::time::sleep(poll).await;
         }
     })
+}
+
+/// The lease under which the audit copy is synced: one process at a time.
+pub const AUDIT_SYNC_LEASE: &str = "audit-sync";
+
+impl AuditIngester {
+    /// Whether a run is due: someone asked for one ("Sync now"), or the last run (by any
+    /// process) finished `interval` ago or never finished.
+    async fn is_due(&self, interval: Option<Duration>) -> Result<bool, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT requested_at IS NOT NULL
+                    OR ($1::float8 IS NOT NULL
+                        AND (run_finished_at IS NULL
+                             OR run_finished_at <= now() - make_interval(secs => $1)))
+               FROM audit_sync",
+        )
+        .bind(interval.map(|every| every.as_secs_f64()))
+        .fetch_one(&self.db)
+        .await
+    }
 }

@@ -1,12 +1,15 @@
 //! Bulk actions on users: a job is made from the users ticked on the users page (or every
 //! user a filter matches in the latest snapshot, resolved now), stored in Postgres with
 //! one row per user, and carried out by a background task of this console (see
-//! [`runner`]). Closing the page does not stop it. A console that stops mid-way leaves
-//! rows pending; the next start-up reports them as interrupted and never re-runs them
-//! (Airtable may or may not have made the change).
+//! [`runner`]). Closing the page does not stop it.
 //!
-//! One console process runs the jobs of its database: start-up may mark every unfinished
-//! job interrupted because no other runner can exist.
+//! A job is run by whichever console process holds its lease (`bulk-job:<id>`, see
+//! [`crate::leases`]). Each user's row is marked started before the Airtable call and
+//! finished after it. When the process running a job dies, another one (every process looks
+//! every few seconds, see [`spawn_resumer`]) takes the lease over once it expires, reports
+//! the rows that were started but have no outcome as interrupted (Airtable may or may not
+//! have made the change: a person checks them, nothing is re-run), and carries on with the
+//! rows never started.
 
 pub mod csv;
 pub mod runner;
@@ -24,17 +27,36 @@ use uuid::Uuid;
 
 use crate::{action_log, error::internal, people, Console};
 
-/// At start-up: rows a stopped console left pending become "interrupted — not retried
-/// automatically".
-pub async fn report_interrupted(db: &PgPool) -> sqlx::Result<()> {
-    let marked = store::interrupt(db, None).await?;
-    if marked > 0 {
-        tracing::warn!(
-            rows = marked,
-            "bulk jobs were interrupted by a stop; their unfinished users are reported, not re-run"
-        );
-    }
-    Ok(())
+/// How often each process looks for jobs whose runner is gone.
+const RESUME_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Looks for unfinished jobs nobody holds (their process died, or the whole console
+/// stopped) and carries them on in this process: of all the processes looking, the one
+/// that takes the job's lease runs it.
+pub fn spawn_resumer(console: Console) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(RESUME_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let jobs = match store::unfinished(&console.db).await {
+                Ok(jobs) => jobs,
+                Err(error) => {
+                    tracing::warn!(%error, "bulk jobs: could not look for unfinished ones");
+                    continue;
+                }
+            };
+            for job in jobs {
+                match console.leases.holder_of(&runner::lease_name(job.id)).await {
+                    Ok(None) => runner::resume(console.clone(), job).await,
+                    Ok(Some(_)) => {}
+                    Err(error) => {
+                        tracing::warn!(%error, job = %job.id, "bulk jobs: could not read a lease")
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// The users a selection names, with what the latest snapshot knows of them, and the
@@ -189,6 +211,8 @@ pub async fn start(
             snapshot_id,
             created_by_id: &who.airtable_user_id,
             created_by_email: &who.email,
+            created_by_name: &who.name,
+            created_by_login: who.login_id.as_deref(),
         },
         &targets,
     )

@@ -16,7 +16,7 @@ use airtable_client::{
 };
 use chrono::Utc;
 use console_types::{
-    api::{ConsoleError, SignedInUser},
+    api::{ConsoleError, Role, SignedInUser},
     approvals::RequestOutcome,
     bulk::{BulkKind, ItemStatus},
 };
@@ -27,6 +27,7 @@ use super::store::{self, Finished};
 use crate::{
     action_log::{NewAction, Outcome},
     approvals::workflow,
+    leases::Ran,
     Console,
 };
 
@@ -44,23 +45,97 @@ pub struct Job {
     pub who: SignedInUser,
 }
 
-/// Starts the job in the background. If the task dies (a panic), its unfinished rows are
+/// The lease under which one job runs.
+pub fn lease_name(job: Uuid) -> String {
+    format!("bulk-job:{job}")
+}
+
+/// Starts the job in the background, in this process if it can take the job's lease (else
+/// another process already runs it). If the task dies (a panic), its unfinished rows are
 /// reported as interrupted rather than left "running" for ever.
 pub fn spawn(state: Console, job: Job) {
     let id = job.id;
     let db = state.db.clone();
-    let task = tokio::spawn(run(state, job));
+    let leases = state.leases.clone();
+    let task = tokio::spawn(async move {
+        let lease = lease_name(job.id);
+        leases
+            .run_exclusive(&lease, leases.period(), run(state, job))
+            .await
+    });
     tokio::spawn(async move {
-        if let Err(error) = task.await {
-            tracing::error!(%error, job = %id, "bulk job task failed");
-            if let Err(error) = store::interrupt(&db, Some(id)).await {
-                tracing::error!(%error, job = %id, "could not mark the bulk job interrupted");
+        match task.await {
+            Ok(Ok(Ran::Done(()))) | Ok(Ok(Ran::HeldElsewhere)) => {}
+            Ok(Ok(Ran::Lost)) => {
+                tracing::warn!(job = %id, "bulk job taken over by another process");
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, job = %id, "bulk job: could not take its lease")
+            }
+            Err(error) => {
+                tracing::error!(%error, job = %id, "bulk job task failed");
+                if let Err(error) = store::interrupt(&db, Some(id)).await {
+                    tracing::error!(%error, job = %id, "could not mark the bulk job interrupted");
+                }
             }
         }
     });
 }
 
+/// Carries on a job whose runner is gone, with its maker's authority as it is now.
+pub async fn resume(state: Console, job: store::Unfinished) {
+    let Ok(kind) = BulkKind::parse(&job.kind) else {
+        let why = format!("This console does not know the job kind {:?}.", job.kind);
+        let _ = store::interrupt_saying(&state.db, Some(job.id), &why).await;
+        return;
+    };
+    let role = crate::roles::store::current_role(&state.db, &job.created_by_id)
+        .await
+        .ok()
+        .flatten();
+    let Some(role) = role.filter(|role| role.allows(Role::Operator)) else {
+        // Whoever made it may no longer change users: the rest is not done in their name.
+        let why = "The person who made this job no longer has a console role that may change \
+                   users, so nothing more was done in their name.";
+        if let Err(error) = store::interrupt_saying(&state.db, Some(job.id), why).await {
+            tracing::error!(%error, job = %job.id, "could not stop a bulk job");
+        }
+        return;
+    };
+    tracing::info!(job = %job.id, "carrying on a bulk job whose process is gone");
+    spawn(
+        state,
+        Job {
+            id: job.id,
+            kind,
+            reason: job.reason,
+            who: SignedInUser {
+                airtable_user_id: job.created_by_id,
+                email: job.created_by_email,
+                name: job.created_by_name,
+                role,
+                csrf_token: String::new(),
+                login_id: job.created_by_login,
+                waiting_approvals: 0,
+                signed_in_at: job.created_at,
+                two_person_rule: true,
+            },
+        },
+    );
+}
+
 async fn run(state: Console, job: Job) {
+    // Rows a previous holder started and left without an outcome: reported, not re-run.
+    match store::interrupt_uncertain(&state.db, job.id).await {
+        Ok(0) => {}
+        Ok(rows) => {
+            tracing::warn!(job = %job.id, rows, "bulk job: rows cut off mid-call reported for a person to check")
+        }
+        Err(error) => {
+            tracing::error!(%error, job = %job.id, "bulk job could not check its rows");
+            return;
+        }
+    }
     let users = match store::pending(&state.db, job.id).await {
         Ok(users) => users,
         Err(error) => {
@@ -116,6 +191,18 @@ impl Runner {
             })
     }
 
+    /// Marks these users' calls as started (see [`store::start_items`]); `false` if that
+    /// could not be recorded, and then the call is not made.
+    async fn start(&self, users: &[&str]) -> bool {
+        match store::start_items(&self.state.db, self.job.id, users).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(%error, job = %self.job.id, "could not mark bulk rows started");
+                false
+            }
+        }
+    }
+
     async fn record(&self, user_id: &str, outcome: Finished) {
         if let Err(error) = store::finish_item(&self.state.db, self.job.id, user_id, &outcome).await
         {
@@ -159,6 +246,9 @@ impl Runner {
     async fn one_by_one(&self, users: &[String]) {
         futures::stream::iter(users)
             .for_each_concurrent(CONCURRENCY, |user| async move {
+                if !self.start(&[user.as_str()]).await {
+                    return;
+                }
                 let outcome = match user.parse::<UserId>() {
                     Err(_) => Finished::failed(format!("{user:?} is not an Airtable user ID.")),
                     Ok(uid) => match self.job.kind.risky(uid.clone()) {
@@ -282,6 +372,10 @@ impl Runner {
             // Logout and the approval-gated kinds go one by one, never here.
             _ => ("users.bulk", serde_json::json!({}), "Done."),
         };
+        let started: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+        if !self.start(&started).await {
+            return;
+        }
         let answer = match self.airtable().await {
             Ok(airtable) => self.call(&airtable, &ids).await,
             Err(error) => Err(error),

@@ -32,14 +32,19 @@ pub struct NewJob<'a> {
     pub snapshot_id: Option<i64>,
     pub created_by_id: &'a str,
     pub created_by_email: &'a str,
+    pub created_by_name: &'a str,
+    /// The maker's sign-in (where their Airtable tokens are kept), so that any process can
+    /// carry the job on with their authority; `None` with a service token.
+    pub created_by_login: Option<&'a str>,
 }
 
 /// Stores a job and its rows (all `pending`) in one transaction.
 pub async fn create(db: &PgPool, job: NewJob<'_>, targets: &[Target]) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query(
-        "INSERT INTO bulk_jobs (id, kind, reason, selection, snapshot_id, created_by_id, created_by_email)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO bulk_jobs (id, kind, reason, selection, snapshot_id, created_by_id,
+                                created_by_email, created_by_name, created_by_login)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(job.id)
     .bind(job.kind.as_str())
@@ -48,6 +53,8 @@ pub async fn create(db: &PgPool, job: NewJob<'_>, targets: &[Target]) -> sqlx::R
     .bind(job.snapshot_id)
     .bind(job.created_by_id)
     .bind(job.created_by_email)
+    .bind(job.created_by_name)
+    .bind(job.created_by_login)
     .execute(&mut *tx)
     .await?;
     let ids: Vec<&str> = targets.iter().map(|t| t.user_id.as_str()).collect();
@@ -68,15 +75,83 @@ pub async fn create(db: &PgPool, job: NewJob<'_>, targets: &[Target]) -> sqlx::R
     tx.commit().await
 }
 
-/// The users of a job still to be carried out, in order.
+/// The users of a job still to be carried out, in order: pending, and never started.
 pub async fn pending(db: &PgPool, job: Uuid) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
-        "SELECT user_id FROM bulk_job_items WHERE job_id = $1 AND status = 'pending'
+        "SELECT user_id FROM bulk_job_items
+          WHERE job_id = $1 AND status = 'pending' AND started_at IS NULL
           ORDER BY position",
     )
     .bind(job)
     .fetch_all(db)
     .await
+}
+
+/// Records that the Airtable call for these users is about to be made: from here on, a
+/// row without an outcome is uncertain (the call may have happened), never re-run.
+pub async fn start_items(db: &PgPool, job: Uuid, users: &[&str]) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE bulk_job_items SET started_at = now()
+          WHERE job_id = $1 AND user_id = ANY($2) AND status = 'pending'",
+    )
+    .bind(job)
+    .bind(users)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Rows whose call was started by a process that is gone, with no outcome recorded,
+/// become `interrupted` (a person checks them); rows never started stay pending, for the
+/// process taking the job over. Returns how many rows were marked.
+pub async fn interrupt_uncertain(db: &PgPool, job: Uuid) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE bulk_job_items SET status = 'interrupted', result = $2, finished_at = now()
+          WHERE job_id = $1 AND status = 'pending' AND started_at IS NOT NULL",
+    )
+    .bind(job)
+    .bind(INTERRUPTED)
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+/// A job a process may have to carry on: who made it, and how.
+#[derive(Debug, Clone)]
+pub struct Unfinished {
+    pub id: Uuid,
+    pub kind: String,
+    pub reason: String,
+    pub created_by_id: String,
+    pub created_by_email: String,
+    pub created_by_name: String,
+    pub created_by_login: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Every job not finished yet, oldest first.
+pub async fn unfinished(db: &PgPool) -> sqlx::Result<Vec<Unfinished>> {
+    let rows = sqlx::query(
+        "SELECT id, kind, reason, created_by_id, created_by_email, created_by_name,
+                created_by_login, created_at
+           FROM bulk_jobs WHERE finished_at IS NULL ORDER BY created_at",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Unfinished {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                reason: r.try_get("reason")?,
+                created_by_id: r.try_get("created_by_id")?,
+                created_by_email: r.try_get("created_by_email")?,
+                created_by_name: r.try_get("created_by_name")?,
+                created_by_login: r.try_get("created_by_login")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
 }
 
 /// What happened to one user.
@@ -126,7 +201,8 @@ pub async fn finish_item(
     .map(|_| ())
 }
 
-/// Marks the job finished once no row is pending.
+/// Marks the job finished once no row is pending. (Rows started but without an outcome are
+/// still pending: the job stays unfinished until its next holder reports them.)
 pub async fn finish_job(db: &PgPool, job: Uuid) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE bulk_jobs SET finished_at = now()
@@ -143,13 +219,18 @@ pub async fn finish_job(db: &PgPool, job: Uuid) -> sqlx::Result<()> {
 /// become `interrupted`, and their jobs finished. Returns how many rows were marked.
 /// `job = None`: every unfinished job (at start-up, when no runner of this console exists).
 pub async fn interrupt(db: &PgPool, job: Option<Uuid>) -> sqlx::Result<u64> {
+    interrupt_saying(db, job, INTERRUPTED).await
+}
+
+/// As [`interrupt`], with `why` as every stopped row's result.
+pub async fn interrupt_saying(db: &PgPool, job: Option<Uuid>, why: &str) -> sqlx::Result<u64> {
     let mut tx = db.begin().await?;
     let marked = sqlx::query(
         "UPDATE bulk_job_items SET status = 'interrupted', result = $2, finished_at = now()
           WHERE status = 'pending' AND ($1::uuid IS NULL OR job_id = $1)",
     )
     .bind(job)
-    .bind(INTERRUPTED)
+    .bind(why)
     .execute(&mut *tx)
     .await?
     .rows_affected();

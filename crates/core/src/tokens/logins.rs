@@ -170,18 +170,26 @@ pub async fn wipe_ended(db: &PgPool, idle_timeout: std::time::Duration) -> sqlx:
 
 /// Every minute: [`wipe_ended`]. Safe with several console processes (each run is one
 /// idempotent `UPDATE`).
-pub fn spawn_token_sweeper(db: PgPool, idle_timeout: std::time::Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match wipe_ended(&db, idle_timeout).await {
-                Ok(0) => {}
-                Ok(wiped) => tracing::info!(wiped, "ended sign-ins: Airtable tokens wiped"),
-                Err(error) => tracing::warn!(%error, "sign-in sweep failed"),
+pub fn spawn_token_sweeper(
+    db: PgPool,
+    idle_timeout: std::time::Duration,
+    leases: crate::leases::Leases,
+) {
+    crate::leases::spawn_periodic(
+        leases,
+        "login-sweeper",
+        std::time::Duration::from_secs(60),
+        move || {
+            let db = db.clone();
+            async move {
+                match wipe_ended(&db, idle_timeout).await {
+                    Ok(0) => {}
+                    Ok(wiped) => tracing::info!(wiped, "ended sign-ins: Airtable tokens wiped"),
+                    Err(error) => tracing::warn!(%error, "sign-in sweep failed"),
+                }
             }
-        }
-    });
+        },
+    );
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -203,6 +203,15 @@ impl TryFrom<Environment> for Settings {
                 "CONSOLE_LIVE_READ_SECONDS",
                 &env.live_read_seconds,
             )?),
+            lease_period: match parse_as::<u64>("CONSOLE_LEASE_SECONDS", &env.lease_seconds)? {
+                seconds if seconds >= 3 => Duration::from_secs(seconds),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "CONSOLE_LEASE_SECONDS",
+                        reason: "must be at least 3 (seconds)".into(),
+                    })
+                }
+            },
             metrics: match env.metrics.trim() {
                 "on" => MetricsAt::Here,
                 "off" => MetricsAt::Off,

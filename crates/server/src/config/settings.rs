@@ -117,6 +117,8 @@ pub struct Settings {
     /// How long pages share a live read of the enterprise (`CONSOLE_LIVE_READ_SECONDS`);
     /// zero reads on every view.
     pub live_read_ttl: Duration,
+    /// How long a hold on background work lasts unrenewed (`CONSOLE_LEASE_SECONDS`).
+    pub lease_period: Duration,
     /// Where Prometheus metrics are served (`CONSOLE_METRICS`).
     pub metrics: MetricsAt,
     /// How long an approval request waits for a decision before it expires
