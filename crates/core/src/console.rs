@@ -46,6 +46,9 @@ pub struct Console {
     pub live: LiveReads,
     /// Downloads' own connections and each person's share of them.
     pub exports: crate::export::Exports,
+    /// The process's stop signal: background work watches it to stop in time, and
+    /// readiness answers 503 once it is triggered (see [`crate::shutdown`]).
+    pub shutdown: crate::shutdown::Shutdown,
 }
 
 /// The settings the domain acts on (the server reads them from its configuration).

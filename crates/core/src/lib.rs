@@ -34,6 +34,7 @@ pub mod overview;
 pub mod people;
 pub mod reports;
 pub mod roles;
+pub mod shutdown;
 pub mod snapshots;
 pub mod tokens;
 pub mod unpublished;
@@ -42,3 +43,4 @@ pub mod users;
 pub mod workspaces;
 
 pub use console::{require, Console, Policy, SignInMethod, INTERACTIVE_MAX_WAIT};
+pub use shutdown::Shutdown;
