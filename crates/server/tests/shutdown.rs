@@ -219,6 +219,25 @@ async fn a_stop_turns_readiness_off_at_once_and_answers_the_request_already_runn
 }
 
 #[tokio::test]
+async fn without_its_database_the_console_is_alive_but_not_ready() {
+    let t = TestConsole::start().await;
+    let http = fresh_connections();
+    // Every connection the console has, or could open, is gone (as when Postgres stops).
+    t.console.state.console.db.close().await;
+    let unready = Some((
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database unreachable".to_string(),
+    ));
+    assert_eq!(probe(&http, &t.url("/readyz")).await, unready);
+    assert_eq!(probe(&http, &t.url("/healthz")).await, unready);
+    // Restarting the process would not bring the database back: liveness stays 200.
+    assert_eq!(
+        probe(&http, &t.url("/livez")).await,
+        Some((StatusCode::OK, "ok".to_string()))
+    );
+}
+
+#[tokio::test]
 async fn a_stop_gives_up_on_a_request_that_outlasts_the_budget() {
     // A 3 s budget and an Airtable that answers 25 s late: the stop returns at the budget.
     let mut t = TestConsole::start_with(&[
