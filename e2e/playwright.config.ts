@@ -39,7 +39,7 @@ export default defineConfig({
   },
   webServer: {
     command: `node start-console.mjs`,
-    url: `${CONSOLE_URL}/healthz`,
+    url: `${CONSOLE_URL}/readyz`,
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: 'pipe',

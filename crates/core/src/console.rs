@@ -48,6 +48,9 @@ pub struct Console {
     pub exports: crate::export::Exports,
     /// This process's leases: background work and bulk jobs run in one process at a time.
     pub leases: crate::leases::Leases,
+    /// The process's stop signal: background work watches it to stop in time, and
+    /// readiness answers 503 once it is triggered (see [`crate::shutdown`]).
+    pub shutdown: crate::shutdown::Shutdown,
 }
 
 /// The settings the domain acts on (the server reads them from its configuration).

@@ -43,6 +43,9 @@ pub struct Leases {
     db: PgPool,
     holder: Arc<str>,
     period: Duration,
+    /// Once the process is stopping, work under a lease stops and gives its lease back, and
+    /// no new lease is taken.
+    shutdown: Option<crate::shutdown::Shutdown>,
 }
 
 /// A lease this process holds. Dropping it without [`Held::release`] leaves the row to
@@ -65,6 +68,9 @@ pub enum Ran<T> {
     /// The lease was lost while the work ran (a renewal came too late and another process
     /// took it over): the work was stopped where it was.
     Lost,
+    /// The process is stopping: the work was stopped where it was (or not started) and the
+    /// lease given back, for another process to take at once.
+    Stopped,
 }
 
 impl Leases {
@@ -74,7 +80,22 @@ impl Leases {
             db,
             holder: holder.into(),
             period: DEFAULT_PERIOD,
+            shutdown: None,
         }
+    }
+
+    /// The same, winding down when `shutdown` is triggered: running work stops at its next
+    /// await point and gives its lease back (another process takes it at once), and
+    /// nothing new starts.
+    pub fn with_shutdown(self, shutdown: crate::shutdown::Shutdown) -> Self {
+        Leases {
+            shutdown: Some(shutdown),
+            ..self
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.shutdown.as_ref().is_some_and(|s| s.is_triggered())
     }
 
     /// The same, with the console's leases lasting `period` unrenewed
@@ -125,7 +146,7 @@ impl Leases {
         }))
     }
 
-    /// Runs `work` if this process can take the lease `name`, renewing the lease every
+    /// Runs `work` if this process can take the lease `name` (and is not stopping), renewing the lease every
     /// third of `period` while the work runs, and gives it back afterwards. If a renewal
     /// finds the lease taken over, the work is dropped at its next await point (every piece
     /// of background work here stores its progress in steps that are safe to stop between).
@@ -138,9 +159,22 @@ impl Leases {
     where
         F: Future<Output = T>,
     {
+        if self.stopping() {
+            return Ok(Ran::Stopped);
+        }
         let Some(held) = self.try_take(name, period).await? else {
             return Ok(Ran::HeldElsewhere);
         };
+        let stop = {
+            let shutdown = self.shutdown.clone();
+            async move {
+                match shutdown {
+                    Some(shutdown) => shutdown.triggered().await,
+                    None => std::future::pending().await,
+                }
+            }
+        };
+        let mut stop = std::pin::pin!(stop);
         let mut renew = tokio::time::interval(period / 3);
         renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         renew.tick().await; // the first tick is immediate
@@ -154,6 +188,13 @@ impl Leases {
                         tracing::warn!(%error, lease = name, "could not give back a lease");
                     }
                     return Ok(Ran::Done(done));
+                }
+                () = &mut stop => {
+                    if let Err(error) = held.release().await {
+                        tracing::warn!(%error, lease = name, "could not give back a lease");
+                    }
+                    tracing::info!(lease = name, "stopping: work handed back");
+                    return Ok(Ran::Stopped);
                 }
                 _ = renew.tick() => match held.renew().await {
                     Ok(true) => {}
@@ -200,6 +241,9 @@ where
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            if leases.stopping() {
+                return;
+            }
             if let Err(error) = leases.run_exclusive(name, leases.period(), job()).await {
                 tracing::warn!(%error, lease = name, "could not take a lease");
             }

@@ -35,6 +35,7 @@ pub mod overview;
 pub mod people;
 pub mod reports;
 pub mod roles;
+pub mod shutdown;
 pub mod snapshots;
 pub mod tokens;
 pub mod unpublished;
@@ -43,3 +44,4 @@ pub mod users;
 pub mod workspaces;
 
 pub use console::{require, Console, Policy, SignInMethod, INTERACTIVE_MAX_WAIT};
+pub use shutdown::Shutdown;

@@ -21,7 +21,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub use self::settings::{
     AirtableMode, AirtableSettings, AuditSettings, DemoSettings, MetricsAt, Secret,
-    ServiceAccountSettings, Settings, SmtpSettings,
+    ServiceAccountSettings, Settings, ShutdownSettings, SmtpSettings,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +122,30 @@ pub struct Environment {
         help_heading = "Server"
     )]
     pub site_root: PathBuf,
+
+    /// How long a stop (SIGTERM, Ctrl-C) may take in all: readiness turns 503 at once, the
+    /// listener closes after CONSOLE_SHUTDOWN_DRAIN_SECONDS, requests still running and
+    /// background tasks get the rest of this time to finish; then the process exits anyway.
+    #[arg(
+        long,
+        env = "CONSOLE_SHUTDOWN_SECONDS",
+        default_value = "20",
+        value_name = "SECONDS",
+        help_heading = "Server"
+    )]
+    pub shutdown_seconds: String,
+
+    /// After SIGTERM, how long the console keeps accepting requests while /readyz answers
+    /// 503, so that a load balancer's health check takes it out of rotation before the
+    /// listener closes. Less than CONSOLE_SHUTDOWN_SECONDS; Ctrl-C skips it.
+    #[arg(
+        long,
+        env = "CONSOLE_SHUTDOWN_DRAIN_SECONDS",
+        default_value = "5",
+        value_name = "SECONDS",
+        help_heading = "Server"
+    )]
+    pub shutdown_drain_seconds: String,
 
     /// A session ends after this long without a request.
     #[arg(

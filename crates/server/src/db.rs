@@ -24,9 +24,14 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
 async fn create_if_missing(url: &str, variable: &str) -> anyhow::Result<()> {
     if !Postgres::database_exists(url).await.unwrap_or(false) {
         tracing::info!("creating the console database");
-        Postgres::create_database(url)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot create the database named in {variable}: {e}"))?;
+        if let Err(error) = Postgres::create_database(url).await {
+            // Several processes starting on a new database all find it missing; all but
+            // one then fail to create it, and go on with the one that was made.
+            if !Postgres::database_exists(url).await.unwrap_or(false) {
+                anyhow::bail!("cannot create the database named in {variable}: {error}");
+            }
+            tracing::info!("another console process created the database first");
+        }
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //!
 //! `run` reads nothing itself: it takes [`config::Settings`], connects to Postgres, starts
 //! the demo simulator when no Airtable credentials are configured, and serves the Leptos
-//! app, the OAuth routes and the server functions.
+//! app, the OAuth routes and the server functions, until a stop signal (SIGTERM, Ctrl-C)
+//! stops it gracefully ([`RunningConsole::serve_until_stopped`]).
 
 mod airtable_mode;
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod metrics;
 pub mod routes;
 pub mod security;
 pub mod state;
+pub mod stopping;
 pub mod telemetry;
 mod verify_log;
 
@@ -26,6 +28,7 @@ pub use verify_log::{action_log_for, verify_action_log};
 use std::{
     net::SocketAddr,
     sync::{Arc, OnceLock},
+    time::Duration,
 };
 
 use airtable_client::{ids::EnterpriseId, AccessToken};
@@ -43,12 +46,14 @@ use console_core::{
     },
     bulk,
     crypto::TokenCipher,
-    mail, snapshots, Console, Policy,
+    mail, snapshots, Console, Policy, Shutdown,
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{
     generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
 };
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tower::util::option_layer;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions_sqlx_store::PostgresStore;
@@ -58,6 +63,7 @@ use crate::{
     auth::session_store::CachedSessionStore,
     config::{MetricsAt, Settings},
     state::AppState,
+    stopping::StopSignal,
 };
 
 /// A console that is up and serving (returned by [`start`], used by tests).
@@ -66,7 +72,20 @@ pub struct RunningConsole {
     pub state: AppState,
     /// The in-process simulator, in demo mode.
     pub sim: Option<airtable_sim::RunningSim>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The process's stop signal (the same as `state.console.shutdown`): triggered when a
+    /// stop begins, observed by readiness and by background work.
+    pub shutdown: Shutdown,
+    /// Cancelled when the listeners are to close (after the drain); the server then
+    /// accepts nothing new and ends once the requests it has are answered.
+    close: CancellationToken,
+    /// The HTTP server; `None` once a stop or [`RunningConsole::wait`] has taken it.
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// How the server's task ended, when the console waits for either it or a signal.
+enum Ended {
+    Server(Result<std::io::Result<()>, tokio::task::JoinError>),
+    Signal(StopSignal),
 }
 
 impl RunningConsole {
@@ -74,20 +93,114 @@ impl RunningConsole {
         format!("http://{}", self.addr)
     }
 
-    /// Serves until the server stops (it only stops on an I/O error).
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.server.await??;
+    /// Serves until the server stops: on an I/O error, or when a stop closed it.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        if let Some(server) = self.server.take() {
+            server.await??;
+        }
         Ok(())
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then stops gracefully ([`RunningConsole::stop`];
+    /// Ctrl-C without the drain). A second signal during the stop ends it at once, as an
+    /// error.
+    pub async fn serve_until_stopped(mut self) -> anyhow::Result<()> {
+        let Some(server) = self.server.as_mut() else {
+            return Ok(());
+        };
+        let ended = tokio::select! {
+            served = server => Ended::Server(served),
+            signal = stopping::stop_signal() => Ended::Signal(signal),
+        };
+        let signal = match ended {
+            Ended::Server(served) => {
+                self.server = None;
+                served??;
+                return Ok(());
+            }
+            Ended::Signal(signal) => signal,
+        };
+        let drain = if signal.drains() {
+            self.state.settings.shutdown.drain
+        } else {
+            Duration::ZERO
+        };
+        tracing::info!(
+            drain_seconds = drain.as_secs(),
+            budget_seconds = self.state.settings.shutdown.budget.as_secs(),
+            "{signal}: stopping (not ready from now on; the listener closes after the drain, then what is running gets the rest of the budget)"
+        );
+        tokio::select! {
+            stopped = self.stop_after(drain) => stopped,
+            again = stopping::stop_signal() => {
+                anyhow::bail!("{again} during the stop: stopped without waiting for the requests still running")
+            }
+        }
+    }
+
+    /// Stops gracefully, as SIGTERM does: triggers [`RunningConsole::shutdown`] (so
+    /// `/readyz` answers 503 and background work winds down), keeps serving for the drain
+    /// period (`CONSOLE_SHUTDOWN_DRAIN_SECONDS`), closes the listener, and waits for the
+    /// requests still running and the tasks started with [`Shutdown::spawn`]. Returns once
+    /// they are done, or when `CONSOLE_SHUTDOWN_SECONDS` have passed since the call,
+    /// leaving behind what still runs (logged as a warning).
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        self.stop_after(self.state.settings.shutdown.drain).await
+    }
+
+    async fn stop_after(&mut self, drain: Duration) -> anyhow::Result<()> {
+        let budget = self.state.settings.shutdown.budget;
+        let deadline = tokio::time::Instant::now() + budget;
+        self.shutdown.trigger();
+        // Still accepting: a load balancer learns from /readyz, not from refused
+        // connections, that this process is going away.
+        tokio::time::sleep(drain.min(budget)).await;
+        self.close.cancel();
+        tracing::info!("stopping: the listener is closed; waiting for the requests still running");
+        let server = self.server.take();
+        let server_task = server.as_ref().map(JoinHandle::abort_handle);
+        let finished = async {
+            let served = match server {
+                Some(server) => server.await,
+                None => Ok(Ok(())),
+            };
+            self.shutdown.tasks_finished().await;
+            // Whatever this process still holds goes back now, not after a lease period.
+            match self.state.console.leases.release_all().await {
+                Ok(0) => {}
+                Ok(handed) => tracing::info!(handed, "stopping: leases handed back"),
+                Err(error) => tracing::warn!(%error, "stopping: could not hand the leases back"),
+            }
+            served
+        };
+        match tokio::time::timeout_at(deadline, finished).await {
+            Ok(served) => {
+                served??;
+                tracing::info!("stopped: every request answered");
+                Ok(())
+            }
+            Err(_) => {
+                if let Some(task) = server_task {
+                    task.abort();
+                }
+                tracing::warn!(
+                    background_tasks = self.shutdown.tasks_running(),
+                    "stopping without waiting longer: requests or background tasks still ran after CONSOLE_SHUTDOWN_SECONDS ({} s)",
+                    budget.as_secs()
+                );
+                Ok(())
+            }
+        }
     }
 }
 
-/// Starts everything and serves until the process ends.
+/// Starts everything and serves until a stop signal, then stops gracefully.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {} (CONSOLE_ADDR): {e}", settings.addr))?;
     let console = start(settings, listener).await?;
-    console.wait().await
+    console.serve_until_stopped().await
 }
 /// Starts the console on `listener` and returns once it is serving.
 pub async fn start(
@@ -95,6 +208,8 @@ pub async fn start(
     listener: tokio::net::TcpListener,
 ) -> anyhow::Result<RunningConsole> {
     let addr = listener.local_addr()?;
+    // Made first, so that everything started below can be handed a clone to watch.
+    let shutdown = Shutdown::new();
     if settings.metrics != MetricsAt::Off {
         metrics::handle();
     }
@@ -140,7 +255,8 @@ pub async fn start(
     });
     // Background work runs in one console process at a time, whichever holds its lease.
     let leases = console_core::leases::Leases::new(db.clone(), console_core::leases::instance_id())
-        .with_period(settings.lease_period);
+        .with_period(settings.lease_period)
+        .with_shutdown(shutdown.clone());
     if let Some(ingester) = &audit_ingester {
         audit::ingest::spawn_scheduler(ingester.clone(), settings.audit.interval, leases.clone());
     } else {
@@ -175,6 +291,7 @@ pub async fn start(
         live: console_core::live::LiveReads::new(settings.live_read_ttl),
         exports,
         leases: leases.clone(),
+        shutdown: shutdown.clone(),
     };
     console_core::approvals::workflow::spawn_sweeper(console.clone(), leases.clone());
     console_core::tokens::logins::spawn_token_sweeper(
@@ -197,17 +314,25 @@ pub async fn start(
         settings: Arc::new(settings),
         leptos,
     };
+    let close = CancellationToken::new();
     if let MetricsAt::Apart(metrics_addr) = state.settings.metrics {
-        serve_metrics_apart(metrics_addr, state.clone()).await?;
+        serve_metrics_apart(metrics_addr, state.clone(), close.clone()).await?;
     }
     let app = router(state.clone(), session_store);
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let closing = close.clone().cancelled_owned();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(closing)
+            .await
+    });
 
     let console = RunningConsole {
         addr,
         state,
         sim: airtable.sim,
-        server,
+        shutdown,
+        close,
+        server: Some(server),
     };
     if let Some(sim) = &console.sim {
         let who = sim
@@ -227,14 +352,22 @@ pub async fn start(
 }
 /// `/metrics` on an address of its own (`CONSOLE_METRICS=HOST:PORT`), e.g. an internal
 /// interface the load balancer does not expose.
-async fn serve_metrics_apart(addr: SocketAddr, state: AppState) -> anyhow::Result<()> {
+async fn serve_metrics_apart(
+    addr: SocketAddr,
+    state: AppState,
+    close: CancellationToken,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         anyhow::anyhow!("cannot listen for metrics on {addr} (CONSOLE_METRICS): {e}")
     })?;
     let app = Router::new()
         .route("/metrics", get(metrics::render))
         .with_state(state);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(close.cancelled_owned())
+            .await
+    });
     Ok(())
 }
 
@@ -303,7 +436,10 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
         .route("/auth/login", get(auth::oauth::login))
         .route("/auth/callback", get(auth::oauth::callback))
         .route("/auth/logout", post(auth::oauth::logout))
-        .route("/healthz", get(routes::health))
+        .route("/livez", get(routes::live))
+        .route("/readyz", get(routes::ready))
+        // The old name of readiness, for load balancers and scripts configured with it.
+        .route("/healthz", get(routes::ready))
         .merge(downloads::routes())
         .route("/assets/console.css", get(routes::stylesheet))
         .route(

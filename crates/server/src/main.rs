@@ -100,44 +100,14 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-/// Serves until the server stops. With traces on, a stop signal (SIGTERM, Ctrl-C) ends it
-/// too, by returning here rather than by the signal's default action, so that `main` drops
-/// `telemetry` and the spans still queued reach the collector. Without traces the signals
-/// keep their default action, as before traces existed.
+/// Serves until a stop signal (SIGTERM, Ctrl-C), then stops gracefully within
+/// `CONSOLE_SHUTDOWN_SECONDS` (see [`console_server::RunningConsole::serve_until_stopped`]).
+/// It returns rather than letting the signal end the process, so `main` then drops
+/// `telemetry`, which sends the spans still queued when traces are on.
 async fn serve(settings: Settings, telemetry: &telemetry::Telemetry) -> anyhow::Result<()> {
-    if !telemetry.exports_traces() {
-        return console_server::run(settings).await;
+    let outcome = console_server::run(settings).await;
+    if telemetry.exports_traces() {
+        tracing::info!("sending the traces still queued");
     }
-    tokio::select! {
-        outcome = console_server::run(settings) => outcome,
-        signal = stop_signal() => {
-            tracing::info!("{signal}: stopping after sending the traces still queued");
-            Ok(())
-        }
-    }
-}
-
-/// Waits for SIGTERM (what `docker stop` and Kubernetes send) or Ctrl-C; names the one
-/// that came. Never returns if neither can be listened for.
-async fn stop_signal() -> &'static str {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = terminate.recv() => return "SIGTERM",
-                    Ok(()) = tokio::signal::ctrl_c() => return "SIGINT",
-                }
-            }
-            Err(error) => tracing::warn!("cannot listen for SIGTERM: {error}"),
-        }
-    }
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => "SIGINT",
-        Err(error) => {
-            tracing::warn!("cannot listen for Ctrl-C: {error}");
-            std::future::pending().await
-        }
-    }
+    outcome
 }

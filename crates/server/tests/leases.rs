@@ -137,7 +137,7 @@ async fn work_under_a_lease_never_runs_twice_at_once() {
                         runs.fetch_add(1, Ordering::SeqCst);
                     }
                     Ran::HeldElsewhere => tokio::time::sleep(Duration::from_millis(50)).await,
-                    Ran::Lost => panic!("a renewing holder lost its lease"),
+                    Ran::Lost | Ran::Stopped => panic!("a renewing holder lost its lease"),
                 }
             }
         }
@@ -177,4 +177,43 @@ async fn work_whose_lease_is_taken_over_stops() {
         Some("b"),
         "the new holder keeps it"
     );
+}
+
+/// A process that is stopping hands its work back at once (another process takes the lease
+/// without waiting for it to expire) and starts nothing new.
+#[tokio::test]
+async fn a_stopping_process_hands_its_work_back() {
+    let db = db().await;
+    let shutdown = console_core::shutdown::Shutdown::new();
+    let a = process(&db, "a").with_shutdown(shutdown.clone());
+    let b = process(&db, "b");
+    let period = Duration::from_secs(60);
+    let stopper = {
+        let shutdown = shutdown.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            shutdown.trigger();
+        }
+    };
+    let (ran, ()) = tokio::join!(
+        a.run_exclusive(
+            "audit-sync",
+            period,
+            tokio::time::sleep(Duration::from_secs(30))
+        ),
+        stopper
+    );
+    assert_eq!(ran.expect("db"), Ran::Stopped);
+    assert!(
+        b.try_take("audit-sync", period)
+            .await
+            .expect("db")
+            .is_some(),
+        "free at once, not after its 60 s"
+    );
+    let again = a
+        .run_exclusive("snapshots", period, async {})
+        .await
+        .expect("db");
+    assert_eq!(again, Ran::Stopped, "nothing new starts");
 }

@@ -353,6 +353,8 @@ async fn spans_still_queued_are_sent_when_the_console_is_stopped() {
         ("OTEL_BSP_SCHEDULE_DELAY", "600000"),
         ("OTEL_BSP_MAX_QUEUE_SIZE", "100000"),
         ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "100000"),
+        // No load balancer to drain for: the stop's own behaviour is tests/shutdown.rs's.
+        ("CONSOLE_SHUTDOWN_DRAIN_SECONDS", "0"),
     ])
     .await;
     console.get("/signin?before-the-stop").await;

@@ -66,6 +66,9 @@ pub fn spawn(state: Console, job: Job) {
     tokio::spawn(async move {
         match task.await {
             Ok(Ok(Ran::Done(()))) | Ok(Ok(Ran::HeldElsewhere)) => {}
+            Ok(Ok(Ran::Stopped)) => {
+                tracing::info!(job = %id, "bulk job handed back: this process is stopping");
+            }
             Ok(Ok(Ran::Lost)) => {
                 tracing::warn!(job = %id, "bulk job taken over by another process");
             }

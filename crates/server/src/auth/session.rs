@@ -122,6 +122,8 @@ pub async fn load_signed_in_user(
 fn is_public(path: &str) -> bool {
     path == "/signin"
         || path == "/healthz"
+        || path == "/livez"
+        || path == "/readyz"
         || path == "/metrics"
         || path.starts_with("/auth/")
         || path.starts_with("/pkg/")

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::{
     AirtableMode, AirtableSettings, AuditSettings, ConfigError, DemoSettings, Environment,
-    MetricsAt, ServiceAccountSettings, Settings, SmtpSettings,
+    MetricsAt, ServiceAccountSettings, Settings, ShutdownSettings, SmtpSettings,
 };
 
 impl Settings {
@@ -162,6 +162,7 @@ impl TryFrom<Environment> for Settings {
                 });
             }
         }
+        let shutdown = shutdown_settings(&env.shutdown_seconds, &env.shutdown_drain_seconds)?;
         Ok(Settings {
             addr,
             public_url,
@@ -244,6 +245,7 @@ impl TryFrom<Environment> for Settings {
                 }
                 minutes => Duration::from_secs(minutes * 60),
             },
+            shutdown,
             audit: AuditSettings {
                 interval: match parse_as::<u64>(
                     "CONSOLE_AUDIT_SYNC_SECONDS",
@@ -264,6 +266,32 @@ impl TryFrom<Environment> for Settings {
             },
         })
     }
+}
+
+/// The stop's budget and drain; the drain must leave time within the budget for the requests
+/// still running to finish.
+fn shutdown_settings(budget: &str, drain: &str) -> Result<ShutdownSettings, ConfigError> {
+    let budget = parse_as::<u64>("CONSOLE_SHUTDOWN_SECONDS", budget)?;
+    let drain = parse_as::<u64>("CONSOLE_SHUTDOWN_DRAIN_SECONDS", drain)?;
+    if budget == 0 {
+        return Err(ConfigError::Invalid {
+            name: "CONSOLE_SHUTDOWN_SECONDS",
+            reason: "must be at least 1 (seconds): requests running at a stop need time to finish"
+                .into(),
+        });
+    }
+    if drain >= budget {
+        return Err(ConfigError::Invalid {
+            name: "CONSOLE_SHUTDOWN_DRAIN_SECONDS",
+            reason: format!(
+                "must be less than CONSOLE_SHUTDOWN_SECONDS ({budget} s): after the drain, the requests still running need time to finish"
+            ),
+        });
+    }
+    Ok(ShutdownSettings {
+        budget: Duration::from_secs(budget),
+        drain: Duration::from_secs(drain),
+    })
 }
 
 fn parse_as<T: FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>
@@ -401,6 +429,34 @@ mod tests {
             !format!("{s:?}").contains(key),
             "the key is not in Debug output"
         );
+    }
+
+    #[test]
+    fn a_stop_has_a_budget_and_a_shorter_drain() {
+        let s = settings(&[]).expect("the defaults");
+        assert_eq!(
+            s.shutdown,
+            ShutdownSettings {
+                budget: Duration::from_secs(20),
+                drain: Duration::from_secs(5),
+            }
+        );
+        let err = settings(&[
+            ("CONSOLE_SHUTDOWN_SECONDS", "5"),
+            ("CONSOLE_SHUTDOWN_DRAIN_SECONDS", "5"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("CONSOLE_SHUTDOWN_DRAIN_SECONDS"),
+            "{err}"
+        );
+        let err = settings(&[("CONSOLE_SHUTDOWN_SECONDS", "0")]).unwrap_err();
+        assert!(
+            err.to_string().contains("CONSOLE_SHUTDOWN_SECONDS"),
+            "{err}"
+        );
+        let s = settings(&[("CONSOLE_SHUTDOWN_DRAIN_SECONDS", "0")]).expect("no drain");
+        assert_eq!(s.shutdown.drain, Duration::ZERO);
     }
 
     #[test]

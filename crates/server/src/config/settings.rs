@@ -129,6 +129,20 @@ pub struct Settings {
     /// Where the console's emails go (`CONSOLE_SMTP_URL`, `CONSOLE_MAIL_FROM`); `None`
     /// keeps them in the outbox, shown in the UI.
     pub smtp: Option<SmtpSettings>,
+    /// How the process stops (`CONSOLE_SHUTDOWN_SECONDS`, `CONSOLE_SHUTDOWN_DRAIN_SECONDS`).
+    pub shutdown: ShutdownSettings,
+}
+
+/// How a stop (SIGTERM, Ctrl-C) goes: readiness 503 at once, the drain, then the listener
+/// closes and what still runs gets the rest of the budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShutdownSettings {
+    /// From the signal to the exit, at most (`CONSOLE_SHUTDOWN_SECONDS`).
+    pub budget: Duration,
+    /// From the signal to closing the listener, after SIGTERM (`CONSOLE_SHUTDOWN_DRAIN_SECONDS`):
+    /// the time a load balancer has to see `/readyz` fail and stop sending requests here.
+    /// Always less than `budget`.
+    pub drain: Duration,
 }
 
 /// An SMTP server to deliver the outbox through.
