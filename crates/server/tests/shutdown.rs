@@ -9,11 +9,10 @@ mod common;
 
 use std::{
     net::SocketAddr,
-    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
-use common::{session::sign_in_as, TestConsole};
+use common::{process::ConsoleProcess, session::sign_in_as, TestConsole};
 use console_app::api::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -276,222 +275,45 @@ async fn a_stop_gives_up_on_a_request_that_outlasts_the_budget() {
 }
 
 /// The console's binary in demo mode, as `docker stop` and Kubernetes meet it.
-struct Process {
-    child: Child,
-    addr: SocketAddr,
-    /// The in-process simulator's address (`CONSOLE_DEMO_SIM_ADDR`).
-    sim_url: String,
-    log: std::path::PathBuf,
-    database_url: String,
-    data_dir: std::path::PathBuf,
-}
-
-impl Process {
-    async fn start(extra: &[(&str, &str)]) -> Process {
-        common::ensure_runtime_role().await;
-        let database_url = common::fresh_database_url();
-        let data_dir = std::env::temp_dir().join(format!(
-            "console-shutdown-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&data_dir).expect("create the data directory");
-        let log = data_dir.join("console.log");
-        let out = std::fs::File::create(&log).expect("create the log");
-        // Free now, taken by the child a moment later.
-        let free = || {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-        };
-        let (addr, sim_addr) = (free(), free());
-        let mut command = Command::new(env!("CARGO_BIN_EXE_console-server"));
-        // Only the settings below count, not the test's own environment.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if ["CONSOLE_", "AIRTABLE_", "OTEL_", "DATABASE_URL", "RUST_LOG"]
-                .iter()
-                .any(|prefix| name.starts_with(prefix))
-            {
-                command.env_remove(name.as_ref());
-            }
-        }
-        let child = command
-            .envs(common::demo_settings(
-                &addr.to_string(),
-                &database_url,
-                &data_dir,
-            ))
-            .env("CONSOLE_DEMO_SIM_ADDR", sim_addr.to_string())
-            .envs(extra.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().expect("log file"))
-            .stderr(out)
-            .spawn()
-            .expect("start console-server");
-        let mut process = Process {
-            child,
-            addr,
-            sim_url: format!("http://{sim_addr}"),
-            log,
-            database_url,
-            data_dir,
-        };
-        process.wait_ready().await;
-        process
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    async fn wait_ready(&mut self) {
-        let http = fresh_connections();
-        let started = Instant::now();
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the console exited ({status}):\n{}", self.log());
-            }
-            if let Some((StatusCode::OK, _)) = probe(&http, &self.url("/readyz")).await {
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the console was not ready within 60 s:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// A browser signed in through the OAuth round trip as the first demo admin (who is a
-    /// console admin in demo mode).
-    async fn admin_browser(&self) -> reqwest::Client {
-        let info: Value = common::unmetered_http()
-            .get(format!("{}/_sim/info", self.sim_url))
-            .send()
-            .await
-            .expect("the simulator's info")
-            .json()
-            .await
-            .expect("info as JSON");
-        let email = info["admins"][0]["email"]
-            .as_str()
-            .expect("a demo admin")
-            .to_string();
-        let browser = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client");
-        let login = browser
-            .get(self.url("/auth/login"))
-            .send()
-            .await
-            .expect("login");
-        let authorize = common::redirected_to(&login, "login");
-        let callback = sign_in_at_sim(&browser, &authorize, &email).await;
-        let done = browser.get(&callback).send().await.expect("callback");
-        assert_eq!(done.status(), StatusCode::OK, "{}", self.log());
-        let me: Value = browser
-            .get(self.url("/api/whoami"))
-            .send()
-            .await
-            .expect("whoami")
-            .json()
-            .await
-            .expect("whoami as JSON");
-        assert_eq!(me["email"].as_str(), Some(email.as_str()), "{me}");
-        browser
-    }
-
-    /// Sends `signal` (`TERM`, `INT`) with kill(1).
-    fn signal(&self, signal: &str) {
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(sent.success(), "kill -{signal} failed");
-    }
-
-    /// Waits, at most `limit`, for the process to exit.
-    async fn exit_within(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the console") {
-                return status;
-            }
-            assert!(
-                started.elapsed() < limit,
-                "the console still ran {limit:?} after the signal:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-/// Presses "Sign in as <email>" on the simulator's authorize page; the callback URL it
-/// sends the browser back to.
-async fn sign_in_at_sim(browser: &reqwest::Client, authorize_url: &str, email: &str) -> String {
-    use scraper::{Html, Selector};
-    // The page is addressed as `localhost`; reach it on the same port.
-    let page_url = authorize_url.replacen("localhost", "127.0.0.1", 1);
-    let page = browser.get(&page_url).send().await.expect("authorize page");
-    assert_eq!(page.status(), StatusCode::OK);
-    let page_url = page.url().clone();
-    let html = Html::parse_document(&page.text().await.expect("page text"));
-    let (forms, inputs, buttons) = (
-        Selector::parse("form").expect("selector"),
-        Selector::parse("input[type=hidden]").expect("selector"),
-        Selector::parse("button").expect("selector"),
-    );
-    for form in html.select(&forms) {
-        let Some(button) = form
-            .select(&buttons)
-            .find(|b| b.text().collect::<String>().contains(email))
-        else {
-            continue;
-        };
-        let mut fields: Vec<(String, String)> = form
-            .select(&inputs)
-            .filter_map(|i| {
-                Some((
-                    i.attr("name")?.to_string(),
-                    i.attr("value").unwrap_or("").to_string(),
-                ))
-            })
-            .collect();
-        if let Some(name) = button.attr("name") {
-            fields.push((
-                name.to_string(),
-                button.attr("value").unwrap_or("").to_string(),
-            ));
-        }
-        let action = page_url
-            .join(form.attr("action").unwrap_or(""))
-            .expect("form action");
-        let response = browser
-            .post(action)
-            .form(&fields)
-            .send()
-            .await
-            .expect("approve");
-        return common::redirected_to(&response, "the simulator's sign-in");
-    }
-    panic!("no sign-in button for {email} on the simulator's page");
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
-        common::drop_database(&self.database_url);
-    }
+/// A browser signed in through the OAuth round trip as the first demo admin (who is a
+/// console admin in demo mode).
+async fn admin_browser(process: &ConsoleProcess) -> reqwest::Client {
+    let info: Value = common::unmetered_http()
+        .get(format!("{}/_sim/info", process.sim_url))
+        .send()
+        .await
+        .expect("the simulator's info")
+        .json()
+        .await
+        .expect("info as JSON");
+    let email = info["admins"][0]["email"]
+        .as_str()
+        .expect("a demo admin")
+        .to_string();
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    let login = browser
+        .get(process.url("/auth/login"))
+        .send()
+        .await
+        .expect("login");
+    let authorize = common::redirected_to(&login, "login");
+    let callback = common::sign_in_at_sim(&browser, &authorize, &email).await;
+    let done = browser.get(&callback).send().await.expect("callback");
+    assert_eq!(done.status(), StatusCode::OK, "{}", process.log());
+    let me: Value = browser
+        .get(process.url("/api/whoami"))
+        .send()
+        .await
+        .expect("whoami")
+        .json()
+        .await
+        .expect("whoami as JSON");
+    assert_eq!(me["email"].as_str(), Some(email.as_str()), "{me}");
+    browser
 }
 
 #[tokio::test]
@@ -499,17 +321,20 @@ async fn sigterm_drains_answers_the_request_running_and_exits_with_0_within_its_
     // A drain of 2 s and an Airtable that answers 8 s late: the listener closes while the
     // request is still waiting on Airtable, and the process must not exit before it is
     // answered (a process that exits cuts its connections).
-    let mut console = Process::start(&[
-        ("CONSOLE_SHUTDOWN_SECONDS", "20"),
-        ("CONSOLE_SHUTDOWN_DRAIN_SECONDS", "2"),
-    ])
+    let mut console = ConsoleProcess::start(
+        "shutdown",
+        &[
+            ("CONSOLE_SHUTDOWN_SECONDS", "20"),
+            ("CONSOLE_SHUTDOWN_DRAIN_SECONDS", "2"),
+        ],
+    )
     .await;
     let http = fresh_connections();
     assert_eq!(
         probe(&http, &console.url("/livez")).await,
         Some((StatusCode::OK, "ok".to_string()))
     );
-    let admin = console.admin_browser().await;
+    let admin = admin_browser(&console).await;
     slow_down(&console.sim_url, "*/personalAccessTokens", 8000).await;
     let slow = slow_request(&admin, console.url("/api/enterprise/tokens"));
     request_reaches_sim(&console.sim_url, Duration::from_secs(20)).await;
@@ -572,7 +397,7 @@ async fn ctrl_c_stops_without_the_drain_and_a_second_signal_stops_at_once() {
         ("CONSOLE_SHUTDOWN_SECONDS", "60"),
         ("CONSOLE_SHUTDOWN_DRAIN_SECONDS", "45"),
     ];
-    let mut interrupted = Process::start(&drain).await;
+    let mut interrupted = ConsoleProcess::start("shutdown", &drain).await;
     interrupted.signal("INT");
     let status = interrupted.exit_within(Duration::from_secs(30)).await;
     assert!(status.success(), "{status}\n{}", interrupted.log());
@@ -582,7 +407,7 @@ async fn ctrl_c_stops_without_the_drain_and_a_second_signal_stops_at_once() {
         interrupted.log()
     );
 
-    let mut terminated = Process::start(&drain).await;
+    let mut terminated = ConsoleProcess::start("shutdown", &drain).await;
     terminated.signal("TERM");
     let http = fresh_connections();
     let readyz = terminated.url("/readyz");

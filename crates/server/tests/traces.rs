@@ -8,8 +8,9 @@
 
 mod common;
 
+use common::process::ConsoleProcess;
+
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -141,135 +142,22 @@ fn text_of(attributes: &[KeyValue], key: &str) -> Option<String> {
     attributes.iter().find(|a| a.key == key).and_then(text)
 }
 
-/// The real `console-server` as a child process on a fresh database; killed, and its
-/// database and files removed, when dropped.
-struct Console {
-    child: Child,
-    url: String,
-    log: std::path::PathBuf,
-    database_url: String,
-    data_dir: std::path::PathBuf,
+/// `GET path` on `console`, which must answer (any status).
+async fn get(console: &ConsoleProcess, path: &str) {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+        .get(console.url(path))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
 }
 
-impl Console {
-    /// Starts it with the demo settings of the other tests plus `otel`, and waits until it
-    /// serves.
-    async fn start(otel: &[(&str, &str)]) -> Console {
-        common::ensure_runtime_role().await;
-        let database_url = common::fresh_database_url();
-        let data_dir =
-            std::env::temp_dir().join(format!("console-traces-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&data_dir).expect("create the data directory");
-        let log = data_dir.join("console.log");
-        let out = std::fs::File::create(&log).expect("create the log");
-        // A port for it: free now, taken by the child a moment later.
-        let addr = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_console-server"));
-        // What the test's own environment sets (`./x test`'s DATABASE_URL, a developer's
-        // OTEL_*) must not reach the child: only the settings below count.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if ["CONSOLE_", "AIRTABLE_", "OTEL_", "DATABASE_URL", "RUST_LOG"]
-                .iter()
-                .any(|prefix| name.starts_with(prefix))
-            {
-                command.env_remove(name.as_ref());
-            }
-        }
-        let child = command
-            .envs(common::demo_settings(
-                &addr.to_string(),
-                &database_url,
-                &data_dir,
-            ))
-            .envs(otel.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().expect("log file"))
-            .stderr(out)
-            .spawn()
-            .expect("start console-server");
-        let mut console = Console {
-            child,
-            url: format!("http://{addr}"),
-            log,
-            database_url,
-            data_dir,
-        };
-        console.wait_serving().await;
-        console
-    }
-
-    async fn wait_serving(&mut self) {
-        let started = Instant::now();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .expect("http client");
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the console exited ({status}):\n{}", self.log());
-            }
-            if let Ok(r) = http.get(format!("{}/healthz", self.url)).send().await {
-                if r.status() == reqwest::StatusCode::OK {
-                    return;
-                }
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the console did not serve within 30 s:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// `GET path`, which must answer (any status).
-    async fn get(&self, path: &str) {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client")
-            .get(format!("{}{path}", self.url))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Sends SIGTERM (what `docker stop` sends) and waits, at most `limit`, for the exit.
-    async fn terminate(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(sent.success(), "kill -TERM failed");
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the console") {
-                return status;
-            }
-            assert!(
-                started.elapsed() < limit,
-                "the console still ran {limit:?} after SIGTERM:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
-        common::drop_database(&self.database_url);
-    }
+/// Sends SIGTERM (what `docker stop` sends) and waits, at most `limit`, for the exit.
+async fn terminate(console: &mut ConsoleProcess, limit: Duration) -> std::process::ExitStatus {
+    console.signal("TERM");
+    console.exit_within(limit).await
 }
 
 /// Polls `done` until it is true or `limit` has passed; whether it became true.
@@ -287,13 +175,16 @@ async fn eventually(limit: Duration, done: impl Fn() -> bool) -> bool {
 #[tokio::test]
 async fn request_spans_reach_the_collector_named_as_the_console() {
     let collector = Collector::start().await;
-    let console = Console::start(&[
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.url),
-        // A batch every 200 ms rather than every 5 s.
-        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
-        // Read by the exporter itself, as collectors behind a gateway need.
-        ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=secret%20one"),
-    ])
+    let console = ConsoleProcess::start(
+        "traces",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.url),
+            // A batch every 200 ms rather than every 5 s.
+            ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+            // Read by the exporter itself, as collectors behind a gateway need.
+            ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=secret%20one"),
+        ],
+    )
     .await;
     assert!(
         console
@@ -309,8 +200,8 @@ async fn request_spans_reach_the_collector_named_as_the_console() {
         "the console's own log lines still show:\n{}",
         console.log()
     );
-    console.get("/signin").await;
-    console.get("/healthz").await;
+    get(&console, "/signin").await;
+    get(&console, "/healthz").await;
 
     let came = eventually(Duration::from_secs(15), || {
         collector.request_span("/signin").is_some()
@@ -346,22 +237,25 @@ async fn request_spans_reach_the_collector_named_as_the_console() {
 #[tokio::test]
 async fn spans_still_queued_are_sent_when_the_console_is_stopped() {
     let collector = Collector::start().await;
-    let mut console = Console::start(&[
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.url),
-        ("OTEL_SERVICE_NAME", "console-under-test"),
-        // No batch goes before the stop: one every ten minutes, and never full.
-        ("OTEL_BSP_SCHEDULE_DELAY", "600000"),
-        ("OTEL_BSP_MAX_QUEUE_SIZE", "100000"),
-        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "100000"),
-        // No load balancer to drain for: the stop's own behaviour is tests/shutdown.rs's.
-        ("CONSOLE_SHUTDOWN_DRAIN_SECONDS", "0"),
-    ])
+    let mut console = ConsoleProcess::start(
+        "traces",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.url),
+            ("OTEL_SERVICE_NAME", "console-under-test"),
+            // No batch goes before the stop: one every ten minutes, and never full.
+            ("OTEL_BSP_SCHEDULE_DELAY", "600000"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "100000"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "100000"),
+            // No load balancer to drain for: the stop's own behaviour is tests/shutdown.rs's.
+            ("CONSOLE_SHUTDOWN_DRAIN_SECONDS", "0"),
+        ],
+    )
     .await;
-    console.get("/signin?before-the-stop").await;
+    get(&console, "/signin?before-the-stop").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(collector.exports(), 0, "nothing is sent before the stop");
 
-    let status = console.terminate(Duration::from_secs(10)).await;
+    let status = terminate(&mut console, Duration::from_secs(10)).await;
     assert!(
         status.success(),
         "a stop asked for is a success: {status}\n{}",
@@ -388,8 +282,12 @@ async fn spans_still_queued_are_sent_when_the_console_is_stopped() {
 #[tokio::test]
 async fn an_endpoint_the_console_cannot_use_leaves_it_serving_and_says_so() {
     // Host and port without a scheme, a likely slip: not a URL the exporter could use.
-    let console = Console::start(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318")]).await;
-    console.get("/signin").await;
+    let console = ConsoleProcess::start(
+        "traces",
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318")],
+    )
+    .await;
+    get(&console, "/signin").await;
     let log = console.log();
     assert!(
         log.contains(

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod process;
 pub mod session;
 
 use console_server::{config::Settings, RunningConsole};
@@ -206,49 +207,7 @@ impl TestConsole {
         authorize_url: &str,
         email: &str,
     ) -> String {
-        // The sign-in page is addressed as `localhost`; reach it on the same port.
-        let page_url = authorize_url.replacen("localhost", "127.0.0.1", 1);
-        let page = browser.get(&page_url).send().await.expect("authorize page");
-        assert_eq!(page.status(), StatusCode::OK);
-        let page_url = page.url().clone();
-        let html = Html::parse_document(&page.text().await.expect("page text"));
-        let forms = Selector::parse("form").expect("selector");
-        let inputs = Selector::parse("input[type=hidden]").expect("selector");
-        let buttons = Selector::parse("button").expect("selector");
-        for form in html.select(&forms) {
-            let Some(button) = form
-                .select(&buttons)
-                .find(|b| b.text().collect::<String>().contains(email))
-            else {
-                continue;
-            };
-            let mut fields: Vec<(String, String)> = form
-                .select(&inputs)
-                .filter_map(|i| {
-                    Some((
-                        i.attr("name")?.to_string(),
-                        i.attr("value").unwrap_or("").to_string(),
-                    ))
-                })
-                .collect();
-            if let Some(name) = button.attr("name") {
-                fields.push((
-                    name.to_string(),
-                    button.attr("value").unwrap_or("").to_string(),
-                ));
-            }
-            let action = page_url
-                .join(form.attr("action").unwrap_or(""))
-                .expect("form action");
-            let response = browser
-                .post(action)
-                .form(&fields)
-                .send()
-                .await
-                .expect("approve");
-            return redirected_to(&response, "the simulator's sign-in");
-        }
-        panic!("no sign-in button for {email} on the simulator's page");
+        sign_in_at_sim(browser, authorize_url, email).await
     }
 
     /// Follows the simulator's redirect back to the console; returns where the console's
@@ -401,4 +360,70 @@ pub fn location(response: &reqwest::Response) -> String {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .expect("a Location header")
+}
+
+/// Presses "Sign in as <email>" on the simulator's authorize page (`authorize_url`, where
+/// the console sent `browser`); returns the callback URL the simulator redirected to (not
+/// followed yet).
+pub async fn sign_in_at_sim(browser: &reqwest::Client, authorize_url: &str, email: &str) -> String {
+    // The sign-in page is addressed as `localhost`; reach it on the same port.
+    let page_url = authorize_url.replacen("localhost", "127.0.0.1", 1);
+    let page = browser.get(&page_url).send().await.expect("authorize page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let page_url = page.url().clone();
+    let html = Html::parse_document(&page.text().await.expect("page text"));
+    let forms = Selector::parse("form").expect("selector");
+    let inputs = Selector::parse("input[type=hidden]").expect("selector");
+    let buttons = Selector::parse("button").expect("selector");
+    for form in html.select(&forms) {
+        let Some(button) = form
+            .select(&buttons)
+            .find(|b| b.text().collect::<String>().contains(email))
+        else {
+            continue;
+        };
+        let mut fields: Vec<(String, String)> = form
+            .select(&inputs)
+            .filter_map(|i| {
+                Some((
+                    i.attr("name")?.to_string(),
+                    i.attr("value").unwrap_or("").to_string(),
+                ))
+            })
+            .collect();
+        if let Some(name) = button.attr("name") {
+            fields.push((
+                name.to_string(),
+                button.attr("value").unwrap_or("").to_string(),
+            ));
+        }
+        let action = page_url
+            .join(form.attr("action").unwrap_or(""))
+            .expect("form action");
+        let response = browser
+            .post(action)
+            .form(&fields)
+            .send()
+            .await
+            .expect("approve");
+        return redirected_to(&response, "the simulator's sign-in");
+    }
+    panic!("no sign-in button for {email} on the simulator's page");
+}
+
+/// The console binary as a child process, with none of the test's own environment (the
+/// `DATABASE_URL` of `./x test`, a developer's `OTEL_*` or `RUST_LOG`): only the settings the
+/// test gives count.
+pub fn console_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_console-server"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if ["CONSOLE_", "AIRTABLE_", "OTEL_", "DATABASE_URL", "RUST_LOG"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
 }
