@@ -469,12 +469,7 @@ async fn a_429_part_way_stops_the_checks_after_it() {
     // The reads after the 429 were not sent, so no scope is called missing.
     assert_eq!(outcome(&report, Subject::Scopes), Outcome::Skip, "{text}");
     assert!(report.missing_scopes.is_empty(), "{text}");
-    let stats: Value = reqwest::get(format!("{}/_sim/stats", sim.base_url()))
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("json");
+    let stats = sim_stats(&sim).await;
     assert_eq!(
         stats["requests"], 4,
         "whoami, enterprise, users, audit; nothing after the 429: {stats}"
@@ -629,15 +624,20 @@ async fn an_oauth_token_is_judged_by_the_scopes_it_lists() {
     assert!(report.check(Subject::WriteScopes).is_none(), "{text}");
     assert_eq!(outcome(&report, Subject::Enterprise), Outcome::Ok, "{text}");
     assert_eq!(outcome(&report, Subject::AuditLog), Outcome::Ok, "{text}");
-    let stats: Value = reqwest::get(format!("{}/_sim/stats", sim.base_url()))
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("json");
+    let stats = sim_stats(&sim).await;
     assert_eq!(
         stats["requests"], 3,
         "whoami, the enterprise and the audit log, no probing: {stats}"
     );
     sim.shutdown().await;
+}
+
+/// The simulator's request counts so far.
+async fn sim_stats(sim: &airtable_sim::RunningSim) -> Value {
+    reqwest::get(format!("{}/_sim/stats", sim.base_url()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json")
 }
