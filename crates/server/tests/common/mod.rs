@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod fleet;
 pub mod session;
 
 use console_server::{config::Settings, RunningConsole};
