@@ -304,17 +304,7 @@ impl Process {
                 .expect("a free port")
         };
         let (addr, sim_addr) = (free(), free());
-        let mut command = Command::new(env!("CARGO_BIN_EXE_console-server"));
-        // Only the settings below count, not the test's own environment.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if ["CONSOLE_", "AIRTABLE_", "OTEL_", "DATABASE_URL", "RUST_LOG"]
-                .iter()
-                .any(|prefix| name.starts_with(prefix))
-            {
-                command.env_remove(name.as_ref());
-            }
-        }
+        let mut command = common::console_command();
         let child = command
             .envs(common::demo_settings(
                 &addr.to_string(),

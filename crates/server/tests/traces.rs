@@ -166,18 +166,7 @@ impl Console {
         let addr = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_console-server"));
-        // What the test's own environment sets (`./x test`'s DATABASE_URL, a developer's
-        // OTEL_*) must not reach the child: only the settings below count.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if ["CONSOLE_", "AIRTABLE_", "OTEL_", "DATABASE_URL", "RUST_LOG"]
-                .iter()
-                .any(|prefix| name.starts_with(prefix))
-            {
-                command.env_remove(name.as_ref());
-            }
-        }
+        let mut command = common::console_command();
         let child = command
             .envs(common::demo_settings(
                 &addr.to_string(),

@@ -150,16 +150,7 @@ pub async fn start_replica(
         .and_then(|l| l.local_addr())
         .expect("a free port");
     let info = sim.info();
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_console-server"));
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if ["CONSOLE_", "AIRTABLE_", "OTEL_", "DATABASE_URL", "RUST_LOG"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-        {
-            command.env_remove(name.as_ref());
-        }
-    }
+    let mut command = tokio::process::Command::from(super::console_command());
     command
         .envs(super::demo_settings(
             &addr.to_string(),
@@ -247,14 +238,7 @@ impl Fleet {
 
     /// `/api/whoami` on replica `i` in `browser`, as JSON (`null`: not signed in).
     pub async fn whoami(&self, i: usize, browser: &reqwest::Client) -> Value {
-        browser
-            .get(format!("{}/api/whoami", self.replicas[i].url))
-            .send()
-            .await
-            .expect("whoami")
-            .json()
-            .await
-            .expect("json")
+        super::whoami_at(&self.replicas[i].url, browser).await
     }
 
     /// A browser behind the sign-in proxy as `email`, signed in through replica `i`, and

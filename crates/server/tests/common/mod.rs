@@ -73,6 +73,36 @@ pub fn fresh_database_url() -> String {
     )
 }
 
+/// The real `console-server` binary, to start as a child process. What the test's own
+/// environment sets (`./x test`'s `DATABASE_URL`, a developer's `OTEL_*`) does not reach
+/// it: only the settings the caller gives count.
+pub fn console_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_console-server"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if ["CONSOLE_", "AIRTABLE_", "OTEL_", "DATABASE_URL", "RUST_LOG"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
+}
+
+/// `GET /api/whoami` of the console at `base_url` in `browser`, as JSON (`null`: not
+/// signed in).
+pub async fn whoami_at(base_url: &str, browser: &reqwest::Client) -> serde_json::Value {
+    browser
+        .get(format!("{base_url}/api/whoami"))
+        .send()
+        .await
+        .expect("whoami")
+        .json()
+        .await
+        .expect("json")
+}
+
 /// The settings of a demo-mode console (tiny enterprise, no scheduled audit syncs or
 /// snapshots) listening on `addr`, running as [`RUNTIME_ROLE`] on `database_url`, which the
 /// tests' own user owns and migrates, with its files in `data_dir`. Call
