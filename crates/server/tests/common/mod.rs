@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod fleet;
 pub mod process;
 pub mod session;
 
@@ -71,6 +72,36 @@ pub fn fresh_database_url() -> String {
         postgres_base(),
         uuid::Uuid::new_v4().simple()
     )
+}
+
+/// The real `console-server` binary, to start as a child process. What the test's own
+/// environment sets (`./x test`'s `DATABASE_URL`, a developer's `OTEL_*`) does not reach
+/// it: only the settings the caller gives count.
+pub fn console_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_console-server"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if ["CONSOLE_", "AIRTABLE_", "OTEL_", "DATABASE_URL", "RUST_LOG"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
+}
+
+/// `GET /api/whoami` of the console at `base_url` in `browser`, as JSON (`null`: not
+/// signed in).
+pub async fn whoami_at(base_url: &str, browser: &reqwest::Client) -> serde_json::Value {
+    browser
+        .get(format!("{base_url}/api/whoami"))
+        .send()
+        .await
+        .expect("whoami")
+        .json()
+        .await
+        .expect("json")
 }
 
 /// The settings of a demo-mode console (tiny enterprise, no scheduled audit syncs or
@@ -409,21 +440,4 @@ pub async fn sign_in_at_sim(browser: &reqwest::Client, authorize_url: &str, emai
         return redirected_to(&response, "the simulator's sign-in");
     }
     panic!("no sign-in button for {email} on the simulator's page");
-}
-
-/// The console binary as a child process, with none of the test's own environment (the
-/// `DATABASE_URL` of `./x test`, a developer's `OTEL_*` or `RUST_LOG`): only the settings the
-/// test gives count.
-pub fn console_command() -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_console-server"));
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if ["CONSOLE_", "AIRTABLE_", "OTEL_", "DATABASE_URL", "RUST_LOG"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-        {
-            command.env_remove(name.as_ref());
-        }
-    }
-    command
 }

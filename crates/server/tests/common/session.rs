@@ -46,14 +46,7 @@ pub async fn sign_in_person(t: &TestConsole, email: &str, role: Role) -> Person 
 
 /// `GET /api/whoami` in `browser`, as JSON.
 pub async fn whoami(t: &TestConsole, browser: &reqwest::Client) -> Value {
-    browser
-        .get(t.url("/api/whoami"))
-        .send()
-        .await
-        .expect("whoami")
-        .json()
-        .await
-        .expect("json")
+    super::whoami_at(&t.console.url(), browser).await
 }
 
 /// Gives `email` the console role `role`, straight in the database (test set-up only).
