@@ -55,6 +55,10 @@ pub struct Held {
     db: PgPool,
     name: String,
     holder: Arc<str>,
+    /// Which taking of the lease this is: renewals and the release name it, so a hold that
+    /// expired and was taken again (even by this process) can no longer renew or release
+    /// the new one.
+    generation: i64,
     period: Duration,
 }
 
@@ -110,46 +114,41 @@ impl Leases {
         self.period
     }
 
-    /// This process's holder name.
-    pub fn holder(&self) -> &str {
-        &self.holder
-    }
-
     /// Takes the lease `name` for `period` if nobody holds it or its holder let it expire.
     /// `None` while anyone holds it, this process included: two tasks of one process never
-    /// hold the same lease either.
+    /// hold the same lease either. Every taking counts one more `generation`.
     pub async fn try_take(&self, name: &str, period: Duration) -> sqlx::Result<Option<Held>> {
-        let taken: Option<String> = sqlx::query_scalar(
+        let generation: Option<i64> = sqlx::query_scalar(
             "INSERT INTO leases (name, holder, expires_at)
                   VALUES ($1, $2, now() + make_interval(secs => $3))
              ON CONFLICT (name) DO UPDATE
                  SET holder = EXCLUDED.holder,
-                     acquired_at = CASE WHEN leases.holder = EXCLUDED.holder
-                                        THEN leases.acquired_at ELSE now() END,
+                     acquired_at = now(),
                      renewed_at = now(),
                      expires_at = EXCLUDED.expires_at,
-                     generation = leases.generation
-                                  + CASE WHEN leases.holder = EXCLUDED.holder THEN 0 ELSE 1 END
+                     generation = leases.generation + 1
                WHERE leases.expires_at <= now()
-             RETURNING holder",
+             RETURNING generation",
         )
         .bind(name)
         .bind(self.holder.as_ref())
         .bind(period.as_secs_f64())
         .fetch_optional(&self.db)
         .await?;
-        Ok(taken.map(|_| Held {
+        Ok(generation.map(|generation| Held {
             db: self.db.clone(),
             name: name.to_string(),
             holder: self.holder.clone(),
+            generation,
             period,
         }))
     }
 
-    /// Runs `work` if this process can take the lease `name` (and is not stopping), renewing the lease every
-    /// third of `period` while the work runs, and gives it back afterwards. If a renewal
-    /// finds the lease taken over, the work is dropped at its next await point (every piece
-    /// of background work here stores its progress in steps that are safe to stop between).
+    /// Runs `work` if this process can take the lease `name` (and is not stopping),
+    /// renewing the lease every third of `period` while the work runs, and gives it back
+    /// afterwards. If a renewal finds the lease taken over, the work is dropped at its next
+    /// await point (every piece of background work here stores its progress in steps that
+    /// are safe to stop between).
     pub async fn run_exclusive<T, F>(
         &self,
         name: &str,
@@ -178,8 +177,7 @@ impl Leases {
         let mut renew = tokio::time::interval(period / 3);
         renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         renew.tick().await; // the first tick is immediate
-        let work = std::pin::pin!(work);
-        let mut work = work;
+        let mut work = std::pin::pin!(work);
         loop {
             tokio::select! {
                 done = &mut work => {
@@ -255,20 +253,16 @@ where
 pub const DEFAULT_PERIOD: Duration = Duration::from_secs(30);
 
 impl Held {
-    /// The lease's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Extends the lease by its period from now. `false` when it is no longer this
-    /// process's (it expired and another process took it).
+    /// Extends the lease by its period from now. `false` when this hold is over: it expired
+    /// and the lease was taken again (by another process, or by this one for other work).
     pub async fn renew(&self) -> sqlx::Result<bool> {
         let renewed = sqlx::query(
-            "UPDATE leases SET expires_at = now() + make_interval(secs => $3), renewed_at = now()
-              WHERE name = $1 AND holder = $2",
+            "UPDATE leases SET expires_at = now() + make_interval(secs => $4), renewed_at = now()
+              WHERE name = $1 AND holder = $2 AND generation = $3",
         )
         .bind(&self.name)
         .bind(self.holder.as_ref())
+        .bind(self.generation)
         .bind(self.period.as_secs_f64())
         .execute(&self.db)
         .await?
@@ -278,9 +272,10 @@ impl Held {
 
     /// Gives the lease back, so another process may take it at once.
     pub async fn release(self) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2 AND generation = $3")
             .bind(&self.name)
             .bind(self.holder.as_ref())
+            .bind(self.generation)
             .execute(&self.db)
             .await?;
         Ok(())

@@ -113,7 +113,6 @@ impl Mailer {
     }
 }
 
-/// Every ten seconds, sends what the outbox holds.
 /// Delivers the outbox every 10 seconds, in one console process at a time (the lease
 /// `mail-sender`).
 pub fn spawn_sender(db: PgPool, mailer: Mailer, leases: crate::leases::Leases) {

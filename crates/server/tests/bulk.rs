@@ -477,9 +477,16 @@ async fn a_restart_carries_on_a_job_and_reports_the_user_cut_off_mid_call() {
     )
     .await
     .expect("store the job");
-    console_core::bulk::store::start_items(&db, id, &[users[0].as_str(), users[1].as_str()])
+    let claimed =
+        console_core::bulk::store::start_items(&db, id, &[users[0].as_str(), users[1].as_str()])
+            .await
+            .expect("two calls started");
+    assert_eq!(claimed.len(), 2);
+    // A row whose call was started is never claimed again, by any runner.
+    let again = console_core::bulk::store::start_items(&db, id, &[users[1].as_str()])
         .await
-        .expect("two calls started");
+        .expect("claim again");
+    assert!(again.is_empty(), "{again:?}");
     console_core::bulk::store::finish_item(
         &db,
         id,

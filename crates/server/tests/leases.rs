@@ -217,3 +217,32 @@ async fn a_stopping_process_hands_its_work_back() {
         .expect("db");
     assert_eq!(again, Ran::Stopped, "nothing new starts");
 }
+
+/// A hold that expired is over even when this same process takes the lease again (for
+/// other work, or a second runner of the same job): the old hold can neither renew nor
+/// give back the new one, so the work under it learns it lost the lease.
+#[tokio::test]
+async fn an_expired_hold_cannot_renew_or_release_the_next_one_even_in_the_same_process() {
+    let db = db().await;
+    let a = process(&db, "a");
+    let period = Duration::from_millis(500);
+    let old = a
+        .try_take("bulk-job:2", period)
+        .await
+        .expect("db")
+        .expect("free");
+    tokio::time::sleep(period + Duration::from_millis(200)).await;
+    let new = a
+        .try_take("bulk-job:2", Duration::from_secs(60))
+        .await
+        .expect("db")
+        .expect("expired: taken again");
+    assert!(!old.renew().await.expect("db"), "the old hold is over");
+    old.release().await.expect("db");
+    assert_eq!(
+        a.holder_of("bulk-job:2").await.expect("db").as_deref(),
+        Some("a"),
+        "the old hold's release left the new one in place"
+    );
+    assert!(new.renew().await.expect("db"));
+}

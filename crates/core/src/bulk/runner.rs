@@ -77,7 +77,7 @@ pub fn spawn(state: Console, job: Job) {
             }
             Err(error) => {
                 tracing::error!(%error, job = %id, "bulk job task failed");
-                if let Err(error) = store::interrupt(&db, Some(id)).await {
+                if let Err(error) = store::interrupt(&db, id).await {
                     tracing::error!(%error, job = %id, "could not mark the bulk job interrupted");
                 }
             }
@@ -89,7 +89,7 @@ pub fn spawn(state: Console, job: Job) {
 pub async fn resume(state: Console, job: store::Unfinished) {
     let Ok(kind) = BulkKind::parse(&job.kind) else {
         let why = format!("This console does not know the job kind {:?}.", job.kind);
-        let _ = store::interrupt_saying(&state.db, Some(job.id), &why).await;
+        let _ = store::interrupt_saying(&state.db, job.id, &why).await;
         return;
     };
     let role = crate::roles::store::current_role(&state.db, &job.created_by_id)
@@ -100,7 +100,7 @@ pub async fn resume(state: Console, job: store::Unfinished) {
         // Whoever made it may no longer change users: the rest is not done in their name.
         let why = "The person who made this job no longer has a console role that may change \
                    users, so nothing more was done in their name.";
-        if let Err(error) = store::interrupt_saying(&state.db, Some(job.id), why).await {
+        if let Err(error) = store::interrupt_saying(&state.db, job.id, why).await {
             tracing::error!(%error, job = %job.id, "could not stop a bulk job");
         }
         return;
@@ -143,7 +143,7 @@ async fn run(state: Console, job: Job) {
         Ok(users) => users,
         Err(error) => {
             tracing::error!(%error, job = %job.id, "bulk job could not read its users");
-            let _ = store::interrupt(&state.db, Some(job.id)).await;
+            let _ = store::interrupt(&state.db, job.id).await;
             return;
         }
     };
@@ -194,16 +194,15 @@ impl Runner {
             })
     }
 
-    /// Marks these users' calls as started (see [`store::start_items`]); `false` if that
-    /// could not be recorded, and then the call is not made.
-    async fn start(&self, users: &[&str]) -> bool {
-        match store::start_items(&self.state.db, self.job.id, users).await {
-            Ok(()) => true,
-            Err(error) => {
+    /// Claims these users' calls (see [`store::start_items`]): the users whose call may be
+    /// made now. None when the claim could not be recorded: then no call is made.
+    async fn start(&self, users: &[&str]) -> Vec<String> {
+        store::start_items(&self.state.db, self.job.id, users)
+            .await
+            .unwrap_or_else(|error| {
                 tracing::error!(%error, job = %self.job.id, "could not mark bulk rows started");
-                false
-            }
-        }
+                Vec::new()
+            })
     }
 
     async fn record(&self, user_id: &str, outcome: Finished) {
@@ -249,7 +248,7 @@ impl Runner {
     async fn one_by_one(&self, users: &[String]) {
         futures::stream::iter(users)
             .for_each_concurrent(CONCURRENCY, |user| async move {
-                if !self.start(&[user.as_str()]).await {
+                if self.start(&[user.as_str()]).await.is_empty() {
                     return;
                 }
                 let outcome = match user.parse::<UserId>() {
@@ -375,8 +374,10 @@ impl Runner {
             // Logout and the approval-gated kinds go one by one, never here.
             _ => ("users.bulk", serde_json::json!({}), "Done."),
         };
-        let started: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
-        if !self.start(&started).await {
+        let asked: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+        let claimed = self.start(&asked).await;
+        ids.retain(|id| claimed.iter().any(|c| c == id.as_str()));
+        if ids.is_empty() {
             return;
         }
         let answer = match self.airtable().await {

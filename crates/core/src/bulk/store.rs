@@ -87,18 +87,21 @@ pub async fn pending(db: &PgPool, job: Uuid) -> sqlx::Result<Vec<String>> {
     .await
 }
 
-/// Records that the Airtable call for these users is about to be made: from here on, a
-/// row without an outcome is uncertain (the call may have happened), never re-run.
-pub async fn start_items(db: &PgPool, job: Uuid, users: &[&str]) -> sqlx::Result<()> {
-    sqlx::query(
+/// Claims these users' rows for their Airtable call, which is about to be made: from here
+/// on a row without an outcome is uncertain (the call may have happened) and never re-run.
+/// Returns the users claimed now; a row already started (by this runner or another one
+/// that still thinks it holds the job) is not claimed again, so no user's call is made
+/// twice whatever the leases do.
+pub async fn start_items(db: &PgPool, job: Uuid, users: &[&str]) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
         "UPDATE bulk_job_items SET started_at = now()
-          WHERE job_id = $1 AND user_id = ANY($2) AND status = 'pending'",
+          WHERE job_id = $1 AND user_id = ANY($2) AND status = 'pending' AND started_at IS NULL
+          RETURNING user_id",
     )
     .bind(job)
     .bind(users)
-    .execute(db)
+    .fetch_all(db)
     .await
-    .map(|_| ())
 }
 
 /// Rows whose call was started by a process that is gone, with no outcome recorded,
@@ -215,32 +218,28 @@ pub async fn finish_job(db: &PgPool, job: Uuid) -> sqlx::Result<()> {
     .map(|_| ())
 }
 
-/// Rows left pending by a runner that is gone (the console stopped, or the task failed)
-/// become `interrupted`, and their jobs finished. Returns how many rows were marked.
-/// `job = None`: every unfinished job (at start-up, when no runner of this console exists).
-pub async fn interrupt(db: &PgPool, job: Option<Uuid>) -> sqlx::Result<u64> {
+/// The job's rows still pending become `interrupted`, and the job finished: its runner
+/// failed (a panic) and nothing more is done. Returns how many rows were marked.
+pub async fn interrupt(db: &PgPool, job: Uuid) -> sqlx::Result<u64> {
     interrupt_saying(db, job, INTERRUPTED).await
 }
 
 /// As [`interrupt`], with `why` as every stopped row's result.
-pub async fn interrupt_saying(db: &PgPool, job: Option<Uuid>, why: &str) -> sqlx::Result<u64> {
+pub async fn interrupt_saying(db: &PgPool, job: Uuid, why: &str) -> sqlx::Result<u64> {
     let mut tx = db.begin().await?;
     let marked = sqlx::query(
         "UPDATE bulk_job_items SET status = 'interrupted', result = $2, finished_at = now()
-          WHERE status = 'pending' AND ($1::uuid IS NULL OR job_id = $1)",
+          WHERE status = 'pending' AND job_id = $1",
     )
     .bind(job)
     .bind(why)
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    sqlx::query(
-        "UPDATE bulk_jobs SET finished_at = now()
-          WHERE finished_at IS NULL AND ($1::uuid IS NULL OR id = $1)",
-    )
-    .bind(job)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("UPDATE bulk_jobs SET finished_at = now() WHERE finished_at IS NULL AND id = $1")
+        .bind(job)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(marked)
 }
