@@ -285,6 +285,72 @@ async fn keyset_pages_cover_everything_once_and_stay_stable_under_new_events() {
     assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first");
 }
 
+/// Readers that follow the copy by `copy_seq` (alert rules, SIEM sinks) must never see a
+/// number while a smaller one is still to come: a second writer waits for the first's
+/// commit before it draws its numbers, so what it stores comes after, in number and in
+/// visibility.
+#[tokio::test]
+async fn copy_order_numbers_become_visible_in_order() {
+    let t = TestConsole::start().await;
+    let db = t.db().await;
+    let spec = |n: i64| {
+        event(
+            n,
+            &Spec {
+                action: "loginUser",
+                email: "erin@corp.com",
+                user_id: "usrERIN0000000001",
+                model: "usrERIN0000000001",
+                model_type: "user",
+                workspace: None,
+                base: None,
+                ip: "192.0.2.50",
+                payload: json!({}),
+            },
+        )
+    };
+    let mut first = db.begin().await.expect("tx");
+    store_events(&mut first, &[spec(900), spec(901)])
+        .await
+        .expect("store");
+    let second = {
+        let db = db.clone();
+        let later = spec(902);
+        tokio::spawn(async move {
+            let mut tx = db.begin().await.expect("tx");
+            store_events(&mut tx, &[later]).await.expect("store");
+            tx.commit().await.expect("commit");
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "the second writer waits for the first to commit"
+    );
+    let visible: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(visible, 0, "nothing is visible before the first commit");
+    first.commit().await.expect("commit");
+    second.await.expect("second writer");
+    let order: Vec<String> = sqlx::query_scalar("SELECT id FROM audit_events ORDER BY copy_seq")
+        .fetch_all(&db)
+        .await
+        .expect("order");
+    let expected: Vec<String> = [900, 901, 902].map(|n| spec(n).id.to_string()).into();
+    assert_eq!(order, expected);
+    assert_eq!(
+        console_core::audit::copy_order::newest(&db)
+            .await
+            .expect("newest"),
+        sqlx::query_scalar::<_, i64>("SELECT max(copy_seq) FROM audit_events")
+            .fetch_one(&db)
+            .await
+            .expect("max")
+    );
+}
+
 #[tokio::test]
 async fn histogram_counts_every_bucket_of_the_span() {
     let t = TestConsole::start().await;

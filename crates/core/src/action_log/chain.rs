@@ -232,6 +232,7 @@ impl ActionLog {
         // record of truth. A copy with this number can exist only if newer rows of the log
         // were deleted: the old copy is kept (it is evidence), and the action still goes
         // through.
+        crate::audit::copy_order::lock(&mut tx).await?;
         let copied = sqlx::query(
             "INSERT INTO audit_events (id, occurred_at, action, category, actor_type, actor_id,
                                        actor_email, model_id, workspace_id, base_id, raw)

@@ -290,6 +290,7 @@ pub async fn store_events(
         return Ok(0);
     }
     let rows = EventColumns::from_events(events);
+    super::copy_order::lock(tx).await?;
     let result = sqlx::query(
         "INSERT INTO audit_events (id, occurred_at, action, category, actor_type, actor_id,
              actor_email, actor_name, model_id, model_type, workspace_id, base_id, interface_id,

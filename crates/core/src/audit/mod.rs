@@ -3,6 +3,7 @@
 //! ask for.
 
 pub mod chart;
+pub mod copy_order;
 pub mod ingest;
 pub mod search;
 pub mod status;
