@@ -129,7 +129,7 @@ impl Console {
         details: serde_json::Value,
     ) -> Result<(), ConsoleError> {
         // Whatever the change touched is read again by the next page that shows it.
-        self.live.forget_objects();
+        self.live.forget_objects().await;
         self.action_log
             .record(
                 &self.db,

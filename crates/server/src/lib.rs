@@ -273,6 +273,11 @@ pub async fn start(
     }
 
     let exports = console_core::export::Exports::new(&db);
+    // Shared reads are forgotten in every console process when a change goes through one.
+    let peers = console_core::live::peers::Peers::new(db.clone());
+    let live =
+        console_core::live::LiveReads::new(settings.live_read_ttl).told_to_peers(peers.clone());
+    console_core::live::peers::spawn_listener(peers, live.clone(), shutdown.clone()).await?;
     let console = Console {
         db,
         airtable: api,
@@ -288,7 +293,7 @@ pub async fn start(
             approval_reauth: settings.approval_reauth,
             enterprise_name: settings.enterprise_name.clone(),
         }),
-        live: console_core::live::LiveReads::new(settings.live_read_ttl),
+        live,
         exports,
         leases: leases.clone(),
         shutdown: shutdown.clone(),

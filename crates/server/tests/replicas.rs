@@ -352,3 +352,53 @@ async fn sign_in_through_one_process_and_approve_through_another() {
     let (_, me) = get_on(&fleet, 1, &browser, "/api/whoami").await;
     assert_eq!(me["csrf_token"], json!(csrf), "{me}");
 }
+
+/// Shared live reads are kept per process (issue 18): a change made through one process is
+/// told to the others (Postgres NOTIFY), so none of them shows the old read until its
+/// period (60 s here) ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_through_one_process_is_seen_at_once_through_the_others() {
+    let fleet = fleet(FleetOptions {
+        replicas: 2,
+        audit_events: 50,
+        ..FleetOptions::default()
+    })
+    .await;
+    let (browser, csrf) = fleet.admin_browser(0).await;
+    let workspaces = |overview: &Value| {
+        overview["workspace_count"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("an overview, got {overview}"))
+    };
+    // Replica 1 reads the enterprise and keeps it.
+    let (status, before) = get_on(&fleet, 1, &browser, "/api/overview").await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    let (_, kept) = get_on(&fleet, 1, &browser, "/api/overview").await;
+    assert_eq!(kept["as_of"], before["as_of"], "kept: {kept}");
+
+    // A workspace created through replica 0.
+    let (status, body) = post_on(
+        &fleet,
+        0,
+        &browser,
+        &csrf,
+        "/api/workspaces/create",
+        &[("name", "Told to the others")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Replica 1 forgets its read within moments, not at the end of its 60 s period.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, after) = get_on(&fleet, 1, &browser, "/api/overview").await;
+        if workspaces(&after) == workspaces(&before) + 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "replica 1 still shows the old read: {after}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

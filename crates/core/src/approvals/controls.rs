@@ -121,7 +121,7 @@ pub async fn execute(
             // The enterprise's counts may have changed (a user, group, workspace or
             // descendant gone): the overview reads them again.
             state.live.forget_enterprise().await;
-            state.live.forget_objects();
+            state.live.forget_objects().await;
             Ok(done)
         }
     }

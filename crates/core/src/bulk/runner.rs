@@ -239,7 +239,7 @@ impl Runner {
             response: failure.map(|f| serde_json::json!({ "error": f })),
         };
         // The user (and their groups, workspaces, bases) may read differently now.
-        self.state.live.forget_objects();
+        self.state.live.forget_objects().await;
         if let Err(error) = self.state.action_log.record(&self.state.db, entry).await {
             tracing::error!(%error, job = %self.job.id, user = user_id, "could not log a bulk change");
         }

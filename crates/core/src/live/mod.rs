@@ -17,12 +17,20 @@
 //! read already under way when the change is made may still be kept, for at most one
 //! period; moka forgets only what is stored when asked.)
 //!
+//! A read already under way when a change is made is handed to whoever waited for it but
+//! not kept: each kind counts how often it was forgotten, and a read that finds the count
+//! moved while it loaded forgets itself.
+//!
 //! Each process keeps its own copy (several console processes share one Postgres, not
-//! memory): with N processes the enterprise is read at most N times a period, and a
-//! change made through one process shows in another after at most one period. Concurrent
+//! memory): with N processes the enterprise is read at most N times a period. What one
+//! process forgets it tells the others through Postgres (`NOTIFY`, see [`peers`]), so a
+//! change made through one process shows in every other at its next view. Concurrent
 //! misses in one process make one Airtable call (moka's `try_get_with` runs one loader per
 //! key and hands its result to every waiter).
 
+pub mod peers;
+
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -48,6 +56,9 @@ pub struct Shared<T> {
     what: &'static str,
     /// False with a zero period: every view reads.
     keep: bool,
+    /// How many times this kind was forgotten (all of it, or one key): a read that began
+    /// before a forgetting is not kept.
+    forgotten: Arc<AtomicU64>,
 }
 
 impl<T: Send + Sync + 'static> Shared<T> {
@@ -59,6 +70,7 @@ impl<T: Send + Sync + 'static> Shared<T> {
                 .build(),
             what,
             keep: !ttl.is_zero(),
+            forgotten: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -80,8 +92,9 @@ impl<T: Send + Sync + 'static> Shared<T> {
             }));
         }
         if refresh {
-            self.cache.invalidate(key).await;
+            self.forget(key).await;
         }
+        let forgotten_before = self.forgotten.load(Ordering::SeqCst);
         let entry = self
             .cache
             .entry(key.to_string())
@@ -98,11 +111,23 @@ impl<T: Send + Sync + 'static> Shared<T> {
         let outcome = if entry.is_fresh() { "miss" } else { "hit" };
         metrics::counter!("console_live_reads_total", "read" => self.what, "outcome" => outcome)
             .increment(1);
+        if entry.is_fresh() && self.forgotten.load(Ordering::SeqCst) != forgotten_before {
+            // A change went through while this read was on its way: it may predate the
+            // change, so it serves those who waited for it and no one after them.
+            self.cache.invalidate(key).await;
+        }
         Ok(entry.into_value())
+    }
+
+    /// Forgets the kept read of `key`.
+    async fn forget(&self, key: &str) {
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
+        self.cache.invalidate(key).await;
     }
 
     /// Forgets every kept read of this kind.
     fn forget_all(&self) {
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
         self.cache.invalidate_all();
     }
 }
@@ -120,6 +145,8 @@ pub struct LiveReads {
     /// One group as its page shows it (`groups::get`).
     pub groups: Shared<GroupDetail>,
     ttl: Duration,
+    /// Where forgetting is told to the other console processes (none in unit tests).
+    peers: Option<peers::Peers>,
 }
 
 /// How many objects of each kind a process keeps (people look at a handful at a time).
@@ -135,7 +162,15 @@ impl LiveReads {
             bases: Shared::new("base", ttl, OBJECTS_KEPT),
             groups: Shared::new("group", ttl, OBJECTS_KEPT),
             ttl,
+            peers: None,
         }
+    }
+
+    /// Tells what this process forgets to the other console processes on `db`, and
+    /// forgets what they tell (see [`peers::spawn_listener`], which must run too).
+    pub fn told_to_peers(mut self, peers: peers::Peers) -> Self {
+        self.peers = Some(peers);
+        self
     }
 
     /// How long a read is kept.
@@ -158,19 +193,43 @@ impl LiveReads {
         self.enterprise.read("", refresh, load).await
     }
 
-    /// Forgets the enterprise's record: a change went through (or someone asked for a
-    /// refresh), so the next page reads it again.
+    /// Forgets the enterprise's record, here and in the other console processes: a change
+    /// went through, so the next page reads it again.
     pub async fn forget_enterprise(&self) {
-        self.enterprise.cache.invalidate("").await;
+        self.forget(peers::Forget::Enterprise).await;
     }
 
-    /// Forgets every kept user, workspace, base and group: a change went through that may
-    /// have touched any of them.
-    pub fn forget_objects(&self) {
-        self.users.forget_all();
-        self.workspaces.forget_all();
-        self.bases.forget_all();
-        self.groups.forget_all();
+    /// Forgets every kept user, workspace, base and group, here and in the other console
+    /// processes: a change went through that may have touched any of them.
+    pub async fn forget_objects(&self) {
+        self.forget(peers::Forget::Objects).await;
+    }
+
+    async fn forget(&self, what: peers::Forget) {
+        self.forget_here(what).await;
+        if let Some(peers) = &self.peers {
+            peers.tell(what).await;
+        }
+    }
+
+    /// Forgets in this process only (what a peer told, or what this one changed).
+    async fn forget_here(&self, what: peers::Forget) {
+        match what {
+            peers::Forget::Enterprise => self.enterprise.forget("").await,
+            peers::Forget::Objects => {
+                self.users.forget_all();
+                self.workspaces.forget_all();
+                self.bases.forget_all();
+                self.groups.forget_all();
+            }
+            peers::Forget::Everything => {
+                self.enterprise.forget_all();
+                self.users.forget_all();
+                self.workspaces.forget_all();
+                self.bases.forget_all();
+                self.groups.forget_all();
+            }
+        }
     }
 }
 
@@ -255,6 +314,43 @@ mod tests {
             .expect("read");
         }
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_read_under_way_when_a_change_goes_through_is_not_kept() {
+        let reads = LiveReads::new(Duration::from_secs(60));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let slow = {
+            let reads = reads.clone();
+            let calls = calls.clone();
+            tokio::spawn(async move {
+                reads
+                    .enterprise(false, async move {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        Ok(account())
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        reads.forget_enterprise().await;
+        slow.await
+            .expect("joined")
+            .expect("the waiting page gets its read");
+        let counting = calls.clone();
+        reads
+            .enterprise(false, async move {
+                counting.fetch_add(1, Ordering::SeqCst);
+                Ok(account())
+            })
+            .await
+            .expect("read");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "the read that began before the change was not kept"
+        );
     }
 
     #[tokio::test]
