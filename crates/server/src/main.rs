@@ -13,6 +13,13 @@
 //! (see [`console_server::config::Environment`]); `--version` prints the version.
 
 use clap::{CommandFactory, FromArgMatches};
+
+/// mimalloc, not glibc's malloc: under 64 connections glibc's allocator took about a fifth
+/// of the server's CPU (`perf`: `_int_malloc`, `malloc_consolidate`, `unlink_chunk`) and
+/// kept its high-water mark as resident memory; mimalloc allocates from per-thread pages and
+/// hands freed pages back to the system (docs/BENCHMARKS.md, issue 18).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use console_server::{
     config::{self, Environment, Settings},
     telemetry,

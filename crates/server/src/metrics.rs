@@ -24,6 +24,9 @@ const SECONDS_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
+/// How often histogram samples are folded into their buckets when nobody scrapes.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The process's recorder, installed once (tests start many consoles in one process; they
 /// share it, as counters only ever grow).
 pub fn handle() -> &'static PrometheusHandle {
@@ -36,6 +39,20 @@ pub fn handle() -> &'static PrometheusHandle {
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("another metrics recorder was installed first: /metrics stays empty");
+        }
+        // A histogram keeps every sample until it is folded into its buckets, which a
+        // scrape does, or this upkeep: without it, a console nobody scrapes would keep
+        // every request's latency forever. A thread, not a task: consoles come and go in
+        // one test process, and their runtimes with them.
+        let upkeep = handle.clone();
+        let started = std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                upkeep.run_upkeep();
+            });
+        if let Err(error) = started {
+            tracing::warn!(%error, "no metrics upkeep thread: histograms are folded only when scraped");
         }
         handle
     })
