@@ -163,8 +163,23 @@ impl TryFrom<Environment> for Settings {
             }
         }
         let shutdown = shutdown_settings(&env.shutdown_seconds, &env.shutdown_drain_seconds)?;
+        let siem =
+            console_core::siem::config::parse(&console_core::siem::config::RawSiemSettings {
+                http_url: env.siem_http_url.as_deref(),
+                http_format: &env.siem_http_format,
+                http_token: env.siem_http_token.as_ref().map(super::Secret::expose),
+                syslog_addr: env.siem_syslog_addr.as_deref(),
+                batch: &env.siem_batch,
+                start: &env.siem_start,
+                host: public_url.host_str().unwrap_or("airtable-console"),
+            })
+            .map_err(|e| ConfigError::Invalid {
+                name: e.name,
+                reason: e.reason,
+            })?;
         Ok(Settings {
             addr,
+            siem,
             public_url,
             database_url,
             database_owner_url: env.database_owner_url,
