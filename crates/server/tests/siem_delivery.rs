@@ -179,6 +179,19 @@ async fn every_event_reaches_hec_and_syslog_once_in_order_late_ones_and_console_
     }
     assert_eq!(sinks[0]["kind"], "splunk-hec");
     assert_eq!(sinks[1]["kind"], "syslog");
+    // The audit-sync page shows each sink and its lag.
+    let (status, html) = common::session::fetch(&t, &browser, "/audit/sync").await;
+    assert!(status.is_success(), "{status}");
+    for sink in ["sink-http", "sink-syslog"] {
+        assert!(
+            html.contains(&format!("data-testid=\"{sink}\"")),
+            "{sink} on the page"
+        );
+    }
+    assert!(
+        html.contains("splunk-hec") && html.contains(&syslog_addr),
+        "kind and target shown"
+    );
     let metrics = reqwest::get(t.url("/metrics"))
         .await
         .expect("metrics")
