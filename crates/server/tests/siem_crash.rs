@@ -195,6 +195,24 @@ async fn a_console_killed_mid_batch_resends_only_that_batch_and_loses_nothing() 
             in_flight.as_slice(),
             "{name}: resent"
         );
+        // Order is kept whole: seqs rise throughout but once, where the batch comes again.
+        // So a receiver that drops every event at or below the highest seq it stored keeps
+        // each exactly once.
+        let seqs: Vec<i64> = log.events().into_iter().map(|(_, seq)| seq).collect();
+        let drops = seqs.windows(2).filter(|w| w[1] <= w[0]).count();
+        assert_eq!(drops, 1, "{name}: one step back, the resent batch");
+        let mut high = 0;
+        let mut kept = Vec::new();
+        for (id, seq) in log.events() {
+            if seq > high {
+                high = seq;
+                kept.push(id);
+            }
+        }
+        assert_eq!(
+            kept, copy,
+            "{name}: a high-water mark on seq gives the copy exactly once"
+        );
     }
     drop(db);
     drop(_second);

@@ -24,6 +24,10 @@
 //! - **Each event carries its id** (Airtable's event id, `console-<seq>` for the console's
 //!   steps) and its `seq` (the copy's order), so a receiver or a SIEM search can drop the
 //!   repeats. Splunk HEC has no idempotency key: the id is in the event.
+//! - **Exactly once for a receiver that keeps a high-water mark.** Since `seq` rises
+//!   through the stream except where a batch comes again, a receiver (or a SIEM pipeline)
+//!   that drops every event whose `seq` is at or below the highest it stored keeps each
+//!   event exactly once; `tests/siem_crash.rs` checks this across a kill -9.
 //!
 //! One process forwards a sink at a time (its lease); the position is advanced only while
 //! the lease is still this hold's (fenced by its generation) and from the position this
