@@ -511,4 +511,28 @@ mod tests {
         let err = settings(&[("CONSOLE_SMTP_URL", "smtp://localhost:25")]).unwrap_err();
         assert!(err.to_string().contains("CONSOLE_MAIL_FROM"), "{err}");
     }
+
+    #[test]
+    fn siem_sinks_are_checked_at_start_in_words() {
+        let err = settings(&[("CONSOLE_SIEM_SYSLOG_ADDR", "siem.example.com")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("CONSOLE_SIEM_SYSLOG_ADDR is not valid: must be HOST:PORT"),
+            "{err}"
+        );
+        let s = settings(&[
+            ("CONSOLE_PUBLIC_URL", "https://console.example.com"),
+            (
+                "CONSOLE_SIEM_HTTP_URL",
+                "https://splunk.example.com/services/collector/event",
+            ),
+            ("CONSOLE_SIEM_HTTP_TOKEN", "t"),
+        ])
+        .expect("valid");
+        assert_eq!(s.siem.sinks.len(), 1);
+        assert_eq!(
+            s.siem.host, "console.example.com",
+            "events name the console's host"
+        );
+    }
 }
