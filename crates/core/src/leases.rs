@@ -253,6 +253,13 @@ where
 pub const DEFAULT_PERIOD: Duration = Duration::from_secs(30);
 
 impl Held {
+    /// Who holds it and which taking this is, for work that fences its own writes: a
+    /// write conditioned on the `leases` row still showing both is made only while this
+    /// hold lasts (the SIEM forwarder advances a sink's position so).
+    pub fn fence(&self) -> (&str, i64) {
+        (self.holder.as_ref(), self.generation)
+    }
+
     /// Extends the lease by its period from now. `false` when this hold is over: it expired
     /// and the lease was taken again (by another process, or by this one for other work).
     pub async fn renew(&self) -> sqlx::Result<bool> {

@@ -36,6 +36,7 @@ pub mod people;
 pub mod reports;
 pub mod roles;
 pub mod shutdown;
+pub mod siem;
 pub mod snapshots;
 pub mod tokens;
 pub mod unpublished;

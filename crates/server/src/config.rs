@@ -423,6 +423,70 @@ pub struct Environment {
     )]
     pub mail_from: Option<String>,
 
+    // SIEM sinks (issue 21): every event of the audit copy, in order, to each sink set here.
+    /// An HTTP endpoint to send the audit copy to, a batch per POST: Splunk's HTTP Event
+    /// Collector (https://splunk:8088/services/collector/event) or any receiver of NDJSON.
+    /// Unset: none.
+    #[arg(
+        long,
+        env = "CONSOLE_SIEM_HTTP_URL",
+        value_name = "URL",
+        help_heading = "SIEM sinks"
+    )]
+    pub siem_http_url: Option<String>,
+
+    /// The HTTP sink's format: splunk-hec (HEC event objects, Authorization: Splunk <token>)
+    /// or ndjson (one JSON event per line, Authorization: Bearer <token> if a token is set).
+    #[arg(
+        long,
+        env = "CONSOLE_SIEM_HTTP_FORMAT",
+        default_value = "splunk-hec",
+        value_name = "splunk-hec|ndjson",
+        help_heading = "SIEM sinks"
+    )]
+    pub siem_http_format: String,
+
+    /// The HTTP sink's token (required for splunk-hec: the HEC token).
+    #[arg(
+        long,
+        env = "CONSOLE_SIEM_HTTP_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        help_heading = "SIEM sinks"
+    )]
+    pub siem_http_token: Option<Secret>,
+
+    /// A syslog receiver over TCP (RFC 5424 messages, octet-counting framing) to send the
+    /// audit copy to. Unset: none.
+    #[arg(
+        long,
+        env = "CONSOLE_SIEM_SYSLOG_ADDR",
+        value_name = "HOST:PORT",
+        help_heading = "SIEM sinks"
+    )]
+    pub siem_syslog_addr: Option<String>,
+
+    /// Events per batch sent to a sink (1 to 10000).
+    #[arg(
+        long,
+        env = "CONSOLE_SIEM_BATCH",
+        default_value = "500",
+        value_name = "EVENTS",
+        help_heading = "SIEM sinks"
+    )]
+    pub siem_batch: String,
+
+    /// Where a sink configured for the first time starts: now (events copied from now on)
+    /// or beginning (the whole copy first, oldest first).
+    #[arg(
+        long,
+        env = "CONSOLE_SIEM_START",
+        default_value = "now",
+        value_name = "now|beginning",
+        help_heading = "SIEM sinks"
+    )]
+    pub siem_start: String,
+
     /// Demo mode: where the in-process simulator listens (port 0: any free port).
     #[arg(
         long,

@@ -317,6 +317,15 @@ pub async fn start(
             leases.clone(),
         );
     }
+    // SIEM sinks (issue 21): one forwarder per configured sink, each under its own lease.
+    console_core::siem::spawn_forwarders(
+        console.db.clone(),
+        &settings.siem,
+        leases.clone(),
+        shutdown.clone(),
+        console_core::siem::Pacing::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("SIEM sinks: {e}"))?;
     let state = AppState {
         console,
         settings: Arc::new(settings),

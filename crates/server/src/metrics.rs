@@ -150,6 +150,9 @@ pub async fn render(State(state): State<AppState>) -> Response {
             metrics::counter!("console_metrics_read_failures_total").increment(1);
         }
     }
+    if let Err(error) = console_core::siem::record_gauges(db).await {
+        tracing::warn!(%error, "metrics: cannot read the SIEM sinks' positions");
+    }
     (
         [(
             header::CONTENT_TYPE,

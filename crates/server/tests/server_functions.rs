@@ -281,6 +281,7 @@ const READS: &[&str] = &[
     "/api/overview",
     "/api/roles/list",
     "/api/audit/sync/status",
+    "/api/audit/sync/sinks",
     "/api/actions/list",
     "/api/actions/verify",
     "/api/snapshots/list",

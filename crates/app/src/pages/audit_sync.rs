@@ -4,12 +4,21 @@ use leptos::{form::ActionForm, prelude::*, server_fn::codec::GetUrl};
 use leptos_meta::Meta;
 
 use crate::api::{AuditSyncStatus, ConsoleError};
+use crate::audit::siem::SiemSinkStatus;
 use crate::components::{format::when, session::CsrfField};
 
 #[server(endpoint = "audit/sync/status", input = GetUrl)]
 pub async fn read_audit_sync_status() -> Result<AuditSyncStatus, ConsoleError> {
     crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
         console_core::audit::sync_status(&console).await
+    })
+    .await
+}
+
+#[server(endpoint = "audit/sync/sinks", input = GetUrl)]
+pub async fn read_siem_sinks() -> Result<Vec<SiemSinkStatus>, ConsoleError> {
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        console_core::siem::sink_statuses(&console).await
     })
     .await
 }
@@ -34,6 +43,82 @@ pub fn AuditSyncPage() -> impl IntoView {
             "log a few minutes after they happen."
         </p>
         <AuditSyncCard />
+        <SiemSinksCard />
+    }
+}
+
+/// Where each SIEM sink stands: how far its receiver has acknowledged the copy, how much is
+/// still to send, and its last success and failure. Sinks are set by the console's
+/// operator (`CONSOLE_SIEM_*`), not here.
+#[component]
+fn SiemSinksCard() -> impl IntoView {
+    let sinks = Resource::new(|| (), |_| read_siem_sinks());
+    view! {
+        <section class="card" aria-labelledby="sinks-title" data-testid="siem-sinks">
+            <h2 id="sinks-title">"SIEM sinks"</h2>
+            <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match sinks.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="notice">
+                                "The audit copy is not streamed anywhere. Set CONSOLE_SIEM_HTTP_URL "
+                                "or CONSOLE_SIEM_SYSLOG_ADDR (see the README)."
+                            </p>
+                        }.into_any(),
+                        Ok(list) => view! { <SinksTable sinks=list /> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn SinksTable(sinks: Vec<SiemSinkStatus>) -> impl IntoView {
+    let rows = sinks
+        .into_iter()
+        .map(|s| {
+            let behind = s
+                .oldest_unsent_at
+                .map(|at| describe_duration(s.as_of - at))
+                .unwrap_or_else(|| "—".into());
+            let error = match s.last_error.clone() {
+                Some(e) => {
+                    view! { <span class="error">{when(s.last_error_at)} ": " {e}</span> }.into_any()
+                }
+                None => "—".into_any(),
+            };
+            view! {
+                <tr data-testid=format!("sink-{}", s.name)>
+                    <td>{s.name.clone()}</td>
+                    <td>{s.kind.clone()}</td>
+                    <td>{s.target.clone()}</td>
+                    <td class="num">{s.position}</td>
+                    <td class="num" data-testid="sink-lag">{s.lag_events}</td>
+                    <td>{behind}</td>
+                    <td>{when(s.last_success_at)}</td>
+                    <td>{error}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table>
+            <thead>
+                <tr>
+                    <th scope="col">"Sink"</th>
+                    <th scope="col">"Kind"</th>
+                    <th scope="col">"Sends to"</th>
+                    <th scope="col">"Acknowledged up to"</th>
+                    <th scope="col">"Events behind"</th>
+                    <th scope="col">"Oldest unsent waits for"</th>
+                    <th scope="col">"Last success"</th>
+                    <th scope="col">"Last error"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }
 

@@ -163,8 +163,23 @@ impl TryFrom<Environment> for Settings {
             }
         }
         let shutdown = shutdown_settings(&env.shutdown_seconds, &env.shutdown_drain_seconds)?;
+        let siem =
+            console_core::siem::config::parse(&console_core::siem::config::RawSiemSettings {
+                http_url: env.siem_http_url.as_deref(),
+                http_format: &env.siem_http_format,
+                http_token: env.siem_http_token.as_ref().map(super::Secret::expose),
+                syslog_addr: env.siem_syslog_addr.as_deref(),
+                batch: &env.siem_batch,
+                start: &env.siem_start,
+                host: public_url.host_str().unwrap_or("airtable-console"),
+            })
+            .map_err(|e| ConfigError::Invalid {
+                name: e.name,
+                reason: e.reason,
+            })?;
         Ok(Settings {
             addr,
+            siem,
             public_url,
             database_url,
             database_owner_url: env.database_owner_url,
@@ -495,5 +510,29 @@ mod tests {
         assert_eq!(s.default_role, Some(Role::Operator));
         let err = settings(&[("CONSOLE_SMTP_URL", "smtp://localhost:25")]).unwrap_err();
         assert!(err.to_string().contains("CONSOLE_MAIL_FROM"), "{err}");
+    }
+
+    #[test]
+    fn siem_sinks_are_checked_at_start_in_words() {
+        let err = settings(&[("CONSOLE_SIEM_SYSLOG_ADDR", "siem.example.com")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("CONSOLE_SIEM_SYSLOG_ADDR is not valid: must be HOST:PORT"),
+            "{err}"
+        );
+        let s = settings(&[
+            ("CONSOLE_PUBLIC_URL", "https://console.example.com"),
+            (
+                "CONSOLE_SIEM_HTTP_URL",
+                "https://splunk.example.com/services/collector/event",
+            ),
+            ("CONSOLE_SIEM_HTTP_TOKEN", "t"),
+        ])
+        .expect("valid");
+        assert_eq!(s.siem.sinks.len(), 1);
+        assert_eq!(
+            s.siem.host, "console.example.com",
+            "events name the console's host"
+        );
     }
 }

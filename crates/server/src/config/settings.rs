@@ -131,6 +131,8 @@ pub struct Settings {
     pub smtp: Option<SmtpSettings>,
     /// How the process stops (`CONSOLE_SHUTDOWN_SECONDS`, `CONSOLE_SHUTDOWN_DRAIN_SECONDS`).
     pub shutdown: ShutdownSettings,
+    /// Where the audit copy is streamed (`CONSOLE_SIEM_*`); no sinks: nowhere.
+    pub siem: console_core::siem::SiemSettings,
 }
 
 /// How a stop (SIGTERM, Ctrl-C) goes: readiness 503 at once, the drain, then the listener

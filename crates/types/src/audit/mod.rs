@@ -3,3 +3,4 @@
 
 pub mod categories;
 pub mod query;
+pub mod siem;
