@@ -24,10 +24,31 @@ use crate::{
 /// copy, snapshots) waits as long as the retry policy allows.
 pub const INTERACTIVE_MAX_WAIT: Duration = Duration::from_secs(10);
 
-/// The console's domain: cheap to clone (every field is shared), one per process, handed to
-/// server functions through Leptos' context and to axum handlers through the router state.
+/// The console's domain: one per process, handed to server functions through Leptos'
+/// context and to axum handlers through the router state. Its parts are reached through
+/// `Deref` (`console.db`). One `Arc`: every request clones it several times (each layer of
+/// the router and the Leptos context hold one), and a clone of the parts themselves was a
+/// few dozen reference counts and a few kilobytes each time (`perf` and `heaptrack` under
+/// load, docs/BENCHMARKS.md).
 #[derive(Clone)]
-pub struct Console {
+pub struct Console(Arc<ConsoleParts>);
+
+impl Console {
+    pub fn new(parts: ConsoleParts) -> Self {
+        Console(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for Console {
+    type Target = ConsoleParts;
+
+    fn deref(&self) -> &ConsoleParts {
+        &self.0
+    }
+}
+
+/// What a [`Console`] holds.
+pub struct ConsoleParts {
     pub db: PgPool,
     /// Shared connection pool and rate limiter; per-person clients come from `with_token`.
     pub airtable: AirtableClient,

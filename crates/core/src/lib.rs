@@ -44,5 +44,5 @@ pub mod user_changes;
 pub mod users;
 pub mod workspaces;
 
-pub use console::{require, Console, Policy, SignInMethod, INTERACTIVE_MAX_WAIT};
+pub use console::{require, Console, ConsoleParts, Policy, SignInMethod, INTERACTIVE_MAX_WAIT};
 pub use shutdown::Shutdown;

@@ -46,7 +46,7 @@ use console_core::{
     },
     bulk,
     crypto::TokenCipher,
-    mail, snapshots, Console, Policy, Shutdown,
+    mail, snapshots, Console, ConsoleParts, Policy, Shutdown,
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{
@@ -281,7 +281,7 @@ pub async fn start(
     let live =
         console_core::live::LiveReads::new(settings.live_read_ttl).told_to_peers(peers.clone());
     console_core::live::peers::spawn_listener(peers, live.clone(), shutdown.clone()).await?;
-    let console = Console {
+    let console = Console::new(ConsoleParts {
         db,
         airtable: api,
         enterprise_id,
@@ -300,7 +300,7 @@ pub async fn start(
         exports,
         leases: leases.clone(),
         shutdown: shutdown.clone(),
-    };
+    });
     console_core::approvals::workflow::spawn_sweeper(console.clone(), leases.clone());
     console_core::tokens::logins::spawn_token_sweeper(
         console.db.clone(),
