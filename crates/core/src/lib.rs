@@ -13,6 +13,7 @@
 //! `action_log`; `tokens` keeps each person's Airtable tokens.
 
 pub mod action_log;
+pub mod alerts;
 pub mod approvals;
 pub mod audit;
 pub mod bases;

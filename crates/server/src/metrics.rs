@@ -133,6 +133,10 @@ pub async fn render(State(state): State<AppState>) -> Response {
             metrics::counter!("console_metrics_read_failures_total").increment(1);
         }
     }
+    // How many copied events the slowest enabled alert rule has still to evaluate.
+    if let Ok(lag) = console_core::alerts::lag(db).await {
+        metrics::gauge!("console_alert_evaluator_lag_events").set(lag as f64);
+    }
     (
         [(
             header::CONTENT_TYPE,
