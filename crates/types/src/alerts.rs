@@ -141,4 +141,6 @@ pub struct AlertsOverview {
     pub notices: Vec<AlertNoticeRow>,
     /// Whether the person may change rules (operators and admins).
     pub can_change: bool,
+    /// Where a starter rule sends unless told otherwise: the person enabling it.
+    pub your_email: String,
 }

@@ -182,13 +182,15 @@ impl Evaluator {
             event,
             &self.public_url,
         );
-        sqlx::query("INSERT INTO alert_deliveries (rule_id, notice_id, url, body) VALUES ($1, $2, $3, $4)")
-            .bind(rule.id)
-            .bind(notice)
-            .bind(url)
-            .bind(body)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO alert_deliveries (rule_id, notice_id, url, body) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(rule.id)
+        .bind(notice)
+        .bind(url)
+        .bind(body)
+        .execute(&mut **tx)
+        .await?;
         Ok(Some(notice))
     }
 
@@ -218,7 +220,10 @@ impl Evaluator {
         }
         body.push_str(&format!(
             "\nThe rule, its matches and deliveries: {}\n",
-            self.public_url.join("alerts").map(|u| u.to_string()).unwrap_or_default()
+            self.public_url
+                .join("alerts")
+                .map(|u| u.to_string())
+                .unwrap_or_default()
         ));
         (subject, body)
     }

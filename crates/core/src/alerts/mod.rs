@@ -76,7 +76,10 @@ pub fn spawn(console: &Console) {
 }
 
 /// The page: rules, starter rules, the newest notices with their deliveries.
-pub async fn overview(console: &Console, who: &SignedInUser) -> Result<AlertsOverview, ConsoleError> {
+pub async fn overview(
+    console: &Console,
+    who: &SignedInUser,
+) -> Result<AlertsOverview, ConsoleError> {
     let rules = store::list(&console.db).await?;
     let starters = starters::STARTERS
         .iter()
@@ -97,6 +100,7 @@ pub async fn overview(console: &Console, who: &SignedInUser) -> Result<AlertsOve
         starters,
         notices: notices(console, None).await?,
         can_change: who.role.allows(Role::Operator),
+        your_email: who.email.clone(),
     })
 }
 

@@ -389,7 +389,10 @@ mod tests {
             "{bad_query:?}"
         );
         assert!(check(&rule("", "a@b.co", "")).is_err(), "empty search");
-        assert!(check(&rule("action:deleteBase", "", "")).is_err(), "nowhere");
+        assert!(
+            check(&rule("action:deleteBase", "", "")).is_err(),
+            "nowhere"
+        );
         assert!(check(&rule("action:deleteBase", "not-an-email", "")).is_err());
         assert!(check(&rule("action:deleteBase", "", "ftp://x.example/")).is_err());
         let ok = check(&rule(

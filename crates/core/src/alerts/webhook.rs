@@ -72,10 +72,7 @@ struct Head {
 /// How one attempt went.
 enum Outcome {
     Delivered(u16),
-    Failed {
-        status: Option<u16>,
-        error: String,
-    },
+    Failed { status: Option<u16>, error: String },
 }
 
 impl Sender {
@@ -140,20 +137,20 @@ impl Sender {
     }
 
     async fn attempt(&self, head: &Head) -> Outcome {
-        let secret = match head
-            .secret
-            .as_deref()
-            .map(|stored| super::store::open_secret(&self.cipher, head.rule_id, stored))
-        {
-            Some(Ok(secret)) => secret,
-            _ => {
-                return Outcome::Failed {
+        let secret =
+            match head
+                .secret
+                .as_deref()
+                .map(|stored| super::store::open_secret(&self.cipher, head.rule_id, stored))
+            {
+                Some(Ok(secret)) => secret,
+                _ => return Outcome::Failed {
                     status: None,
-                    error: "the rule's signing secret cannot be read (was CONSOLE_TOKEN_KEY changed?)"
-                        .into(),
-                }
-            }
-        };
+                    error:
+                        "the rule's signing secret cannot be read (was CONSOLE_TOKEN_KEY changed?)"
+                            .into(),
+                },
+            };
         let timestamp = chrono::Utc::now().timestamp();
         let sent = self
             .http

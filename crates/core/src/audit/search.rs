@@ -763,7 +763,9 @@ pub async fn matching_in_copy(
     let mut sql = QueryBuilder::new(format!(
         "SELECT {ROW_COLUMNS}, copy_seq, raw FROM audit_events WHERE copy_seq > "
     ));
-    sql.push_bind(after).push(" AND copy_seq <= ").push_bind(upto);
+    sql.push_bind(after)
+        .push(" AND copy_seq <= ")
+        .push_bind(upto);
     push_conditions(&mut sql, query);
     sql.push(" ORDER BY copy_seq LIMIT ").push_bind(limit);
     let rows = sql.build().fetch_all(&mut *db).await?;
@@ -787,7 +789,6 @@ pub async fn count(db: &PgPool, query: &AuditQuery) -> Result<i64, sqlx::Error> 
     tx.commit().await?;
     Ok(n)
 }
-
 
 #[cfg(test)]
 mod tests {
