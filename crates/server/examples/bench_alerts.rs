@@ -81,7 +81,7 @@ fn event(i: usize) -> anyhow::Result<airtable_client::models::AuditEvent> {
     } else {
         format!("user{user}@example.com")
     };
-    let name = if i % 97 == 0 {
+    let name = if i.is_multiple_of(97) {
         "Confidential plans"
     } else {
         "Team tracker"
@@ -148,7 +148,7 @@ async fn run(url: &str, events: usize, rules: usize) -> anyhow::Result<()> {
     let ingest = started.elapsed();
 
     for i in 0..rules {
-        let webhook = (i % 2 == 0).then_some("http://127.0.0.1:9/bench");
+        let webhook = i.is_multiple_of(2).then_some("http://127.0.0.1:9/bench");
         sqlx::query(
             "INSERT INTO alert_rules (name, query, owner_id, owner_email, webhook_url,
                                       webhook_secret, position)

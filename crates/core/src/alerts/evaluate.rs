@@ -123,12 +123,7 @@ impl Evaluator {
             Some(last) if matches.len() as i64 == STEP_MATCHES => last.copy_seq,
             _ => upto,
         };
-        let mut made = Vec::new();
-        for event in &matches {
-            if let Some(notice) = self.notice(&mut tx, &rule, event).await? {
-                made.push((notice, event));
-            }
-        }
+        let made = self.notices(&mut tx, &rule, &matches).await?;
         if !made.is_empty() && !rule.email_to.is_empty() {
             let (subject, body) = self.email(&rule, &made);
             for to in &rule.email_to {
@@ -150,48 +145,74 @@ impl Evaluator {
         Ok(Some(made.len() as u64))
     }
 
-    /// Records that `rule` matched `event`, and queues its webhook delivery. `None` when the
-    /// pair was recorded before (which the position makes impossible, and the unique pair
-    /// makes harmless).
-    async fn notice(
+    /// Records that `rule` matched `events` (one statement), and queues their webhook
+    /// deliveries in copy order (another): the notices made, in copy order. A pair recorded
+    /// before (which the position makes impossible, and the unique pair harmless) is left
+    /// out.
+    async fn notices<'e>(
         &self,
         tx: &mut Transaction<'_, Postgres>,
         rule: &Rule,
-        event: &CopiedEvent,
-    ) -> Result<Option<i64>, sqlx::Error> {
-        let notice: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO alert_notices (rule_id, event_id, copy_seq) VALUES ($1, $2, $3)
-             ON CONFLICT (rule_id, event_id) DO NOTHING RETURNING id",
+        events: &'e [CopiedEvent],
+    ) -> Result<Vec<(i64, &'e CopiedEvent)>, sqlx::Error> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<&str> = events.iter().map(|e| e.row.id.as_str()).collect();
+        let seqs: Vec<i64> = events.iter().map(|e| e.copy_seq).collect();
+        let inserted: Vec<(i64, String)> = sqlx::query_as(
+            "INSERT INTO alert_notices (rule_id, event_id, copy_seq)
+             SELECT $1, e.id, e.seq FROM UNNEST($2::text[], $3::bigint[]) AS e(id, seq)
+              ORDER BY e.seq
+             ON CONFLICT (rule_id, event_id) DO NOTHING
+             RETURNING id, event_id",
         )
         .bind(rule.id)
-        .bind(&event.row.id)
-        .bind(event.copy_seq)
-        .fetch_optional(&mut **tx)
+        .bind(&ids)
+        .bind(&seqs)
+        .fetch_all(&mut **tx)
         .await?;
-        let (Some(notice), Some(url)) = (notice, &rule.webhook_url) else {
-            return Ok(notice);
-        };
-        let body = super::payload::body(
-            rule.webhook_format,
-            &super::payload::Subject {
-                rule_id: rule.id,
-                rule_name: &rule.name,
-                query: &rule.query,
-                notice_id: notice,
-            },
-            event,
-            &self.public_url,
-        );
-        sqlx::query(
-            "INSERT INTO alert_deliveries (rule_id, notice_id, url, body) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(rule.id)
-        .bind(notice)
-        .bind(url)
-        .bind(body)
-        .execute(&mut **tx)
-        .await?;
-        Ok(Some(notice))
+        let notice_of: std::collections::HashMap<&str, i64> = inserted
+            .iter()
+            .map(|(notice, event)| (event.as_str(), *notice))
+            .collect();
+        let made: Vec<(i64, &CopiedEvent)> = events
+            .iter()
+            .filter_map(|e| notice_of.get(e.row.id.as_str()).map(|n| (*n, e)))
+            .collect();
+        if let Some(url) = &rule.webhook_url {
+            let notices: Vec<i64> = made.iter().map(|(n, _)| *n).collect();
+            let bodies: Vec<String> = made
+                .iter()
+                .map(|(notice, event)| {
+                    super::payload::body(
+                        rule.webhook_format,
+                        &super::payload::Subject {
+                            rule_id: rule.id,
+                            rule_name: &rule.name,
+                            query: &rule.query,
+                            notice_id: *notice,
+                        },
+                        event,
+                        &self.public_url,
+                    )
+                })
+                .collect();
+            // Delivery ids follow the copy's order: the sender sends a rule's deliveries by id.
+            sqlx::query(
+                "INSERT INTO alert_deliveries (rule_id, notice_id, url, body)
+                 SELECT $1, d.notice, $2, d.body
+                   FROM UNNEST($3::bigint[], $4::text[]) WITH ORDINALITY AS d(notice, body, n)
+                  ORDER BY d.n",
+            )
+            .bind(rule.id)
+            .bind(url)
+            .bind(&notices)
+            .bind(&bodies)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(made)
     }
 
     /// One email for a step's matches.
