@@ -158,6 +158,27 @@ async fn a_rule_acts_once_on_each_new_match_signed_in_order_and_by_email() {
     assert_eq!(overview["rules"][0]["last_delivery"]["status"], "delivered");
     assert_eq!(overview["rules"][0]["notices"], 7);
 
+    // The metrics say so too.
+    let metrics = reqwest::get(t.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+    };
+    assert!(value("console_alert_notices_total") >= 7.0);
+    assert!(value("console_alert_webhook_deliveries_total{outcome=\"retry\"}") >= 2.0);
+    assert!(value("console_alert_webhook_deliveries_total{outcome=\"delivered\"}") >= 7.0);
+    assert!(value("console_alert_rule_steps_total") >= 2.0);
+    assert_eq!(value("console_alert_evaluator_lag_events"), 0.0);
+
     // Switched off, it does not act; switched on again, it catches up.
     let (status, body) = post(
         &t,
