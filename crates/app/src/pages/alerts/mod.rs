@@ -27,10 +27,9 @@ pub fn AlertsPage() -> impl IntoView {
     let delete = ServerAction::<DeleteAlertRule>::new();
     let query = use_query_once();
     let from_search = query.get_untracked().get("q").unwrap_or_default();
-    let test_id = query
-        .get_untracked()
-        .get("test")
-        .and_then(|t| t.parse::<i64>().ok());
+    // Followed as the URL changes: the "Test" link stays on this page, so the router keeps
+    // the component and only the query changes.
+    let test_id = move || query.get().get("test").and_then(|t| t.parse::<i64>().ok());
     let overview = Resource::new(
         move || {
             (
@@ -82,7 +81,7 @@ pub fn AlertsPage() -> impl IntoView {
                 })
             }}
         </Suspense>
-        {test_id.map(|id| view! { <TestResult id /> })}
+        {move || test_id().map(|id| view! { <TestResult id /> })}
     }
 }
 

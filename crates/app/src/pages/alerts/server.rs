@@ -3,12 +3,13 @@
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
-use crate::alerts::{AlertsOverview, CreatedRule, NewRule, RuleTest};
-use crate::api::{ConsoleError, Role};
+use crate::alerts::{AlertsOverview, CreatedRule, RuleTest};
+use crate::api::ConsoleError;
+// The bodies run on the server only: what they alone use is named in full there.
 
 #[server(endpoint = "alerts/overview", input = GetUrl)]
 pub async fn read_alerts() -> Result<AlertsOverview, ConsoleError> {
-    crate::serve::as_role(Role::Viewer, async move |console, who| {
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, who| {
         console_core::alerts::overview(&console, &who).await
     })
     .await
@@ -16,7 +17,7 @@ pub async fn read_alerts() -> Result<AlertsOverview, ConsoleError> {
 
 #[server(endpoint = "alerts/test", input = GetUrl)]
 pub async fn test_alert_rule(id: i64) -> Result<RuleTest, ConsoleError> {
-    crate::serve::as_role(Role::Viewer, async move |console, _| {
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
         console_core::alerts::test(&console, id).await
     })
     .await
@@ -31,16 +32,20 @@ pub async fn create_alert_rule(
     webhook_url: String,
     webhook_format: String,
 ) -> Result<CreatedRule, ConsoleError> {
-    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
-        let new = NewRule {
-            name,
-            query,
-            email_to,
-            webhook_url,
-            webhook_format,
-        };
-        console_core::alerts::create(&console, &who, &new).await
-    })
+    crate::serve::changing(
+        crate::api::Role::Operator,
+        &csrf_token,
+        async move |console, who| {
+            let new = crate::alerts::NewRule {
+                name,
+                query,
+                email_to,
+                webhook_url,
+                webhook_format,
+            };
+            console_core::alerts::create(&console, &who, &new).await
+        },
+    )
     .await
 }
 
@@ -52,17 +57,21 @@ pub async fn enable_starter_rule(
     webhook_url: String,
     webhook_format: String,
 ) -> Result<CreatedRule, ConsoleError> {
-    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
-        console_core::alerts::enable_starter(
-            &console,
-            &who,
-            &key,
-            &email_to,
-            &webhook_url,
-            &webhook_format,
-        )
-        .await
-    })
+    crate::serve::changing(
+        crate::api::Role::Operator,
+        &csrf_token,
+        async move |console, who| {
+            console_core::alerts::enable_starter(
+                &console,
+                &who,
+                &key,
+                &email_to,
+                &webhook_url,
+                &webhook_format,
+            )
+            .await
+        },
+    )
     .await
 }
 
@@ -73,25 +82,31 @@ pub async fn switch_alert_rule(
     id: i64,
     enabled: String,
 ) -> Result<(), ConsoleError> {
-    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
-        let enabled = match enabled.as_str() {
-            "true" => true,
-            "false" => false,
-            _ => {
-                return Err(ConsoleError::Invalid(
-                    "Say whether to switch the rule on (true) or off (false).".into(),
-                ))
-            }
-        };
-        console_core::alerts::set_enabled(&console, &who, id, enabled).await
-    })
+    crate::serve::changing(
+        crate::api::Role::Operator,
+        &csrf_token,
+        async move |console, who| {
+            let enabled = match enabled.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(ConsoleError::Invalid(
+                        "Say whether to switch the rule on (true) or off (false).".into(),
+                    ))
+                }
+            };
+            console_core::alerts::set_enabled(&console, &who, id, enabled).await
+        },
+    )
     .await
 }
 
 #[server(endpoint = "alerts/delete")]
 pub async fn delete_alert_rule(csrf_token: String, id: i64) -> Result<(), ConsoleError> {
-    crate::serve::changing(Role::Operator, &csrf_token, async move |console, who| {
-        console_core::alerts::delete(&console, &who, id).await
-    })
+    crate::serve::changing(
+        crate::api::Role::Operator,
+        &csrf_token,
+        async move |console, who| console_core::alerts::delete(&console, &who, id).await,
+    )
     .await
 }
