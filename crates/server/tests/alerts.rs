@@ -280,6 +280,52 @@ async fn starter_rules_enable_once_and_viewers_only_read() {
     let (status, body) = post(&t, &operator, "/api/alerts/starter", &enable).await;
     assert_eq!(status, StatusCode::CONFLICT, "enabled once: {body}");
 
+    // Edited: a webhook added now gets its secret, once; the change is logged.
+    let rule = get_json(&t, &operator, "/api/alerts/overview").await["rules"][0]["id"]
+        .as_i64()
+        .expect("the rule");
+    let (status, edited) = post(
+        &t,
+        &operator,
+        "/api/alerts/edit",
+        &[
+            ("id", &rule.to_string()),
+            ("name", "Deletions"),
+            ("query", "action:deleteBase action:deleteWorkspace"),
+            ("email_to", "sec@example.com"),
+            ("webhook_url", "https://hooks.example.com/x"),
+            ("webhook_format", "slack"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert!(edited["secret"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("whsec_")));
+    let (status, bad) = post(
+        &t,
+        &operator,
+        "/api/alerts/edit",
+        &[
+            ("id", &rule.to_string()),
+            ("name", "Deletions"),
+            ("query", "action:deleteBase before:tomorrow-ish"),
+            ("email_to", "sec@example.com"),
+            ("webhook_url", ""),
+            ("webhook_format", "json"),
+        ],
+    )
+    .await;
+    assert!(status.is_client_error(), "{status}: {bad}");
+    assert_eq!(
+        count_of(
+            &t,
+            "SELECT count(*) FROM console_actions WHERE action = 'alerts.edit'"
+        )
+        .await,
+        1
+    );
+
     let viewer = sign_in_as(&t, Role::Viewer).await;
     let seen = get_json(&t, &viewer, "/api/alerts/overview").await;
     assert_eq!(seen["can_change"], false);

@@ -57,6 +57,20 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
             (Role::Operator, vec![("id", "1"), ("enabled", "false")]),
         ),
         ("/api/alerts/delete", (Role::Operator, vec![("id", "1")])),
+        (
+            "/api/alerts/edit",
+            (
+                Role::Operator,
+                vec![
+                    ("id", "1"),
+                    ("name", "walked"),
+                    ("query", "action:deleteBase"),
+                    ("email_to", "nobody@example.invalid"),
+                    ("webhook_url", ""),
+                    ("webhook_format", "json"),
+                ],
+            ),
+        ),
         ("/api/snapshots/take", (Role::Operator, vec![])),
         (
             "/api/roles/revoke",

@@ -183,6 +183,18 @@ pub async fn enable_starter(
     store::create(console, who, &new, Some(starter.key)).await
 }
 
+/// Changes rule `id` (see [`store::update`]): the new webhook secret, if one was made.
+pub async fn edit(
+    console: &Console,
+    who: &SignedInUser,
+    id: i64,
+    new: &NewRule,
+) -> Result<CreatedRule, ConsoleError> {
+    crate::require(who, Role::Operator)?;
+    let secret = store::update(console, who, id, new).await?;
+    Ok(CreatedRule { id, secret })
+}
+
 pub async fn set_enabled(
     console: &Console,
     who: &SignedInUser,

@@ -211,6 +211,87 @@ pub async fn create(
     Ok(CreatedRule { id, secret })
 }
 
+/// Changes a rule's name, search and destinations; it keeps its position (it goes on from
+/// where it is, with the new search). A webhook added now gets a new secret, returned this
+/// once; a changed address takes the deliveries still waiting with it, and a removed one
+/// cancels them.
+pub async fn update(
+    console: &Console,
+    who: &SignedInUser,
+    id: i64,
+    new: &NewRule,
+) -> Result<Option<String>, ConsoleError> {
+    let rule = check(new)?;
+    let mut tx = console.db.begin().await.map_err(internal)?;
+    let had_secret: Option<bool> = sqlx::query_scalar(
+        "SELECT webhook_secret IS NOT NULL FROM alert_rules
+          WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let Some(had_secret) = had_secret else {
+        return Err(ConsoleError::NotFound(format!("alert rule {id}")));
+    };
+    let secret = (rule.webhook_url.is_some() && !had_secret).then(new_secret);
+    sqlx::query(
+        "UPDATE alert_rules
+            SET name = $2, query = $3, email_to = $4, webhook_url = $5, webhook_format = $6,
+                webhook_secret = CASE WHEN $7::bytea IS NOT NULL THEN $7
+                                      WHEN $5::text IS NULL THEN NULL
+                                      ELSE webhook_secret END,
+                last_error = NULL, updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&rule.name)
+    .bind(&rule.query)
+    .bind(&rule.email_to)
+    .bind(&rule.webhook_url)
+    .bind(rule.webhook_format.as_str())
+    .bind(
+        secret
+            .as_ref()
+            .map(|s| console.cipher.encrypt(s, &secret_context(id))),
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    match &rule.webhook_url {
+        Some(url) => sqlx::query(
+            "UPDATE alert_deliveries SET url = $2 WHERE rule_id = $1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(url),
+        None => sqlx::query(
+            "UPDATE alert_deliveries SET status = 'cancelled', last_error = 'the rule no longer has a webhook'
+              WHERE rule_id = $1 AND status = 'pending'",
+        )
+        .bind(id),
+    }
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    console
+        .log_action(
+            who,
+            "alerts.edit",
+            Some(&format!("alert-rule:{id}")),
+            json!({
+                "name": rule.name,
+                "query": rule.query,
+                "email_to": rule.email_to,
+                "webhook": new.webhook_url.trim(),
+                "format": rule.webhook_format.as_str(),
+                "new_secret": secret.is_some(),
+            }),
+        )
+        .await?;
+    Ok(secret)
+}
+
 /// Switches a rule on or off. A rule switched on again carries on from where it stopped,
 /// so it acts on the events copied while it was off: switching an alert off for a while
 /// does not hide what happened meanwhile.

@@ -25,6 +25,7 @@ pub fn AlertsPage() -> impl IntoView {
     let starter = ServerAction::<EnableStarterRule>::new();
     let switch = ServerAction::<SwitchAlertRule>::new();
     let delete = ServerAction::<DeleteAlertRule>::new();
+    let edit = ServerAction::<EditAlertRule>::new();
     let query = use_query_once();
     let from_search = query.get_untracked().get("q").unwrap_or_default();
     // Followed as the URL changes: the "Test" link stays on this page, so the router keeps
@@ -37,6 +38,7 @@ pub fn AlertsPage() -> impl IntoView {
                 starter.version().get(),
                 switch.version().get(),
                 delete.version().get(),
+                edit.version().get(),
             )
         },
         |_| read_alerts(),
@@ -49,6 +51,7 @@ pub fn AlertsPage() -> impl IntoView {
             .or_else(|| starter.value().get().and_then(Result::err))
             .or_else(|| switch.value().get().and_then(Result::err))
             .or_else(|| delete.value().get().and_then(Result::err))
+            .or_else(|| edit.value().get().and_then(Result::err))
     };
     let created = move || {
         create
@@ -56,6 +59,7 @@ pub fn AlertsPage() -> impl IntoView {
             .get()
             .and_then(Result::ok)
             .or_else(|| starter.value().get().and_then(Result::ok))
+            .or_else(|| edit.value().get().and_then(Result::ok))
     };
     view! {
         <h1>"Alert rules"</h1>
@@ -73,7 +77,7 @@ pub fn AlertsPage() -> impl IntoView {
                 Suspend::new(async move {
                     match overview.await {
                         Ok(o) => view! {
-                            <Rules overview=o from_search create starter switch delete />
+                            <Rules overview=o from_search create starter switch delete edit />
                         }
                         .into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -89,7 +93,7 @@ pub fn AlertsPage() -> impl IntoView {
 fn Created(created: CreatedRule) -> impl IntoView {
     view! {
         <div class="notice" role="status" data-testid="rule-created">
-            <p>{format!("Rule {} saved. It acts on events copied from now on.", created.id)}</p>
+            <p>{format!("Rule {} saved.", created.id)}</p>
             {created.secret.map(|secret| view! {
                 <p>
                     "The webhook's signing secret, shown this once (keep it with the receiver; "
@@ -109,12 +113,13 @@ fn Rules(
     starter: ServerAction<EnableStarterRule>,
     switch: ServerAction<SwitchAlertRule>,
     delete: ServerAction<DeleteAlertRule>,
+    edit: ServerAction<EditAlertRule>,
 ) -> impl IntoView {
     let can_change = overview.can_change;
     let rows = overview
         .rules
         .into_iter()
-        .map(|rule| view! { <RuleRow rule can_change switch delete /> })
+        .map(|rule| view! { <RuleRow rule can_change switch delete edit /> })
         .collect_view();
     view! {
         {can_change.then(|| view! { <NewRuleForm create from_search /> })}
@@ -201,7 +206,9 @@ fn RuleRow(
     can_change: bool,
     switch: ServerAction<SwitchAlertRule>,
     delete: ServerAction<DeleteAlertRule>,
+    edit: ServerAction<EditAlertRule>,
 ) -> impl IntoView {
+    let editing = rule.clone();
     let mut to: Vec<String> = rule.email_to.clone();
     if let Some(url) = &rule.webhook_url {
         to.push(format!("webhook ({}) {url}", rule.webhook_format.as_str()));
@@ -241,6 +248,7 @@ fn RuleRow(
                         <button type="submit" class="button secondary"
                             aria-label=format!("Delete the rule {}", rule.name)>"Delete"</button>
                     </ActionForm>
+                    <EditRule rule=editing edit />
                 })}
             </td>
         </tr>
@@ -377,4 +385,31 @@ fn TestResult(id: i64) -> impl IntoView {
 
 fn error_view(e: ConsoleError) -> AnyView {
     view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any()
+}
+
+/// The rule's settings in a form that opens on request; it keeps its place in the copy.
+#[component]
+fn EditRule(rule: AlertRuleRow, edit: ServerAction<EditAlertRule>) -> impl IntoView {
+    let format = rule.webhook_format.as_str();
+    view! {
+        <details>
+            <summary>"Edit"</summary>
+            <ActionForm action=edit>
+                <CsrfField />
+                <input type="hidden" name="id" value=rule.id.to_string() />
+                <label>"Name " <input name="name" type="text" required value=rule.name.clone() /></label>
+                <label>"Search " <input name="query" type="text" required value=rule.query.clone() /></label>
+                <label>"Email to " <input name="email_to" type="text" value=rule.email_to.join(", ") /></label>
+                <label>"Webhook " <input name="webhook_url" type="url" value=rule.webhook_url.clone().unwrap_or_default() /></label>
+                <label>
+                    "Format "
+                    <select name="webhook_format">
+                        <option value="json" selected=format == "json">"JSON"</option>
+                        <option value="slack" selected=format == "slack">"Slack"</option>
+                    </select>
+                </label>
+                <button type="submit" class="button secondary">"Save changes"</button>
+            </ActionForm>
+        </details>
+    }
 }

@@ -75,6 +75,33 @@ pub async fn enable_starter_rule(
     .await
 }
 
+#[server(endpoint = "alerts/edit")]
+pub async fn edit_alert_rule(
+    csrf_token: String,
+    id: i64,
+    name: String,
+    query: String,
+    email_to: String,
+    webhook_url: String,
+    webhook_format: String,
+) -> Result<CreatedRule, ConsoleError> {
+    crate::serve::changing(
+        crate::api::Role::Operator,
+        &csrf_token,
+        async move |console, who| {
+            let new = crate::alerts::NewRule {
+                name,
+                query,
+                email_to,
+                webhook_url,
+                webhook_format,
+            };
+            console_core::alerts::edit(&console, &who, id, &new).await
+        },
+    )
+    .await
+}
+
 /// `enabled` is `true` or `false`.
 #[server(endpoint = "alerts/switch")]
 pub async fn switch_alert_rule(
