@@ -12,11 +12,12 @@ test('a rule made from a search fires after "Sync now" and its notice arrives', 
   await page.goto(`/audit?q=${encodeURIComponent(search)}`);
   await page.getByRole('link', { name: 'Alert on new events like these' }).click();
   await expect(page).toHaveURL(/\/alerts\?q=/);
-  await expect(page.getByLabel('Search (as on the audit page)')).toHaveValue(search);
+  const form = page.getByTestId('new-rule');
+  await expect(form.getByLabel('Search (as on the audit page)')).toHaveValue(search);
   const name = `Sign-ins of ${other.name} ${Date.now()}`;
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Email to (commas between addresses)').fill(admin.email);
-  await page.getByRole('button', { name: 'Save rule' }).click();
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Email to (commas between addresses)').fill(admin.email);
+  await form.getByRole('button', { name: 'Save rule' }).click();
   await expect(page.getByTestId('rule-created')).toBeVisible();
   const row = page.getByTestId('alert-rule').filter({ hasText: name });
   await expect(row).toBeVisible();

@@ -148,7 +148,7 @@ fn Rules(
 #[component]
 fn NewRuleForm(create: ServerAction<CreateAlertRule>, from_search: String) -> impl IntoView {
     view! {
-        <section class="card">
+        <section class="card" data-testid="new-rule">
             <h2>"New rule"</h2>
             <ActionForm action=create>
                 <CsrfField />
