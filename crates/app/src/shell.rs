@@ -14,6 +14,7 @@ use crate::components::{
 };
 use crate::pages::{
     action_log::ActionLogPage,
+    alerts::AlertsPage,
     approvals::{ApprovalPage, ApprovalPolicyPage, ApprovalsPage, NoticesPage, RequestResult},
     audit_search::{AuditEventPage, AuditSearchPage},
     audit_sync::AuditSyncPage,
@@ -107,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit/sync") view=AuditSyncPage ssr=SsrMode::Async />
                     <Route path=path!("/audit/actions") view=ActionLogPage ssr=SsrMode::Async />
                     <Route path=path!("/audit/snapshots") view=SnapshotsPage ssr=SsrMode::Async />
+                    <Route path=path!("/alerts") view=AlertsPage ssr=SsrMode::Async />
                     <Route path=path!("/enterprise/tokens") view=TokensPage ssr=SsrMode::Async />
                     <Route path=path!("/enterprise/packages") view=PackagesPage ssr=SsrMode::Async />
                     <Route path=path!("/enterprise/ai") view=AiAllowlistPage ssr=SsrMode::Async />

@@ -10,9 +10,10 @@
 //!
 //! Modules are named like the console's pages: `users`, `groups`, `workspaces`, `bases`,
 //! `approvals`, `audit`, `snapshots`, `reports`, `bulk`, `roles`, `enterprise`,
-//! `action_log`; `tokens` keeps each person's Airtable tokens.
+//! `action_log`, `alerts`; `tokens` keeps each person's Airtable tokens.
 
 pub mod action_log;
+pub mod alerts;
 pub mod approvals;
 pub mod audit;
 pub mod bases;

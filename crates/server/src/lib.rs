@@ -310,6 +310,8 @@ pub async fn start(
     // Jobs whose process is gone (this one, before a restart, or another) are carried on.
     bulk::spawn_resumer(console.clone());
     action_log::spawn_witness(console.action_log.clone(), console.db.clone());
+    // Alert rules: the evaluator and the webhook sender (issue 21).
+    console_core::alerts::spawn(&console);
     if let Some(smtp) = &settings.smtp {
         mail::spawn_sender(
             console.db.clone(),

@@ -153,6 +153,10 @@ pub async fn render(State(state): State<AppState>) -> Response {
     if let Err(error) = console_core::siem::record_gauges(db).await {
         tracing::warn!(%error, "metrics: cannot read the SIEM sinks' positions");
     }
+    // How many copied events the slowest enabled alert rule has still to evaluate.
+    if let Ok(lag) = console_core::alerts::lag(db).await {
+        metrics::gauge!("console_alert_evaluator_lag_events").set(lag as f64);
+    }
     (
         [(
             header::CONTENT_TYPE,

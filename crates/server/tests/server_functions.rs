@@ -27,6 +27,50 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
             ),
         ),
         ("/api/audit/sync/now", (Role::Operator, vec![])),
+        (
+            "/api/alerts/create",
+            (
+                Role::Operator,
+                vec![
+                    ("name", "walked"),
+                    ("query", "action:deleteBase"),
+                    ("email_to", "nobody@example.invalid"),
+                    ("webhook_url", ""),
+                    ("webhook_format", "json"),
+                ],
+            ),
+        ),
+        (
+            "/api/alerts/starter",
+            (
+                Role::Operator,
+                vec![
+                    ("key", "admin-granted"),
+                    ("email_to", "nobody@example.invalid"),
+                    ("webhook_url", ""),
+                    ("webhook_format", "json"),
+                ],
+            ),
+        ),
+        (
+            "/api/alerts/switch",
+            (Role::Operator, vec![("id", "1"), ("enabled", "false")]),
+        ),
+        ("/api/alerts/delete", (Role::Operator, vec![("id", "1")])),
+        (
+            "/api/alerts/edit",
+            (
+                Role::Operator,
+                vec![
+                    ("id", "1"),
+                    ("name", "walked"),
+                    ("query", "action:deleteBase"),
+                    ("email_to", "nobody@example.invalid"),
+                    ("webhook_url", ""),
+                    ("webhook_format", "json"),
+                ],
+            ),
+        ),
         ("/api/snapshots/take", (Role::Operator, vec![])),
         (
             "/api/roles/revoke",
@@ -282,6 +326,8 @@ const READS: &[&str] = &[
     "/api/roles/list",
     "/api/audit/sync/status",
     "/api/audit/sync/sinks",
+    "/api/alerts/overview",
+    "/api/alerts/test",
     "/api/actions/list",
     "/api/actions/verify",
     "/api/snapshots/list",
@@ -393,6 +439,8 @@ async fn no_role_below_the_required_one_can_call_a_change() {
     )
     .await;
     assert_eq!(granted, 0);
+    let rules = count_of(&t, "SELECT count(*) FROM alert_rules").await;
+    assert_eq!(rules, 0, "no alert rule was made below the operator role");
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! (`audit::query`). Pure data and parsing, no I/O; compiles to wasm. The app re-exports
 //! these modules (`console_app::api`, …), so both sides name them the same way.
 
+pub mod alerts;
 pub mod api;
 pub mod approvals;
 pub mod audit;

@@ -85,6 +85,7 @@ fn Nav(user: SignedInUser) -> impl IntoView {
                 <li><a href="/audit">"Audit log"</a></li>
                 <li><a href="/audit/snapshots">"Snapshots"</a></li>
                 <li><a href="/audit/actions">"Console actions"</a></li>
+                <li><a href="/alerts">"Alerts"</a></li>
                 <li><a href="/users">"Users"</a></li>
                 <li><a href="/groups">"Groups"</a></li>
                 <li><a href="/workspaces">"Workspaces"</a></li>

@@ -195,10 +195,16 @@ fn Results(results: AuditSearchPage, form: SearchForm, first_page: bool) -> impl
         format!("Events matching {}", results.query)
     };
     let empty = results.events.is_empty();
+    // An alert rule made from this search acts on new events like these (`/alerts`).
+    let alert = (!results.query.is_empty())
+        .then(|| format!("/alerts?q={}", percent_encode(&results.query)));
     view! {
         <section class="results">
             <div class="results-head">
                 <p data-testid="search-understood">{described}</p>
+                {alert.map(|href| view! {
+                    <p><a href=href>"Alert on new events like these"</a></p>
+                })}
                 <p class="downloads">
                     "Download all results: "
                     <a href=csv download rel="external">"CSV"</a> " · "

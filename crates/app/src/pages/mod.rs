@@ -1,4 +1,5 @@
 pub mod action_log;
+pub mod alerts;
 pub mod approvals;
 pub mod audit_search;
 pub mod audit_sync;

@@ -739,6 +739,57 @@ fn export_line(row: &sqlx::postgres::PgRow, format: ExportFormat) -> Result<Vec<
     Ok(line)
 }
 
+// ---- Following the copy (alert rules) ----
+
+/// An event of the copy with its place in the copy's order and the whole event as Airtable
+/// sent it.
+pub struct CopiedEvent {
+    pub copy_seq: i64,
+    pub row: AuditEventRow,
+    pub raw: serde_json::Value,
+}
+
+/// The events that entered the copy after position `after` and up to `upto`
+/// (`copy_seq`, see [`super::copy_order`]) and match `query`, in copy order, at most
+/// `limit`: how alert rules follow the copy with the search's own conditions, so a rule
+/// matches exactly what the same words find on the audit page.
+pub async fn matching_in_copy(
+    db: &mut PgConnection,
+    query: &AuditQuery,
+    after: i64,
+    upto: i64,
+    limit: i64,
+) -> Result<Vec<CopiedEvent>, sqlx::Error> {
+    let mut sql = QueryBuilder::new(format!(
+        "SELECT {ROW_COLUMNS}, copy_seq, raw FROM audit_events WHERE copy_seq > "
+    ));
+    sql.push_bind(after)
+        .push(" AND copy_seq <= ")
+        .push_bind(upto);
+    push_conditions(&mut sql, query);
+    sql.push(" ORDER BY copy_seq LIMIT ").push_bind(limit);
+    let rows = sql.build().fetch_all(&mut *db).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(CopiedEvent {
+                copy_seq: row.try_get("copy_seq")?,
+                row: row_from(row)?,
+                raw: row.try_get("raw")?,
+            })
+        })
+        .collect()
+}
+
+/// How many events match `query`, stopped like an interactive search (see [`search`]).
+pub async fn count(db: &PgPool, query: &AuditQuery) -> Result<i64, sqlx::Error> {
+    let mut tx = interactive(db).await?;
+    let mut sql = QueryBuilder::new("SELECT count(*) FROM audit_events WHERE TRUE");
+    push_conditions(&mut sql, query);
+    let n: i64 = sql.build_query_scalar().fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,6 +171,11 @@ pub async fn start_replica(
                 "CONSOLE_LOG_KEY",
                 "cmVwbGljYXMtdGVzdC1hY3Rpb24tbG9nLWtleS0zMmI=".to_string(),
             ),
+            // Alert rules' webhook secrets are sealed with it: every process must open them.
+            (
+                "CONSOLE_TOKEN_KEY",
+                "cmVwbGljYXMtdGVzdC10b2tlbi1zZWFsaW5nLWtleS0=".to_string(),
+            ),
             ("CONSOLE_AUDIT_SYNC_SECONDS", "2".to_string()),
             ("CONSOLE_LEASE_SECONDS", lease_seconds.to_string()),
             ("RUST_LOG", "info".to_string()),

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod alerting;
 pub mod fleet;
 pub mod process;
 pub mod session;
