@@ -32,6 +32,21 @@ struct Spec {
     payload: serde_json::Value,
 }
 
+/// Erin signing in: the common event the seed fills the copy with, and what tests add.
+fn erin_login() -> Spec {
+    Spec {
+        action: "loginUser",
+        email: "erin@corp.com",
+        user_id: "usrERIN0000000001",
+        model: "usrERIN0000000001",
+        model_type: "user",
+        workspace: None,
+        base: None,
+        ip: "192.0.2.50",
+        payload: json!({}),
+    }
+}
+
 fn event(n: i64, spec: &Spec) -> AuditEvent {
     let at = base_time() + Duration::hours(n);
     let mut context =
@@ -145,17 +160,7 @@ async fn seed(db: &sqlx::PgPool) {
         .enumerate()
         .map(|(i, s)| event(i as i64, s))
         .collect();
-    let filler = Spec {
-        action: "loginUser",
-        email: "erin@corp.com",
-        user_id: "usrERIN0000000001",
-        model: "usrERIN0000000001",
-        model_type: "user",
-        workspace: None,
-        base: None,
-        ip: "192.0.2.50",
-        payload: json!({}),
-    };
+    let filler = erin_login();
     events.extend((100..220).map(|n| event(n, &filler)));
     let mut tx = db.begin().await.expect("tx");
     assert_eq!(store_events(&mut tx, &events).await.expect("store"), 127);
@@ -249,20 +254,7 @@ async fn keyset_pages_cover_everything_once_and_stay_stable_under_new_events() {
         pages += 1;
         if pages == 1 {
             // A newer event arriving between pages must not shift the later pages.
-            let newer = event(
-                500,
-                &Spec {
-                    action: "loginUser",
-                    email: "erin@corp.com",
-                    user_id: "usrERIN0000000001",
-                    model: "usrERIN0000000001",
-                    model_type: "user",
-                    workspace: None,
-                    base: None,
-                    ip: "192.0.2.50",
-                    payload: json!({}),
-                },
-            );
+            let newer = event(500, &erin_login());
             let mut tx = db.begin().await.expect("tx");
             store_events(&mut tx, &[newer]).await.expect("store");
             tx.commit().await.expect("commit");
@@ -293,22 +285,7 @@ async fn keyset_pages_cover_everything_once_and_stay_stable_under_new_events() {
 async fn copy_order_numbers_become_visible_in_order() {
     let t = TestConsole::start().await;
     let db = t.db().await;
-    let spec = |n: i64| {
-        event(
-            n,
-            &Spec {
-                action: "loginUser",
-                email: "erin@corp.com",
-                user_id: "usrERIN0000000001",
-                model: "usrERIN0000000001",
-                model_type: "user",
-                workspace: None,
-                base: None,
-                ip: "192.0.2.50",
-                payload: json!({}),
-            },
-        )
-    };
+    let spec = |n: i64| event(n, &erin_login());
     let mut first = db.begin().await.expect("tx");
     store_events(&mut first, &[spec(900), spec(901)])
         .await

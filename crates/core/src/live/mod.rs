@@ -216,20 +216,19 @@ impl LiveReads {
     async fn forget_here(&self, what: peers::Forget) {
         match what {
             peers::Forget::Enterprise => self.enterprise.forget("").await,
-            peers::Forget::Objects => {
-                self.users.forget_all();
-                self.workspaces.forget_all();
-                self.bases.forget_all();
-                self.groups.forget_all();
-            }
+            peers::Forget::Objects => self.forget_objects_here(),
             peers::Forget::Everything => {
                 self.enterprise.forget_all();
-                self.users.forget_all();
-                self.workspaces.forget_all();
-                self.bases.forget_all();
-                self.groups.forget_all();
+                self.forget_objects_here();
             }
         }
+    }
+
+    fn forget_objects_here(&self) {
+        self.users.forget_all();
+        self.workspaces.forget_all();
+        self.bases.forget_all();
+        self.groups.forget_all();
     }
 }
 
