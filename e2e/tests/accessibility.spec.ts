@@ -64,6 +64,7 @@ async function everyPage(request: APIRequestContext, info: SimInfo): Promise<str
     '/reports/admins-without-sso-or-2fa',
     '/reports/sole-owner-workspaces',
     '/reports/public-shares',
+    '/reviews',
   ];
 }
 

@@ -13,7 +13,7 @@
 // The data types live in `console-types` (shared with the server, no UI); they are
 // re-exported so that pages and the server name them `console_app::api::…` alike.
 pub use console_types::{
-    alerts, api, approvals, audit, bulk, directory, enterprise, people, reports,
+    alerts, api, approvals, audit, bulk, directory, enterprise, people, reports, reviews,
 };
 
 mod components;

@@ -24,6 +24,7 @@ use crate::pages::{
     groups::{GroupPage, GroupsPage},
     overview::OverviewPage,
     reports::{ReportPage, ReportsPage},
+    reviews::{CampaignPage, ReviewsPage},
     roles::RolesPage,
     scim::{ScimGroupsPage, ScimUsersPage},
     signin::SignInPage,
@@ -109,6 +110,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit/actions") view=ActionLogPage ssr=SsrMode::Async />
                     <Route path=path!("/audit/snapshots") view=SnapshotsPage ssr=SsrMode::Async />
                     <Route path=path!("/alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=path!("/reviews") view=ReviewsPage ssr=SsrMode::Async />
+                    <Route path=path!("/reviews/:id") view=CampaignPage ssr=SsrMode::Async />
                     <Route path=path!("/enterprise/tokens") view=TokensPage ssr=SsrMode::Async />
                     <Route path=path!("/enterprise/packages") view=PackagesPage ssr=SsrMode::Async />
                     <Route path=path!("/enterprise/ai") view=AiAllowlistPage ssr=SsrMode::Async />

@@ -35,6 +35,7 @@ pub mod names;
 pub mod overview;
 pub mod people;
 pub mod reports;
+pub mod reviews;
 pub mod roles;
 pub mod shutdown;
 pub mod siem;

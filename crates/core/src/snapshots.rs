@@ -1,5 +1,6 @@
 //! Snapshots of the enterprise's state: users (state, admin flags), groups with their
-//! members, who can reach each workspace, and every base's share links. Taken on a schedule and on request, kept in
+//! members, who can reach each workspace, every base's share links, and the personal access
+//! tokens with their scopes. Taken on a schedule and on request, kept in
 //! Postgres, so "who was an admin on date X" and "what changed between two dates" can be
 //! answered long after Airtable forgot.
 
@@ -115,6 +116,15 @@ async fn read_and_store(
         }
     };
 
+    // Tokens likewise: a refusal leaves the snapshot good, recorded without tokens.
+    let (tokens, tokens_error) = match account.personal_access_tokens().send().await {
+        Ok(found) => (found, None),
+        Err(error) => {
+            tracing::warn!(%error, snapshot = id, "snapshot without personal access tokens");
+            (Vec::new(), Some(error.user_message()))
+        }
+    };
+
     let domains: Vec<String> = info
         .email_domains
         .iter()
@@ -214,6 +224,24 @@ async fn read_and_store(
         q.build().execute(&mut *tx).await?;
     }
     shares::store(&mut tx, id, &base_shares).await?;
+    for chunk in tokens.chunks(1000) {
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO snapshot_tokens (snapshot_id, token_id, name, state, scopes,
+                 access_mode, owner_id, created_at) ",
+        );
+        q.push_values(chunk, |mut row, t| {
+            row.push_bind(id)
+                .push_bind(t.id.to_string())
+                .push_bind(&t.name)
+                .push_bind(&t.state)
+                .push_bind(&t.scopes)
+                .push_bind(t.resource_access.as_ref().map(|a| a.mode.clone()))
+                .push_bind(t.user_id.to_string())
+                .push_bind(*t.created_time.as_datetime());
+        });
+        q.push(" ON CONFLICT DO NOTHING");
+        q.build().execute(&mut *tx).await?;
+    }
     let seen: Vec<names::Seen<'_>> = users
         .iter()
         .map(|u| names::Seen {
@@ -244,13 +272,15 @@ async fn read_and_store(
     names::remember(&mut tx, &seen).await?;
     sqlx::query(
         "UPDATE snapshots SET taken_at = now(), email_domains = $2, shares_recorded = $3,
-                shares_error = $4
+                shares_error = $4, tokens_recorded = $5, tokens_error = $6
           WHERE id = $1",
     )
     .bind(id)
     .bind(&domains)
     .bind(shares_error.is_none())
     .bind(&shares_error)
+    .bind(tokens_error.is_none())
+    .bind(&tokens_error)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

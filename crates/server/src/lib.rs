@@ -312,6 +312,8 @@ pub async fn start(
     action_log::spawn_witness(console.action_log.clone(), console.db.clone());
     // Alert rules: the evaluator and the webhook sender (issue 21).
     console_core::alerts::spawn(&console);
+    // Access reviews: reminders before and after each campaign's due date (issue 22).
+    console_core::reviews::spawn(&console);
     if let Some(smtp) = &settings.smtp {
         mail::spawn_sender(
             console.db.clone(),

@@ -14,3 +14,4 @@ pub mod enterprise;
 mod named;
 pub mod people;
 pub mod reports;
+pub mod reviews;

@@ -90,6 +90,7 @@ fn Nav(user: SignedInUser) -> impl IntoView {
                 <li><a href="/groups">"Groups"</a></li>
                 <li><a href="/workspaces">"Workspaces"</a></li>
                 <li><a href="/reports">"Reports"</a></li>
+                <li><a href="/reviews">"Access reviews"</a></li>
                 <li>
                     // A disclosure, so the menu opens with or without the wasm bundle.
                     <details class="menu">

@@ -9,6 +9,7 @@ pub mod enterprise;
 pub mod groups;
 pub mod overview;
 pub mod reports;
+pub mod reviews;
 pub mod roles;
 pub mod scim;
 pub mod signin;

@@ -48,6 +48,7 @@ pub fn OverviewPage() -> impl IntoView {
             <WaitingForMe />
             <RecentRiskyEvents />
         </div>
+        <OverdueReviewsCard />
         <AuditSyncCard embedded=true />
         <DescendantsCard />
     }
@@ -191,5 +192,38 @@ fn Stat(label: &'static str, value: usize, testid: &'static str) -> impl IntoVie
             <div class="stat-value" data-testid=testid>{value}</div>
             <div class="stat-label">{label}</div>
         </div>
+    }
+}
+
+/// Access review items past their campaign's due date, with their campaigns.
+#[component]
+fn OverdueReviewsCard() -> impl IntoView {
+    let overdue = Resource::new(|| (), |_| super::reviews::read_overdue_reviews());
+    view! {
+        <section class="card" aria-labelledby="overdue-reviews-heading" data-testid="overdue-reviews">
+            <h2 id="overdue-reviews-heading">"Overdue access reviews"</h2>
+            <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match overdue.await {
+                        Ok(o) if o.items == 0 => view! {
+                            <p class="muted">"No review item is overdue. " <a href="/reviews">"Access reviews"</a></p>
+                        }.into_any(),
+                        Ok(o) => view! {
+                            <p>
+                                <a href="/reviews" data-testid="overdue-count">
+                                    {format!("{} overdue review items in {} campaigns", o.items, o.campaigns.len())}
+                                </a>
+                            </p>
+                            <ul class="compact">
+                                {o.campaigns.into_iter().map(|(id, name, n)| view! {
+                                    <li><a href=format!("/reviews/{id}")>{name}</a>{format!(": {n} items")}</li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }

@@ -1,11 +1,12 @@
 //! The console's downloads (exports of users, reports, the audit log, a bulk job's
-//! results) and the chart image: plain axum routes, each behind `RequireRole`, calling
+//! results, an access review's evidence) and the chart image: plain axum routes, each behind `RequireRole`, calling
 //! one domain function and streaming what it returns.
 
 mod audit;
 mod bulk_results;
 mod chart;
 mod reports;
+mod reviews;
 mod users;
 
 use std::future::Future;
@@ -30,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/chart.svg", get(chart::svg))
         .route("/users/export.csv", get(users::csv))
         .route("/users/bulk/{id}/results.csv", get(bulk_results::csv))
+        .route("/reviews/{id}/evidence.csv", get(reviews::csv))
+        .route("/reviews/{id}/evidence.html", get(reviews::html))
         .merge(reports::routes())
 }
 
