@@ -45,6 +45,7 @@ const CSV_HEADER: &[&str] = &[
     "decided_at",
     "request_id",
     "request_state",
+    "request_finished_at",
     "approved_by",
     "airtable_answer",
     "decision_log_seq",
@@ -142,6 +143,7 @@ fn csv(lines: &[Line]) -> String {
             stamp(l.decided_at),
             l.progress.request_id.clone().unwrap_or_default(),
             l.progress.state(),
+            stamp(l.progress.finished_at),
             l.progress.approver.clone().unwrap_or_default(),
             l.progress.answer().unwrap_or_default(),
             ds,
@@ -233,7 +235,7 @@ fn html(h: &Header<'_>, lines: &[Line]) -> String {
     for l in lines {
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td>{}</td><td>{}</td><td>{}</td></tr>\n",
             l.item,
             esc(scope_label(&l.scope)),

@@ -71,7 +71,7 @@ fn Campaigns(overview: ReviewsOverview, create: ServerAction<CreateCampaign>) ->
     view! {
         {overview.can_manage.then(|| view! {
             <NewCampaignForm create reviewers=overview.reviewers.clone()
-                your_email=overview.your_email.clone() latest=overview.latest_snapshot />
+                latest=overview.latest_snapshot />
         })}
         <section class="card">
             <h2>"Campaigns"</h2>
@@ -118,7 +118,6 @@ fn CampaignListRow(campaign: CampaignRow) -> impl IntoView {
 fn NewCampaignForm(
     create: ServerAction<CreateCampaign>,
     reviewers: Vec<String>,
-    your_email: String,
     latest: Option<chrono::DateTime<chrono::Utc>>,
 ) -> impl IntoView {
     let pickers = SCOPES
@@ -140,7 +139,6 @@ fn NewCampaignForm(
             }
         })
         .collect_view();
-    let _ = your_email;
     view! {
         <section class="card" data-testid="new-campaign">
             <h2>"New campaign"</h2>
@@ -284,7 +282,7 @@ fn Campaign(
         .collect_view();
     let scope_options = SCOPES
         .iter()
-        .filter(|(s, _)| c.scopes.iter().any(|x| x == s))
+        .filter(|(s, _)| c.scopes.iter().any(|x| x == *s))
         .map(|(s, label)| view! { <option value=*s selected=scope == *s>{*label}</option> })
         .collect_view();
     let campaign_id = c.id;
@@ -450,6 +448,7 @@ fn ItemRow(
         };
         view! { <span data-testid="item-decision">{words}</span> }.into_any()
     };
+    let label = item.subject_label.clone();
     let reassign_form = (can_manage && item.decision.is_none()).then(|| {
         let select = format!("item-{id}-reviewer");
         let options = reviewers
@@ -462,7 +461,7 @@ fn ItemRow(
                 <ActionForm action=reassign>
                     <CsrfField />
                     <input type="hidden" name="item" value=id.to_string() />
-                    <label for=select.clone()>{format!("Reviewer of {}", item.subject_label)}</label>
+                    <label for=select.clone()>{format!("Reviewer of {label}")}</label>
                     <select id=select name="reviewer">{options}</select>
                     <button type="submit" class="button secondary">"Reassign"</button>
                 </ActionForm>
