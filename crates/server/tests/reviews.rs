@@ -8,8 +8,8 @@
 mod common;
 
 use common::session::{
-    approve, count_of, execute_sql, get, get_json, page_html, post, request_status,
-    sign_in_person, sim_workspace_people, take_snapshot, Person,
+    approve, count_of, execute_sql, get, get_json, page_html, post, request_status, sign_in_person,
+    sim_workspace_people, take_snapshot, Person,
 };
 use common::TestConsole;
 use console_app::api::Role;
@@ -87,8 +87,8 @@ async fn hash_of(t: &TestConsole, sql: &str) -> (i64, String) {
 }
 
 #[tokio::test]
-async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the_evidence_matches(
-) {
+async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the_evidence_matches()
+{
     let t = TestConsole::start_with(&[("CONSOLE_DEMO_SIZE", "demo")]).await;
     let (admin, reviewer, approver) = cast(&t).await;
 
@@ -132,7 +132,10 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
         assert!(status.is_client_error(), "{status}: {body}");
         assert!(body.to_string().contains(words), "{words}: {body}");
     }
-    assert_eq!(count_of(&t, "SELECT count(*) FROM review_campaigns").await, 0);
+    assert_eq!(
+        count_of(&t, "SELECT count(*) FROM review_campaigns").await,
+        0
+    );
 
     // Only an admin creates.
     let (status, _) = create(
@@ -166,7 +169,11 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
     .await;
     assert!(expected >= 3, "the demo has external collaborators");
     assert_eq!(
-        count_of(&t, "SELECT count(*) FROM console_actions WHERE action = 'reviews.create'").await,
+        count_of(
+            &t,
+            "SELECT count(*) FROM console_actions WHERE action = 'reviews.create'"
+        )
+        .await,
         1
     );
 
@@ -177,7 +184,10 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
         assert_eq!(item["reviewer_email"], reviewer.email.to_lowercase());
         assert_eq!(item["scope"], "external");
         assert_eq!(item["yours_to_decide"], true);
-        assert!(item["events_url"].as_str().unwrap_or("").starts_with("/audit?q="));
+        assert!(item["events_url"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("/audit?q="));
     }
     let id_of = |i: usize| items[i]["id"].as_i64().expect("item id");
 
@@ -187,12 +197,18 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
     assert_eq!(again["items"].as_array().map(Vec::len), Some(items.len()));
 
     // Self-review: an item about the reviewer is refused, and reassigning to the subject too.
-    let subject_email = items[2]["subject_label"].as_str().expect("email").to_string();
+    let subject_email = items[2]["subject_label"]
+        .as_str()
+        .expect("email")
+        .to_string();
     let (status, body) = post(
         &t,
         &admin,
         "/api/reviews/reassign",
-        &[("item", &id_of(2).to_string()), ("reviewer", &subject_email)],
+        &[
+            ("item", &id_of(2).to_string()),
+            ("reviewer", &subject_email),
+        ],
     )
     .await;
     assert!(status.is_client_error(), "{body}");
@@ -212,7 +228,10 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
         &t,
         &admin,
         "/api/reviews/reassign",
-        &[("item", &id_of(2).to_string()), ("reviewer", &reviewer.email)],
+        &[
+            ("item", &id_of(2).to_string()),
+            ("reviewer", &reviewer.email),
+        ],
     )
     .await;
     assert!(status.is_client_error(), "{body}");
@@ -228,7 +247,14 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
     // Two revocations become requests made by the reviewer.
     let mut requests = Vec::new();
     for i in [0, 1] {
-        let (status, body) = decide(&t, &reviewer, id_of(i), "revoke", &format!("left the project {i}")).await;
+        let (status, body) = decide(
+            &t,
+            &reviewer,
+            id_of(i),
+            "revoke",
+            &format!("left the project {i}"),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let request: String = sqlx::query_scalar(
             "SELECT r.id::text FROM review_items i JOIN approval_requests r ON r.id = i.request_id
@@ -269,13 +295,22 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
     }
     let detail = get_json(&t, &reviewer, &format!("/api/reviews/get?id={campaign}")).await;
     assert!(
-        detail["items"][0]["outcome"].as_str().unwrap_or("").starts_with("Revoked"),
+        detail["items"][0]["outcome"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Revoked"),
         "{}",
         detail["items"][0]
     );
 
     // Closing with undecided items is refused unless asked for; then the rest is kept in bulk.
-    let (status, body) = post(&t, &admin, "/api/reviews/close", &[("id", &campaign.to_string())]).await;
+    let (status, body) = post(
+        &t,
+        &admin,
+        "/api/reviews/close",
+        &[("id", &campaign.to_string())],
+    )
+    .await;
     assert!(status.is_client_error(), "{body}");
     assert!(body.to_string().contains("not decided"), "{body}");
     let rest: Vec<String> = items[3..].iter().map(|i| i["id"].to_string()).collect();
@@ -283,7 +318,11 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
         &t,
         &reviewer,
         "/api/reviews/decide_many",
-        &[("items", &rest.join(",")), ("decision", "keep"), ("comment", "still needed")],
+        &[
+            ("items", &rest.join(",")),
+            ("decision", "keep"),
+            ("comment", "still needed"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -291,18 +330,38 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
     // Item 2 (about the reviewer) goes to the admin, who keeps it.
     execute_sql(
         &t,
-        &format!("UPDATE review_items SET reviewer_email = lower('{}') WHERE id = {}", admin.email, id_of(2)),
+        &format!(
+            "UPDATE review_items SET reviewer_email = lower('{}') WHERE id = {}",
+            admin.email,
+            id_of(2)
+        ),
     )
     .await;
     let (status, body) = decide(&t, &admin, id_of(2), "keep", "contract runs to June").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    let (status, info) = post(&t, &admin, "/api/reviews/close", &[("id", &campaign.to_string())]).await;
+    let (status, info) = post(
+        &t,
+        &admin,
+        "/api/reviews/close",
+        &[("id", &campaign.to_string())],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{info}");
-    let (status, body) = post(&t, &admin, "/api/reviews/close", &[("id", &campaign.to_string())]).await;
+    let (status, body) = post(
+        &t,
+        &admin,
+        "/api/reviews/close",
+        &[("id", &campaign.to_string())],
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(
-        count_of(&t, "SELECT count(*) FROM console_actions WHERE action = 'reviews.close'").await,
+        count_of(
+            &t,
+            "SELECT count(*) FROM console_actions WHERE action = 'reviews.close'"
+        )
+        .await,
         1
     );
     let (status, body) = decide(&t, &reviewer, id_of(3), "revoke", "late").await;
@@ -350,11 +409,12 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
             assert_eq!(&row[col("request_id")], request.as_str());
             assert_eq!(&row[col("request_state")], "succeeded");
             assert_eq!(&row[col("approved_by")], approver.email.as_str());
-            let answer: String = sqlx::query_scalar("SELECT outcome FROM approval_requests WHERE id = $1::uuid")
-                .bind(request)
-                .fetch_one(&t.db().await)
-                .await
-                .expect("Airtable's answer");
+            let answer: String =
+                sqlx::query_scalar("SELECT outcome FROM approval_requests WHERE id = $1::uuid")
+                    .bind(request)
+                    .fetch_one(&t.db().await)
+                    .await
+                    .expect("Airtable's answer");
             assert_eq!(row[col("airtable_answer")], answer);
             let (_, requested) = hash_of(&t, &format!("SELECT seq, encode(hash, 'hex') FROM console_actions WHERE approval_id = '{request}' AND action = 'approvals.request'")).await;
             assert_eq!(row[col("request_log_hash")], requested);
@@ -368,7 +428,11 @@ async fn a_campaign_over_external_collaborators_revokes_through_approval_and_the
         }
     }
     let head = info["chain_head_hash"].as_str().expect("head");
-    let (_, close_hash) = hash_of(&t, "SELECT seq, encode(hash, 'hex') FROM console_actions WHERE action = 'reviews.close'").await;
+    let (_, close_hash) = hash_of(
+        &t,
+        "SELECT seq, encode(hash, 'hex') FROM console_actions WHERE action = 'reviews.close'",
+    )
+    .await;
     assert!(html.contains(head) && html.contains(&close_hash));
     assert!(html.contains("<caption>") && html.contains("@media print"));
     // A viewer without the evidence of an open campaign gets words, not a file.
@@ -433,20 +497,48 @@ async fn reminders_go_once_tokens_are_frozen_and_overdue_items_are_counted() {
     assert_eq!(reminders("due").await, 1);
 
     // Past due: one overdue reminder, and the overview counts the items.
-    let undecided = count_of(&t, &format!("SELECT count(*) FROM review_items WHERE campaign_id = {campaign}")).await;
-    execute_sql(&t, &format!("UPDATE review_campaigns SET due_at = now() - interval '1 hour' WHERE id = {campaign}")).await;
-    console_core::reviews::reminders::run_once(&db, url).await.expect("evaluation");
-    console_core::reviews::reminders::run_once(&db, url).await.expect("evaluation");
+    let undecided = count_of(
+        &t,
+        &format!("SELECT count(*) FROM review_items WHERE campaign_id = {campaign}"),
+    )
+    .await;
+    execute_sql(
+        &t,
+        &format!(
+            "UPDATE review_campaigns SET due_at = now() - interval '1 hour' WHERE id = {campaign}"
+        ),
+    )
+    .await;
+    console_core::reviews::reminders::run_once(&db, url)
+        .await
+        .expect("evaluation");
+    console_core::reviews::reminders::run_once(&db, url)
+        .await
+        .expect("evaluation");
     assert_eq!(reminders("overdue").await, 1);
     let overdue = get_json(&t, &reviewer, "/api/reviews/overdue").await;
     assert_eq!(overdue["items"], undecided);
     assert_eq!(overdue["campaigns"][0][0], campaign);
     let html = page_html(&t, &reviewer, "/").await;
-    assert!(html.contains(&format!("{undecided} overdue review items in 1 campaigns")), "overview");
+    assert!(
+        html.contains(&format!("{undecided} overdue review items in 1 campaigns")),
+        "overview"
+    );
 
     // A snapshot that predates token recording: the token scope is refused in words.
     execute_sql(&t, "UPDATE snapshots SET tokens_recorded = false").await;
-    let (status, body) = create(&t, &admin, "Tokens", &day(5), &[("tokens", &reviewer.email)], "").await;
+    let (status, body) = create(
+        &t,
+        &admin,
+        "Tokens",
+        &day(5),
+        &[("tokens", &reviewer.email)],
+        "",
+    )
+    .await;
     assert!(status.is_client_error(), "{body}");
-    assert!(body.to_string().contains("predates token recording"), "{body}");
+    assert!(
+        body.to_string().contains("predates token recording"),
+        "{body}"
+    );
 }

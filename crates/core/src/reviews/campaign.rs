@@ -281,7 +281,8 @@ fn action(value: serde_json::Value) -> sqlx::Result<RiskyAction> {
 }
 
 /// The groups of each user, as text, for the facts.
-const GROUPS: &str = "(SELECT coalesce(string_agg(g.group_name, ', ' ORDER BY lower(g.group_name)), '')
+const GROUPS: &str =
+    "(SELECT coalesce(string_agg(g.group_name, ', ' ORDER BY lower(g.group_name)), '')
                         FROM snapshot_group_members g
                        WHERE g.snapshot_id = u.snapshot_id AND g.user_id = u.user_id) AS groups";
 

@@ -211,8 +211,12 @@ pub async fn decide(
         .await?;
     Ok(match (decision, &request_id, &done_at_once) {
         (Decision::Keep, _, _) => format!("{label}: kept."),
-        (_, Some(id), _) => format!("{label}: revocation asked for (request {id}); a second person must approve it."),
-        (_, _, Some(outcome)) => format!("{label}: revoked at once (the kind needs no second person): {outcome}"),
+        (_, Some(id), _) => format!(
+            "{label}: revocation asked for (request {id}); a second person must approve it."
+        ),
+        (_, _, Some(outcome)) => {
+            format!("{label}: revoked at once (the kind needs no second person): {outcome}")
+        }
         _ => format!("{label}: decided."),
     })
 }

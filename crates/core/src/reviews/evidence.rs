@@ -87,7 +87,10 @@ async fn lines(tx: &mut Transaction<'_, Postgres>, campaign: i64) -> sqlx::Resul
             "execution"
         ),
     );
-    let rows = sqlx::query(&sql).bind(campaign).fetch_all(&mut **tx).await?;
+    let rows = sqlx::query(&sql)
+        .bind(campaign)
+        .fetch_all(&mut **tx)
+        .await?;
     let pair = |row: &sqlx::postgres::PgRow, name: &str| -> sqlx::Result<Option<(i64, String)>> {
         let seq: Option<i64> = row.try_get(format!("{name}_seq").as_str())?;
         let hash: Option<String> = row.try_get(format!("{name}_hash").as_str())?;
@@ -424,15 +427,13 @@ pub async fn close(
     .execute(&mut *tx)
     .await
     .map_err(internal)?;
-    sqlx::query(
-        "UPDATE review_campaigns SET closed_at = $2, closed_by_email = $3 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(closed_at)
-    .bind(&who.email)
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    sqlx::query("UPDATE review_campaigns SET closed_at = $2, closed_by_email = $3 WHERE id = $1")
+        .bind(id)
+        .bind(closed_at)
+        .bind(&who.email)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     Ok(info)
 }
@@ -501,7 +502,10 @@ mod tests {
 
     #[test]
     fn html_is_escaped_and_csv_guarded() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         let line = Line {
             item: 1,
             scope: "external".into(),

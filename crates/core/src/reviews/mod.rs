@@ -295,13 +295,12 @@ pub async fn reassign(
     }
     let person_email: Option<String> = row.try_get("person_email").map_err(read)?;
     let person_id: Option<String> = row.try_get("person_id").map_err(read)?;
-    let reviewer_id: Option<String> = sqlx::query_scalar(
-        "SELECT airtable_user_id FROM console_users WHERE lower(email) = $1",
-    )
-    .bind(&reviewer)
-    .fetch_optional(&console.db)
-    .await
-    .map_err(internal)?;
+    let reviewer_id: Option<String> =
+        sqlx::query_scalar("SELECT airtable_user_id FROM console_users WHERE lower(email) = $1")
+            .bind(&reviewer)
+            .fetch_optional(&console.db)
+            .await
+            .map_err(internal)?;
     if person_email.as_deref() == Some(reviewer.as_str())
         || (person_id.is_some() && person_id == reviewer_id)
     {

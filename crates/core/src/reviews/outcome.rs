@@ -64,7 +64,9 @@ impl Progress {
             (None, _) => "Not decided yet.".into(),
             (Some(d), _) if d == "keep" => "Kept: nothing changes.".into(),
             (_, None) => match &self.done_at_once {
-                Some(answer) => format!("Revoked at once (no second person needed). Airtable: {answer}"),
+                Some(answer) => {
+                    format!("Revoked at once (no second person needed). Airtable: {answer}")
+                }
                 None => "Revoke decided; no request was made.".into(),
             },
             (_, Some("pending")) => "Revocation waiting for approval by a second person.".into(),

@@ -15,7 +15,9 @@ use crate::api::ConsoleError;
 use crate::components::format::when;
 use crate::components::session::CsrfField;
 use crate::query_string::use_query_once;
-use crate::reviews::{scope_label, CampaignDetail, CampaignRow, ReviewItem, ReviewsOverview, SCOPES};
+use crate::reviews::{
+    scope_label, CampaignDetail, CampaignRow, ReviewItem, ReviewsOverview, SCOPES,
+};
 
 fn error_view(e: ConsoleError) -> AnyView {
     view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any()
