@@ -67,7 +67,7 @@ test('a reviewer decides with the keyboard, a second person approves, and the ev
   // A second person approves the revocation on /approvals.
   const revoked = reviewer.locator(`[data-item="${firstId}"]`);
   await expect(revoked.getByTestId('item-outcome')).toContainText('waiting for approval');
-  const requestUrl = await revoked.getByRole('link', { name: 'Request' }).getAttribute('href');
+  const requestUrl = await revoked.getByRole('link', { name: 'Request', exact: true }).getAttribute('href');
   expect(requestUrl).toMatch(/^\/approvals\/[0-9a-f-]{36}$/);
   const approverPage = await signedInPage(browser, approver);
   await approverPage.goto('/approvals');
