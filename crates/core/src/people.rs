@@ -18,7 +18,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use crate::{
     csv_out,
-    directory::{airtable_error, latest_snapshot, like_pattern, parse_id},
+    directory::{airtable_error, like_pattern, parse_id},
     error::internal,
     export::{self, Download},
     Console,
@@ -32,16 +32,16 @@ pub(crate) struct Snapshot {
     pub(crate) email_domains: Option<Vec<String>>,
 }
 
-pub(crate) async fn snapshot(db: &PgPool) -> sqlx::Result<Option<Snapshot>> {
-    let Some((id, taken_at)) = latest_snapshot(db).await? else {
-        return Ok(None);
-    };
-    let email_domains: Option<Vec<String>> =
-        sqlx::query_scalar("SELECT email_domains FROM snapshots WHERE id = $1")
-            .bind(id)
-            .fetch_one(db)
-            .await?;
-    Ok(Some(Snapshot {
+pub(crate) async fn snapshot(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<Option<Snapshot>> {
+    // One statement (the latest complete snapshot with its domains): a users view makes
+    // several reads, and each round trip to Postgres is most of what such a read costs.
+    let row: Option<(i64, DateTime<Utc>, Option<Vec<String>>)> = sqlx::query_as(
+        "SELECT id, taken_at, email_domains FROM snapshots WHERE taken_at IS NOT NULL
+          ORDER BY taken_at DESC, id DESC LIMIT 1",
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(id, taken_at, email_domains)| Snapshot {
         id,
         taken_at,
         email_domains,
@@ -166,7 +166,10 @@ pub async fn list(db: &PgPool, query: &UserQuery) -> Result<UserListing, Console
         email_domains: Vec::new(),
         exact: None,
     };
-    let Some(snap) = snapshot(db).await.map_err(internal)? else {
+    // Every read of the view on one connection: taking a connection from the pool checks
+    // it with a round trip of its own, so one per view instead of one per read.
+    let mut conn = db.acquire().await.map_err(internal)?;
+    let Some(snap) = snapshot(&mut *conn).await.map_err(internal)? else {
         return Ok(empty(false));
     };
     if query.needs_details() && snap.email_domains.is_none() {
@@ -180,7 +183,7 @@ pub async fn list(db: &PgPool, query: &UserQuery) -> Result<UserListing, Console
         )
         .bind(snap.id)
         .bind(key)
-        .fetch_optional(db)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(internal)?,
     };
@@ -188,7 +191,7 @@ pub async fn list(db: &PgPool, query: &UserQuery) -> Result<UserListing, Console
     push_filters(&mut count, snap.id, query);
     let total: i64 = count
         .build_query_scalar()
-        .fetch_one(db)
+        .fetch_one(&mut *conn)
         .await
         .map_err(internal)?;
     let mut page = QueryBuilder::new(format!("SELECT {} FROM snapshot_users", *COLUMNS));
@@ -200,7 +203,7 @@ pub async fn list(db: &PgPool, query: &UserQuery) -> Result<UserListing, Console
         .push_bind((query.page - 1).saturating_mul(PAGE_SIZE));
     let rows = page
         .build()
-        .fetch_all(db)
+        .fetch_all(&mut *conn)
         .await
         .map_err(internal)?
         .iter()

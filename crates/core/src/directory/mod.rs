@@ -15,6 +15,5 @@ mod live;
 pub use changes::{create_base, enable_extension, update_workspace_restrictions};
 pub(crate) use input::like_pattern;
 pub use input::{airtable_error, bounded_name, parse_id, parse_permission};
-pub(crate) use lists::latest_snapshot;
 pub use lists::{groups, workspaces};
 pub use live::{base, group, workspace};
