@@ -71,6 +71,44 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
                 ],
             ),
         ),
+        (
+            "/api/reviews/create",
+            (
+                Role::Admin,
+                vec![
+                    ("name", "walked"),
+                    ("due_date", "2099-01-01"),
+                    ("reviewer_admins", "nobody@example.invalid"),
+                    ("reviewer_external", ""),
+                    ("reviewer_tokens", ""),
+                    ("reviewer_shares", ""),
+                    ("reviewer_inactive", ""),
+                    ("inactive_days", ""),
+                ],
+            ),
+        ),
+        (
+            "/api/reviews/decide",
+            (
+                Role::Operator,
+                vec![("item", "1"), ("decision", "keep"), ("comment", "")],
+            ),
+        ),
+        (
+            "/api/reviews/decide_many",
+            (
+                Role::Operator,
+                vec![("items", "1"), ("decision", "keep"), ("comment", "")],
+            ),
+        ),
+        (
+            "/api/reviews/reassign",
+            (
+                Role::Operator,
+                vec![("item", "1"), ("reviewer", "nobody@example.invalid")],
+            ),
+        ),
+        ("/api/reviews/close", (Role::Admin, vec![("id", "1")])),
         ("/api/snapshots/take", (Role::Operator, vec![])),
         (
             "/api/roles/revoke",
@@ -327,6 +365,9 @@ const READS: &[&str] = &[
     "/api/audit/sync/status",
     "/api/audit/sync/sinks",
     "/api/alerts/overview",
+    "/api/reviews/overview",
+    "/api/reviews/get",
+    "/api/reviews/overdue",
     "/api/alerts/test",
     "/api/actions/list",
     "/api/actions/verify",
