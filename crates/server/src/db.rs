@@ -1,7 +1,11 @@
 //! The Postgres pool: create the database if it is missing, apply migrations, and — when a
 //! separate owner role is configured — give the console's runtime role only what it needs.
 
-use sqlx::{migrate::MigrateDatabase, postgres::PgPoolOptions, PgPool, Postgres};
+use sqlx::{
+    migrate::MigrateDatabase,
+    postgres::{PgConnectOptions, PgPoolOptions, PgSslMode},
+    PgPool, Postgres,
+};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::Settings;
@@ -40,9 +44,38 @@ async fn connect(url: &str, variable: &str) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect(url)
+        .connect_with(connect_options(url, variable)?)
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to Postgres at {variable}: {e}"))
+}
+
+/// The options a URL names, with one default of our own: a Postgres on this machine
+/// (loopback address or Unix socket) is reached without TLS unless `sslmode` is asked for
+/// (in the URL or `PGSSLMODE`). libpq's default, `prefer`, takes TLS whenever the server
+/// offers it, as Debian's does, even over loopback, where it protects nothing and cost a
+/// fifth of the console's CPU under load (BENCHMARKS.md).
+fn connect_options(url: &str, variable: &str) -> anyhow::Result<PgConnectOptions> {
+    let options: PgConnectOptions = url
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{variable} is not a Postgres URL: {e}"))?;
+    let asked = url.contains("sslmode=") || std::env::var_os("PGSSLMODE").is_some();
+    Ok(if !asked && is_this_machine(options.get_host()) {
+        options.ssl_mode(PgSslMode::Disable)
+    } else {
+        options
+    })
+}
+
+/// Whether a host as sqlx reports it is this machine: a loopback name or address, or a
+/// Unix socket's directory.
+fn is_this_machine(host: &str) -> bool {
+    host.starts_with('/')
+        || host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The console's pool, ready to use: the database exists, migrations (and the session
@@ -68,7 +101,7 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<PgPool> {
     let owner = PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect(owner_url)
+        .connect_with(connect_options(owner_url, "CONSOLE_DATABASE_OWNER_URL")?)
         .await
         .map_err(|e| {
             anyhow::anyhow!("cannot connect to Postgres at CONSOLE_DATABASE_OWNER_URL: {e}")
@@ -150,11 +183,42 @@ fn quote_ident(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::quote_ident;
+    use super::{connect_options, quote_ident};
+    use sqlx::postgres::PgSslMode;
 
     #[test]
     fn identifiers_are_quoted() {
         assert_eq!(quote_ident("console"), "\"console\"");
         assert_eq!(quote_ident("we\"ird role"), "\"we\"\"ird role\"");
+    }
+
+    fn ssl_mode(url: &str) -> PgSslMode {
+        connect_options(url, "DATABASE_URL")
+            .expect("a Postgres URL")
+            .get_ssl_mode()
+    }
+
+    #[test]
+    fn a_postgres_on_this_machine_is_reached_without_tls_unless_asked() {
+        if std::env::var_os("PGSSLMODE").is_some() {
+            return; // the environment asks for a mode: nothing here is ours to decide
+        }
+        for local in [
+            "postgres://u@127.0.0.1:5432/db",
+            "postgres://u@localhost/db",
+            "postgres://u@[::1]:5432/db",
+            "postgres:///db?host=/var/run/postgresql",
+        ] {
+            assert!(matches!(ssl_mode(local), PgSslMode::Disable), "{local}");
+        }
+        assert!(matches!(
+            ssl_mode("postgres://u@127.0.0.1/db?sslmode=require"),
+            PgSslMode::Require
+        ));
+        assert!(matches!(
+            ssl_mode("postgres://u@db.example.com/db"),
+            PgSslMode::Prefer
+        ));
+        assert!(connect_options("postgres://u@host:port/db", "DATABASE_URL").is_err());
     }
 }

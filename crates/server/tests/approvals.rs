@@ -751,3 +751,61 @@ async fn every_kind_of_action_previews_and_runs_against_the_simulator() {
         .await;
     }
 }
+
+/// The header's badge comes with the session check (`logins::load_active` counts in the
+/// same statement); it must count exactly what the approvals list would offer each person.
+#[tokio::test]
+async fn the_badge_counts_what_each_person_may_approve() {
+    let t = TestConsole::start().await;
+    let (a, b, target) = cast(&t).await;
+    let info = t.sim().info();
+    let admin = sign_in_person(&t, &info.admins[2].email.to_string(), Role::Admin).await;
+    async fn badge(t: &TestConsole, who: &Person) -> (i64, i64) {
+        let me = common::session::whoami(t, &who.browser).await;
+        let listed = get_json(t, who, "/api/approvals/waiting").await;
+        (
+            me["waiting_approvals"]
+                .as_i64()
+                .expect("whoami carries the badge"),
+            listed.as_i64().expect("a count"),
+        )
+    }
+    for who in [&a, &b, &admin] {
+        assert_eq!(badge(&t, who).await, (0, 0), "nothing waits yet");
+    }
+    let id = request(&t, &a, &delete_user(&target), "leaver").await;
+    assert_eq!(badge(&t, &a).await, (0, 0), "not one's own request");
+    assert_eq!(badge(&t, &b).await, (1, 1), "the approver");
+    assert_eq!(badge(&t, &admin).await, (1, 1), "an admin");
+
+    // An exemption is an admin's to approve: the approver's badge does not count it; once
+    // the approver is made an admin it does; its requester's never does.
+    let body = set_policy(&t, &admin, "deactivate_user", "no").await;
+    assert!(
+        body["Requested"]["id"].is_string(),
+        "an exemption is a request: {body}"
+    );
+    assert_eq!(
+        badge(&t, &admin).await,
+        (1, 1),
+        "an admin's own exemption is not theirs"
+    );
+    assert_eq!(badge(&t, &b).await, (1, 1), "not an approver's kind");
+    assert_eq!(badge(&t, &a).await, (0, 0), "an operator approves nothing");
+    set_role(&t, &b.email, Role::Admin).await;
+    assert_eq!(badge(&t, &b).await, (2, 2), "an admin's kind");
+    set_role(&t, &b.email, Role::Approver).await;
+
+    let (status, _) = reject(&t, &b, &id, "not yet").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        badge(&t, &b).await,
+        (0, 0),
+        "a decided request leaves the badge"
+    );
+    assert_eq!(
+        badge(&t, &admin).await,
+        (0, 0),
+        "only the exemption, which is the admin's own"
+    );
+}

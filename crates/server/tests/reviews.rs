@@ -521,7 +521,7 @@ async fn reminders_go_once_tokens_are_frozen_and_overdue_items_are_counted() {
     assert_eq!(overdue["campaigns"][0][0], campaign);
     let html = page_html(&t, &reviewer, "/").await;
     assert!(
-        html.contains(&format!("{undecided} overdue review items in 1 campaigns")),
+        html.contains(&format!("{undecided} review items overdue in 1 campaign")),
         "overview"
     );
 

@@ -15,3 +15,19 @@ mod named;
 pub mod people;
 pub mod reports;
 pub mod reviews;
+
+/// "1 item", "2 items": a count with its noun in the right number.
+pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_count_takes_its_noun_in_the_right_number() {
+        assert_eq!(super::plural(1usize, "campaign", "campaigns"), "1 campaign");
+        assert_eq!(super::plural(0i64, "item", "items"), "0 items");
+        assert_eq!(super::plural(12i64, "item", "items"), "12 items");
+    }
+}

@@ -14,23 +14,23 @@ pub async fn current_user() -> Result<Option<SignedInUser>, ConsoleError> {
         Err(ConsoleError::NotSignedIn) => return Ok(None),
         Err(other) => return crate::serve::with_status(Err(other)),
     };
-    // The badge's number travels with the person, so the header needs no resource of
-    // its own (one created inside the header's Suspense broke hydration).
-    let (waiting, two_person_rule) = match crate::serve::console() {
-        Ok(console) => (
-            console_core::approvals::waiting(&console, &user)
-                .await
-                .unwrap_or(0),
-            // Unknown (database trouble) is shown as holding: the banner is a warning about
-            // a known state, not a guess.
-            console_core::roles::two_person_rule(&console)
-                .await
-                .unwrap_or(true),
-        ),
-        Err(_) => (0, true),
+    // The badge's number and the two-person rule travel with the person: the session
+    // check read them in its own statement (`logins::load_active`), so the header needs no
+    // resource of its own (one created inside the header's Suspense broke hydration) and a
+    // page view no further round trip. Only a rule never armed is looked at again, since
+    // looking may arm it (a second admin made some other way).
+    if user.two_person_rule {
+        return Ok(Some(user));
+    }
+    let two_person_rule = match crate::serve::console() {
+        // Unknown (database trouble) is shown as holding: the banner is a warning about a
+        // known state, not a guess.
+        Ok(console) => console_core::roles::two_person_rule(&console)
+            .await
+            .unwrap_or(true),
+        Err(_) => true,
     };
     Ok(Some(SignedInUser {
-        waiting_approvals: waiting,
         two_person_rule,
         ..user
     }))

@@ -211,12 +211,16 @@ fn OverdueReviewsCard() -> impl IntoView {
                         Ok(o) => view! {
                             <p>
                                 <a href="/reviews" data-testid="overdue-count">
-                                    {format!("{} overdue review items in {} campaigns", o.items, o.campaigns.len())}
+                                    {format!(
+                                        "{} overdue in {}",
+                                        console_types::plural(o.items, "review item", "review items"),
+                                        console_types::plural(o.campaigns.len(), "campaign", "campaigns"),
+                                    )}
                                 </a>
                             </p>
                             <ul class="compact">
                                 {o.campaigns.into_iter().map(|(id, name, n)| view! {
-                                    <li><a href=format!("/reviews/{id}")>{name}</a>{format!(": {n} items")}</li>
+                                    <li><a href=format!("/reviews/{id}")>{name}</a>{format!(": {}", console_types::plural(n, "item", "items"))}</li>
                                 }).collect_view()}
                             </ul>
                         }.into_any(),

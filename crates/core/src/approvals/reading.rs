@@ -85,9 +85,7 @@ pub(super) fn person(name: &str, email: &str, id: &str) -> String {
     }
 }
 
-pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub(super) use console_types::plural;
 
 pub(super) fn state_word(state: &UserState) -> String {
     format!("{state:?}").to_lowercase()

@@ -209,6 +209,13 @@ const WAITING_FOR: &str = "status = 'pending' AND requested_by_id <> $1
     AND ($3 OR kind NOT IN ('exempt_from_approval', 'grant_console_role'))
     AND NOT (kind IN ('grant_admin_access', 'grant_console_role') AND target = $1)";
 
+/// `WAITING_FOR` over other SQL expressions for the person and for "is an admin", so that a
+/// statement about someone else (the session check's, which counts the badge in the same
+/// round trip) asks the same question.
+pub(crate) fn waiting_for(person: &str, is_admin: &str) -> String {
+    WAITING_FOR.replace("$1", person).replace("$3", is_admin)
+}
+
 /// How many pending requests `person` could approve (the badge).
 pub async fn waiting_count(
     db: &PgPool,

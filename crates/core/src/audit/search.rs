@@ -430,14 +430,12 @@ pub async fn search(
 /// [`INTERACTIVE_TIMEOUT`] (Postgres' `query_canceled`, see [`is_timeout`]) rather than
 /// holding a connection that the other pages, the exports and the audit copy need.
 async fn interactive(db: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query(&format!(
-        "SET LOCAL statement_timeout = {}",
+    // One round trip: the time-out rides with `BEGIN` (both in one simple query).
+    db.begin_with(format!(
+        "BEGIN; SET LOCAL statement_timeout = {}",
         INTERACTIVE_TIMEOUT.as_millis()
     ))
-    .execute(&mut *tx)
-    .await?;
-    Ok(tx)
+    .await
 }
 
 /// How long one statement of an interactive search or chart may run.
@@ -804,6 +802,37 @@ mod tests {
         for junk in ["", "_", "12_", "x_abc", "12_a'b", "99999999999999999999_a"] {
             assert_eq!(SearchCursor::decode(junk), None, "{junk}");
         }
+    }
+
+    /// The interactive transaction carries the time-out, and only for itself (`SET LOCAL`):
+    /// the same connection, back in the pool, has the server's default again.
+    #[tokio::test]
+    async fn interactive_statements_are_timed_out_and_only_they() {
+        // The server named by DATABASE_URL (the tests' database need not exist yet).
+        let url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let options: sqlx::postgres::PgConnectOptions = url.parse().expect("DATABASE_URL");
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.database("postgres"))
+            .await
+            .expect("the test Postgres");
+        let show = "SHOW statement_timeout";
+        let default: String = sqlx::query_scalar(show).fetch_one(&pool).await.unwrap();
+        let mut tx = interactive(&pool).await.expect("a transaction");
+        let inside: String = sqlx::query_scalar(show).fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(inside, format!("{}s", INTERACTIVE_TIMEOUT.as_secs()));
+        let stopped = sqlx::query(&format!(
+            "SELECT pg_sleep({})",
+            INTERACTIVE_TIMEOUT.as_secs() + 1
+        ))
+        .execute(&mut *tx)
+        .await
+        .expect_err("stopped by the time-out");
+        assert!(is_timeout(&stopped), "{stopped}");
+        drop(tx);
+        let after: String = sqlx::query_scalar(show).fetch_one(&pool).await.unwrap();
+        assert_eq!(after, default);
     }
 
     #[test]

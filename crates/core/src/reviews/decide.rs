@@ -10,9 +10,43 @@ use console_types::api::{ConsoleError, Role, SignedInUser};
 use console_types::approvals::{RequestOutcome, RiskyAction};
 use console_types::reviews::BulkOutcome;
 use serde_json::json;
-use sqlx::Row;
 
 use crate::{error::internal, Console};
+
+/// A review item with what its campaign says about it: what deciding and reassigning check
+/// before they change anything.
+#[derive(sqlx::FromRow)]
+pub(super) struct ItemInCampaign {
+    pub campaign_id: i64,
+    pub campaign_name: String,
+    pub owner_email: String,
+    pub closed: bool,
+    pub subject_label: String,
+    pub person_id: Option<String>,
+    pub person_email: Option<String>,
+    pub reviewer_email: String,
+    pub action: serde_json::Value,
+    pub decision: Option<String>,
+    pub decided_by_email: Option<String>,
+}
+
+impl ItemInCampaign {
+    /// The item, or "not found" in words.
+    pub(super) async fn load(db: &sqlx::PgPool, item: i64) -> Result<Self, ConsoleError> {
+        sqlx::query_as(
+            "SELECT i.campaign_id, c.name AS campaign_name, c.owner_email,
+                    c.closed_at IS NOT NULL AS closed, i.subject_label, i.person_id,
+                    i.person_email, i.reviewer_email, i.action, i.decision, i.decided_by_email
+               FROM review_items i JOIN review_campaigns c ON c.id = i.campaign_id
+              WHERE i.id = $1",
+        )
+        .bind(item)
+        .fetch_optional(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ConsoleError::NotFound(format!("review item {item}")))
+    }
+}
 
 /// The longest comment.
 const MAX_COMMENT: usize = 2_000;
@@ -80,57 +114,39 @@ pub async fn decide(
                 .into(),
         ));
     }
-    let row = sqlx::query(
-        "SELECT i.campaign_id, c.name, c.closed_at IS NOT NULL AS closed, i.subject_label,
-                i.person_id, i.person_email, i.reviewer_email, i.action, i.decision,
-                i.decided_by_email, i.decided_at
-           FROM review_items i JOIN review_campaigns c ON c.id = i.campaign_id
-          WHERE i.id = $1",
-    )
-    .bind(item)
-    .fetch_optional(&console.db)
-    .await
-    .map_err(internal)?
-    .ok_or_else(|| ConsoleError::NotFound(format!("review item {item}")))?;
-    let get = |e: sqlx::Error| internal(e);
-    let campaign: i64 = row.try_get("campaign_id").map_err(get)?;
-    let campaign_name: String = row.try_get("name").map_err(get)?;
-    let label: String = row.try_get("subject_label").map_err(get)?;
-    let person_id: Option<String> = row.try_get("person_id").map_err(get)?;
-    let person_email: Option<String> = row.try_get("person_email").map_err(get)?;
-    let reviewer: String = row.try_get("reviewer_email").map_err(get)?;
-    if row.try_get::<bool, _>("closed").map_err(get)? {
+    let found = ItemInCampaign::load(&console.db, item).await?;
+    let label = &found.subject_label;
+    if found.closed {
         return Err(ConsoleError::Conflict(format!(
-            "Campaign \"{campaign_name}\" is closed: its decisions can no longer change."
+            "Campaign \"{}\" is closed: its decisions can no longer change.",
+            found.campaign_name
         )));
     }
-    if let Some(by) = row
-        .try_get::<Option<String>, _>("decided_by_email")
-        .map_err(get)?
-    {
-        let was: Option<String> = row.try_get("decision").map_err(get)?;
+    if let Some(by) = &found.decided_by_email {
         return Err(ConsoleError::Conflict(format!(
             "{label} was already decided ({}) by {by}.",
-            was.unwrap_or_default()
+            found.decision.as_deref().unwrap_or_default()
         )));
     }
     if is_about(
         &who.airtable_user_id,
         &who.email,
-        person_id.as_deref(),
-        person_email.as_deref(),
+        found.person_id.as_deref(),
+        found.person_email.as_deref(),
     ) {
         return Err(ConsoleError::NotAllowed(format!(
             "You cannot review {label}: the item is about you. An admin can give it to another reviewer."
         )));
     }
+    let reviewer = &found.reviewer_email;
     if !reviewer.eq_ignore_ascii_case(who.email.trim()) {
         return Err(ConsoleError::NotAllowed(format!(
             "{label} is {reviewer}'s to review, not yours. An admin or the campaign's owner can reassign it."
         )));
     }
-    let action: RiskyAction = serde_json::from_value(row.try_get("action").map_err(get)?)
+    let action: RiskyAction = serde_json::from_value(found.action.clone())
         .map_err(|e| internal(crate::error::Unexpected::Other(e.to_string())))?;
+    let (campaign, campaign_name) = (found.campaign_id, &found.campaign_name);
 
     // The decision, only if nobody made one meanwhile.
     let claimed = sqlx::query(

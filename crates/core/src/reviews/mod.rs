@@ -252,36 +252,20 @@ pub async fn reassign(
     item: i64,
     reviewer: &str,
 ) -> Result<(), ConsoleError> {
-    let row = sqlx::query(
-        "SELECT i.subject_label, i.person_id, i.person_email, i.decision, c.owner_email,
-                c.closed_at IS NOT NULL AS closed
-           FROM review_items i JOIN review_campaigns c ON c.id = i.campaign_id
-          WHERE i.id = $1",
-    )
-    .bind(item)
-    .fetch_optional(&console.db)
-    .await
-    .map_err(internal)?
-    .ok_or_else(|| ConsoleError::NotFound(format!("review item {item}")))?;
-    let read = |e: sqlx::Error| internal(e);
-    let owner: String = row.try_get("owner_email").map_err(read)?;
-    if !who.role.allows(Role::Admin) && !owner.eq_ignore_ascii_case(&who.email) {
+    let found = decide::ItemInCampaign::load(&console.db, item).await?;
+    if !who.role.allows(Role::Admin) && !found.owner_email.eq_ignore_ascii_case(&who.email) {
         return Err(ConsoleError::Forbidden {
             have: who.role,
             need: Role::Admin,
         });
     }
-    let label: String = row.try_get("subject_label").map_err(read)?;
-    if row.try_get::<bool, _>("closed").map_err(read)? {
+    let label = &found.subject_label;
+    if found.closed {
         return Err(ConsoleError::Conflict(
             "The campaign is closed: its items can no longer be reassigned.".into(),
         ));
     }
-    if row
-        .try_get::<Option<String>, _>("decision")
-        .map_err(read)?
-        .is_some()
-    {
+    if found.decision.is_some() {
         return Err(ConsoleError::Conflict(format!(
             "{label} is already decided: there is nothing left to reassign."
         )));
@@ -293,16 +277,14 @@ pub async fn reassign(
             "{reviewer:?} cannot review: a reviewer is a console user whose role may ask for changes (operator or above)."
         )));
     }
-    let person_email: Option<String> = row.try_get("person_email").map_err(read)?;
-    let person_id: Option<String> = row.try_get("person_id").map_err(read)?;
     let reviewer_id: Option<String> =
         sqlx::query_scalar("SELECT airtable_user_id FROM console_users WHERE lower(email) = $1")
             .bind(&reviewer)
             .fetch_optional(&console.db)
             .await
             .map_err(internal)?;
-    if person_email.as_deref() == Some(reviewer.as_str())
-        || (person_id.is_some() && person_id == reviewer_id)
+    if found.person_email.as_deref() == Some(reviewer.as_str())
+        || (found.person_id.is_some() && found.person_id == reviewer_id)
     {
         return Err(ConsoleError::NotAllowed(format!(
             "{reviewer} cannot review {label}: the item is about them."

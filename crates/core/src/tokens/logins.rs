@@ -78,26 +78,42 @@ pub async fn create(
 /// (`wipe_ended`) therefore sees a login at most this much idler than it is.
 pub const SEEN_EVERY_SECONDS: i64 = 60;
 
-/// The signed-in person behind a live login, or `None` if it ended or timed out.
-///
-/// Read on every signed-in request, so that a sign-out or revocation made through any
-/// console process counts at once; it writes (`last_seen_at`) at most once a minute per
-/// login, not on every page view.
-pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<SignedInUser>> {
-    let row = sqlx::query(
+/// The statement behind `load_active`. Besides the person it answers what every page's
+/// header shows — the approvals badge and whether the two-person rule holds — so that a
+/// page view costs the session check one round trip rather than three (each pooled
+/// checkout is a round trip of its own: the pool pings a connection before handing it out).
+static LOAD_ACTIVE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let waiting_for =
+        crate::approvals::store::waiting_for("u.airtable_user_id", "(u.role = 'admin')");
+    format!(
         "WITH seen AS (
              UPDATE logins SET last_seen_at = now()
               WHERE id = $1 AND ended_at IS NULL AND expires_at > now()
                 AND last_seen_at < now() - make_interval(secs => $2)
          )
-         SELECT u.airtable_user_id, u.email, u.name, u.role, l.csrf_token, l.created_at
+         SELECT u.airtable_user_id, u.email, u.name, u.role, l.csrf_token, l.created_at,
+                EXISTS (SELECT 1 FROM two_person_rule) AS two_person_rule,
+                CASE WHEN u.role IN ('approver', 'admin')
+                     THEN (SELECT count(*) FROM approval_requests
+                            WHERE {waiting_for} AND expires_at > now())
+                     ELSE 0 END AS waiting_approvals
            FROM logins l JOIN console_users u ON u.airtable_user_id = l.airtable_user_id
-          WHERE l.id = $1 AND l.ended_at IS NULL AND l.expires_at > now()",
+          WHERE l.id = $1 AND l.ended_at IS NULL AND l.expires_at > now()"
     )
-    .bind(login_id)
-    .bind(SEEN_EVERY_SECONDS as f64)
-    .fetch_optional(db)
-    .await?;
+});
+
+/// The signed-in person behind a live login, or `None` if it ended or timed out.
+///
+/// Read on every signed-in request, so that a sign-out or revocation made through any
+/// console process counts at once; it writes (`last_seen_at`) at most once a minute per
+/// login, not on every page view. `two_person_rule` is `false` only while the rule has
+/// never been armed: `roles::two_person_rule` then looks further (and may arm it).
+pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<SignedInUser>> {
+    let row = sqlx::query(&LOAD_ACTIVE)
+        .bind(login_id)
+        .bind(SEEN_EVERY_SECONDS as f64)
+        .fetch_optional(db)
+        .await?;
     Ok(row.and_then(|row| {
         let role: String = row.get("role");
         Some(SignedInUser {
@@ -107,9 +123,9 @@ pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<Sig
             role: role.parse().ok()?,
             csrf_token: row.get("csrf_token"),
             login_id: Some(login_id.to_string()),
-            waiting_approvals: 0,
+            waiting_approvals: row.get("waiting_approvals"),
             signed_in_at: row.get("created_at"),
-            two_person_rule: true,
+            two_person_rule: row.get("two_person_rule"),
         })
     }))
 }
