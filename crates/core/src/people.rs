@@ -278,7 +278,11 @@ pub async fn user(
         }
         Err(error) => return Err(airtable_error(&format!("user {uid}"), error)),
     };
-    let snap = snapshot(db).await.map_err(internal)?;
+    // The snapshot's names for what Airtable answered, read on one pooled connection (each
+    // checkout is a round trip of its own), taken only now: none is held while Airtable is
+    // asked.
+    let mut conn = db.acquire().await.map_err(internal)?;
+    let snap = snapshot(&mut *conn).await.map_err(internal)?;
     let snapshot_id = snap.as_ref().map(|s| s.id);
     let group_ids: Vec<String> = u
         .groups
@@ -293,7 +297,7 @@ pub async fn user(
     .bind(snapshot_id)
     .bind(&group_ids)
     .bind(uid.as_str())
-    .fetch_all(db)
+    .fetch_all(&mut *conn)
     .await
     .map_err(internal)?;
     let groups = group_ids
@@ -320,7 +324,7 @@ pub async fn user(
         )
         .bind(snapshot_id)
         .bind(&workspace_ids)
-        .fetch_all(db)
+        .fetch_all(&mut *conn)
         .await
         .map_err(internal)?;
         collaborations.extend(c.workspace_collaborations.iter().map(|w| {
