@@ -446,6 +446,12 @@ pub fn is_timeout(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("57014"))
 }
 
+/// A run of ASCII letters and digits is one word to Postgres' parser (an asciiword, numword
+/// or uint), so a search for it need not ask Postgres how it splits.
+fn is_plainly_one_word(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 async fn search_in(
     db: &mut PgConnection,
     query: &AuditQuery,
@@ -462,7 +468,8 @@ async fn search_in(
         .collect();
     let several_words = match texts.as_slice() {
         [] => false,
-        // How Postgres splits it into words decides (`export-417.pdf` is one).
+        [text] if is_plainly_one_word(text) => false,
+        // Otherwise how Postgres splits it into words decides (`export-417.pdf` is one).
         [text] => {
             sqlx::query_scalar("SELECT numnode(phraseto_tsquery('simple', $1)) > 1")
                 .bind(*text)
@@ -806,17 +813,22 @@ mod tests {
 
     /// The interactive transaction carries the time-out, and only for itself (`SET LOCAL`):
     /// the same connection, back in the pool, has the server's default again.
-    #[tokio::test]
-    async fn interactive_statements_are_timed_out_and_only_they() {
-        // The server named by DATABASE_URL (the tests' database need not exist yet).
+    /// One connection to the Postgres named by DATABASE_URL (its `postgres` database: the
+    /// tests' own need not exist yet).
+    async fn one_connection() -> PgPool {
         let url = std::env::var("DATABASE_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         let options: sqlx::postgres::PgConnectOptions = url.parse().expect("DATABASE_URL");
-        let pool = sqlx::postgres::PgPoolOptions::new()
+        sqlx::postgres::PgPoolOptions::new()
             .max_connections(1)
             .connect_with(options.database("postgres"))
             .await
-            .expect("the test Postgres");
+            .expect("the test Postgres")
+    }
+
+    #[tokio::test]
+    async fn interactive_statements_are_timed_out_and_only_they() {
+        let pool = one_connection().await;
         let show = "SHOW statement_timeout";
         let default: String = sqlx::query_scalar(show).fetch_one(&pool).await.unwrap();
         let mut tx = interactive(&pool).await.expect("a transaction");
@@ -833,6 +845,31 @@ mod tests {
         drop(tx);
         let after: String = sqlx::query_scalar(show).fetch_one(&pool).await.unwrap();
         assert_eq!(after, default);
+    }
+
+    #[tokio::test]
+    async fn what_is_plainly_one_word_is_one_word_to_postgres() {
+        let pool = one_connection().await;
+        for text in [
+            "budget",
+            "abc123",
+            "123abc",
+            "2026",
+            "x",
+            "AbC9dE",
+            "12345678901234567890",
+        ] {
+            assert!(is_plainly_one_word(text), "{text}");
+            let words: i32 = sqlx::query_scalar("SELECT numnode(phraseto_tsquery('simple', $1))")
+                .bind(text)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(words, 1, "{text}");
+        }
+        for text in ["", "two words", "export-417.pdf", "a_b", "café"] {
+            assert!(!is_plainly_one_word(text), "{text}");
+        }
     }
 
     #[test]
