@@ -180,7 +180,7 @@ pub enum Listing<'a> {
 }
 
 pub async fn list(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     listing: Listing<'_>,
     limit: i64,
 ) -> Result<Vec<ApprovalRequest>, sqlx::Error> {
@@ -377,7 +377,10 @@ pub async fn cancel(
 
 /// Expires pending requests, and failed ones no longer retried, whose time ran out;
 /// returns them (for the notices). A retry is bounded by the same TTL as the approval.
-pub async fn expire_due(db: &PgPool, now: DateTime<Utc>) -> Result<Vec<Uuid>, sqlx::Error> {
+pub async fn expire_due(
+    db: impl sqlx::PgExecutor<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE approval_requests SET status = 'expired', finished_at = $1
           WHERE status IN ('pending', 'failed') AND expires_at <= $1 RETURNING id",

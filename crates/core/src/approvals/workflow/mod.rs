@@ -22,6 +22,7 @@ use crate::Console;
 
 pub use ask::request;
 pub use decide::{approve, cancel, reject, Decision};
+use sweep::tell_expired;
 pub use sweep::{expire, spawn_sweeper};
 pub use view::{detail, list, waiting_count};
 

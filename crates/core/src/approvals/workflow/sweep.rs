@@ -11,7 +11,14 @@ use crate::Console;
 
 /// Expires what ran out of time, and tells the requesters.
 pub async fn expire(state: &Console, now: DateTime<Utc>) -> Result<(), ConsoleError> {
-    for id in store::expire_due(&state.db, now).await.map_err(internal)? {
+    let expired = store::expire_due(&state.db, now).await.map_err(internal)?;
+    tell_expired(state, expired).await;
+    Ok(())
+}
+
+/// Tells the requesters of `expired` that their requests ran out of time.
+pub(super) async fn tell_expired(state: &Console, expired: Vec<uuid::Uuid>) {
+    for id in expired {
         if let Ok(stored) = load(state, id).await {
             send(
                 state,
@@ -21,7 +28,6 @@ pub async fn expire(state: &Console, now: DateTime<Utc>) -> Result<(), ConsoleEr
             .await;
         }
     }
-    Ok(())
 }
 
 /// Every minute (and at start-up): expires requests whose time ran out, and reports

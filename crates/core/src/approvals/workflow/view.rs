@@ -7,7 +7,7 @@ use console_types::api::{ConsoleError, Role, SignedInUser};
 use console_types::approvals::{ApprovalDetail, ApprovalListing, ApprovalRequest, ApprovalStatus};
 
 use super::checks::{sign_in_is_recent, why_not_decide};
-use super::expire;
+use super::{expire, tell_expired};
 use crate::approvals::{controls, store};
 use crate::error::internal;
 use crate::Console;
@@ -21,7 +21,10 @@ pub async fn list(
     listing: ApprovalListing,
     now: DateTime<Utc>,
 ) -> Result<Vec<ApprovalRequest>, ConsoleError> {
-    expire(state, now).await?;
+    // Expiring and listing on one pooled connection: a checkout is a round trip of its own.
+    let mut conn = state.db.acquire().await.map_err(internal)?;
+    let expired = store::expire_due(&mut *conn, now).await.map_err(internal)?;
+    tell_expired(state, expired).await;
     let listing = match listing {
         ApprovalListing::WaitingForMe => store::Listing::WaitingFor {
             person: &who.airtable_user_id,
@@ -30,7 +33,7 @@ pub async fn list(
         ApprovalListing::Mine => store::Listing::MadeBy(&who.airtable_user_id),
         ApprovalListing::All => store::Listing::All,
     };
-    store::list(&state.db, listing, LIST_LIMIT)
+    store::list(&mut *conn, listing, LIST_LIMIT)
         .await
         .map_err(internal)
 }
