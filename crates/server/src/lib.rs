@@ -56,7 +56,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tower::util::option_layer;
 use tower_http::{
-    compression::{CompressionLayer, CompressionLevel},
+    compression::{
+        predicate::{DefaultPredicate, Predicate, SizeAbove},
+        CompressionLayer, CompressionLevel,
+    },
     trace::TraceLayer,
 };
 use tower_sessions_sqlx_store::PostgresStore;
@@ -68,6 +71,9 @@ use crate::{
     state::AppState,
     stopping::StopSignal,
 };
+
+/// Answers smaller than this go out uncompressed (see the compression layer in `router`).
+pub const COMPRESS_FROM_BYTES: u16 = 1024;
 
 /// A console that is up and serving (returned by [`start`], used by tests).
 pub struct RunningConsole {
@@ -507,8 +513,14 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
         // Pages, JSON and CSV go out compressed to browsers that take it; the bundle under
         // /pkg is already compressed on disk and passes through untouched. At the fastest
         // level: gzip's default level took as much CPU as rendering the page (`perf` under
-        // load), for a page a tenth smaller than the fastest level makes.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        // load), for a page a tenth smaller than the fastest level makes. Not below
+        // `COMPRESS_FROM_BYTES`: gzip's header and the fastest level's fixed codes make a
+        // small answer (a 272-byte `whoami`) larger, not smaller.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_FROM_BYTES))),
+        )
         .layer(option_layer(
             counting.then(|| middleware::from_fn(metrics::count_requests)),
         ))
