@@ -535,36 +535,49 @@ pub fn spawn_scheduler(
 /// The lease under which snapshots are taken: one process at a time.
 pub const SNAPSHOTS_LEASE: &str = "snapshots";
 
-/// Takes a snapshot if one was asked for, or if the newest is `interval` old.
+/// Takes a snapshot if one was asked for, or if the newest is `interval` old. When the
+/// database cannot say (an outage), nothing is taken and the next turn asks again: an
+/// unreadable "newest" is not "none yet".
 async fn take_if_due(
     db: &PgPool,
     airtable: &Client,
     enterprise: &EnterpriseId,
     interval: Option<std::time::Duration>,
 ) {
+    if let Err(error) = try_take_if_due(db, airtable, enterprise, interval).await {
+        tracing::warn!(%error, "snapshots: cannot tell whether one is due; asking again next turn");
+    }
+}
+
+async fn try_take_if_due(
+    db: &PgPool,
+    airtable: &Client,
+    enterprise: &EnterpriseId,
+    interval: Option<std::time::Duration>,
+) -> sqlx::Result<()> {
     let requested: Option<(i64, Option<String>)> =
         sqlx::query_as("SELECT id, requested_by FROM snapshot_requests ORDER BY id LIMIT 1")
             .fetch_optional(db)
-            .await
-            .unwrap_or(None);
+            .await?;
     let newest: Option<DateTime<Utc>> = sqlx::query_scalar("SELECT max(started_at) FROM snapshots")
         .fetch_one(db)
-        .await
-        .unwrap_or(None);
+        .await?;
     let due = interval.is_some_and(|every| {
         newest.is_none_or(|t| {
             Utc::now() - t >= chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX)
         })
     });
+    // `take` records its own outcome (a failed snapshot is a row that says why).
     if let Some((request, by)) = &requested {
-        let _ = sqlx::query("DELETE FROM snapshot_requests WHERE id <= $1")
+        sqlx::query("DELETE FROM snapshot_requests WHERE id <= $1")
             .bind(request)
             .execute(db)
-            .await;
+            .await?;
         let _ = take(db, airtable, enterprise, by.as_deref()).await;
     } else if due {
         let _ = take(db, airtable, enterprise, None).await;
     }
+    Ok(())
 }
 
 /// Asks the scheduler for a snapshot now.
