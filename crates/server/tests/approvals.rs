@@ -809,3 +809,32 @@ async fn the_badge_counts_what_each_person_may_approve() {
         "only the exemption, which is the admin's own"
     );
 }
+
+/// Viewing a list expires what ran out of time there and then, tells the requester, and
+/// shows the request as expired.
+#[tokio::test]
+async fn a_list_expires_what_ran_out_and_tells_the_requester() {
+    let t = TestConsole::start().await;
+    let (a, _b, target) = cast(&t).await;
+    let id = request(&t, &a, &delete_user(&target), "soon stale").await;
+    common::session::execute_sql(
+        &t,
+        &format!(
+            "UPDATE approval_requests SET expires_at = now() - interval '1 minute' WHERE id = '{id}'"
+        ),
+    )
+    .await;
+    let notices = format!("SELECT count(*) FROM outbox WHERE approval_id = '{id}'");
+    let before = count_of(&t, &notices).await;
+    let listed = get_json(&t, &a, "/api/approvals/list?show=mine").await;
+    let mine = listed
+        .as_array()
+        .and_then(|all| all.iter().find(|r| r["id"] == id.as_str()))
+        .unwrap_or_else(|| panic!("the request is listed: {listed}"));
+    assert_eq!(mine["status"], "expired", "{mine}");
+    assert_eq!(request_status(&t, &id).await, "expired");
+    assert!(
+        count_of(&t, &notices).await > before,
+        "the requester is told"
+    );
+}

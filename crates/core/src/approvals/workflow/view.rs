@@ -24,7 +24,13 @@ pub async fn list(
     // Expiring and listing on one pooled connection: a checkout is a round trip of its own.
     let mut conn = state.db.acquire().await.map_err(internal)?;
     let expired = store::expire_due(&mut *conn, now).await.map_err(internal)?;
-    tell_expired(state, expired).await;
+    if !expired.is_empty() {
+        // Telling the requesters takes connections of its own: holding this one meanwhile
+        // could leave a full pool waiting on itself.
+        drop(conn);
+        tell_expired(state, expired).await;
+        conn = state.db.acquire().await.map_err(internal)?;
+    }
     let listing = match listing {
         ApprovalListing::WaitingForMe => store::Listing::WaitingFor {
             person: &who.airtable_user_id,
