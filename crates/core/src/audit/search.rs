@@ -811,8 +811,6 @@ mod tests {
         }
     }
 
-    /// The interactive transaction carries the time-out, and only for itself (`SET LOCAL`):
-    /// the same connection, back in the pool, has the server's default again.
     /// One connection to the Postgres named by DATABASE_URL (its `postgres` database: the
     /// tests' own need not exist yet).
     async fn one_connection() -> PgPool {
@@ -826,6 +824,8 @@ mod tests {
             .expect("the test Postgres")
     }
 
+    /// The interactive transaction carries the time-out, and only for itself (`SET LOCAL`):
+    /// the same connection, back in the pool, has the server's default again.
     #[tokio::test]
     async fn interactive_statements_are_timed_out_and_only_they() {
         let pool = one_connection().await;

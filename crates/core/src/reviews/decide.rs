@@ -9,6 +9,7 @@
 use console_types::api::{ConsoleError, Role, SignedInUser};
 use console_types::approvals::{RequestOutcome, RiskyAction};
 use console_types::reviews::BulkOutcome;
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::{error::internal, Console};
@@ -144,7 +145,7 @@ pub async fn decide(
             "{label} is {reviewer}'s to review, not yours. An admin or the campaign's owner can reassign it."
         )));
     }
-    let action: RiskyAction = serde_json::from_value(found.action.clone())
+    let action = RiskyAction::deserialize(&found.action)
         .map_err(|e| internal(crate::error::Unexpected::Other(e.to_string())))?;
     let (campaign, campaign_name) = (found.campaign_id, &found.campaign_name);
 

@@ -5,7 +5,7 @@
 //! the person signs out everywhere.
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use console_types::api::SignedInUser;
+use console_types::api::{Role, SignedInUser};
 use rand::{distributions::Alphanumeric, Rng};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -83,8 +83,18 @@ pub const SEEN_EVERY_SECONDS: i64 = 60;
 /// page view costs the session check one round trip rather than three (each pooled
 /// checkout is a round trip of its own: the pool pings a connection before handing it out).
 static LOAD_ACTIVE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let waiting_for =
-        crate::approvals::store::waiting_for("u.airtable_user_id", "(u.role = 'admin')");
+    // The roles as `Role` orders them, so the statement and `Role::allows` cannot disagree.
+    let roles_allowing = |need: Role| {
+        Role::ALL
+            .iter()
+            .filter(|role| role.allows(need))
+            .map(|role| format!("'{}'", role.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let is_admin = format!("(u.role IN ({}))", roles_allowing(Role::Admin));
+    let approvers = roles_allowing(Role::Approver);
+    let waiting_for = crate::approvals::store::waiting_for("u.airtable_user_id", &is_admin);
     format!(
         "WITH seen AS (
              UPDATE logins SET last_seen_at = now()
@@ -93,7 +103,7 @@ static LOAD_ACTIVE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          )
          SELECT u.airtable_user_id, u.email, u.name, u.role, l.csrf_token, l.created_at,
                 EXISTS (SELECT 1 FROM two_person_rule) AS two_person_rule,
-                CASE WHEN u.role IN ('approver', 'admin')
+                CASE WHEN u.role IN ({approvers})
                      THEN (SELECT count(*) FROM approval_requests
                             WHERE {waiting_for} AND expires_at > now())
                      ELSE 0 END AS waiting_approvals
