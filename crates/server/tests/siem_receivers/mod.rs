@@ -8,9 +8,10 @@
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use sqlx::PgPool;
 use tokio::io::AsyncReadExt;
 
 /// What a receiver was sent, as it arrived: each event's (id, seq), batch by batch.
@@ -304,4 +305,57 @@ fn parse_frames(mut bytes: &[u8]) -> Result<Vec<Value>, String> {
         out.push(json);
     }
     Ok(out)
+}
+
+/// The ids of the copy after position 0, in the copy's order: what a sink started at the
+/// beginning must deliver.
+async fn copy_in_order(db: &PgPool) -> Vec<String> {
+    sqlx::query_scalar("SELECT id FROM audit_events ORDER BY copy_seq")
+        .fetch_all(db)
+        .await
+        .expect("the copy")
+}
+
+/// Waits (at most `limit`) until every receiver holds, deduplicated, exactly the copy in its
+/// order, with no sync running or asked for; returns the copy.
+pub async fn delivered_everything(
+    db: &PgPool,
+    logs: &[(&str, &Log)],
+    limit: Duration,
+) -> Vec<String> {
+    let started = Instant::now();
+    loop {
+        let idle: bool = sqlx::query_scalar(
+            "SELECT requested_at IS NULL AND run_finished_at IS NOT NULL FROM audit_sync",
+        )
+        .fetch_one(db)
+        .await
+        .expect("sync state");
+        let copy = copy_in_order(db).await;
+        let done = idle
+            && logs
+                .iter()
+                .all(|(_, log)| deduplicate(&log.events()).unique == copy);
+        if done {
+            return copy;
+        }
+        if started.elapsed() > limit {
+            for (name, log) in logs {
+                let got = deduplicate(&log.events());
+                let missing: Vec<_> = copy
+                    .iter()
+                    .filter(|id| !got.unique.contains(id))
+                    .take(5)
+                    .collect();
+                eprintln!(
+                    "{name}: {} of {} events, first missing {missing:?}, problems {:?}",
+                    got.unique.len(),
+                    copy.len(),
+                    log.problems()
+                );
+            }
+            panic!("the sinks did not receive the whole copy within {limit:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
