@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use airtable_client::{
+    api::{scim::ScimList, ScimHandler},
     ids::{PackageId, WorkspaceId},
     models::{AiAllowlistChange, EnterpriseInfo, Guessed, ScimGroup, ScimUser},
 };
@@ -461,24 +462,16 @@ pub async fn scim_users(
     filter: &str,
     start_index: u64,
 ) -> Result<ScimPage<ScimUserRow>, ConsoleError> {
-    let filter_sent = scim_filter_from(filter, "userName")?;
-    let airtable = console.airtable_for(who).await?;
-    let mut list = airtable
-        .scim()
-        .users()
-        .start_index(start_index)
-        .count(SCIM_PAGE_SIZE);
-    if let Some(f) = &filter_sent {
-        list = list.filter(f.clone());
-    }
-    let page = list.page().await.map_err(airtable_error)?;
-    Ok(ScimPage {
-        filter: filter.trim().to_string(),
-        start_index: page.start_index.max(1),
-        total: page.total_results,
-        rows: page.resources.into_iter().map(scim_user_row).collect(),
-        read_at: Utc::now(),
-    })
+    scim_page(
+        console,
+        who,
+        filter,
+        "userName",
+        start_index,
+        ScimHandler::users,
+        scim_user_row,
+    )
+    .await
 }
 
 pub async fn scim_groups(
@@ -487,11 +480,37 @@ pub async fn scim_groups(
     filter: &str,
     start_index: u64,
 ) -> Result<ScimPage<ScimGroupRow>, ConsoleError> {
-    let filter_sent = scim_filter_from(filter, "displayName")?;
+    scim_page(
+        console,
+        who,
+        filter,
+        "displayName",
+        start_index,
+        ScimHandler::groups,
+        scim_group_row,
+    )
+    .await
+}
+
+/// One page of a SCIM listing (`list` picks users or groups), each resource turned into a
+/// row by `row`. What was typed in the search box is sent as a SCIM filter, a plain value
+/// being matched against `attribute`. Users and groups are read the same way; only the
+/// listing, the attribute and the rows differ.
+async fn scim_page<T, R>(
+    console: &Console,
+    who: &SignedInUser,
+    filter: &str,
+    attribute: &str,
+    start_index: u64,
+    list: fn(&ScimHandler) -> ScimList<T>,
+    row: fn(T) -> R,
+) -> Result<ScimPage<R>, ConsoleError>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+{
+    let filter_sent = scim_filter_from(filter, attribute)?;
     let airtable = console.airtable_for(who).await?;
-    let mut list = airtable
-        .scim()
-        .groups()
+    let mut list = list(&airtable.scim())
         .start_index(start_index)
         .count(SCIM_PAGE_SIZE);
     if let Some(f) = &filter_sent {
@@ -502,7 +521,7 @@ pub async fn scim_groups(
         filter: filter.trim().to_string(),
         start_index: page.start_index.max(1),
         total: page.total_results,
-        rows: page.resources.into_iter().map(scim_group_row).collect(),
+        rows: page.resources.into_iter().map(row).collect(),
         read_at: Utc::now(),
     })
 }

@@ -102,6 +102,49 @@ fn ScimTabs(current: &'static str) -> impl IntoView {
     }
 }
 
+/// The search box of a SCIM page. `what` names what may be typed as it is, besides a SCIM
+/// filter like `example`; `input_id` is the input's id, which the label points at.
+#[component]
+fn ScimSearch(
+    action: &'static str,
+    input_id: &'static str,
+    what: &'static str,
+    example: &'static str,
+    filter: impl Fn() -> String + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <form method="get" action=action role="search" class="search">
+            <label for=input_id>{format!("{what}, or a SCIM filter (e.g. ")} <code>{example}</code> ")"</label>
+            <div class="search-row">
+                <input id=input_id name="filter" type="search" value=filter />
+                <button type="submit" class="button primary">"Search"</button>
+            </div>
+        </form>
+    }
+}
+
+/// Shows `reading` while the SCIM page loads, then the page through `table`, or the error.
+fn scim_listing<T, V>(
+    page: Resource<Result<ScimPage<T>, ConsoleError>>,
+    reading: &'static str,
+    table: impl Fn(ScimPage<T>) -> V + Copy + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=move || view! { <p aria-busy="true">{reading}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => table(page).into_any(),
+                    Err(e) => view! { <p class="error" role="alert" data-testid="scim-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn ScimUsersPage() -> impl IntoView {
     let (filter, start) = search_params();
@@ -113,21 +156,8 @@ pub fn ScimUsersPage() -> impl IntoView {
         <h1>"SCIM: users"</h1>
         <ScimTabs current="/scim/users" />
         <p class="lede">"Users as your identity provider provisioned them through SCIM."</p>
-        <form method="get" action="/scim/users" role="search" class="search">
-            <label for="scim-user-filter">"Email address, or a SCIM filter (e.g. " <code>"userName sw \"ann\""</code> ")"</label>
-            <div class="search-row">
-                <input id="scim-user-filter" name="filter" type="search" value=filter />
-                <button type="submit" class="button primary">"Search"</button>
-            </div>
-        </form>
-        <Suspense fallback=|| view! { <p aria-busy="true">"Reading SCIM users from Airtable…"</p> }>
-            {move || Suspend::new(async move {
-                match users.await {
-                    Ok(page) => view! { <ScimUserTable page /> }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert" data-testid="scim-error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <ScimSearch action="/scim/users" input_id="scim-user-filter" what="Email address" example="userName sw \"ann\"" filter />
+        {scim_listing(users, "Reading SCIM users from Airtable…", |page| view! { <ScimUserTable page /> })}
     }
 }
 
@@ -184,21 +214,8 @@ pub fn ScimGroupsPage() -> impl IntoView {
         <h1>"SCIM: groups"</h1>
         <ScimTabs current="/scim/groups" />
         <p class="lede">"Groups as your identity provider provisioned them through SCIM, with their members."</p>
-        <form method="get" action="/scim/groups" role="search" class="search">
-            <label for="scim-group-filter">"Group name, or a SCIM filter (e.g. " <code>"displayName sw \"Eng\""</code> ")"</label>
-            <div class="search-row">
-                <input id="scim-group-filter" name="filter" type="search" value=filter />
-                <button type="submit" class="button primary">"Search"</button>
-            </div>
-        </form>
-        <Suspense fallback=|| view! { <p aria-busy="true">"Reading SCIM groups from Airtable…"</p> }>
-            {move || Suspend::new(async move {
-                match groups.await {
-                    Ok(page) => view! { <ScimGroupTable page /> }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert" data-testid="scim-error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <ScimSearch action="/scim/groups" input_id="scim-group-filter" what="Group name" example="displayName sw \"Eng\"" filter />
+        {scim_listing(groups, "Reading SCIM groups from Airtable…", |page| view! { <ScimGroupTable page /> })}
     }
 }
 

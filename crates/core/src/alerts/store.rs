@@ -132,6 +132,22 @@ pub(crate) fn open_secret(
     cipher.decrypt(stored, &secret_context(rule_id))
 }
 
+/// The action-log details of a created or edited rule: its settings as checked (with the
+/// webhook address as typed), followed by `extra`, the facts of that one change.
+fn logged_settings(rule: &Checked, new: &NewRule, extra: serde_json::Value) -> serde_json::Value {
+    let mut details = json!({
+        "name": rule.name,
+        "query": rule.query,
+        "email_to": rule.email_to,
+        "webhook": new.webhook_url.trim(),
+        "format": rule.webhook_format.as_str(),
+    });
+    if let (Some(details), serde_json::Value::Object(extra)) = (details.as_object_mut(), extra) {
+        details.extend(extra);
+    }
+    details
+}
+
 /// Saves a rule that starts at the copy's current end: it acts on events copied from now
 /// on, never on older ones (the rule's test shows what it would have matched).
 pub async fn create(
@@ -197,15 +213,11 @@ pub async fn create(
             who,
             "alerts.create",
             Some(&format!("alert-rule:{id}")),
-            json!({
-                "name": rule.name,
-                "query": rule.query,
-                "email_to": rule.email_to,
-                "webhook": new.webhook_url.trim(),
-                "format": rule.webhook_format.as_str(),
-                "starter": starter,
-                "from_position": position,
-            }),
+            logged_settings(
+                &rule,
+                new,
+                json!({ "starter": starter, "from_position": position }),
+            ),
         )
         .await?;
     Ok(CreatedRule { id, secret })
@@ -279,14 +291,7 @@ pub async fn update(
             who,
             "alerts.edit",
             Some(&format!("alert-rule:{id}")),
-            json!({
-                "name": rule.name,
-                "query": rule.query,
-                "email_to": rule.email_to,
-                "webhook": new.webhook_url.trim(),
-                "format": rule.webhook_format.as_str(),
-                "new_secret": secret.is_some(),
-            }),
+            logged_settings(&rule, new, json!({ "new_secret": secret.is_some() })),
         )
         .await?;
     Ok(secret)

@@ -7,6 +7,7 @@ use console_types::api::{ConsoleError, Role, SignedInUser};
 use console_types::approvals::RiskyAction;
 use console_types::reviews::{scope_label, NewCampaign, INACTIVE_DAYS, SCOPES};
 use serde_json::json;
+use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, Row, Transaction};
 
 use crate::{error::internal, Console};
@@ -286,6 +287,18 @@ const GROUPS: &str =
                         FROM snapshot_group_members g
                        WHERE g.snapshot_id = u.snapshot_id AND g.user_id = u.user_id) AS groups";
 
+/// The facts shown about a person under review for their access (admins, external
+/// collaborators): name, state, last activity and groups. The row must have the user's
+/// columns and [`GROUPS`].
+fn person_facts(r: &PgRow) -> sqlx::Result<Vec<(String, String)>> {
+    Ok(vec![
+        ("Name".into(), r.try_get("name")?),
+        ("State".into(), r.try_get("state")?),
+        ("Last activity".into(), when(r.try_get("last_activity_at")?)),
+        ("Groups".into(), r.try_get("groups")?),
+    ])
+}
+
 /// The items of one scope, from the snapshot.
 async fn freeze(
     tx: &mut Transaction<'_, Postgres>,
@@ -319,12 +332,7 @@ async fn freeze(
                     } else {
                         "Admin of the enterprise account".into()
                     },
-                    facts: vec![
-                        ("Name".into(), r.try_get("name")?),
-                        ("State".into(), r.try_get("state")?),
-                        ("Last activity".into(), when(r.try_get("last_activity_at")?)),
-                        ("Groups".into(), r.try_get("groups")?),
-                    ],
+                    facts: person_facts(&r)?,
                     action: action(json!({ "kind": "revoke_admin_access", "user": user }))?,
                     subject_id: user,
                 });
@@ -354,6 +362,12 @@ async fn freeze(
                 let workspace: String = r.try_get("workspace_id")?;
                 let workspace_name: String = r.try_get("workspace_name")?;
                 let permission: String = r.try_get("permission")?;
+                let mut facts = person_facts(&r)?;
+                facts.push((
+                    "All workspaces they reach directly".into(),
+                    r.try_get::<Option<String>, _>("everywhere")?
+                        .unwrap_or_default(),
+                ));
                 drafts.push(Draft {
                     scope,
                     subject_id: user.clone(),
@@ -363,17 +377,7 @@ async fn freeze(
                     reaches: format!(
                         "Workspace {workspace_name} ({workspace}), {permission}, and its bases"
                     ),
-                    facts: vec![
-                        ("Name".into(), r.try_get("name")?),
-                        ("State".into(), r.try_get("state")?),
-                        ("Last activity".into(), when(r.try_get("last_activity_at")?)),
-                        ("Groups".into(), r.try_get("groups")?),
-                        (
-                            "All workspaces they reach directly".into(),
-                            r.try_get::<Option<String>, _>("everywhere")?
-                                .unwrap_or_default(),
-                        ),
-                    ],
+                    facts,
                     action: action(json!({
                         "kind": "remove_workspace_collaborator",
                         "workspace": workspace,

@@ -1,9 +1,8 @@
 //! The `siem_sinks` table: each sink's position in the copy (the last `copy_seq` its
 //! receiver acknowledged), its last success and failure, and how far behind it is.
 
-use chrono::{DateTime, Utc};
 use console_types::audit::siem::SiemSinkStatus;
-use sqlx::PgPool;
+use sqlx::{PgPool, Row};
 
 use super::config::{SinkConfig, StartAt};
 use crate::leases::Held;
@@ -99,61 +98,36 @@ pub async fn record_failure(db: &PgPool, sink: &str, error: &str) -> sqlx::Resul
 
 /// Every sink with a row, by name, with its lag against the copy's newest event.
 pub async fn statuses(db: &PgPool) -> sqlx::Result<Vec<SiemSinkStatus>> {
-    type Row = (
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-        Option<String>,
-        Option<DateTime<Utc>>,
-        Option<String>,
-        DateTime<Utc>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows = sqlx::query(
         "SELECT s.name, s.kind, s.target, s.position,
-                GREATEST((SELECT COALESCE(MAX(copy_seq), 0) FROM audit_events) - s.position, 0),
+                GREATEST((SELECT COALESCE(MAX(copy_seq), 0) FROM audit_events) - s.position, 0)
+                    AS lag_events,
                 (SELECT e.ingested_at FROM audit_events e
-                  WHERE e.copy_seq > s.position ORDER BY e.copy_seq LIMIT 1),
+                  WHERE e.copy_seq > s.position ORDER BY e.copy_seq LIMIT 1) AS oldest_unsent_at,
                 s.last_success_at, s.last_error, s.last_error_at,
                 (SELECT l.holder FROM leases l
-                  WHERE l.name = 'siem-sink:' || s.name AND l.expires_at > now()),
-                now()
+                  WHERE l.name = 'siem-sink:' || s.name AND l.expires_at > now()) AS forwarded_by,
+                now() AS as_of
            FROM siem_sinks s
           ORDER BY s.name",
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                name,
-                kind,
-                target,
-                position,
-                lag_events,
-                oldest_unsent_at,
-                last_success_at,
-                last_error,
-                last_error_at,
-                forwarded_by,
-                as_of,
-            )| SiemSinkStatus {
-                name,
-                kind,
-                target,
-                position,
-                lag_events,
-                oldest_unsent_at,
-                last_success_at,
-                last_error,
-                last_error_at,
-                forwarded_by,
-                as_of,
-            },
-        )
-        .collect())
+    rows.iter()
+        .map(|r| {
+            Ok(SiemSinkStatus {
+                name: r.try_get("name")?,
+                kind: r.try_get("kind")?,
+                target: r.try_get("target")?,
+                position: r.try_get("position")?,
+                lag_events: r.try_get("lag_events")?,
+                oldest_unsent_at: r.try_get("oldest_unsent_at")?,
+                last_success_at: r.try_get("last_success_at")?,
+                last_error: r.try_get("last_error")?,
+                last_error_at: r.try_get("last_error_at")?,
+                forwarded_by: r.try_get("forwarded_by")?,
+                as_of: r.try_get("as_of")?,
+            })
+        })
+        .collect()
 }

@@ -32,21 +32,14 @@ pub async fn create_alert_rule(
     webhook_url: String,
     webhook_format: String,
 ) -> Result<CreatedRule, ConsoleError> {
-    crate::serve::changing(
-        crate::api::Role::Operator,
-        &csrf_token,
-        async move |console, who| {
-            let new = crate::alerts::NewRule {
-                name,
-                query,
-                email_to,
-                webhook_url,
-                webhook_format,
-            };
-            console_core::alerts::create(&console, &who, &new).await
-        },
-    )
-    .await
+    let new = crate::alerts::NewRule {
+        name,
+        query,
+        email_to,
+        webhook_url,
+        webhook_format,
+    };
+    save_rule_as_operator(csrf_token, None, new).await
 }
 
 #[server(endpoint = "alerts/starter")]
@@ -85,18 +78,30 @@ pub async fn edit_alert_rule(
     webhook_url: String,
     webhook_format: String,
 ) -> Result<CreatedRule, ConsoleError> {
+    let new = crate::alerts::NewRule {
+        name,
+        query,
+        email_to,
+        webhook_url,
+        webhook_format,
+    };
+    save_rule_as_operator(csrf_token, Some(id), new).await
+}
+
+/// Creating a rule and editing one take the same form and need the same operator check;
+/// `editing` is the rule an edit replaces, `None` for a new rule.
+#[cfg(feature = "ssr")]
+async fn save_rule_as_operator(
+    csrf_token: String,
+    editing: Option<i64>,
+    new: crate::alerts::NewRule,
+) -> Result<CreatedRule, ConsoleError> {
     crate::serve::changing(
         crate::api::Role::Operator,
         &csrf_token,
-        async move |console, who| {
-            let new = crate::alerts::NewRule {
-                name,
-                query,
-                email_to,
-                webhook_url,
-                webhook_format,
-            };
-            console_core::alerts::edit(&console, &who, id, &new).await
+        async move |console, who| match editing {
+            None => console_core::alerts::create(&console, &who, &new).await,
+            Some(id) => console_core::alerts::edit(&console, &who, id, &new).await,
         },
     )
     .await

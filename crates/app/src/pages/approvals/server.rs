@@ -42,19 +42,7 @@ pub async fn approve_request(
     fingerprint: String,
     comment: String,
 ) -> Result<ApprovalRequest, ConsoleError> {
-    crate::serve::changing(Role::Approver, &csrf_token, async move |console, who| {
-        console_core::approvals::approve(
-            &console,
-            &who,
-            &id,
-            &call_hash,
-            &fingerprint,
-            &comment,
-            false,
-        )
-        .await
-    })
-    .await
+    approve_as_approver(csrf_token, id, call_hash, fingerprint, comment, false).await
 }
 
 #[server(endpoint = "approvals/retry")]
@@ -65,6 +53,20 @@ pub async fn retry_request(
     fingerprint: String,
     comment: String,
 ) -> Result<ApprovalRequest, ConsoleError> {
+    approve_as_approver(csrf_token, id, call_hash, fingerprint, comment, true).await
+}
+
+/// Approving and retrying after a failure are one decision, needing an approver and the
+/// proof of what they were shown (`call_hash`, `fingerprint`); only `retry` tells them apart.
+#[cfg(feature = "ssr")]
+async fn approve_as_approver(
+    csrf_token: String,
+    id: String,
+    call_hash: String,
+    fingerprint: String,
+    comment: String,
+    retry: bool,
+) -> Result<ApprovalRequest, ConsoleError> {
     crate::serve::changing(Role::Approver, &csrf_token, async move |console, who| {
         console_core::approvals::approve(
             &console,
@@ -73,7 +75,7 @@ pub async fn retry_request(
             &call_hash,
             &fingerprint,
             &comment,
-            true,
+            retry,
         )
         .await
     })

@@ -5,6 +5,7 @@ use airtable_client::Client;
 use chrono::{DateTime, Utc};
 use console_types::api::{ConsoleError, Role, SignedInUser};
 use console_types::approvals::ApprovalRequest;
+use uuid::Uuid;
 
 use super::checks::{require_recent_sign_in, why_not_decide};
 use super::{entry, expire, load, log, parse_id, person, send};
@@ -172,14 +173,7 @@ pub async fn approve(
     )
     .await?;
     tracing::info!(%id, kind = action.kind(), %target, succeeded, by = %who.airtable_user_id, "approved request carried out");
-    let finished = load(state, id).await?;
-    send(
-        state,
-        id,
-        notify::outcome(&state.policy.public_url, &finished.request),
-    )
-    .await;
-    Ok(finished.request)
+    tell_outcome(state, id).await
 }
 
 pub async fn reject(
@@ -217,13 +211,7 @@ pub async fn reject(
         },
     )
     .await?;
-    let finished = load(state, id).await?;
-    send(
-        state,
-        id,
-        notify::outcome(&state.policy.public_url, &finished.request),
-    )
-    .await;
+    tell_outcome(state, id).await?;
     Ok(())
 }
 
@@ -251,6 +239,13 @@ pub async fn cancel(
         entry(who, "approvals.cancel", Some(&target), Some(id)),
     )
     .await?;
+    tell_outcome(state, id).await?;
+    Ok(())
+}
+
+/// Reads a decided request back as it now stands and queues the emails telling the people
+/// concerned how it ended; returns the request.
+async fn tell_outcome(state: &Console, id: Uuid) -> Result<ApprovalRequest, ConsoleError> {
     let finished = load(state, id).await?;
     send(
         state,
@@ -258,5 +253,5 @@ pub async fn cancel(
         notify::outcome(&state.policy.public_url, &finished.request),
     )
     .await;
-    Ok(())
+    Ok(finished.request)
 }
