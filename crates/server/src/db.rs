@@ -1,10 +1,12 @@
 //! The Postgres pool: create the database if it is missing, apply migrations, and — when a
 //! separate owner role is configured — give the console's runtime role only what it needs.
 
+use std::time::Duration;
+
 use sqlx::{
     migrate::MigrateDatabase,
     postgres::{PgConnectOptions, PgPoolOptions, PgSslMode},
-    PgPool, Postgres,
+    Connection, PgPool, Postgres,
 };
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -40,10 +42,32 @@ async fn create_if_missing(url: &str, variable: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A pooled connection that sat idle at least this long is checked with a round trip to
+/// Postgres before it is handed out; one used more recently is handed out as it is.
+///
+/// sqlx already checks every connection with a round trip when it goes back to the pool,
+/// and by default again when it is taken: two checks per query under load (a seventh of
+/// the server's CPU in a profile, BENCHMARKS.md). The check on the way out catches what
+/// broke during the request; this one what Postgres closed while the connection waited,
+/// which takes a restart or an idle time-out, and after either the connection has waited
+/// (a restart under load can still catch a connection released a moment before: that
+/// request gets a plain 503, as the ones in flight do; RELIABILITY.md).
+pub const CHECK_CONNECTIONS_IDLE_FOR: Duration = Duration::from_secs(1);
+
 async fn connect(url: &str, variable: &str) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(16)
-        .acquire_timeout(std::time::Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire(false)
+        .before_acquire(|connection, pooled| {
+            Box::pin(async move {
+                if pooled.idle_for >= CHECK_CONNECTIONS_IDLE_FOR {
+                    // An error closes this connection and the pool opens another.
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(connect_options(url, variable)?)
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to Postgres at {variable}: {e}"))
@@ -183,7 +207,7 @@ fn quote_ident(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{connect_options, quote_ident};
+    use super::{connect, connect_options, quote_ident, CHECK_CONNECTIONS_IDLE_FOR};
     use sqlx::postgres::PgSslMode;
 
     #[test]
@@ -220,5 +244,46 @@ mod tests {
             PgSslMode::Prefer
         ));
         assert!(connect_options("postgres://u@host:port/db", "DATABASE_URL").is_err());
+    }
+
+    /// The Postgres named by DATABASE_URL, its `postgres` database (the tests' own need not
+    /// exist yet).
+    fn test_postgres() -> String {
+        let url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        match url.rsplit_once('/') {
+            Some((server, _database)) => format!("{server}/postgres"),
+            None => url,
+        }
+    }
+
+    /// As a Postgres restart or an idle time-out does, Postgres ends the backend of a
+    /// connection waiting in the pool; the next query gets a working connection all the same.
+    #[tokio::test]
+    async fn a_connection_postgres_closed_while_it_waited_is_not_handed_out() {
+        let url = test_postgres();
+        let pool = connect(&url, "DATABASE_URL")
+            .await
+            .expect("the test Postgres");
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&pool)
+            .await
+            .expect("a first query");
+        // Back in the pool (sqlx checks it on its way back, in a task of its own).
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let other = connect(&url, "DATABASE_URL").await.expect("a second pool");
+        let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+            .bind(pid)
+            .fetch_one(&other)
+            .await
+            .expect("end the backend");
+        assert!(ended, "Postgres ended backend {pid}");
+        tokio::time::sleep(CHECK_CONNECTIONS_IDLE_FOR + std::time::Duration::from_millis(300))
+            .await;
+        let again: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&pool)
+            .await
+            .expect("a query after the backend ended: a new connection");
+        assert_ne!(again, pid);
     }
 }
