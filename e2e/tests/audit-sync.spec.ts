@@ -24,9 +24,9 @@ test('the audit log copy fills itself and shows where it stands', async ({ brows
   await expect(async () => {
     await page.reload();
     stored = Number(await page.getByTestId('sync-events').innerText());
-    const idle = (await page.getByTestId('sync-state').innerText()) === 'Idle';
+    const idle = (await card.getByTestId('sync-state').innerText()) === 'Idle';
     if (idle && stored < info.counts.audit_events) {
-      await page.getByTestId('audit-sync').getByRole('button', { name: 'Sync now' }).click();
+      await card.getByRole('button', { name: 'Sync now' }).click();
     }
     expect(stored).toBeGreaterThanOrEqual(info.counts.audit_events);
     await expect(page.getByTestId('sync-state')).toHaveText('Idle');

@@ -166,8 +166,8 @@ pub async fn list(db: &PgPool, query: &UserQuery) -> Result<UserListing, Console
         email_domains: Vec::new(),
         exact: None,
     };
-    // Every read of the view on one connection: taking a connection from the pool checks
-    // it with a round trip of its own, so one per view instead of one per read.
+    // Every read of the view on one connection: the pool checks a connection with a round
+    // trip of its own when it goes back, so one per view instead of one per read.
     let mut conn = db.acquire().await.map_err(internal)?;
     let Some(snap) = snapshot(&mut *conn).await.map_err(internal)? else {
         return Ok(empty(false));

@@ -47,14 +47,23 @@ async fn create_if_missing(url: &str, variable: &str) -> anyhow::Result<()> {
 ///
 /// sqlx already checks every connection with a round trip when it goes back to the pool,
 /// and by default again when it is taken: two checks per query under load (a seventh of
-/// the server's CPU in a profile, BENCHMARKS.md). The check on the way out catches what
-/// broke during the request; this one what Postgres closed while the connection waited,
-/// which takes a restart or an idle time-out, and after either the connection has waited
-/// (a restart under load can still catch a connection released a moment before: that
-/// request gets a plain 503, as the ones in flight do; RELIABILITY.md).
+/// the server's CPU in a profile, BENCHMARKS.md). The check on the way back catches what
+/// broke during the request; the one on the way out only what Postgres closed while the
+/// connection waited, which takes a restart or an idle time-out, and after either the
+/// connection has waited (a restart under load can still catch a connection released a
+/// moment before: that request gets a plain 503, as the ones in flight do; RELIABILITY.md).
 pub const CHECK_CONNECTIONS_IDLE_FOR: Duration = Duration::from_secs(1);
 
 async fn connect(url: &str, variable: &str) -> anyhow::Result<PgPool> {
+    pool_options()
+        .connect_with(connect_options(url, variable)?)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to Postgres at {variable}: {e}"))
+}
+
+/// The console's pool: its size, how long a request waits for a connection, and when a
+/// pooled connection is checked ([`CHECK_CONNECTIONS_IDLE_FOR`]).
+fn pool_options() -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))
@@ -68,9 +77,6 @@ async fn connect(url: &str, variable: &str) -> anyhow::Result<PgPool> {
                 Ok(true)
             })
         })
-        .connect_with(connect_options(url, variable)?)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to Postgres at {variable}: {e}"))
 }
 
 /// The options a URL names, with one default of our own: a Postgres on this machine
@@ -207,8 +213,9 @@ fn quote_ident(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{connect, connect_options, quote_ident, CHECK_CONNECTIONS_IDLE_FOR};
-    use sqlx::postgres::PgSslMode;
+    use super::{connect_options, pool_options, quote_ident, CHECK_CONNECTIONS_IDLE_FOR};
+    use sqlx::postgres::{PgConnectOptions, PgSslMode};
+    use sqlx::PgPool;
 
     #[test]
     fn identifiers_are_quoted() {
@@ -248,21 +255,21 @@ mod tests {
 
     /// The Postgres named by DATABASE_URL, its `postgres` database (the tests' own need not
     /// exist yet).
-    fn test_postgres() -> String {
+    fn test_postgres() -> PgConnectOptions {
         let url = std::env::var("DATABASE_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        match url.rsplit_once('/') {
-            Some((server, _database)) => format!("{server}/postgres"),
-            None => url,
-        }
+        connect_options(&url, "DATABASE_URL")
+            .expect("DATABASE_URL")
+            .database("postgres")
     }
 
     /// As a Postgres restart or an idle time-out does, Postgres ends the backend of a
     /// connection waiting in the pool; the next query gets a working connection all the same.
     #[tokio::test]
     async fn a_connection_postgres_closed_while_it_waited_is_not_handed_out() {
-        let url = test_postgres();
-        let pool = connect(&url, "DATABASE_URL")
+        let postgres = test_postgres();
+        let pool = pool_options()
+            .connect_with(postgres.clone())
             .await
             .expect("the test Postgres");
         let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
@@ -271,7 +278,7 @@ mod tests {
             .expect("a first query");
         // Back in the pool (sqlx checks it on its way back, in a task of its own).
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        let other = connect(&url, "DATABASE_URL").await.expect("a second pool");
+        let other = PgPool::connect_with(postgres).await.expect("a second pool");
         let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
             .bind(pid)
             .fetch_one(&other)

@@ -134,18 +134,23 @@ pub(crate) fn open_secret(
 
 /// The action-log details of a created or edited rule: its settings as checked (with the
 /// webhook address as typed), followed by `extra`, the facts of that one change.
-fn logged_settings(rule: &Checked, new: &NewRule, extra: serde_json::Value) -> serde_json::Value {
-    let mut details = json!({
-        "name": rule.name,
-        "query": rule.query,
-        "email_to": rule.email_to,
-        "webhook": new.webhook_url.trim(),
-        "format": rule.webhook_format.as_str(),
-    });
-    if let (Some(details), serde_json::Value::Object(extra)) = (details.as_object_mut(), extra) {
-        details.extend(extra);
-    }
-    details
+fn logged_settings(
+    rule: &Checked,
+    new: &NewRule,
+    extra: impl IntoIterator<Item = (&'static str, serde_json::Value)>,
+) -> serde_json::Value {
+    let mut details = serde_json::Map::new();
+    details.insert("name".into(), json!(rule.name));
+    details.insert("query".into(), json!(rule.query));
+    details.insert("email_to".into(), json!(rule.email_to));
+    details.insert("webhook".into(), json!(new.webhook_url.trim()));
+    details.insert("format".into(), json!(rule.webhook_format.as_str()));
+    details.extend(
+        extra
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value)),
+    );
+    serde_json::Value::Object(details)
 }
 
 /// Saves a rule that starts at the copy's current end: it acts on events copied from now
@@ -216,7 +221,10 @@ pub async fn create(
             logged_settings(
                 &rule,
                 new,
-                json!({ "starter": starter, "from_position": position }),
+                [
+                    ("starter", json!(starter)),
+                    ("from_position", json!(position)),
+                ],
             ),
         )
         .await?;
@@ -291,7 +299,7 @@ pub async fn update(
             who,
             "alerts.edit",
             Some(&format!("alert-rule:{id}")),
-            logged_settings(&rule, new, json!({ "new_secret": secret.is_some() })),
+            logged_settings(&rule, new, [("new_secret", json!(secret.is_some()))]),
         )
         .await?;
     Ok(secret)

@@ -46,8 +46,8 @@ fn clean_query(q: &str, page: i64) -> Result<(String, i64), ConsoleError> {
 }
 
 /// One page of a list from the latest complete snapshot, searched by `q`, on one pooled
-/// connection (each checkout costs a round trip: the pool pings a connection before handing
-/// it out). `count` and `rows` are statements over the snapshot (`$1`) and the search
+/// connection (each checkout costs a round trip: the pool pings a connection when it goes
+/// back, `crates/server/src/db.rs`). `count` and `rows` are statements over the snapshot (`$1`) and the search
 /// pattern (`$2`); `rows` pages with `LIMIT $3 OFFSET $4`, and `read` reads one of its rows.
 async fn snapshot_page<T>(
     db: &PgPool,

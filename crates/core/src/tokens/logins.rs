@@ -81,7 +81,7 @@ pub const SEEN_EVERY_SECONDS: i64 = 60;
 /// The statement behind `load_active`. Besides the person it answers what every page's
 /// header shows — the approvals badge and whether the two-person rule holds — so that a
 /// page view costs the session check one round trip rather than three (each pooled
-/// checkout is a round trip of its own: the pool pings a connection before handing it out).
+/// checkout is a round trip of its own: the pool pings a connection when it goes back).
 static LOAD_ACTIVE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     // The roles as `Role` orders them, so the statement and `Role::allows` cannot disagree.
     let roles_allowing = |need: Role| {
