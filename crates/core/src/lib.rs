@@ -43,6 +43,7 @@ pub mod snapshots;
 pub mod tokens;
 pub mod unpublished;
 pub mod user_changes;
+pub mod user_counts;
 pub mod users;
 pub mod workspaces;
 

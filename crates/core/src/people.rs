@@ -151,7 +151,11 @@ pub fn exact_key(q: &str) -> Option<&str> {
 }
 
 /// One page of users from the latest complete snapshot.
-pub async fn list(db: &PgPool, query: &UserQuery) -> Result<UserListing, ConsoleError> {
+pub async fn list(
+    db: &PgPool,
+    counts: &crate::user_counts::UserCounts,
+    query: &UserQuery,
+) -> Result<UserListing, ConsoleError> {
     let empty = |details_recorded| UserListing {
         query: query.clone(),
         page: SnapshotPage {
@@ -187,20 +191,26 @@ pub async fn list(db: &PgPool, query: &UserQuery) -> Result<UserListing, Console
         .await
         .map_err(internal)?,
     };
-    let mut count = QueryBuilder::new("SELECT count(*) FROM snapshot_users");
-    push_filters(&mut count, snap.id, query);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(&mut *conn)
+    let total = counts
+        .count(&mut conn, snap.id, query)
         .await
         .map_err(internal)?;
-    let mut page = QueryBuilder::new(format!("SELECT {} FROM snapshot_users", *COLUMNS));
+    // The page's rows first, then what the console changed for those rows only: a far page
+    // skips thousands of rows, and the change column (a lookup per row) must not be worked
+    // out for the rows it skips. The inner query's name keeps the column's reference to
+    // `snapshot_users` true.
+    let mut page = QueryBuilder::new(format!(
+        "SELECT {} FROM (SELECT * FROM snapshot_users",
+        *COLUMNS
+    ));
     push_filters(&mut page, snap.id, query);
     page.push(order_by(query.sort));
     page.push(" LIMIT ")
         .push_bind(PAGE_SIZE)
         .push(" OFFSET ")
-        .push_bind((query.page - 1).saturating_mul(PAGE_SIZE));
+        .push_bind((query.page - 1).saturating_mul(PAGE_SIZE))
+        .push(") AS snapshot_users")
+        .push(order_by(query.sort));
     let rows = page
         .build()
         .fetch_all(&mut *conn)

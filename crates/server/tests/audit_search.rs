@@ -770,3 +770,64 @@ async fn negations_and_several_values_find_exactly_their_events() {
     let histogram = search::histogram(&db, &query).await.expect("histogram");
     assert_eq!(histogram.buckets.iter().map(|(_, n)| n).sum::<i64>(), 3);
 }
+
+/// A phrase as common in its category as a base's name (one event in a hundred), in a
+/// copy large enough that walking on is cheaper than the full-text index: the search reads
+/// the 5,000 newest events of the category, finds exactly 50 (not a page and one), and walks
+/// on from the 5,000th without reading those again (4 × 1% × 130,000 events > 51 ÷ 1%).
+/// Every page must be exactly the plain conditions' events, in order — with the category's
+/// walk and with two actions' walks merged.
+#[tokio::test]
+async fn a_walk_that_falls_short_goes_on_where_it_stopped() {
+    let t = TestConsole::start().await;
+    let db = t.db().await;
+    sqlx::query(
+        "INSERT INTO audit_events (id, occurred_at, action, category, actor_type, raw)
+         SELECT format('01WALK%s', lpad(n::text, 18, '0')),
+                timestamptz '2026-01-05 12:00:00Z' + make_interval(secs => n),
+                CASE WHEN n % 2 = 0 THEN 'viewBase' ELSE 'moveBase' END, 'base', 'user',
+                jsonb_build_object('payload', jsonb_build_object('name',
+                    CASE WHEN n % 100 = 0 THEN 'Hiring tracker' ELSE format('Budget %s', n) END))
+           FROM generate_series(1, 130000) AS n",
+    )
+    .execute(&db)
+    .await
+    .expect("events");
+    sqlx::query("ANALYZE audit_events")
+        .execute(&db)
+        .await
+        .expect("analyze");
+    for (query, plain) in [
+        ("category:base \"hiring tracker\"", "category = 'base'"),
+        (
+            "action:viewBase action:moveBase \"hiring tracker\"",
+            "action IN ('viewBase', 'moveBase')",
+        ),
+    ] {
+        let expected: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT id FROM audit_events
+              WHERE {plain} AND search @@ phraseto_tsquery('simple', 'hiring tracker')
+              ORDER BY occurred_at DESC, id DESC"
+        ))
+        .fetch_all(&db)
+        .await
+        .expect("plain conditions");
+        assert_eq!(expected.len(), 1300, "{query}");
+        let parsed = AuditQuery::parse(query).expect("query parses");
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (events, next) = search::search(&db, &parsed, cursor.as_ref(), 50)
+                .await
+                .expect("page");
+            seen.extend(events.into_iter().map(|e| e.id));
+            match next {
+                // Only the first pages: the walks are the same from any cursor.
+                Some(next) if seen.len() < 500 => cursor = Some(next),
+                _ => break,
+            }
+        }
+        assert_eq!(seen, expected[..seen.len()], "{query}");
+        assert_eq!(seen.len(), 500, "{query}");
+    }
+}

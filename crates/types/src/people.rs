@@ -10,7 +10,7 @@ use crate::directory::SnapshotPage;
 use crate::named::{name_of, value_named};
 
 /// How the users table is ordered.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum UserSort {
     #[default]
     Name,
@@ -131,7 +131,7 @@ pub struct UserForm {
 }
 
 /// A checked view of the users table.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct UserQuery {
     /// Part of a name, email or user ID (trimmed).
     pub q: String,

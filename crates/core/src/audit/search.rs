@@ -396,6 +396,67 @@ async fn newest_matches(
     sql.build().fetch_all(&mut *db).await
 }
 
+/// Where a walk of the `candidates` newest events matching `query`'s terms other than free
+/// text (older than `after`) ends: the last event it reads, or `None` when fewer match (so
+/// such a walk reads all of them). An index-only read: no event's words are looked at.
+async fn end_of_walk(
+    db: &mut PgConnection,
+    query: &AuditQuery,
+    after: Option<&SearchCursor>,
+    candidates: i64,
+) -> Result<Option<SearchCursor>, sqlx::Error> {
+    let mut sql = QueryBuilder::new("SELECT occurred_at, id FROM (");
+    push_newest(
+        &mut sql,
+        "occurred_at, id",
+        &Conditions::new(query),
+        Terms::Fields,
+        after,
+        candidates,
+    );
+    sql.push(") AS walk ORDER BY occurred_at DESC, id DESC OFFSET ")
+        .push_bind(candidates - 1)
+        .push(" LIMIT 1");
+    let end: Option<(DateTime<Utc>, String)> = sql.build_query_as().fetch_optional(db).await?;
+    Ok(end.map(|(occurred_at, id)| SearchCursor { occurred_at, id }))
+}
+
+/// After a first walk of [`FIRST_WALK`] events that found `found` matches, not a page
+/// (but some): the matches of a second walk on from `end`, as long as the share seen says
+/// fills the page, when that is cheaper than the full-text index; none when it is not.
+async fn walk_on(
+    db: &mut PgConnection,
+    query: &AuditQuery,
+    end: &SearchCursor,
+    page_size: i64,
+    found: usize,
+) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
+    let share = found as f64 / FIRST_WALK as f64;
+    if share == 0.0 {
+        return Ok(Vec::new());
+    }
+    // Every event, as `ANALYZE` last counted them (more than match the other terms, which
+    // only favours walking; a walk stops where those run out anyway).
+    let events: f64 = sqlx::query_scalar(
+        "SELECT greatest(reltuples, 0)::float8 FROM pg_class
+          WHERE oid = 'audit_events'::regclass",
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    let walk = (page_size + 1) as f64 / share;
+    if walk >= RANDOM_READ_COST * share * events {
+        return Ok(Vec::new());
+    }
+    // Half as long again as the share seen suggests, for a margin; the first walk's events
+    // are not read again.
+    let walk = ((walk * 1.5).ceil() as i64).clamp(FIRST_WALK, MAX_WALK);
+    if walk == FIRST_WALK {
+        return Ok(Vec::new());
+    }
+    let still_wanted = page_size - found as i64;
+    newest_matches(db, query, Some(end), still_wanted, walk - FIRST_WALK).await
+}
+
 /// One page of events matching `query`, newest first, older than `after` when given, and
 /// the cursor of the page after it (`None` when this is the last page).
 ///
@@ -410,10 +471,12 @@ async fn newest_matches(
 ///
 /// So a search for several words measures instead of guessing: it walks the
 /// [`FIRST_WALK`] newest events that match its other terms. A full page there is the
-/// answer (every other match is older). Otherwise the share of matches it saw tells how
+/// answer (every other match is older), and so is a short one when fewer events match the
+/// other terms (the walk read them all). Otherwise the share of matches it saw tells how
 /// long a walk would fill the page and how many matches the full-text index would fetch;
-/// it walks further when that is cheaper (at most [`MAX_WALK`] events), and runs the plain
-/// query, where the full-text index serves the rare phrase, when not.
+/// it walks on from where it stopped when that is cheaper (at most [`MAX_WALK`] events in
+/// all), and runs the plain query, where the full-text index serves the rare phrase, when
+/// not or when the page is still not full.
 pub async fn search(
     db: &PgPool,
     query: &AuditQuery,
@@ -479,30 +542,21 @@ async fn search_in(
         _ => true,
     };
     let mut rows = Vec::new();
+    // Whether a walk read every event matching the other terms: then its matches are all
+    // there are.
+    let mut walked_everything = false;
     if several_words {
         rows = newest_matches(db, query, after, page_size, FIRST_WALK).await?;
-        let wanted = (page_size + 1) as f64;
-        let share = rows.len() as f64 / FIRST_WALK as f64;
-        if rows.len() as i64 <= page_size && share > 0.0 {
-            // Every event, as `ANALYZE` last counted them (more than match the other terms,
-            // which only favours walking; a walk stops where those run out anyway).
-            let events: f64 = sqlx::query_scalar(
-                "SELECT greatest(reltuples, 0)::float8 FROM pg_class
-                  WHERE oid = 'audit_events'::regclass",
-            )
-            .fetch_one(&mut *db)
-            .await?;
-            let walk = wanted / share;
-            if walk < RANDOM_READ_COST * share * events {
-                // Half as long again as the share seen suggests, for a margin.
-                let walk = ((walk * 1.5).ceil() as i64).clamp(FIRST_WALK, MAX_WALK);
-                if walk > FIRST_WALK {
-                    rows = newest_matches(db, query, after, page_size, walk).await?;
+        if rows.len() as i64 <= page_size {
+            match end_of_walk(db, query, after, FIRST_WALK).await? {
+                None => walked_everything = true,
+                Some(end) => {
+                    rows.extend(walk_on(db, query, &end, page_size, rows.len()).await?);
                 }
             }
         }
     }
-    if rows.len() as i64 <= page_size {
+    if rows.len() as i64 <= page_size && !walked_everything {
         let mut sql = QueryBuilder::new("");
         // One row more than the page tells whether another page follows.
         push_newest(
