@@ -270,11 +270,14 @@ async fn read_and_store(
         }))
         .collect();
     names::remember(&mut tx, &seen).await?;
-    sqlx::query(
-        "UPDATE snapshots SET taken_at = now(), email_domains = $2, shares_recorded = $3,
-                shares_error = $4, tokens_recorded = $5, tokens_error = $6
-          WHERE id = $1",
-    )
+    sqlx::query(&format!(
+        "UPDATE snapshots AS s
+            SET taken_at = now(), email_domains = $2, shares_recorded = $3,
+                shares_error = $4, tokens_recorded = $5, tokens_error = $6,
+                user_count = {USERS}, admin_count = {ADMINS}, group_count = {GROUPS},
+                workspace_count = {WORKSPACES}
+          WHERE s.id = $1"
+    ))
     .bind(id)
     .bind(&domains)
     .bind(shares_error.is_none())
@@ -296,21 +299,41 @@ pub fn is_external(email: &str, domains: &[String]) -> bool {
     !domains.contains(&domain)
 }
 
+/// A snapshot's sizes, counted from its rows (`s` is the snapshot). Counted once, when it
+/// completes, and kept on its row: a complete snapshot never changes.
+const USERS: &str = "(SELECT count(*) FROM snapshot_users u WHERE u.snapshot_id = s.id)";
+const ADMINS: &str =
+    "(SELECT count(*) FROM snapshot_users u WHERE u.snapshot_id = s.id AND u.is_admin)";
+const GROUPS: &str =
+    "(SELECT count(DISTINCT group_id) FROM snapshot_group_members g WHERE g.snapshot_id = s.id)";
+const WORKSPACES: &str = "(SELECT count(DISTINCT workspace_id) FROM snapshot_workspace_access w
+      WHERE w.snapshot_id = s.id)";
+
 /// Complete snapshots, newest first, with their sizes.
 pub async fn list(db: &PgPool, limit: i64) -> sqlx::Result<Vec<SnapshotSummary>> {
-    let rows = sqlx::query(
+    summaries(db, None, limit).await
+}
+
+/// Complete snapshots (only snapshot `only`, when given), newest first, with their sizes: as
+/// kept on the row, or counted for a snapshot completed before the console kept them
+/// (`COALESCE` counts only then).
+async fn summaries(
+    db: &PgPool,
+    only: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<SnapshotSummary>> {
+    let rows = sqlx::query(&format!(
         "SELECT s.id, s.taken_at,
-                (SELECT count(*) FROM snapshot_users u WHERE u.snapshot_id = s.id) AS users,
-                (SELECT count(*) FROM snapshot_users u
-                  WHERE u.snapshot_id = s.id AND u.is_admin) AS admins,
-                (SELECT count(DISTINCT group_id) FROM snapshot_group_members g
-                  WHERE g.snapshot_id = s.id) AS groups,
-                (SELECT count(DISTINCT workspace_id) FROM snapshot_workspace_access w
-                  WHERE w.snapshot_id = s.id) AS workspaces
-           FROM snapshots s WHERE s.taken_at IS NOT NULL
-          ORDER BY s.taken_at DESC LIMIT $1",
-    )
+                COALESCE(s.user_count, {USERS}) AS users,
+                COALESCE(s.admin_count, {ADMINS}) AS admins,
+                COALESCE(s.group_count, {GROUPS}) AS groups,
+                COALESCE(s.workspace_count, {WORKSPACES}) AS workspaces
+           FROM snapshots s
+          WHERE s.taken_at IS NOT NULL AND ($2::bigint IS NULL OR s.id = $2)
+          ORDER BY s.taken_at DESC LIMIT $1"
+    ))
     .bind(limit)
+    .bind(only)
     .fetch_all(db)
     .await?;
     Ok(rows
@@ -347,8 +370,7 @@ pub async fn admins_at(
 }
 
 async fn list_one(db: &PgPool, id: i64) -> sqlx::Result<Option<SnapshotSummary>> {
-    // Small table; reuse the listing's query shape.
-    Ok(list(db, i64::MAX).await?.into_iter().find(|s| s.id == id))
+    Ok(summaries(db, Some(id), 1).await?.pop())
 }
 
 async fn users_of(
