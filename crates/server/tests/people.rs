@@ -651,6 +651,29 @@ async fn destructive_actions_are_only_requests_for_approval() {
     assert_eq!(now.state, UserState::Provisioned);
 }
 
+/// A complete snapshot (taken now) whose users are `people`: what follows the snapshot's id
+/// (`$1`) in a `SELECT` of `snapshot_users`' columns. Returns its id.
+async fn snapshot_of(db: &sqlx::PgPool, people: &str) -> i64 {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO snapshots (taken_at, email_domains) VALUES (now(), ARRAY['corp.com'])
+         RETURNING id",
+    )
+    .fetch_one(db)
+    .await
+    .expect("snapshot");
+    sqlx::query(&format!(
+        "INSERT INTO snapshot_users (snapshot_id, user_id, email, name, state, is_admin,
+             is_super_admin, is_managed, is_service_account, is_external,
+             is_two_factor_auth_enabled, is_sso_required, last_activity_at)
+         SELECT $1, {people}"
+    ))
+    .bind(id)
+    .execute(db)
+    .await
+    .expect("users");
+    id
+}
+
 #[tokio::test]
 async fn fifty_thousand_users_are_searched_filtered_and_paged_on_the_server() {
     // Correctness at scale only: how fast these views answer is measured outside the test
@@ -660,28 +683,16 @@ async fn fifty_thousand_users_are_searched_filtered_and_paged_on_the_server() {
     let db = t.db().await;
     // An older snapshot of the same size first, so the newest is not alone in the table.
     for _ in 0..2 {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO snapshots (taken_at, email_domains) VALUES (now(), ARRAY['corp.com'])
-             RETURNING id",
-        )
-        .fetch_one(&db)
-        .await
-        .expect("snapshot");
-        sqlx::query(
-            "INSERT INTO snapshot_users (snapshot_id, user_id, email, name, state, is_admin,
-                 is_super_admin, is_managed, is_service_account, is_external,
-                 is_two_factor_auth_enabled, is_sso_required, last_activity_at)
-             SELECT $1, 'usr' || lpad(n::text, 14, '0'), 'person' || n || '@corp.com',
-                    'Person ' || n, CASE WHEN n % 20 = 0 THEN 'deactivated' ELSE 'provisioned' END,
-                    n % 500 = 0, false, n % 10 <> 0, n % 97 = 0, n % 10 = 0, n % 3 = 0,
-                    n % 2 = 0, CASE WHEN n % 25 = 0 THEN NULL
-                                    ELSE now() - make_interval(days => n % 400) END
+        snapshot_of(
+            &db,
+            "'usr' || lpad(n::text, 14, '0'), 'person' || n || '@corp.com',
+             'Person ' || n, CASE WHEN n % 20 = 0 THEN 'deactivated' ELSE 'provisioned' END,
+             n % 500 = 0, false, n % 10 <> 0, n % 97 = 0, n % 10 = 0, n % 3 = 0,
+             n % 2 = 0, CASE WHEN n % 25 = 0 THEN NULL
+                             ELSE now() - make_interval(days => n % 400) END
                FROM generate_series(1, 50000) AS n",
         )
-        .bind(id)
-        .execute(&db)
-        .await
-        .expect("users");
+        .await;
     }
     execute_sql(&t, "ANALYZE snapshot_users").await;
     for (view, total) in [
@@ -710,27 +721,16 @@ async fn fifty_thousand_users_are_searched_filtered_and_paged_on_the_server() {
     }
     // A newer snapshot in which ten people are gone: the same views count it afresh (a
     // count is kept per snapshot, never carried over to the next).
-    let newer: i64 = sqlx::query_scalar(
-        "INSERT INTO snapshots (taken_at, email_domains) VALUES (now(), ARRAY['corp.com'])
-         RETURNING id",
-    )
-    .fetch_one(&db)
-    .await
-    .expect("snapshot");
-    sqlx::query(
-        "INSERT INTO snapshot_users (snapshot_id, user_id, email, name, state, is_admin,
-             is_super_admin, is_managed, is_service_account, is_external,
-             is_two_factor_auth_enabled, is_sso_required, last_activity_at)
-         SELECT $1, user_id, email, name, state, is_admin, is_super_admin, is_managed,
-                is_service_account, is_external, is_two_factor_auth_enabled, is_sso_required,
-                last_activity_at
+    snapshot_of(
+        &db,
+        "user_id, email, name, state, is_admin, is_super_admin, is_managed,
+         is_service_account, is_external, is_two_factor_auth_enabled, is_sso_required,
+         last_activity_at
            FROM snapshot_users
-          WHERE snapshot_id = $1 - 1 AND user_id > 'usr' || lpad('10', 14, '0')",
+          WHERE snapshot_id = (SELECT max(id) FROM snapshots WHERE id < $1)
+            AND user_id > 'usr' || lpad('10', 14, '0')",
     )
-    .bind(newer)
-    .execute(&db)
-    .await
-    .expect("users");
+    .await;
     for (view, total) in [("", 49_990), ("page=2&sort=-email", 49_990)] {
         let (status, body) = get(&t, &viewer, &format!("/api/users/list?{view}")).await;
         assert_eq!(status, StatusCode::OK, "{view}: {body}");
