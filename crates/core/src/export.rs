@@ -113,7 +113,13 @@ impl Exports {
         let pool = PgPoolOptions::new()
             .max_connections(EXPORT_CONNECTIONS)
             .min_connections(0)
-            .connect_lazy_with((*main.connect_options()).clone());
+            // Each download is one statement planned for its values (see
+            // `audit::search::CUSTOM_PLANS`: these connections serve downloads only).
+            .connect_lazy_with(
+                (*main.connect_options())
+                    .clone()
+                    .options([("plan_cache_mode", crate::audit::search::CUSTOM_PLANS)]),
+            );
         Exports {
             pool,
             running: Arc::default(),

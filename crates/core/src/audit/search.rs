@@ -492,14 +492,27 @@ pub async fn search(
 /// A transaction for a query someone is waiting on: it is stopped after
 /// [`INTERACTIVE_TIMEOUT`] (Postgres' `query_canceled`, see [`is_timeout`]) rather than
 /// holding a connection that the other pages, the exports and the audit copy need.
+///
+/// Its statements are planned for their values every time ([`CUSTOM_PLANS`]).
 async fn interactive(db: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
-    // One round trip: the time-out rides with `BEGIN` (both in one simple query).
+    // One round trip: the settings ride with `BEGIN` (all in one simple query).
     db.begin_with(format!(
-        "BEGIN; SET LOCAL statement_timeout = {}",
+        "BEGIN; SET LOCAL statement_timeout = {}; SET LOCAL plan_cache_mode = {CUSTOM_PLANS}",
         INTERACTIVE_TIMEOUT.as_millis()
     ))
     .await
 }
+
+/// How searches, charts and exports are planned: for the values at hand, every time.
+///
+/// sqlx prepares each statement once per connection, and after five runs Postgres may
+/// switch a prepared statement to a generic plan, made without the values. A search's best
+/// plan depends on them (how common a phrase or a category is), and in a generic plan
+/// `phraseto_tsquery('simple', $n)` is no longer worked out once but for every event
+/// tested: a walk on past 5,000 events of a million took 10.4 ms planned for its values and
+/// 21.4 ms from the sixth run on (docs/BENCHMARKS.md). Planning each time costs well under
+/// a millisecond.
+pub const CUSTOM_PLANS: &str = "force_custom_plan";
 
 /// How long one statement of an interactive search or chart may run.
 pub const INTERACTIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -888,6 +901,11 @@ mod tests {
         let mut tx = interactive(&pool).await.expect("a transaction");
         let inside: String = sqlx::query_scalar(show).fetch_one(&mut *tx).await.unwrap();
         assert_eq!(inside, format!("{}s", INTERACTIVE_TIMEOUT.as_secs()));
+        let planned: String = sqlx::query_scalar("SHOW plan_cache_mode")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(planned, CUSTOM_PLANS);
         let stopped = sqlx::query(&format!(
             "SELECT pg_sleep({})",
             INTERACTIVE_TIMEOUT.as_secs() + 1
@@ -899,6 +917,11 @@ mod tests {
         drop(tx);
         let after: String = sqlx::query_scalar(show).fetch_one(&pool).await.unwrap();
         assert_eq!(after, default);
+        let planned: String = sqlx::query_scalar("SHOW plan_cache_mode")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(planned, "auto", "pages keep Postgres' default");
     }
 
     #[tokio::test]
