@@ -120,6 +120,10 @@ pub async fn spawn_listener(
                 // The connection was lost; the next call connects again. Whatever was said
                 // meanwhile is lost with it.
                 Ok(None) => live.forget_here(Forget::Everything).await,
+                // The pool is closing (the process stops, or a test closes it): give back the
+                // listener's connection, which `PgPool::close` waits for; retrying would hold
+                // it for ever.
+                Err(sqlx::Error::PoolClosed) => break,
                 Err(error) => {
                     tracing::warn!(%error, "lost the channel to the other console processes; trying again");
                     live.forget_here(Forget::Everything).await;
@@ -151,5 +155,31 @@ mod tests {
         }
         assert_eq!(mine.heard("garbage"), None);
         assert_eq!(mine.heard("someone unknown-thing"), None);
+    }
+
+    /// Closing the pool waits for every connection it lent, the listener's too: the
+    /// listener must give its back (a readiness test closes the pool to play a lost
+    /// database, and hung there once in a full run).
+    #[tokio::test]
+    async fn closing_the_pool_is_not_held_up_by_the_listener() {
+        let url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let options: sqlx::postgres::PgConnectOptions = url.parse().expect("DATABASE_URL");
+        let db = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.database("postgres"))
+            .await
+            .expect("the test Postgres");
+        spawn_listener(
+            Peers::new(db.clone()),
+            LiveReads::new(Duration::from_secs(60)),
+            Shutdown::new(),
+        )
+        .await
+        .expect("listening");
+        // Generous: closing takes milliseconds; without the fix it never ends.
+        tokio::time::timeout(Duration::from_secs(30), db.close())
+            .await
+            .expect("the pool closed with the listener running");
     }
 }
