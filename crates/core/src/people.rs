@@ -191,10 +191,7 @@ pub async fn list(
         .await
         .map_err(internal)?,
     };
-    let total = counts
-        .count(&mut conn, snap.id, query)
-        .await
-        .map_err(internal)?;
+    let total = counts.count(&mut conn, snap.id, query).await?;
     // The page's rows first, then what the console changed for those rows only: a far page
     // skips thousands of rows, and the change column (a lookup per row) must not be worked
     // out for the rows it skips. The inner query's name keeps the column's reference to

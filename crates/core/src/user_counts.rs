@@ -13,11 +13,16 @@
 //! cannot go stale. The one filter that depends on the clock ("no activity for N days")
 //! is counted every time.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
-use console_types::people::{UserQuery, UserSort};
+use console_types::{
+    api::ConsoleError,
+    people::{UserQuery, UserSort},
+};
 use moka::future::Cache;
 use sqlx::{PgConnection, QueryBuilder};
+
+use crate::error::internal;
 
 /// Distinct views counted and kept; a count is a few dozen bytes.
 const VIEWS_KEPT: u64 = 10_000;
@@ -54,7 +59,7 @@ impl UserCounts {
         conn: &mut PgConnection,
         snapshot: i64,
         query: &UserQuery,
-    ) -> sqlx::Result<i64> {
+    ) -> Result<i64, ConsoleError> {
         if query.inactive_days.is_some() {
             return count_now(conn, snapshot, query).await;
         }
@@ -66,19 +71,25 @@ impl UserCounts {
                 ..query.clone()
             },
         };
+        // Every waiter gets the loader's error as it was worded once (a database that is
+        // not answering stays a 503 for all of them), as the live reads do.
         self.0
             .try_get_with(view, count_now(conn, snapshot, query))
             .await
-            .map_err(|shared| match std::sync::Arc::try_unwrap(shared) {
-                Ok(error) => error,
-                // Several waiters got the same failure: each reports it in its own words.
-                Err(shared) => sqlx::Error::Protocol(shared.to_string()),
-            })
+            .map_err(|shared: Arc<ConsoleError>| (*shared).clone())
     }
 }
 
-async fn count_now(conn: &mut PgConnection, snapshot: i64, query: &UserQuery) -> sqlx::Result<i64> {
+async fn count_now(
+    conn: &mut PgConnection,
+    snapshot: i64,
+    query: &UserQuery,
+) -> Result<i64, ConsoleError> {
     let mut count = QueryBuilder::new("SELECT count(*) FROM snapshot_users");
     crate::people::push_filters(&mut count, snapshot, query);
-    count.build_query_scalar().fetch_one(conn).await
+    count
+        .build_query_scalar()
+        .fetch_one(conn)
+        .await
+        .map_err(internal)
 }
