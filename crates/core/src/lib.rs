@@ -40,6 +40,8 @@ pub mod roles;
 pub mod shutdown;
 pub mod siem;
 pub mod snapshots;
+#[cfg(test)]
+mod test_postgres;
 pub mod tokens;
 pub mod unpublished;
 pub mod user_changes;

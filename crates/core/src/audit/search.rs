@@ -878,24 +878,11 @@ mod tests {
         }
     }
 
-    /// One connection to the Postgres named by DATABASE_URL (its `postgres` database: the
-    /// tests' own need not exist yet).
-    async fn one_connection() -> PgPool {
-        let url = std::env::var("DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let options: sqlx::postgres::PgConnectOptions = url.parse().expect("DATABASE_URL");
-        sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.database("postgres"))
-            .await
-            .expect("the test Postgres")
-    }
-
     /// The interactive transaction carries the time-out, and only for itself (`SET LOCAL`):
     /// the same connection, back in the pool, has the server's default again.
     #[tokio::test]
     async fn interactive_statements_are_timed_out_and_only_they() {
-        let pool = one_connection().await;
+        let pool = crate::test_postgres::pool(1).await;
         let show = "SHOW statement_timeout";
         let default: String = sqlx::query_scalar(show).fetch_one(&pool).await.unwrap();
         let mut tx = interactive(&pool).await.expect("a transaction");
@@ -926,7 +913,7 @@ mod tests {
 
     #[tokio::test]
     async fn what_is_plainly_one_word_is_one_word_to_postgres() {
-        let pool = one_connection().await;
+        let pool = crate::test_postgres::pool(1).await;
         for text in [
             "budget",
             "abc123",

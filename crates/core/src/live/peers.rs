@@ -162,14 +162,7 @@ mod tests {
     /// database, and hung there once in a full run).
     #[tokio::test]
     async fn closing_the_pool_is_not_held_up_by_the_listener() {
-        let url = std::env::var("DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let options: sqlx::postgres::PgConnectOptions = url.parse().expect("DATABASE_URL");
-        let db = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(2)
-            .connect_with(options.database("postgres"))
-            .await
-            .expect("the test Postgres");
+        let db = crate::test_postgres::pool(2).await;
         spawn_listener(
             Peers::new(db.clone()),
             LiveReads::new(Duration::from_secs(60)),
