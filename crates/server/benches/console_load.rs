@@ -4,7 +4,7 @@
 //! ```text
 //! cargo bench -p console-server --bench console_load -- [--seconds 30] [--ceiling-seconds 10] [--alone-seconds 10]
 //!     [--overview-seconds 30] [--connections 64] [--people 8] [--size large] [--backfill-days 2]
-//!     [--far-page 50] [--airtable apart|in-process]
+//!     [--far-page 50] [--airtable apart|in-process] [--keep-db NAME]
 //! ```
 //!
 //! The real `console-server` binary runs as a child process on a fresh `bench_load_…`
@@ -33,6 +33,12 @@
 //! Airtable calls are counted from the console's own `/metrics` (`airtable_requests_total`)
 //! before and after phases 2 and 3: calls per page view, and enterprise reads.
 //!
+//! `--keep-db NAME` uses the database `NAME` (created if missing) and keeps it afterwards:
+//! a second run with the same name and `--size` skips the snapshot and the audit copy it
+//! finds there (the simulator is seeded, so its IDs are the same), which saves the `large`
+//! world's ~9 minutes of set-up when comparing server binaries. The server's RSS "before"
+//! then does not include what taking the snapshot left behind.
+//!
 //! A page counts as answered when it is a 200 whose HTML shows the page's data (not an error
 //! box). Prints requests/s and p50/p99 per kind, and the server's RSS before, during and
 //! after. Exits non-zero if a page failed.
@@ -57,6 +63,7 @@ struct Args {
     backfill_days: u32,
     far_page: u32,
     airtable_apart: bool,
+    keep_db: Option<String>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -71,6 +78,7 @@ fn parse_args() -> anyhow::Result<Args> {
         backfill_days: 2,
         far_page: 50,
         airtable_apart: true,
+        keep_db: None,
     };
     for (flag, value) in support::flags() {
         let value = value.with_context(|| format!("{flag} needs a value"));
@@ -84,6 +92,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--backfill-days" => args.backfill_days = value?.parse()?,
             "--far-page" => args.far_page = value?.parse()?,
             "--overview-seconds" => args.overview_seconds = value?.parse()?,
+            "--keep-db" => args.keep_db = Some(value?),
             "--airtable" => {
                 args.airtable_apart = match value?.as_str() {
                     "apart" => true,
@@ -229,7 +238,10 @@ async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
     let port = support::free_port(&[])?;
     let sim_port = support::free_port(&[port])?;
-    let database_url = support::fresh_database_url(&support::postgres_base(), "load");
+    let database_url = match &args.keep_db {
+        Some(name) => format!("{}/{name}", support::postgres_base()),
+        None => support::fresh_database_url(&support::postgres_base(), "load"),
+    };
     let backfill = args.backfill_days.to_string();
     let sim_url = format!("http://127.0.0.1:{sim_port}");
     let extra = [("CONSOLE_AUDIT_BACKFILL_DAYS", backfill.as_str())];
@@ -298,13 +310,28 @@ async fn main() -> anyhow::Result<()> {
             "through the OAuth round trip"
         }
     );
-    let took = support::take_snapshot(&url, &people[0], &db).await?;
-    println!("snapshot taken in {:.1} s", took.as_secs_f64());
-    let events = support::sync_audit(&url, &people[0], &db, Duration::from_secs(900)).await?;
-    println!(
-        "audit copy: {events} events (last {} days)",
-        args.backfill_days
-    );
+    let kept_snapshot: bool = args.keep_db.is_some()
+        && sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM snapshots WHERE taken_at IS NOT NULL)")
+            .fetch_one(&db)
+            .await?;
+    if kept_snapshot {
+        println!("snapshot kept from an earlier run (--keep-db)");
+    } else {
+        let took = support::take_snapshot(&url, &people[0], &db).await?;
+        println!("snapshot taken in {:.1} s", took.as_secs_f64());
+    }
+    let kept_events: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+        .fetch_one(&db)
+        .await?;
+    if args.keep_db.is_some() && kept_events > 0 {
+        println!("audit copy kept from an earlier run: {kept_events} events");
+    } else {
+        let events = support::sync_audit(&url, &people[0], &db, Duration::from_secs(900)).await?;
+        println!(
+            "audit copy: {events} events (last {} days)",
+            args.backfill_days
+        );
+    }
 
     let actor = &people[0].email;
     let mut user_ids: Vec<String> = sqlx::query_scalar(
@@ -519,7 +546,9 @@ async fn main() -> anyhow::Result<()> {
 
     drop(db);
     console.stop();
-    support::drop_database(&database_url).await;
+    if args.keep_db.is_none() {
+        support::drop_database(&database_url).await;
+    }
     anyhow::ensure!(
         alive,
         "the server died during the run; see {}",

@@ -548,8 +548,8 @@ pub async fn take_snapshot(
             return Ok(started.elapsed());
         }
         anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(600),
-            "the snapshot did not finish in 10 minutes"
+            started.elapsed() < Duration::from_secs(1200),
+            "the snapshot did not finish in 20 minutes"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
