@@ -320,10 +320,18 @@ async fn main() -> anyhow::Result<()> {
         let took = support::take_snapshot(&url, &people[0], &db).await?;
         println!("snapshot taken in {:.1} s", took.as_secs_f64());
     }
-    let kept_events: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+    // A finished sync run, not any event: the console records its own actions (the
+    // snapshot above) in the copy too.
+    let kept_copy: bool = args.keep_db.is_some()
+        && sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM audit_sync WHERE run_finished_at IS NOT NULL)",
+        )
         .fetch_one(&db)
         .await?;
-    if args.keep_db.is_some() && kept_events > 0 {
+    if kept_copy {
+        let kept_events: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+            .fetch_one(&db)
+            .await?;
         println!("audit copy kept from an earlier run: {kept_events} events");
     } else {
         let events = support::sync_audit(&url, &people[0], &db, Duration::from_secs(900)).await?;

@@ -57,8 +57,31 @@ enum Command {
     CheckAirtable,
 }
 
+fn main() -> std::process::ExitCode {
+    no_transparent_huge_pages();
+    run()
+}
+
+/// Keeps the kernel from backing this process's heap with 2 MiB transparent huge pages.
+///
+/// mimalloc asks for huge pages on the arena it reserves (`madvise(MADV_HUGEPAGE)`; its
+/// `allow_thp` option is on by default), and a huge page is resident as a whole once one
+/// byte of it is used, so a heap of many small, scattered allocations (sessions, cached
+/// reads, per-connection buffers) stays resident at more than its size: in the `large`
+/// world, runs alternated, RSS was 89 MiB at rest and 151–156 MiB at most under 64
+/// connections with huge pages, 64 and 136–138 MiB without, at the same throughput
+/// (docs/BENCHMARKS.md, issue 18). The process-wide
+/// switch (`prctl(PR_SET_THP_DISABLE)`) rather than mimalloc's own option: mimalloc
+/// reserves its arena on the first allocation, before `main`, so the option would come too
+/// late. Called before the runtime starts its threads. A kernel without the switch (before
+/// Linux 3.15) only costs memory, so a failure is not an error.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn run() -> std::process::ExitCode {
     // Dropped last, on every return: that sends the spans still queued, if traces are on.
     let telemetry = telemetry::init();
     // `--help` and `--version` exit with 0 here, a wrong command or flag with 2.

@@ -1,6 +1,8 @@
-//! Graceful stops: readiness turns 503 the moment a stop begins while liveness stays 200, a
-//! request already running is answered, the listener closes after the drain, and the real
-//! binary exits with status 0 within `CONSOLE_SHUTDOWN_SECONDS` after SIGTERM.
+//! The real binary as a process. Graceful stops: readiness turns 503 the moment a stop
+//! begins while liveness stays 200, a request already running is answered, the listener
+//! closes after the drain, and the binary exits with status 0 within
+//! `CONSOLE_SHUTDOWN_SECONDS` after SIGTERM. And how it starts: without transparent huge
+//! pages (`main.rs`).
 //!
 //! Bounds here are about behaviour, never speed: each is far beyond what the step needs
 //! (the budget itself, or a drain several times longer than the thing being waited for).
@@ -429,4 +431,20 @@ async fn ctrl_c_stops_without_the_drain_and_a_second_signal_stops_at_once() {
         "{}",
         terminated.log()
     );
+}
+
+/// `main` switches transparent huge pages off before the runtime starts (they kept the
+/// heap resident at several times its size: `main.rs`). The kernel says so in the
+/// process's status (`THP_enabled`, Linux 5.0 and later; elsewhere there is nothing to see).
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_process_runs_without_transparent_huge_pages() {
+    let console = ConsoleProcess::start("memory", &[]).await;
+    let status = std::fs::read_to_string(format!("/proc/{}/status", console.child.id()))
+        .expect("the process's status");
+    let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) else {
+        eprintln!("this kernel does not report THP_enabled; nothing to check");
+        return;
+    };
+    assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
 }
