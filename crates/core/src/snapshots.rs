@@ -54,7 +54,10 @@ pub async fn take(
             .fetch_one(db)
             .await?;
     match read_and_store(db, airtable, enterprise, id).await {
-        Ok(()) => Ok(id),
+        Ok(()) => {
+            analyze(db).await;
+            Ok(id)
+        }
         Err(error) => {
             tracing::warn!(%error, snapshot = id, "snapshot failed");
             sqlx::query("UPDATE snapshots SET error = $2 WHERE id = $1")
@@ -64,6 +67,18 @@ pub async fn take(
                 .await?;
             Err(error)
         }
+    }
+}
+
+/// Brings the planner's statistics up to date with the snapshot just written (migration
+/// `analyze_snapshot_tables`: without them a far page of the users list sorted every user).
+/// The snapshot is complete either way, so a failure is logged, not returned.
+async fn analyze(db: &PgPool) {
+    if let Err(error) = sqlx::query("SELECT analyze_snapshot_tables()")
+        .execute(db)
+        .await
+    {
+        tracing::warn!(%error, "could not update the statistics of the snapshot tables");
     }
 }
 

@@ -116,3 +116,46 @@ async fn two_snapshots_answer_who_was_admin_and_what_changed() {
     use sqlx::migrate::MigrateDatabase;
     let _ = sqlx::Postgres::force_drop_database(&url).await;
 }
+
+/// A completed snapshot's rows reach the planner's statistics at once (migration
+/// `analyze_snapshot_tables`), also for a console that runs as a role owning no table: a
+/// plain `ANALYZE` by that role would only warn and skip.
+#[tokio::test]
+async fn a_completed_snapshot_is_analyzed_even_by_a_role_that_owns_nothing() {
+    common::ensure_runtime_role().await;
+    let owner_url = common::fresh_database_url();
+    let vars = std::collections::HashMap::from([
+        ("DATABASE_URL", common::as_runtime_role(&owner_url)),
+        ("CONSOLE_DATABASE_OWNER_URL", owner_url.clone()),
+    ]);
+    let settings = console_server::config::Settings::from_lookup(|name| vars.get(name).cloned())
+        .expect("settings");
+    let runtime = console_server::db::prepare(&settings)
+        .await
+        .expect("prepare");
+    let owner = sqlx::PgPool::connect(&owner_url).await.expect("owner");
+    let analyzed = || async {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'snapshot_users'",
+        )
+        .fetch_one(&owner)
+        .await
+        .expect("statistics")
+    };
+    assert!(!analyzed().await, "a fresh database was analyzed already");
+
+    let sim = common::spawn_tiny_sim(SimConfig::default()).await;
+    let client = common::sim_client_builder(&sim).build().expect("client");
+    snapshots::take(
+        &runtime,
+        &client,
+        &common::sim_enterprise(&sim),
+        Some("test"),
+    )
+    .await
+    .expect("snapshot");
+    assert!(analyzed().await, "the snapshot's tables were not analyzed");
+
+    drop((runtime, owner));
+    common::drop_database(&owner_url);
+}
