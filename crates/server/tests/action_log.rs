@@ -563,18 +563,8 @@ async fn rows_from_before_the_key_are_accepted_only_before_the_first_keyed_row()
 
 #[tokio::test]
 async fn the_runtime_role_may_only_read_and_append() {
-    common::ensure_runtime_role().await;
     let owner_url = fresh_url();
-    let runtime_url = common::as_runtime_role(&owner_url);
-    let vars = std::collections::HashMap::from([
-        ("DATABASE_URL", runtime_url.clone()),
-        ("CONSOLE_DATABASE_OWNER_URL", owner_url.clone()),
-    ]);
-    let settings = console_server::config::Settings::from_lookup(|name| vars.get(name).cloned())
-        .expect("settings");
-    let runtime = console_server::db::prepare(&settings)
-        .await
-        .expect("prepare");
+    let runtime = common::prepare_as_runtime_role(&owner_url).await;
     let dir = std::env::temp_dir().join(format!("actions-test-{}", uuid::Uuid::new_v4().simple()));
     let db = Db {
         pool: sqlx::PgPool::connect(&owner_url).await.expect("owner"),

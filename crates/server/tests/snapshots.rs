@@ -122,17 +122,8 @@ async fn two_snapshots_answer_who_was_admin_and_what_changed() {
 /// plain `ANALYZE` by that role would only warn and skip.
 #[tokio::test]
 async fn a_completed_snapshot_is_analyzed_even_by_a_role_that_owns_nothing() {
-    common::ensure_runtime_role().await;
     let owner_url = common::fresh_database_url();
-    let vars = std::collections::HashMap::from([
-        ("DATABASE_URL", common::as_runtime_role(&owner_url)),
-        ("CONSOLE_DATABASE_OWNER_URL", owner_url.clone()),
-    ]);
-    let settings = console_server::config::Settings::from_lookup(|name| vars.get(name).cloned())
-        .expect("settings");
-    let runtime = console_server::db::prepare(&settings)
-        .await
-        .expect("prepare");
+    let runtime = common::prepare_as_runtime_role(&owner_url).await;
     let owner = sqlx::PgPool::connect(&owner_url).await.expect("owner");
     let analyzed = || async {
         sqlx::query_scalar::<_, bool>(

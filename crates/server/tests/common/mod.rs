@@ -46,6 +46,21 @@ pub async fn ensure_runtime_role() {
     .expect("create the runtime role");
 }
 
+/// `owner_url`'s database prepared as a console with two roles prepares it (README
+/// "Database roles"): created and migrated by its owner, [`RUNTIME_ROLE`] granted what the
+/// console's runtime role gets. Returns a pool connected as [`RUNTIME_ROLE`].
+pub async fn prepare_as_runtime_role(owner_url: &str) -> sqlx::PgPool {
+    ensure_runtime_role().await;
+    let vars = std::collections::HashMap::from([
+        ("DATABASE_URL", as_runtime_role(owner_url)),
+        ("CONSOLE_DATABASE_OWNER_URL", owner_url.to_string()),
+    ]);
+    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).expect("settings");
+    console_server::db::prepare(&settings)
+        .await
+        .expect("prepare the database")
+}
+
 /// `database_url` with [`RUNTIME_ROLE`]'s name and password instead of its user.
 pub fn as_runtime_role(database_url: &str) -> String {
     let mut url = url::Url::parse(database_url).expect("a database URL");
