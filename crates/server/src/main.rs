@@ -70,11 +70,11 @@ fn main() -> std::process::ExitCode {
 /// reads, per-connection buffers) stays resident at more than its size: in the `large`
 /// world, runs alternated, RSS was 89 MiB at rest and 151–156 MiB at most under 64
 /// connections with huge pages, 64 and 136–138 MiB without, at the same throughput
-/// (docs/BENCHMARKS.md, issue 18). The process-wide
-/// switch (`prctl(PR_SET_THP_DISABLE)`) rather than mimalloc's own option: mimalloc
-/// reserves its arena on the first allocation, before `main`, so the option would come too
-/// late. Called before the runtime starts its threads. A kernel without the switch (before
-/// Linux 3.15) only costs memory, so a failure is not an error.
+/// (docs/BENCHMARKS.md, issue 18). The process-wide switch (`prctl(PR_SET_THP_DISABLE)`)
+/// rather than mimalloc's own option: mimalloc reserves its arena on the first allocation,
+/// before `main`, so the option would come too late. Called before the runtime starts its
+/// threads. A kernel without the switch (before Linux 3.15) only costs memory, so a failure
+/// is not an error.
 fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);

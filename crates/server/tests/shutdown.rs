@@ -434,7 +434,7 @@ async fn ctrl_c_stops_without_the_drain_and_a_second_signal_stops_at_once() {
 }
 
 /// `main` switches transparent huge pages off before the runtime starts (they kept the
-/// heap resident at several times its size: `main.rs`). The kernel says so in the
+/// heap resident at more than its size: `main.rs`). The kernel says so in the
 /// process's status (`THP_enabled`, Linux 5.0 and later; elsewhere there is nothing to see).
 #[cfg(target_os = "linux")]
 #[tokio::test]
