@@ -72,8 +72,9 @@ pub struct ConsoleParts {
     /// The process's stop signal: background work watches it to stop in time, and
     /// readiness answers 503 once it is triggered (see [`crate::shutdown`]).
     pub shutdown: crate::shutdown::Shutdown,
-    /// How many users each view of a snapshot matches, counted once.
-    pub user_counts: crate::user_counts::UserCounts,
+    /// How many users each view of a snapshot matches and where its pages start, each
+    /// found once.
+    pub user_views: crate::people::UserViews,
 }
 
 /// The settings the domain acts on (the server reads them from its configuration).

@@ -46,6 +46,7 @@ pub mod tokens;
 pub mod unpublished;
 pub mod user_changes;
 pub mod user_counts;
+pub mod user_page_starts;
 pub mod users;
 pub mod workspaces;
 

@@ -21,8 +21,17 @@ use crate::{
     directory::{airtable_error, like_pattern, parse_id},
     error::internal,
     export::{self, Download},
+    user_page_starts::{self, PageFrom},
     Console,
 };
+
+/// What this process knows of the views of complete snapshots, which never change: how
+/// many users each matches, and where its pages start.
+#[derive(Clone, Default)]
+pub struct UserViews {
+    pub counts: crate::user_counts::UserCounts,
+    pub page_starts: crate::user_page_starts::UserPageStarts,
+}
 
 /// The snapshot a users view reads: id, when it was complete, its email domains (`None`:
 /// taken before the console recorded user details).
@@ -153,7 +162,7 @@ pub fn exact_key(q: &str) -> Option<&str> {
 /// One page of users from the latest complete snapshot.
 pub async fn list(
     db: &PgPool,
-    counts: &crate::user_counts::UserCounts,
+    views: &UserViews,
     query: &UserQuery,
 ) -> Result<UserListing, ConsoleError> {
     let empty = |details_recorded| UserListing {
@@ -191,24 +200,40 @@ pub async fn list(
         .await
         .map_err(internal)?,
     };
-    let total = counts.count(&mut conn, snap.id, query).await?;
+    let total = views.counts.count(&mut conn, snap.id, query).await?;
     // The page's rows first, then what the console changed for those rows only: a far page
     // skips thousands of rows, and the change column (a lookup per row) must not be worked
     // out for the rows it skips. The inner query's name keeps the column's reference to
-    // `snapshot_users` true.
+    // `snapshot_users` true. A page read before starts from its remembered first user
+    // (`user_page_starts`); one row more than a page tells where the next one starts.
+    let start = match (
+        views.page_starts.page_from(snap.id, query).await,
+        user_page_starts::start_condition(query.sort),
+    ) {
+        (PageFrom::Start(first), Some(condition)) => Some((first, condition)),
+        _ => None,
+    };
     let mut page = QueryBuilder::new(format!(
         "SELECT {} FROM (SELECT * FROM snapshot_users",
         *COLUMNS
     ));
     push_filters(&mut page, snap.id, query);
+    if let Some((first, condition)) = &start {
+        page.push(*condition)
+            .push(" FROM snapshot_users AS s WHERE s.snapshot_id = ")
+            .push_bind(snap.id)
+            .push(" AND s.user_id = ")
+            .push_bind(first.clone())
+            .push(")");
+    }
     page.push(order_by(query.sort));
-    page.push(" LIMIT ")
-        .push_bind(PAGE_SIZE)
-        .push(" OFFSET ")
-        .push_bind((query.page - 1).saturating_mul(PAGE_SIZE))
-        .push(") AS snapshot_users")
-        .push(order_by(query.sort));
-    let rows = page
+    page.push(" LIMIT ").push_bind(PAGE_SIZE + 1);
+    if start.is_none() {
+        page.push(" OFFSET ")
+            .push_bind((query.page - 1).saturating_mul(PAGE_SIZE));
+    }
+    page.push(") AS snapshot_users").push(order_by(query.sort));
+    let mut rows = page
         .build()
         .fetch_all(&mut *conn)
         .await
@@ -217,6 +242,22 @@ pub async fn list(
         .map(row_from)
         .collect::<sqlx::Result<Vec<_>>>()
         .map_err(internal)?;
+    let next = if rows.len() > PAGE_SIZE as usize {
+        rows.pop()
+    } else {
+        None
+    };
+    if let Some(first) = rows.first() {
+        views
+            .page_starts
+            .remember(
+                snap.id,
+                query,
+                &first.id,
+                next.as_ref().map(|n| n.id.as_str()),
+            )
+            .await;
+    }
     Ok(UserListing {
         query: query.clone(),
         page: SnapshotPage {

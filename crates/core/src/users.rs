@@ -14,7 +14,7 @@ pub async fn list(
     who: &SignedInUser,
     query: &UserQuery,
 ) -> Result<UserListing, ConsoleError> {
-    let mut listing = people::list(&console.db, &console.user_counts, query).await?;
+    let mut listing = people::list(&console.db, &console.user_views, query).await?;
     // Someone newer than the snapshot is still found by exact ID or email.
     if let (None, Some(key)) = (&listing.exact, people::exact_key(&query.q)) {
         let airtable = console.airtable_for(who).await?;

@@ -306,7 +306,7 @@ pub async fn start(
         exports,
         leases: leases.clone(),
         shutdown: shutdown.clone(),
-        user_counts: Default::default(),
+        user_views: Default::default(),
     });
     console_core::approvals::workflow::spawn_sweeper(console.clone(), leases.clone());
     console_core::tokens::logins::spawn_token_sweeper(

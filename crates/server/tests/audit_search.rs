@@ -588,6 +588,21 @@ async fn events_name_their_targets_from_the_snapshots_even_after_deletion() {
             .expect("html");
         assert!(html.contains(&label), "{path}: {html}");
     }
+    // The overview's card has a server function of its own (its search never changes, so
+    // its plan is reused): the deletion, named, among the newest risky events.
+    let risky: serde_json::Value = get_response(&t, &browser, "/api/overview/risky-events")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let risky = risky.as_array().expect("a list");
+    assert!(risky.len() <= 8, "a short list: {risky:?}");
+    assert!(
+        risky.iter().any(|e| e["action"] == "deleteUser"
+            && e["model_id"] == leaver.id.as_str()
+            && e["model_name"] == leaver.name.as_str()),
+        "{risky:?}"
+    );
 }
 
 /// The seed and five more events (ids 300–304, from 18 January 2026 at midnight) of

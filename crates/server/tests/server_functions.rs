@@ -361,6 +361,7 @@ fn changes() -> BTreeMap<&'static str, (Role, FormFields)> {
 const READS: &[&str] = &[
     "/api/whoami",
     "/api/overview",
+    "/api/overview/risky-events",
     "/api/roles/list",
     "/api/audit/sync/status",
     "/api/audit/sync/sinks",

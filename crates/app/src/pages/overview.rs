@@ -5,10 +5,10 @@
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 use super::approvals::list_approvals;
-use super::audit_search::{console_page, search_audit, EventRole};
+use super::audit_search::{console_page, EventRole};
 use super::audit_sync::AuditSyncCard;
 use super::enterprise::DescendantsCard;
-use crate::api::{ConsoleError, Overview};
+use crate::api::{AuditEventRow, ConsoleError, Overview};
 use crate::audit::query::percent_encode;
 use crate::components::format::when;
 use crate::enterprise::risky_events_query;
@@ -23,6 +23,15 @@ const SHORT_LIST: usize = 8;
 pub async fn get_overview(refresh: Option<bool>) -> Result<Overview, ConsoleError> {
     crate::serve::as_role(crate::api::Role::Viewer, async move |console, who| {
         console_core::overview::read(&console, &who, refresh.unwrap_or(false)).await
+    })
+    .await
+}
+
+/// The newest deletions, removals, revocations and moves in the console's audit copy.
+#[server(endpoint = "overview/risky-events", input = GetUrl)]
+pub async fn recent_risky_events() -> Result<Vec<AuditEventRow>, ConsoleError> {
+    crate::serve::as_role(crate::api::Role::Viewer, async move |console, _| {
+        console_core::audit::recent_risky_events(&console, SHORT_LIST as i64).await
     })
     .await
 }
@@ -92,20 +101,7 @@ fn WaitingForMe() -> impl IntoView {
 fn RecentRiskyEvents() -> impl IntoView {
     let query = risky_events_query();
     let search_href = format!("/audit?q={}", percent_encode(&query));
-    let events = Resource::new(
-        move || (),
-        move |_| {
-            search_audit(
-                risky_events_query(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            )
-        },
-    );
+    let events = Resource::new(|| (), |_| recent_risky_events());
     view! {
         <section class="card" aria-labelledby="risky-heading" data-testid="recent-risky-events">
             <h2 id="risky-heading">"Recent risky events"</h2>
@@ -114,12 +110,12 @@ fn RecentRiskyEvents() -> impl IntoView {
                     let search_href = search_href.clone();
                     Suspend::new(async move {
                         match events.await {
-                            Ok(page) if page.events.is_empty() => view! {
+                            Ok(events) if events.is_empty() => view! {
                                 <p class="muted">"No deletions, removals, revocations or moves in the console's copy of the audit log."</p>
                             }.into_any(),
-                            Ok(page) => view! {
+                            Ok(events) => view! {
                                 <ul class="compact">
-                                    {page.events.into_iter().take(SHORT_LIST).map(|e| {
+                                    {events.into_iter().map(|e| {
                                         let who = e.actor_email.clone().or(e.actor_name.clone()).unwrap_or_else(|| e.actor_type.clone());
                                         // What it was done to, by name with its ID, linked to
                                         // its page when the console has one.

@@ -9,8 +9,12 @@ pub mod search;
 pub mod status;
 
 use console_types::{
-    api::{AuditEventDetail, AuditSearchPage, AuditSyncStatus, ConsoleError, SignedInUser},
+    api::{
+        AuditEventDetail, AuditEventRow, AuditSearchPage, AuditSyncStatus, ConsoleError,
+        SignedInUser,
+    },
     audit::query::AuditQuery,
+    enterprise::risky_events_query,
 };
 
 use crate::{error::internal, Console};
@@ -69,6 +73,35 @@ pub async fn search_events(
         events,
         next_cursor: next.map(|c| c.encode()),
     })
+}
+
+/// The newest deletions, removals, revocations and moves in the audit copy (the
+/// overview's card; [`risky_events_query`]), at most `how_many`. The search never changes,
+/// so its plan is reused ([`search::Planning::Reused`]).
+pub async fn recent_risky_events(
+    console: &Console,
+    how_many: i64,
+) -> Result<Vec<AuditEventRow>, ConsoleError> {
+    let query = AuditQuery::parse(&risky_events_query()).map_err(|e| internal(e.to_string()))?;
+    let (mut events, _) = search::search_planned(
+        &console.db,
+        &query,
+        None,
+        how_many.clamp(1, search::PAGE_SIZE),
+        search::Planning::Reused,
+    )
+    .await
+    .map_err(|error| {
+        if search::is_timeout(&error) {
+            ConsoleError::Unavailable
+        } else {
+            internal(error)
+        }
+    })?;
+    crate::names::label_events(&console.db, &mut events)
+        .await
+        .map_err(internal)?;
+    Ok(events)
 }
 
 pub async fn event(console: &Console, id: &str) -> Result<Option<AuditEventDetail>, ConsoleError> {
