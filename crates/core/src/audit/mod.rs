@@ -52,22 +52,21 @@ pub async fn search_events(
             )
         })?),
     };
-    let (mut events, next) = search::search(&console.db, query, after.as_ref(), search::PAGE_SIZE)
-        .await
-        .map_err(|error| {
-            if search::is_timeout(&error) {
-                ConsoleError::Invalid(format!(
-                    "This search took longer than {} seconds and was stopped. Narrow it: add \
-                     a date (after:) or another filter.",
-                    search::INTERACTIVE_TIMEOUT.as_secs()
-                ))
-            } else {
-                internal(error)
-            }
-        })?;
-    crate::names::label_events(&console.db, &mut events)
-        .await
-        .map_err(internal)?;
+    let (events, next) = search_and_name(
+        console,
+        query,
+        after.as_ref(),
+        search::PAGE_SIZE,
+        search::Planning::ForTheValues,
+        || {
+            ConsoleError::Invalid(format!(
+                "This search took longer than {} seconds and was stopped. Narrow it: add \
+                 a date (after:) or another filter.",
+                search::INTERACTIVE_TIMEOUT.as_secs()
+            ))
+        },
+    )
+    .await?;
     Ok(AuditSearchPage {
         query: query.to_string(),
         events,
@@ -83,25 +82,38 @@ pub async fn recent_risky_events(
     how_many: i64,
 ) -> Result<Vec<AuditEventRow>, ConsoleError> {
     let query = AuditQuery::parse(&risky_events_query()).map_err(|e| internal(e.to_string()))?;
-    let (mut events, _) = search::search_planned(
-        &console.db,
+    let (events, _) = search_and_name(
+        console,
         &query,
         None,
         how_many.clamp(1, search::PAGE_SIZE),
         search::Planning::Reused,
+        || ConsoleError::Unavailable,
     )
-    .await
-    .map_err(|error| {
-        if search::is_timeout(&error) {
-            ConsoleError::Unavailable
-        } else {
-            internal(error)
-        }
-    })?;
+    .await?;
+    Ok(events)
+}
+
+/// A page of `query`'s events with what they touched named (from the snapshots' names);
+/// a search stopped by its time-out becomes `timed_out()`'s error.
+async fn search_and_name(
+    console: &Console,
+    query: &AuditQuery,
+    after: Option<&search::SearchCursor>,
+    page_size: i64,
+    planning: search::Planning,
+    timed_out: impl FnOnce() -> ConsoleError,
+) -> Result<(Vec<AuditEventRow>, Option<search::SearchCursor>), ConsoleError> {
+    let (mut events, next) =
+        match search::search_planned(&console.db, query, after, page_size, planning).await {
+            Ok(found) => found,
+            Err(error) if search::is_timeout(&error) => return Err(timed_out()),
+            Err(error) => return Err(internal(error)),
+        };
     crate::names::label_events(&console.db, &mut events)
         .await
         .map_err(internal)?;
-    Ok(events)
+    Ok((events, next))
 }
 
 pub async fn event(console: &Console, id: &str) -> Result<Option<AuditEventDetail>, ConsoleError> {
