@@ -21,7 +21,7 @@ use crate::{
     directory::{airtable_error, like_pattern, parse_id},
     error::internal,
     export::{self, Download},
-    user_page_starts::{self, PageFrom},
+    user_page_starts::PageFrom,
     Console,
 };
 
@@ -206,19 +206,13 @@ pub async fn list(
     // out for the rows it skips. The inner query's name keeps the column's reference to
     // `snapshot_users` true. A page read before starts from its remembered first user
     // (`user_page_starts`); one row more than a page tells where the next one starts.
-    let start = match (
-        views.page_starts.page_from(snap.id, query).await,
-        user_page_starts::start_condition(query.sort),
-    ) {
-        (PageFrom::Start(first), Some(condition)) => Some((first, condition)),
-        _ => None,
-    };
+    let from = views.page_starts.page_from(snap.id, query).await;
     let mut page = QueryBuilder::new(format!(
         "SELECT {} FROM (SELECT * FROM snapshot_users",
         *COLUMNS
     ));
     push_filters(&mut page, snap.id, query);
-    if let Some((first, condition)) = &start {
+    if let PageFrom::Start { first, condition } = &from {
         page.push(*condition)
             .push(" FROM snapshot_users AS s WHERE s.snapshot_id = ")
             .push_bind(snap.id)
@@ -228,7 +222,7 @@ pub async fn list(
     }
     page.push(order_by(query.sort));
     page.push(" LIMIT ").push_bind(PAGE_SIZE + 1);
-    if start.is_none() {
+    if from == PageFrom::Top {
         page.push(" OFFSET ")
             .push_bind((query.page - 1).saturating_mul(PAGE_SIZE));
     }

@@ -55,24 +55,33 @@ impl Default for UserPageStarts {
 pub(crate) enum PageFrom {
     /// `OFFSET`: the view cannot be read from a start, or this page's is not known yet.
     Top,
-    /// The rows from this user on, in the view's order (the user included).
-    Start(String),
+    /// The rows from `first` on, in the view's order (`first` included).
+    Start {
+        first: String,
+        /// The condition that says so ([`start_condition`] of the view's order).
+        condition: &'static str,
+    },
 }
 
 impl UserPageStarts {
     /// How to read `query`'s page of `snapshot`.
     pub(crate) async fn page_from(&self, snapshot: i64, query: &UserQuery) -> PageFrom {
-        if query.page <= 1 || !can_start_anywhere(query) {
+        let Some(condition) = start_condition(query) else {
+            return PageFrom::Top;
+        };
+        if query.page <= 1 {
             return PageFrom::Top;
         }
         match self.0.get(&key(snapshot, query, query.page)).await {
-            Some(user_id) => PageFrom::Start(user_id),
+            Some(first) => PageFrom::Start { first, condition },
             None => PageFrom::Top,
         }
     }
 
     /// Remembers that `query`'s page of `snapshot` starts with `first` and, when the read
-    /// went one row further, that the next page starts with `next`.
+    /// went one row further, that the next page starts with `next`. A start already kept
+    /// is left as it is (it cannot have changed), so a page read from its start writes
+    /// nothing.
     pub(crate) async fn remember(
         &self,
         snapshot: i64,
@@ -80,18 +89,16 @@ impl UserPageStarts {
         first: &str,
         next: Option<&str>,
     ) {
-        if !can_start_anywhere(query) {
+        if start_condition(query).is_none() {
             return;
         }
-        if query.page > 1 {
-            self.0
-                .insert(key(snapshot, query, query.page), first.to_string())
-                .await;
-        }
-        if let Some(next) = next {
-            self.0
-                .insert(key(snapshot, query, query.page + 1), next.to_string())
-                .await;
+        let this_page = (query.page > 1).then_some((query.page, first));
+        let next_page = next.map(|next| (query.page + 1, next));
+        for (page, user_id) in this_page.into_iter().chain(next_page) {
+            let key = key(snapshot, query, page);
+            if !self.0.contains_key(&key) {
+                self.0.insert(key, user_id.to_string()).await;
+            }
         }
     }
 }
@@ -106,16 +113,15 @@ fn key(snapshot: i64, query: &UserQuery, page: i64) -> PageOfView {
     }
 }
 
-/// Whether the view's order is a row comparison and its rows do not move with the clock.
-fn can_start_anywhere(query: &UserQuery) -> bool {
-    query.inactive_days.is_none() && start_condition(query.sort).is_some()
-}
-
-/// The condition "at or after the user `$start` in this order", with the sort key as the
-/// order's index has it; `None` for the orders a row comparison cannot follow. The caller
+/// The condition "at or after the user `$start` in this view's order", with the sort key
+/// as the order's index has it; `None` for a view that cannot be read from a start (an
+/// order a row comparison cannot follow, or rows that move with the clock). The caller
 /// appends the snapshot and the user id as the two parameters of the inner `SELECT`.
-pub(crate) fn start_condition(sort: UserSort) -> Option<&'static str> {
-    match sort {
+fn start_condition(query: &UserQuery) -> Option<&'static str> {
+    if query.inactive_days.is_some() {
+        return None;
+    }
+    match query.sort {
         UserSort::Name => Some(" AND (lower(name), user_id) >= (SELECT lower(s.name), s.user_id"),
         UserSort::NameDesc => {
             Some(" AND (lower(name), user_id) <= (SELECT lower(s.name), s.user_id")
@@ -148,14 +154,18 @@ mod tests {
         let by_name = view(UserSort::Name, 3);
         assert_eq!(starts.page_from(7, &by_name).await, PageFrom::Top);
         starts.remember(7, &by_name, "usrC", Some("usrD")).await;
-        assert_eq!(
-            starts.page_from(7, &by_name).await,
-            PageFrom::Start("usrC".into())
-        );
+        let from = |first: &str| PageFrom::Start {
+            first: first.into(),
+            condition: " AND (lower(name), user_id) >= (SELECT lower(s.name), s.user_id",
+        };
+        assert_eq!(starts.page_from(7, &by_name).await, from("usrC"));
         assert_eq!(
             starts.page_from(7, &view(UserSort::Name, 4)).await,
-            PageFrom::Start("usrD".into())
+            from("usrD")
         );
+        // A start once kept stays: the same page read again does not move it.
+        starts.remember(7, &by_name, "usrX", Some("usrY")).await;
+        assert_eq!(starts.page_from(7, &by_name).await, from("usrC"));
         // Another snapshot, another order, other filters: not known.
         assert_eq!(starts.page_from(8, &by_name).await, PageFrom::Top);
         assert_eq!(

@@ -529,15 +529,14 @@ async fn interactive_planned(
     planning: Planning,
 ) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
     // One round trip: the settings ride with `BEGIN` (all in one simple query).
-    let timeout = INTERACTIVE_TIMEOUT.as_millis();
-    db.begin_with(match planning {
-        Planning::ForTheValues => format!(
-            "BEGIN; SET LOCAL statement_timeout = {timeout}; SET LOCAL plan_cache_mode = {CUSTOM_PLANS}"
-        ),
-        Planning::Reused => format!(
-            "BEGIN; SET LOCAL statement_timeout = {timeout}; SET LOCAL plan_cache_mode = force_generic_plan"
-        ),
-    })
+    let plans = match planning {
+        Planning::ForTheValues => CUSTOM_PLANS,
+        Planning::Reused => "force_generic_plan",
+    };
+    db.begin_with(format!(
+        "BEGIN; SET LOCAL statement_timeout = {}; SET LOCAL plan_cache_mode = {plans}",
+        INTERACTIVE_TIMEOUT.as_millis()
+    ))
     .await
 }
 
