@@ -4,7 +4,7 @@
 //! ```text
 //! cargo bench -p console-server --bench console_load -- [--seconds 30] [--ceiling-seconds 10] [--alone-seconds 10]
 //!     [--overview-seconds 30] [--connections 64] [--people 8] [--size large] [--backfill-days 2]
-//!     [--far-page 50] [--airtable apart|in-process] [--keep-db NAME]
+//!     [--far-page 50] [--airtable apart|in-process] [--keep-db NAME] [--hold SECONDS]
 //! ```
 //!
 //! The real `console-server` binary runs as a child process on a fresh `bench_load_…`
@@ -39,6 +39,11 @@
 //! world's ~9 minutes of set-up when comparing server binaries. The server's RSS "before"
 //! then does not include what taking the snapshot left behind.
 //!
+//! `--hold SECONDS` stops after the set-up (and the first view of every page): it prints the
+//! console's address and the headers that make a request one of the first person's, then
+//! keeps the console up that long, for measuring by hand (`wrk`, `perf`) with no phase
+//! running beside it.
+//!
 //! A page counts as answered when it is a 200 whose HTML shows the page's data (not an error
 //! box). Prints requests/s and p50/p99 per kind, and the server's RSS before, during and
 //! after. Exits non-zero if a page failed.
@@ -64,6 +69,7 @@ struct Args {
     far_page: u32,
     airtable_apart: bool,
     keep_db: Option<String>,
+    hold_seconds: Option<u64>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -79,6 +85,7 @@ fn parse_args() -> anyhow::Result<Args> {
         far_page: 50,
         airtable_apart: true,
         keep_db: None,
+        hold_seconds: None,
     };
     for (flag, value) in support::flags() {
         let value = value.with_context(|| format!("{flag} needs a value"));
@@ -93,6 +100,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--far-page" => args.far_page = value?.parse()?,
             "--overview-seconds" => args.overview_seconds = value?.parse()?,
             "--keep-db" => args.keep_db = Some(value?),
+            "--hold" => args.hold_seconds = Some(value?.parse()?),
             "--airtable" => {
                 args.airtable_apart = match value?.as_str() {
                     "apart" => true,
@@ -193,6 +201,27 @@ async fn phase(
         .map(|m| m.into_inner().expect("tally"))
         .collect();
     (tallies, elapsed)
+}
+
+/// `--hold`: the console's address and the first person's headers (session cookie and, in
+/// service-account mode, the sign-in proxy's header), then the console kept up, idle.
+async fn hold(url: &str, person: &Person, console: &ConsoleProcess, seconds: u64) {
+    use reqwest::cookie::CookieStore as _;
+    let cookie = url
+        .parse()
+        .ok()
+        .and_then(|parsed| person.jar.cookies(&parsed))
+        .and_then(|value| value.to_str().ok().map(str::to_string))
+        .unwrap_or_default();
+    println!(
+        "console at {url} (pid {}), held for {seconds} s",
+        console.pid()
+    );
+    println!("  -H 'Cookie: {cookie}'");
+    if let Some(email) = &person.vouched_email {
+        println!("  -H '{}: {email}'", support::TRUSTED_EMAIL_HEADER);
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
 }
 
 /// Samples the server's RSS every 200 ms until told to stop; returns (max, mean).
@@ -414,6 +443,10 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|why| anyhow::anyhow!("{path}: {why}"))?;
         }
+    }
+    if let Some(seconds) = args.hold_seconds {
+        hold(&url, &people[0], &console, seconds).await;
+        return Ok(());
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = console.rss_mib();

@@ -45,13 +45,17 @@ async fn create_if_missing(url: &str, variable: &str) -> anyhow::Result<()> {
 /// A pooled connection that sat idle at least this long is checked with a round trip to
 /// Postgres before it is handed out; one used more recently is handed out as it is.
 ///
-/// sqlx already checks every connection with a round trip when it goes back to the pool,
-/// and by default again when it is taken: two checks per query under load (a seventh of
-/// the server's CPU in a profile, BENCHMARKS.md). The check on the way back catches what
-/// broke during the request; the one on the way out only what Postgres closed while the
-/// connection waited, which takes a restart or an idle time-out, and after either the
-/// connection has waited (a restart under load can still catch a connection released a
-/// moment before: that request gets a plain 503, as the ones in flight do; RELIABILITY.md).
+/// sqlx checks every connection when it goes back to the pool and by default again when it
+/// is taken, each with a round trip: two per query under load (a seventh of the server's
+/// CPU in a profile, BENCHMARKS.md). The check on the way back catches what broke during
+/// the request; our vendored sqlx-core makes it a `flush` (vendor/README.md), which sends
+/// what is still queued and reads what is still owed, so it costs a round trip only to a
+/// connection that owes one (a dropped transaction's ROLLBACK, a query dropped mid-answer)
+/// and still fails on one that broke. The check on the way out catches only what Postgres
+/// closed while the connection waited, which takes a restart or an idle time-out, and
+/// after either the connection has waited (a restart under load can still catch a
+/// connection released a moment before: that request gets a plain 503, as the ones in
+/// flight do; RELIABILITY.md).
 pub const CHECK_CONNECTIONS_IDLE_FOR: Duration = Duration::from_secs(1);
 
 async fn connect(url: &str, variable: &str) -> anyhow::Result<PgPool> {
@@ -292,5 +296,120 @@ mod tests {
             .await
             .expect("a query after the backend ended: a new connection");
         assert_ne!(again, pid);
+    }
+
+    /// A TCP relay to `target` that counts the bytes the client sends through it.
+    async fn counting_relay(
+        target: (String, u16),
+    ) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::{atomic::Ordering, Arc};
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let port = listener.local_addr().expect("its address").port();
+        let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = sent.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(target.clone()).await else {
+                    return;
+                };
+                let (mut from_client, mut to_server) = (client.into_split(), server.into_split());
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 16 * 1024];
+                    while let Ok(n) = from_client.0.read(&mut buffer).await {
+                        if n == 0 || to_server.1.write_all(&buffer[..n]).await.is_err() {
+                            break;
+                        }
+                        counter.fetch_add(n, Ordering::SeqCst);
+                    }
+                });
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut to_server.0, &mut from_client.1).await;
+                });
+            }
+        });
+        (port, sent)
+    }
+
+    /// A connection that owes Postgres nothing goes back to the pool without a word to it:
+    /// sqlx's release check is a `flush` (our vendored sqlx-core, vendor/README.md), not a
+    /// round trip per query.
+    #[tokio::test]
+    async fn a_connection_goes_back_to_the_pool_without_a_round_trip() {
+        let postgres = test_postgres();
+        if postgres.get_host().starts_with('/') {
+            return; // a Unix socket: no TCP to relay
+        }
+        let (port, sent) =
+            counting_relay((postgres.get_host().to_string(), postgres.get_port())).await;
+        let pool = pool_options()
+            .max_connections(1)
+            .connect_with(postgres.host("127.0.0.1").port(port))
+            .await
+            .expect("the test Postgres through the relay");
+        let settle = || tokio::time::sleep(std::time::Duration::from_millis(300));
+        for _ in 0..3 {
+            let before = sent.load(std::sync::atomic::Ordering::SeqCst);
+            let one: i32 = sqlx::query_scalar("SELECT 1")
+                .fetch_one(&pool)
+                .await
+                .expect("a query");
+            assert_eq!(one, 1);
+            let asked = sent.load(std::sync::atomic::Ordering::SeqCst);
+            assert!(asked > before, "the query went through the relay");
+            settle().await;
+            assert_eq!(
+                sent.load(std::sync::atomic::Ordering::SeqCst),
+                asked,
+                "nothing was sent after the answer (a release ping is 5 bytes)"
+            );
+        }
+    }
+
+    /// What the release check is for still happens: a transaction dropped unfinished is
+    /// rolled back as its connection goes back (its locks freed at once, not at the
+    /// connection's next use), and a query dropped mid-answer leaves a usable connection.
+    #[tokio::test]
+    async fn what_a_dropped_transaction_or_query_left_is_cleared_on_release() {
+        use futures::StreamExt as _;
+        let postgres = test_postgres();
+        let pool = pool_options()
+            .max_connections(1)
+            .connect_with(postgres.clone())
+            .await
+            .expect("the test Postgres");
+        let key: i64 = rand::random();
+        {
+            let mut tx = pool.begin().await.expect("a transaction");
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .expect("a lock held until the transaction ends");
+        } // dropped without commit or rollback
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let other = PgPool::connect_with(postgres).await.expect("a second pool");
+        let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(key)
+            .fetch_one(&other)
+            .await
+            .expect("try the lock");
+        assert!(free, "the dropped transaction was rolled back on release");
+
+        {
+            let mut rows =
+                sqlx::query_scalar::<_, i32>("SELECT g FROM generate_series(1, 200000) g")
+                    .fetch(&pool);
+            let first = rows.next().await.expect("a row").expect("a number");
+            assert_eq!(first, 1);
+        } // dropped with most of the answer unread
+        let after: i64 = sqlx::query_scalar("SELECT 41::int8 + 1")
+            .fetch_one(&pool)
+            .await
+            .expect("the same connection answers the next query");
+        assert_eq!(after, 42);
     }
 }

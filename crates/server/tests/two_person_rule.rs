@@ -323,6 +323,38 @@ async fn one_admin_names_the_second_then_the_rule_holds_for_good() {
     assert!(removed.is_err(), "the rule's row cannot be deleted");
 }
 
+/// Two admins made some other way than a grant (a restore of the database, a row written by
+/// hand) arm the rule at the next page view: the session check arms it, so no page says
+/// "off" while two admins exist, and it holds for good from then on.
+#[tokio::test]
+async fn two_admins_made_by_hand_arm_the_rule_at_the_next_page_view() {
+    let t = TestConsole::start().await;
+    let admin = sign_in_person(&t, &email_of(&t, 0), Role::Admin).await;
+    let approver = sign_in_person(&t, &email_of(&t, 2), Role::Approver).await;
+    assert!(
+        !rule_holds(&t, &admin).await,
+        "one admin: the rule cannot hold"
+    );
+    let armed = || async {
+        sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM two_person_rule)")
+            .fetch_one(&t.db().await)
+            .await
+            .expect("the rule's row")
+    };
+    assert!(!armed().await, "looking did not arm it");
+
+    set_role(&t, &email_of(&t, 2), Role::Admin).await;
+    assert!(!armed().await, "a hand-made grant writes no rule");
+    let page = page_html(&t, &approver, "/users").await;
+    assert!(
+        !page.contains("two-person-rule-off"),
+        "the first page view after it already shows the rule holding"
+    );
+    assert!(armed().await, "the page view armed the rule");
+    set_role(&t, &email_of(&t, 2), Role::Approver).await;
+    assert!(rule_holds(&t, &admin).await, "and it holds for good");
+}
+
 #[tokio::test]
 async fn a_revoked_person_stays_revoked_at_their_next_sign_in() {
     // The simulator's people are the same for the same seed: learn the first admin's email,

@@ -15,25 +15,11 @@ pub async fn current_user() -> Result<Option<SignedInUser>, ConsoleError> {
         Err(other) => return crate::serve::with_status(Err(other)),
     };
     // The badge's number and the two-person rule travel with the person: the session
-    // check read them in its own statement (`logins::load_active`), so the header needs no
-    // resource of its own (one created inside the header's Suspense broke hydration) and a
-    // page view no further round trip. Only a rule never armed is looked at again, since
-    // looking may arm it (a second admin made some other way).
-    if user.two_person_rule {
-        return Ok(Some(user));
-    }
-    let two_person_rule = match crate::serve::console() {
-        // Unknown (database trouble) is shown as holding: the banner is a warning about a
-        // known state, not a guess.
-        Ok(console) => console_core::roles::two_person_rule(&console)
-            .await
-            .unwrap_or(true),
-        Err(_) => true,
-    };
-    Ok(Some(SignedInUser {
-        two_person_rule,
-        ..user
-    }))
+    // check read them in its own statement (`logins::load_active`, which also arms a rule
+    // that two admins now make hold), so the header needs no resource of its own (one
+    // created inside the header's Suspense broke hydration) and a page view no further
+    // round trip.
+    Ok(Some(user))
 }
 
 /// The signed-in person, loaded once per page and shared through context.

@@ -94,12 +94,6 @@ pub async fn grant(
     })
 }
 
-pub async fn two_person_rule(console: &Console) -> Result<bool, ConsoleError> {
-    store::two_person_rule_holds(&console.db)
-        .await
-        .map_err(internal)
-}
-
 pub async fn revoke(
     console: &Console,
     who: &SignedInUser,

@@ -81,9 +81,13 @@ pub async fn admin_count(db: &PgPool) -> sqlx::Result<i64> {
 }
 
 /// Writes the two-person rule's row once two admins exist (a no-op otherwise, or if it is
-/// already there).
-const ARM_WITH_TWO_ADMINS: &str = "INSERT INTO two_person_rule (id)
-     SELECT TRUE WHERE (SELECT count(*) FROM console_users WHERE role = 'admin') >= 2
+/// already there: then the admins are not even counted). With `RETURNING TRUE` it answers
+/// a row only when it armed the rule just now; the session check runs it that way on every
+/// signed-in request (`tokens::logins::load_active`), so two admins made some other way (a
+/// restore, a hand-made grant) arm the rule at the next page view.
+pub(crate) const ARM_WITH_TWO_ADMINS: &str = "INSERT INTO two_person_rule (id)
+     SELECT TRUE WHERE NOT EXISTS (SELECT 1 FROM two_person_rule)
+                   AND (SELECT count(*) FROM console_users WHERE role = 'admin') >= 2
      ON CONFLICT (id) DO NOTHING";
 
 /// Whether the two-person rule holds: the console has (or once had) two admins. From the

@@ -80,8 +80,10 @@ pub const SEEN_EVERY_SECONDS: i64 = 60;
 
 /// The statement behind `load_active`. Besides the person it answers what every page's
 /// header shows — the approvals badge and whether the two-person rule holds — so that a
-/// page view costs the session check one round trip rather than three (each pooled
-/// checkout is a round trip of its own: the pool pings a connection when it goes back).
+/// page view costs the session check one round trip rather than three. It also arms the
+/// rule when two admins have come about some other way than a grant (a restore, a
+/// hand-made row): the header then never shows "off" for a rule that holds, and no page
+/// view needs a second statement to find out.
 static LOAD_ACTIVE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     // The roles as `Role` orders them, so the statement and `Role::allows` cannot disagree.
     let roles_allowing = |need: Role| {
@@ -95,14 +97,20 @@ static LOAD_ACTIVE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let is_admin = format!("(u.role IN ({}))", roles_allowing(Role::Admin));
     let approvers = roles_allowing(Role::Approver);
     let waiting_for = crate::approvals::store::waiting_for("u.airtable_user_id", &is_admin);
+    let arm = crate::roles::store::ARM_WITH_TWO_ADMINS;
     format!(
         "WITH seen AS (
              UPDATE logins SET last_seen_at = now()
               WHERE id = $1 AND ended_at IS NULL AND expires_at > now()
                 AND last_seen_at < now() - make_interval(secs => $2)
+         ), armed_now AS (
+             {arm} RETURNING TRUE
          )
          SELECT u.airtable_user_id, u.email, u.name, u.role, l.csrf_token, l.created_at,
-                EXISTS (SELECT 1 FROM two_person_rule) AS two_person_rule,
+                -- The statement's snapshot does not see its own insert: hence the OR.
+                EXISTS (SELECT 1 FROM two_person_rule) OR EXISTS (SELECT 1 FROM armed_now)
+                    AS two_person_rule,
+                EXISTS (SELECT 1 FROM armed_now) AS armed_now,
                 CASE WHEN u.role IN ({approvers})
                      THEN (SELECT count(*) FROM approval_requests
                             WHERE {waiting_for} AND expires_at > now())
@@ -116,14 +124,17 @@ static LOAD_ACTIVE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 ///
 /// Read on every signed-in request, so that a sign-out or revocation made through any
 /// console process counts at once; it writes (`last_seen_at`) at most once a minute per
-/// login, not on every page view. `two_person_rule` is `false` only while the rule has
-/// never been armed: `roles::two_person_rule` then looks further (and may arm it).
+/// login, not on every page view. `two_person_rule` is exact: the statement arms the rule
+/// when two admins exist.
 pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<SignedInUser>> {
     let row = sqlx::query(&LOAD_ACTIVE)
         .bind(login_id)
         .bind(SEEN_EVERY_SECONDS as f64)
         .fetch_optional(db)
         .await?;
+    if row.as_ref().is_some_and(|row| row.get("armed_now")) {
+        tracing::info!("a second admin exists: the two-person rule now holds for good");
+    }
     Ok(row.and_then(|row| {
         let role: String = row.get("role");
         Some(SignedInUser {
