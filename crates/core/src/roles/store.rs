@@ -81,35 +81,44 @@ pub async fn admin_count(db: &PgPool) -> sqlx::Result<i64> {
 }
 
 /// Writes the two-person rule's row once two admins exist (a no-op otherwise, or if it is
-/// already there: then the admins are not even counted). With `RETURNING TRUE` it answers
-/// a row only when it armed the rule just now; the session check runs it that way on every
-/// signed-in request (`tokens::logins::load_active`), so two admins made some other way (a
-/// restore, a hand-made grant) arm the rule at the next page view.
-pub(crate) const ARM_WITH_TWO_ADMINS: &str = "INSERT INTO two_person_rule (id)
+/// already there: then the admins are not even counted).
+const ARM_WITH_TWO_ADMINS: &str = "INSERT INTO two_person_rule (id)
      SELECT TRUE WHERE NOT EXISTS (SELECT 1 FROM two_person_rule)
                    AND (SELECT count(*) FROM console_users WHERE role = 'admin') >= 2
      ON CONFLICT (id) DO NOTHING";
+
+/// Asking whether the two-person rule holds arms it when two admins exist, whichever
+/// statement asks: this `WITH` item (`armed_now`, a row only when it armed the rule just
+/// now) and [`RULE_COLUMNS`] go into it, and [`rule_holds`] reads the answer. So two admins
+/// made some other way than a grant (a restore, a hand-made row) arm the rule the next
+/// time anyone looks — the session check does on every signed-in request
+/// (`tokens::logins::load_active`).
+pub(crate) static ARM_NOW: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("armed_now AS ({ARM_WITH_TWO_ADMINS} RETURNING TRUE)"));
+
+/// The columns `two_person_rule` and `armed_now` of a statement `WITH` [`ARM_NOW`]. The
+/// statement's snapshot does not see its own insert: hence the `OR`.
+pub(crate) const RULE_COLUMNS: &str = "EXISTS (SELECT 1 FROM two_person_rule)
+        OR EXISTS (SELECT 1 FROM armed_now) AS two_person_rule,
+     EXISTS (SELECT 1 FROM armed_now) AS armed_now";
+
+/// Whether the rule holds, from a row with [`RULE_COLUMNS`]; says so in the log when this
+/// very statement armed it.
+pub(crate) fn rule_holds(row: &sqlx::postgres::PgRow) -> bool {
+    if row.get::<bool, _>("armed_now") {
+        tracing::info!("a second admin exists: the two-person rule now holds for good");
+    }
+    row.get("two_person_rule")
+}
 
 /// Whether the two-person rule holds: the console has (or once had) two admins. From the
 /// first moment it does, it holds for good (a row that is never removed), so taking one
 /// admin's role away does not switch it off.
 pub async fn two_person_rule_holds(db: &PgPool) -> sqlx::Result<bool> {
-    let armed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM two_person_rule)")
-        .fetch_one(db)
-        .await?;
-    if armed {
-        return Ok(true);
-    }
-    // Two admins may have come about some other way (a restore, a hand-made grant):
-    // the rule holds from now on all the same.
-    let armed = sqlx::query_scalar::<_, bool>(&format!("{ARM_WITH_TWO_ADMINS} RETURNING TRUE"))
-        .fetch_optional(db)
-        .await?
-        .is_some();
-    if armed {
-        tracing::info!("a second admin exists: the two-person rule now holds for good");
-    }
-    Ok(armed)
+    static HOLDS: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("WITH {} SELECT {RULE_COLUMNS}", *ARM_NOW));
+    let row = sqlx::query(&HOLDS).fetch_one(db).await?;
+    Ok(rule_holds(&row))
 }
 
 /// Gives (or changes) a console role. An explicit grant lifts an earlier revocation; a

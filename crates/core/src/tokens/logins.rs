@@ -11,6 +11,7 @@ use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::crypto::TokenCipher;
+use crate::roles::store;
 
 /// Tokens as Airtable's token endpoint returned them.
 pub struct IssuedTokens {
@@ -97,20 +98,15 @@ static LOAD_ACTIVE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let is_admin = format!("(u.role IN ({}))", roles_allowing(Role::Admin));
     let approvers = roles_allowing(Role::Approver);
     let waiting_for = crate::approvals::store::waiting_for("u.airtable_user_id", &is_admin);
-    let arm = crate::roles::store::ARM_WITH_TWO_ADMINS;
+    let (arm_now, rule_columns) = (&*store::ARM_NOW, store::RULE_COLUMNS);
     format!(
         "WITH seen AS (
              UPDATE logins SET last_seen_at = now()
               WHERE id = $1 AND ended_at IS NULL AND expires_at > now()
                 AND last_seen_at < now() - make_interval(secs => $2)
-         ), armed_now AS (
-             {arm} RETURNING TRUE
-         )
+         ), {arm_now}
          SELECT u.airtable_user_id, u.email, u.name, u.role, l.csrf_token, l.created_at,
-                -- The statement's snapshot does not see its own insert: hence the OR.
-                EXISTS (SELECT 1 FROM two_person_rule) OR EXISTS (SELECT 1 FROM armed_now)
-                    AS two_person_rule,
-                EXISTS (SELECT 1 FROM armed_now) AS armed_now,
+                {rule_columns},
                 CASE WHEN u.role IN ({approvers})
                      THEN (SELECT count(*) FROM approval_requests
                             WHERE {waiting_for} AND expires_at > now())
@@ -132,10 +128,8 @@ pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<Sig
         .bind(SEEN_EVERY_SECONDS as f64)
         .fetch_optional(db)
         .await?;
-    if row.as_ref().is_some_and(|row| row.get("armed_now")) {
-        tracing::info!("a second admin exists: the two-person rule now holds for good");
-    }
     Ok(row.and_then(|row| {
+        let two_person_rule = store::rule_holds(&row);
         let role: String = row.get("role");
         Some(SignedInUser {
             airtable_user_id: row.get("airtable_user_id"),
@@ -146,7 +140,7 @@ pub async fn load_active(db: &PgPool, login_id: Uuid) -> sqlx::Result<Option<Sig
             login_id: Some(login_id.to_string()),
             waiting_approvals: row.get("waiting_approvals"),
             signed_in_at: row.get("created_at"),
-            two_person_rule: row.get("two_person_rule"),
+            two_person_rule,
         })
     }))
 }
