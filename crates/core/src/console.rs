@@ -67,6 +67,8 @@ pub struct ConsoleParts {
     pub live: LiveReads,
     /// Downloads' own connections and each person's share of them.
     pub exports: crate::export::Exports,
+    /// Searches' own connections, which stop a statement that runs too long.
+    pub searches: crate::audit::search::SearchPool,
     /// This process's leases: background work and bulk jobs run in one process at a time.
     pub leases: crate::leases::Leases,
     /// The process's stop signal: background work watches it to stop in time, and

@@ -38,7 +38,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, NaiveTime, Utc};
 use console_app::audit::query::AuditQuery;
 use console_core::audit::ingest::{store_events, AuditIngester, IngestSettings, MAX_PAGE_SIZE};
-use console_core::audit::search::{self, SearchCursor};
+use console_core::audit::search::{self, SearchCursor, SearchPool};
 use futures::TryStreamExt;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -589,8 +589,9 @@ async fn where_page(db: &PgPool, conditions: &str) -> anyhow::Result<usize> {
 }
 
 async fn run_case(
-    db: &PgPool,
+    db: &SearchPool,
     naive_db: &PgPool,
+    naive_searches: &SearchPool,
     case: &SearchCase,
     args: &Args,
 ) -> anyhow::Result<SearchResult> {
@@ -620,7 +621,7 @@ async fn run_case(
     for i in 0..1 + args.naive_runs {
         let started = Instant::now();
         let naive_rows = match case.naive {
-            Naive::Same => search::search(naive_db, &query, cursor.as_ref(), PAGE_SIZE)
+            Naive::Same => search::search(naive_searches, &query, cursor.as_ref(), PAGE_SIZE)
                 .await?
                 .0
                 .len(),
@@ -656,7 +657,12 @@ struct DeepPage {
 
 /// Page `page` of the unfiltered search, by keyset (cursor taken from the row just before
 /// it) and by `OFFSET`, both with indexes; medians of `runs`.
-async fn deep_page(db: &PgPool, page: i64, runs: usize) -> anyhow::Result<DeepPage> {
+async fn deep_page(
+    db: &PgPool,
+    searches: &SearchPool,
+    page: i64,
+    runs: usize,
+) -> anyhow::Result<DeepPage> {
     let row = sqlx::query(
         "SELECT occurred_at, id FROM audit_events ORDER BY occurred_at DESC, id DESC
           OFFSET $1 LIMIT 1",
@@ -673,7 +679,7 @@ async fn deep_page(db: &PgPool, page: i64, runs: usize) -> anyhow::Result<DeepPa
     let mut offset = Vec::new();
     for _ in 0..runs + 1 {
         let started = Instant::now();
-        let (events, _) = search::search(db, &query, Some(&cursor), PAGE_SIZE).await?;
+        let (events, _) = search::search(searches, &query, Some(&cursor), PAGE_SIZE).await?;
         keyset.push(started.elapsed());
         let started = Instant::now();
         let n = offset_page(db, page).await?;
@@ -696,7 +702,7 @@ struct Histogram {
 }
 
 async fn time_histogram(
-    db: &PgPool,
+    db: &SearchPool,
     query: &AuditQuery,
 ) -> anyhow::Result<(Duration, usize, &'static str)> {
     let mut times = Vec::new();
@@ -767,8 +773,9 @@ async fn searches(
     database_url: &str,
 ) -> anyhow::Result<SizeReport> {
     sqlx::query("ANALYZE audit_events").execute(db).await?;
+    let search_pool = SearchPool::beside(db);
     let unfiltered = AuditQuery::default();
-    let (before_vacuum, _, _) = time_histogram(db, &unfiltered).await?;
+    let (before_vacuum, _, _) = time_histogram(&search_pool, &unfiltered).await?;
     // What autovacuum does by itself after a bulk insert; done here so that it does not
     // start in the middle of the timed searches.
     let started = Instant::now();
@@ -779,10 +786,11 @@ async fn searches(
     println!("  searching …");
 
     let naive_db = naive_pool(database_url).await?;
+    let naive_searches = SearchPool::beside(&naive_db);
     let mut searches = Vec::new();
     let mix = cases(db).await?;
     for case in &mix {
-        let result = run_case(db, &naive_db, case, args).await?;
+        let result = run_case(&search_pool, &naive_db, &naive_searches, case, args).await?;
         println!(
             "  {}: p50 {:.2} ms, p95 {:.2} ms, naive p50 {:.0} ms",
             result.name,
@@ -792,15 +800,16 @@ async fn searches(
         );
         searches.push(result);
     }
+    naive_searches.pool().close().await;
     naive_db.close().await;
     let mut deep = Vec::new();
     for page in [100, 10_000]
         .into_iter()
         .filter(|p| p * PAGE_SIZE < n as i64)
     {
-        deep.push(deep_page(db, page, 5).await?);
+        deep.push(deep_page(db, &search_pool, page, 5).await?);
     }
-    let (after_vacuum, buckets, unit) = time_histogram(db, &unfiltered).await?;
+    let (after_vacuum, buckets, unit) = time_histogram(&search_pool, &unfiltered).await?;
     let actor_query = mix
         .iter()
         .find(|c| c.name == "actor")
@@ -808,7 +817,7 @@ async fn searches(
         .unwrap_or_default();
     let actor_query =
         AuditQuery::parse(actor_query).map_err(|e| anyhow::anyhow!("actor query: {e}"))?;
-    let (actor_after_vacuum, _, _) = time_histogram(db, &actor_query).await?;
+    let (actor_after_vacuum, _, _) = time_histogram(&search_pool, &actor_query).await?;
     Ok(SizeReport {
         events: n,
         ingestion,

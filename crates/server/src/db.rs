@@ -66,8 +66,9 @@ async fn connect(url: &str, variable: &str) -> anyhow::Result<PgPool> {
 }
 
 /// The console's pool: its size, how long a request waits for a connection, and when a
-/// pooled connection is checked ([`CHECK_CONNECTIONS_IDLE_FOR`]).
-fn pool_options() -> PgPoolOptions {
+/// pooled connection is checked ([`CHECK_CONNECTIONS_IDLE_FOR`]). The searches' pool is
+/// shaped the same, at its own size.
+pub(crate) fn pool_options() -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))

@@ -250,6 +250,11 @@ pub async fn start(
         .site_addr(addr)
         .build();
 
+    // Shared reads are forgotten in every console process when a change goes through one.
+    let peers = console_core::live::peers::Peers::new(db.clone());
+    let live =
+        console_core::live::LiveReads::new(settings.live_read_ttl).told_to_peers(peers.clone());
+    console_core::live::peers::spawn_listener(peers, live.clone(), shutdown.clone()).await?;
     let audit_ingester = service_airtable.clone().map(|client| {
         AuditIngester::new(
             db.clone(),
@@ -261,6 +266,7 @@ pub async fn start(
                 ..IngestSettings::default()
             },
         )
+        .forgetting_in(live.clone())
     });
     // Background work runs in one console process at a time, whichever holds its lease.
     let leases = console_core::leases::Leases::new(db.clone(), console_core::leases::instance_id())
@@ -282,11 +288,10 @@ pub async fn start(
     }
 
     let exports = console_core::export::Exports::new(&db);
-    // Shared reads are forgotten in every console process when a change goes through one.
-    let peers = console_core::live::peers::Peers::new(db.clone());
-    let live =
-        console_core::live::LiveReads::new(settings.live_read_ttl).told_to_peers(peers.clone());
-    console_core::live::peers::spawn_listener(peers, live.clone(), shutdown.clone()).await?;
+    let searches = console_core::audit::search::SearchPool::open(
+        &db,
+        db::pool_options().max_connections(console_core::audit::search::SEARCH_CONNECTIONS),
+    );
     let console = Console::new(ConsoleParts {
         db,
         airtable: api,
@@ -304,6 +309,7 @@ pub async fn start(
         }),
         live,
         exports,
+        searches,
         leases: leases.clone(),
         shutdown: shutdown.clone(),
         user_views: Default::default(),

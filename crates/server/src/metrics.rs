@@ -126,8 +126,14 @@ pub async fn count_requests(request: Request, next: Next) -> Response {
 /// `GET /metrics`: the figures read now, then everything in Prometheus' text format.
 pub async fn render(State(state): State<AppState>) -> Response {
     let db = &state.console.db;
-    metrics::gauge!("console_db_connections_in_use")
-        .set(f64::from(db.size()) - db.num_idle() as f64);
+    for (pool, connections) in [
+        ("main", db),
+        ("searches", state.console.searches.pool()),
+        ("exports", state.console.exports.pool()),
+    ] {
+        metrics::gauge!("console_db_connections_in_use", "pool" => pool)
+            .set(f64::from(connections.size()) - connections.num_idle() as f64);
+    }
     match console_core::gauges::read(db).await {
         Ok(g) => {
             metrics::gauge!("console_approvals_waiting").set(g.approvals_waiting as f64);

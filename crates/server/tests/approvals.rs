@@ -180,9 +180,14 @@ async fn nobody_approves_their_own_request_however_they_try() {
     let query =
         console_app::audit::query::AuditQuery::parse(&format!("category:console model:{target}"))
             .expect("query");
-    let (found, _) = console_core::audit::search::search(&t.db().await, &query, None, 50)
-        .await
-        .expect("search");
+    let (found, _) = console_core::audit::search::search(
+        &console_core::audit::search::SearchPool::beside(&t.db().await),
+        &query,
+        None,
+        50,
+    )
+    .await
+    .expect("search");
     let steps: Vec<&str> = found.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         steps,
@@ -807,6 +812,51 @@ async fn the_badge_counts_what_each_person_may_approve() {
         badge(&t, &admin).await,
         (0, 0),
         "only the exemption, which is the admin's own"
+    );
+}
+
+/// A list that does not show what ran out (the approver's "waiting for me": an expired
+/// request waits for nobody) still expires it and tells the requester: the expiry and the
+/// list are one statement, and its answer carries what it expired even when it lists
+/// nothing.
+#[tokio::test]
+async fn a_list_that_shows_nothing_still_expires_what_ran_out() {
+    let t = TestConsole::start().await;
+    let (a, b, target) = cast(&t).await;
+    let id = request(&t, &a, &delete_user(&target), "soon stale").await;
+    let waiting = get_json(&t, &b, "/api/approvals/list?show=waiting").await;
+    assert!(
+        waiting
+            .as_array()
+            .is_some_and(|all| all.iter().any(|r| r["id"] == id.as_str())),
+        "it waits for b while it is open: {waiting}"
+    );
+    common::session::execute_sql(
+        &t,
+        &format!(
+            "UPDATE approval_requests SET expires_at = now() - interval '1 minute' WHERE id = '{id}'"
+        ),
+    )
+    .await;
+    let notices = format!("SELECT count(*) FROM outbox WHERE approval_id = '{id}'");
+    let before = count_of(&t, &notices).await;
+    let waiting = get_json(&t, &b, "/api/approvals/list?show=waiting").await;
+    assert_eq!(
+        waiting,
+        serde_json::json!([]),
+        "nothing waits for b any more"
+    );
+    assert_eq!(request_status(&t, &id).await, "expired");
+    assert!(
+        count_of(&t, &notices).await > before,
+        "the requester is told"
+    );
+    let again = count_of(&t, &notices).await;
+    get_json(&t, &b, "/api/approvals/list?show=all").await;
+    assert_eq!(
+        count_of(&t, &notices).await,
+        again,
+        "told once: the next list finds nothing to expire"
     );
 }
 

@@ -445,4 +445,74 @@ mod through_the_console {
             let _ = t.sign_in(&t.browser(), &admin.email).await;
         }
     }
+
+    /// The overview's recent risky events are one search shared by every viewer for a few
+    /// seconds, and a sync that stores events forgets it: a deletion copied a moment after
+    /// the card was read is on the card at the next read.
+    #[tokio::test]
+    async fn a_copied_deletion_is_on_the_overview_card_at_the_next_read() {
+        let t = TestConsole::start().await;
+        let browser = t.admin_browser().await;
+        let me = whoami(&t, &browser).await;
+        let csrf = me["csrf_token"].as_str().expect("token").to_string();
+        let db = t.db().await;
+        let card = || async {
+            let listed: serde_json::Value = browser
+                .get(t.url("/api/overview/risky-events"))
+                .send()
+                .await
+                .expect("card")
+                .json()
+                .await
+                .expect("json");
+            listed.as_array().cloned().expect("a list")
+        };
+        let users = super::common::session::all_sim_users(&t).await;
+        let leaver = users
+            .iter()
+            .find(|u| u.is_managed == Some(true) && u.is_admin != Some(true))
+            .expect("a managed user");
+        let shows_leaver = |listed: &[serde_json::Value]| {
+            listed
+                .iter()
+                .any(|e| e["action"] == "deleteUser" && e["model_id"] == leaver.id.as_str())
+        };
+        assert!(!shows_leaver(&card().await), "not deleted yet");
+        super::common::session::sim_client(&t)
+            .enterprise(&super::common::session::enterprise(&t))
+            .user(&leaver.id)
+            .delete()
+            .await
+            .expect("delete in Airtable");
+        let response = post_form(
+            &t,
+            &browser,
+            "/api/audit/sync/now",
+            &[("csrf_token", csrf.as_str())],
+        )
+        .await;
+        assert!(response.status().is_success(), "{}", response.status());
+        // Read the card all along: what is kept was read moments before the copy stored
+        // the deletion, well within the time a card is kept.
+        let mut copied = false;
+        for _ in 0..200 {
+            card().await;
+            copied = sqlx::query_scalar(
+                "SELECT requested_at IS NULL AND run_finished_at IS NOT NULL FROM audit_sync",
+            )
+            .fetch_one(&db)
+            .await
+            .expect("state");
+            if copied {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(copied, "the sync finished");
+        let listed = card().await;
+        assert!(
+            shows_leaver(&listed),
+            "the deletion is on the card: {listed:?}"
+        );
+    }
 }

@@ -169,7 +169,9 @@ async fn seed(db: &sqlx::PgPool) {
 
 async fn ids(db: &sqlx::PgPool, query: &str) -> Vec<i64> {
     let query = AuditQuery::parse(query).expect("query parses");
-    let (events, _) = search::search(db, &query, None, 500).await.expect("search");
+    let (events, _) = search::search(&search::SearchPool::beside(db), &query, None, 500)
+        .await
+        .expect("search");
     events
         .iter()
         .map(|e| {
@@ -242,13 +244,14 @@ async fn every_filter_finds_exactly_its_events() {
 async fn keyset_pages_cover_everything_once_and_stay_stable_under_new_events() {
     let t = TestConsole::start().await;
     let db = t.db().await;
+    let searches = search::SearchPool::beside(&db);
     seed(&db).await;
     let query = AuditQuery::parse("action:loginUser").expect("query");
     let mut seen = Vec::new();
     let mut cursor = None;
     let mut pages = 0;
     loop {
-        let (events, next) = search::search(&db, &query, cursor.as_ref(), 50)
+        let (events, next) = search::search(&searches, &query, cursor.as_ref(), 50)
             .await
             .expect("page");
         pages += 1;
@@ -332,9 +335,12 @@ async fn copy_order_numbers_become_visible_in_order() {
 async fn histogram_counts_every_bucket_of_the_span() {
     let t = TestConsole::start().await;
     let db = t.db().await;
+    let searches = search::SearchPool::beside(&db);
     seed(&db).await;
     let query = AuditQuery::parse("after:2026-01-05 before:2026-01-06").expect("query");
-    let histogram = search::histogram(&db, &query).await.expect("histogram");
+    let histogram = search::histogram(&searches, &query)
+        .await
+        .expect("histogram");
     assert_eq!(histogram.unit, "hour");
     assert_eq!(histogram.buckets.len(), 24);
     assert_eq!(histogram.buckets.iter().map(|(_, n)| n).sum::<i64>(), 7);
@@ -345,14 +351,18 @@ async fn histogram_counts_every_bucket_of_the_span() {
     // A week in days: the 5th has the seven distinct events, the logins start on the 9th
     // at 16:00 and those before the 12th count.
     let week = AuditQuery::parse("after:2026-01-05 before:2026-01-12").expect("query");
-    let histogram = search::histogram(&db, &week).await.expect("histogram");
+    let histogram = search::histogram(&searches, &week)
+        .await
+        .expect("histogram");
     assert_eq!(histogram.unit, "day");
     let counts: Vec<i64> = histogram.buckets.iter().map(|(_, n)| *n).collect();
     assert_eq!(counts, vec![7, 0, 0, 0, 8, 24, 24]);
 
     let month =
         AuditQuery::parse("after:2025-01-01 before:2026-02-01 action:deleteBase").expect("query");
-    let histogram = search::histogram(&db, &month).await.expect("histogram");
+    let histogram = search::histogram(&searches, &month)
+        .await
+        .expect("histogram");
     assert_eq!(histogram.unit, "week");
     assert_eq!(histogram.buckets.iter().map(|(_, n)| n).sum::<i64>(), 2);
 }
@@ -652,11 +662,12 @@ async fn seed_with_user_events(db: &sqlx::PgPool) {
 
 /// Every page of `query` at `page_size`, following the cursors: the ids in order.
 async fn paged_ids(db: &sqlx::PgPool, query: &str, page_size: i64) -> Vec<i64> {
+    let searches = search::SearchPool::beside(db);
     let query = AuditQuery::parse(query).expect("query parses");
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let (events, next) = search::search(db, &query, cursor.as_ref(), page_size)
+        let (events, next) = search::search(&searches, &query, cursor.as_ref(), page_size)
             .await
             .expect("page");
         assert!(events.len() as i64 <= page_size);
@@ -680,6 +691,7 @@ async fn paged_ids(db: &sqlx::PgPool, query: &str, page_size: i64) -> Vec<i64> {
 async fn negations_and_several_values_find_exactly_their_events() {
     let t = TestConsole::start().await;
     let db = t.db().await;
+    let searches = search::SearchPool::beside(&db);
     seed_with_user_events(&db).await;
     let logins: Vec<i64> = (100..220).rev().collect();
     let with_logins = |before: &[i64], after: &[i64]| -> Vec<i64> {
@@ -778,11 +790,15 @@ async fn negations_and_several_values_find_exactly_their_events() {
 
     // The chart counts the same events.
     let query = AuditQuery::parse("category:user -action:loginUser after:2026-01-01").expect("q");
-    let histogram = search::histogram(&db, &query).await.expect("histogram");
+    let histogram = search::histogram(&searches, &query)
+        .await
+        .expect("histogram");
     assert_eq!(histogram.buckets.iter().map(|(_, n)| n).sum::<i64>(), 3);
     let query =
         AuditQuery::parse("action:createBase action:deleteBase after:2026-01-01").expect("q");
-    let histogram = search::histogram(&db, &query).await.expect("histogram");
+    let histogram = search::histogram(&searches, &query)
+        .await
+        .expect("histogram");
     assert_eq!(histogram.buckets.iter().map(|(_, n)| n).sum::<i64>(), 3);
 }
 
@@ -796,6 +812,7 @@ async fn negations_and_several_values_find_exactly_their_events() {
 async fn a_walk_that_falls_short_goes_on_where_it_stopped() {
     let t = TestConsole::start().await;
     let db = t.db().await;
+    let searches = search::SearchPool::beside(&db);
     sqlx::query(
         "INSERT INTO audit_events (id, occurred_at, action, category, actor_type, raw)
          SELECT format('01WALK%s', lpad(n::text, 18, '0')),
@@ -832,7 +849,7 @@ async fn a_walk_that_falls_short_goes_on_where_it_stopped() {
         let mut seen = Vec::new();
         let mut cursor = None;
         loop {
-            let (events, next) = search::search(&db, &parsed, cursor.as_ref(), 50)
+            let (events, next) = search::search(&searches, &parsed, cursor.as_ref(), 50)
                 .await
                 .expect("page");
             seen.extend(events.into_iter().map(|e| e.id));

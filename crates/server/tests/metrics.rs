@@ -74,7 +74,9 @@ async fn counters_move_with_page_views_and_airtable_calls() {
         ("console_live_reads_total", &["read=\"enterprise\""][..]),
         ("console_approvals_waiting", &[][..]),
         ("console_bulk_jobs_running", &[][..]),
-        ("console_db_connections_in_use", &[][..]),
+        ("console_db_connections_in_use", &["pool=\"main\""][..]),
+        ("console_db_connections_in_use", &["pool=\"searches\""][..]),
+        ("console_db_connections_in_use", &["pool=\"exports\""][..]),
     ] {
         assert!(
             value_of(&first, name, labels).is_some(),

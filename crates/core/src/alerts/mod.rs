@@ -230,10 +230,10 @@ pub async fn test(console: &Console, id: i64) -> Result<RuleTest, ConsoleError> 
             internal(error)
         }
     };
-    let count = crate::audit::search::count(&console.db, &query)
+    let count = crate::audit::search::count(&console.searches, &query)
         .await
         .map_err(stopped)?;
-    let (mut first, _) = crate::audit::search::search(&console.db, &query, None, 20)
+    let (mut first, _) = crate::audit::search::search(&console.searches, &query, None, 20)
         .await
         .map_err(stopped)?;
     crate::names::label_events(&console.db, &mut first)

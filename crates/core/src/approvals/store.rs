@@ -179,28 +179,69 @@ pub enum Listing<'a> {
     All,
 }
 
-pub async fn list(
+/// A list as it stands at `now`, and the requests that ran out of time and were expired
+/// by the same statement (their requesters are to be told).
+///
+/// One statement, not an expiry and then a read: on a busy console every round trip to
+/// Postgres is a wake-up of its own, and the approvals page and the overview list on every
+/// view. The list reads the table as it was before the expiry (a statement's parts share
+/// one snapshot), so it shows what ran out as expired itself, by the same rule, with the
+/// same time.
+pub async fn list_as_of(
     db: impl sqlx::PgExecutor<'_>,
     listing: Listing<'_>,
     limit: i64,
-) -> Result<Vec<ApprovalRequest>, sqlx::Error> {
+    now: DateTime<Utc>,
+) -> Result<(Vec<ApprovalRequest>, Vec<Uuid>), sqlx::Error> {
     let (condition, person, is_admin) = match listing {
-        Listing::WaitingFor { person, is_admin } => (WAITING_FOR, person, is_admin),
-        Listing::MadeBy(person) => ("requested_by_id = $1 AND $3 = $3", person, false),
-        Listing::All => ("$1 = $1 AND $3 = $3", "", false),
+        // `WAITING_FOR` reads `status`, which in this snapshot is still `pending` for what
+        // the statement expires.
+        Listing::WaitingFor { person, is_admin } => (
+            format!("{WAITING_FOR} AND expires_at > $4"),
+            person,
+            is_admin,
+        ),
+        Listing::MadeBy(person) => ("requested_by_id = $1 AND $3 = $3".into(), person, false),
+        Listing::All => ("$1 = $1 AND $3 = $3".into(), "", false),
     };
+    let ran_out = "status IN ('pending', 'failed') AND expires_at <= $4";
+    let columns = COLUMNS
+        .replace(
+            " status,",
+            &format!(" CASE WHEN {ran_out} THEN 'expired' ELSE status END AS status,"),
+        )
+        .replace(
+            " finished_at,",
+            &format!(" CASE WHEN {ran_out} THEN $4 ELSE finished_at END AS finished_at,"),
+        );
+    // The outer row is there even when nothing is listed, to carry what was expired.
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM approval_requests WHERE {condition}
-          ORDER BY requested_at DESC LIMIT $2"
+        "WITH expired AS (
+             UPDATE approval_requests SET status = 'expired', finished_at = $4
+              WHERE {ran_out} RETURNING id)
+         SELECT (SELECT coalesce(array_agg(id), '{{}}') FROM expired) AS expired_now, listed.*
+           FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+                SELECT {columns} FROM approval_requests WHERE {condition}
+                 ORDER BY requested_at DESC LIMIT $2) AS listed ON TRUE
+          ORDER BY listed.requested_at DESC"
     ))
     .bind(person)
     .bind(limit)
     .bind(is_admin)
+    .bind(now)
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|row| stored_from(row).map(|s| s.request))
-        .collect()
+    let expired: Vec<Uuid> = match rows.first() {
+        Some(row) => row.try_get("expired_now")?,
+        None => Vec::new(),
+    };
+    let mut listed = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<Option<Uuid>, _>("id")?.is_some() {
+            listed.push(stored_from(row)?.request);
+        }
+    }
+    Ok((listed, expired))
 }
 
 /// Pending requests that `$1` (an admin when `$3`) could approve; the same rule as

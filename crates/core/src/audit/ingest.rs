@@ -86,6 +86,8 @@ pub struct AuditIngester {
     airtable: Client,
     enterprise: EnterpriseId,
     settings: IngestSettings,
+    /// What this process keeps of the copy, forgotten when events are stored.
+    kept: Option<crate::live::LiveReads>,
 }
 
 impl AuditIngester {
@@ -100,6 +102,23 @@ impl AuditIngester {
             airtable,
             enterprise,
             settings,
+            kept: None,
+        }
+    }
+
+    /// Makes every stored page forget what `live` keeps of the copy (the overview's recent
+    /// risky events), so this process shows new events at its next view.
+    pub fn forgetting_in(mut self, live: crate::live::LiveReads) -> Self {
+        self.kept = Some(live);
+        self
+    }
+
+    /// After a commit that stored `new_events`.
+    fn stored(&self, new_events: u64) {
+        if new_events > 0 {
+            if let Some(live) = &self.kept {
+                live.forget_risky_events();
+            }
         }
     }
 
@@ -211,6 +230,7 @@ impl AuditIngester {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.stored(new_events);
         count_copied(new_events, "walk");
 
         // An empty page means the walk reached the present (Airtable keeps handing out a
@@ -262,6 +282,7 @@ impl AuditIngester {
                 .await?;
             }
             tx.commit().await?;
+            self.stored(new_events);
             count_copied(new_events, "late");
             recovered += new_events;
         }

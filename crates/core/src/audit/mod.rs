@@ -52,21 +52,19 @@ pub async fn search_events(
             )
         })?),
     };
-    let (events, next) = search_and_name(
-        console,
-        query,
-        after.as_ref(),
-        search::PAGE_SIZE,
-        search::Planning::ForTheValues,
-        || {
-            ConsoleError::Invalid(format!(
-                "This search took longer than {} seconds and was stopped. Narrow it: add \
+    let (mut events, next) =
+        match search::search(&console.searches, query, after.as_ref(), search::PAGE_SIZE).await {
+            Ok(found) => found,
+            Err(error) if search::is_timeout(&error) => {
+                return Err(ConsoleError::Invalid(format!(
+                    "This search took longer than {} seconds and was stopped. Narrow it: add \
                  a date (after:) or another filter.",
-                search::INTERACTIVE_TIMEOUT.as_secs()
-            ))
-        },
-    )
-    .await?;
+                    search::INTERACTIVE_TIMEOUT.as_secs()
+                )))
+            }
+            Err(error) => return Err(internal(error)),
+        };
+    name(console, &mut events).await?;
     Ok(AuditSearchPage {
         query: query.to_string(),
         events,
@@ -75,45 +73,38 @@ pub async fn search_events(
 }
 
 /// The newest deletions, removals, revocations and moves in the audit copy (the
-/// overview's card; [`risky_events_query`]), at most `how_many`. The search never changes,
-/// so its plan is reused ([`search::Planning::Reused`]).
+/// overview's card; [`risky_events_query`]), at most `how_many`: one search shared by every
+/// viewer for a few seconds (`live::RISKY_EVENTS_KEPT`). The search never changes, so its
+/// plan is reused ([`search::search_with_reused_plan`]).
 pub async fn recent_risky_events(
     console: &Console,
     how_many: i64,
 ) -> Result<Vec<AuditEventRow>, ConsoleError> {
-    let query = AuditQuery::parse(&risky_events_query()).map_err(|e| internal(e.to_string()))?;
-    let (events, _) = search_and_name(
-        console,
-        &query,
-        None,
-        how_many.clamp(1, search::PAGE_SIZE),
-        search::Planning::Reused,
-        || ConsoleError::Unavailable,
-    )
-    .await?;
-    Ok(events)
+    let how_many = how_many.clamp(1, search::PAGE_SIZE);
+    let kept = console
+        .live
+        .risky_events(how_many, async {
+            let query =
+                AuditQuery::parse(&risky_events_query()).map_err(|e| internal(e.to_string()))?;
+            let mut events = match search::search_with_reused_plan(&console.db, &query, how_many)
+                .await
+            {
+                Ok(found) => found,
+                Err(error) if search::is_timeout(&error) => return Err(ConsoleError::Unavailable),
+                Err(error) => return Err(internal(error)),
+            };
+            name(console, &mut events).await?;
+            Ok(events)
+        })
+        .await?;
+    Ok(kept.value.clone())
 }
 
-/// A page of `query`'s events with what they touched named (from the snapshots' names);
-/// a search stopped by its time-out becomes `timed_out()`'s error.
-async fn search_and_name(
-    console: &Console,
-    query: &AuditQuery,
-    after: Option<&search::SearchCursor>,
-    page_size: i64,
-    planning: search::Planning,
-    timed_out: impl FnOnce() -> ConsoleError,
-) -> Result<(Vec<AuditEventRow>, Option<search::SearchCursor>), ConsoleError> {
-    let (mut events, next) =
-        match search::search_planned(&console.db, query, after, page_size, planning).await {
-            Ok(found) => found,
-            Err(error) if search::is_timeout(&error) => return Err(timed_out()),
-            Err(error) => return Err(internal(error)),
-        };
-    crate::names::label_events(&console.db, &mut events)
+/// What the events touched, named from the snapshots' names.
+async fn name(console: &Console, events: &mut [AuditEventRow]) -> Result<(), ConsoleError> {
+    crate::names::label_events(&console.db, events)
         .await
-        .map_err(internal)?;
-    Ok((events, next))
+        .map_err(internal)
 }
 
 pub async fn event(console: &Console, id: &str) -> Result<Option<AuditEventDetail>, ConsoleError> {

@@ -7,7 +7,7 @@ use console_types::api::{AuditEventDetail, AuditEventRow};
 use console_types::audit::categories::actions_of;
 use console_types::audit::query::{AuditQuery, Filter};
 use futures::StreamExt;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{postgres::PgPoolOptions, PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use crate::export::Download;
 
@@ -478,66 +478,108 @@ async fn walk_on(
 /// all), and runs the plain query, where the full-text index serves the rare phrase, when
 /// not or when the page is still not full.
 pub async fn search(
-    db: &PgPool,
+    db: &SearchPool,
     query: &AuditQuery,
     after: Option<&SearchCursor>,
     page_size: i64,
 ) -> Result<(Vec<AuditEventRow>, Option<SearchCursor>), sqlx::Error> {
-    search_planned(db, query, after, page_size, Planning::ForTheValues).await
+    // Read-only statements, each its own transaction: no `BEGIN`/`COMMIT` round trips.
+    let mut connection = db.pool.acquire().await?;
+    search_in(&mut connection, query, after, page_size).await
 }
 
-/// [`search`], planned as `planning` says.
-pub async fn search_planned(
+/// [`search`] for a search whose text and values never change (the overview's recent
+/// risky events), with its plan made once per pooled connection and reused
+/// (`force_generic_plan`), where a plan for the values is the same plan.
+///
+/// Planning that one (a branch per action, fifteen of them) took 1.2 ms of Postgres on
+/// every overview view, ten times its execution. Postgres' own choice, `auto`, went on
+/// planning it past the fifth run on the `large` world's analyzed copy — the generic plan,
+/// blind to the branches' `LIMIT`, looks dearer than the custom ones — though not on the
+/// demo's. So it runs on the main pool in a transaction that sets the plan mode, with the
+/// interactive time-out beside it.
+pub async fn search_with_reused_plan(
     db: &PgPool,
     query: &AuditQuery,
-    after: Option<&SearchCursor>,
     page_size: i64,
-    planning: Planning,
-) -> Result<(Vec<AuditEventRow>, Option<SearchCursor>), sqlx::Error> {
-    let mut tx = interactive_planned(db, planning).await?;
-    let found = search_in(&mut tx, query, after, page_size).await?;
+) -> Result<Vec<AuditEventRow>, sqlx::Error> {
+    let mut tx = reused_plan_transaction(db).await?;
+    let (found, _) = search_in(&mut tx, query, None, page_size).await?;
     tx.commit().await?;
     Ok(found)
 }
 
-/// How an interactive query's statements are planned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Planning {
-    /// For the values at hand, every time ([`CUSTOM_PLANS`]): searches people type.
-    ForTheValues,
-    /// Planned once per pooled connection and reused (`force_generic_plan`): for a search
-    /// whose text and values never change (the overview's recent risky events), where a
-    /// plan for the values is the same plan. Planning that one (a branch per action,
-    /// fifteen of them) took 1.2 ms of Postgres on every overview view, ten times its
-    /// execution. (Postgres' own choice, `auto`, went on planning it past the fifth run
-    /// on the `large` world's analyzed copy — the generic plan, blind to the branches'
-    /// `LIMIT`, looks dearer than the custom ones — though not on the demo's.)
-    Reused,
-}
-
-/// A transaction for a query someone is waiting on: it is stopped after
-/// [`INTERACTIVE_TIMEOUT`] (Postgres' `query_canceled`, see [`is_timeout`]) rather than
-/// holding a connection that the other pages, the exports and the audit copy need.
-///
-/// Its statements are planned for their values every time ([`CUSTOM_PLANS`]).
-async fn interactive(db: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
-    interactive_planned(db, Planning::ForTheValues).await
-}
-
-async fn interactive_planned(
+/// A transaction whose statements reuse their plans and stop after [`INTERACTIVE_TIMEOUT`];
+/// the connection, back in the pool, has Postgres' defaults again (`SET LOCAL`).
+async fn reused_plan_transaction(
     db: &PgPool,
-    planning: Planning,
 ) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
     // One round trip: the settings ride with `BEGIN` (all in one simple query).
-    let plans = match planning {
-        Planning::ForTheValues => CUSTOM_PLANS,
-        Planning::Reused => "force_generic_plan",
-    };
     db.begin_with(format!(
-        "BEGIN; SET LOCAL statement_timeout = {}; SET LOCAL plan_cache_mode = {plans}",
+        "BEGIN; SET LOCAL statement_timeout = {}; SET LOCAL plan_cache_mode = force_generic_plan",
         INTERACTIVE_TIMEOUT.as_millis()
     ))
     .await
+}
+
+/// Connections for queries someone is waiting on — searches, the chart, counts: each
+/// carries [`INTERACTIVE_TIMEOUT`] and [`CUSTOM_PLANS`] as its own settings, made once when
+/// it opens, so a search is its statements alone.
+///
+/// Set per transaction instead (`BEGIN; SET LOCAL …`, then `COMMIT`), they cost two round
+/// trips of every search, twice what the search's own statement costs on a busy console
+/// (docs/BENCHMARKS.md). Apart from the main pool, the settings can never reach the
+/// statements that must not be stopped or planned this way (the audit copy's writes,
+/// snapshots, bulk jobs), and searches — the dearest of the pages — wait for each other
+/// rather than taking every connection the other pages need.
+#[derive(Clone, Debug)]
+pub struct SearchPool {
+    pool: PgPool,
+}
+
+/// What a [`SearchPool`] connection is set to when it opens.
+static SEARCH_SETTINGS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SET statement_timeout = {}; SET plan_cache_mode = {CUSTOM_PLANS}",
+        INTERACTIVE_TIMEOUT.as_millis()
+    )
+});
+
+/// Connections in a console process's [`SearchPool`].
+pub const SEARCH_CONNECTIONS: u32 = 4;
+
+impl SearchPool {
+    /// A pool to the same database, as the same role, as `main`, shaped by `options` (its
+    /// size, its checks), opening connections as searches need them.
+    pub fn open(main: &PgPool, options: PgPoolOptions) -> Self {
+        let pool = options
+            .min_connections(0)
+            // Set by a statement rather than in the start-up packet's `options`: a session
+            // pooler in front of Postgres (PgBouncer) refuses that parameter or drops it.
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    use sqlx::Executor as _;
+                    connection.execute(SEARCH_SETTINGS.as_str()).await?;
+                    Ok(())
+                })
+            })
+            .connect_lazy_with((*main.connect_options()).clone());
+        SearchPool { pool }
+    }
+
+    /// [`SearchPool::open`] with [`SEARCH_CONNECTIONS`] and sqlx's default checks (tests,
+    /// the benchmarks).
+    pub fn beside(main: &PgPool) -> Self {
+        Self::open(
+            main,
+            PgPoolOptions::new().max_connections(SEARCH_CONNECTIONS),
+        )
+    }
+
+    /// The pool itself, for reading its gauges.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 /// How searches, charts and exports are planned: for the values at hand, every time.
@@ -681,13 +723,13 @@ fn bucket_unit(span: chrono::Duration) -> &'static str {
 
 /// How the events matching `query` spread over time: from the query's `after:` (or the
 /// oldest stored event) to its `before:` (or now).
-pub async fn histogram(db: &PgPool, query: &AuditQuery) -> Result<AuditHistogram, sqlx::Error> {
-    let mut tx = interactive(db).await?;
+pub async fn histogram(db: &SearchPool, query: &AuditQuery) -> Result<AuditHistogram, sqlx::Error> {
+    let mut connection = db.pool.acquire().await?;
     let from = match query.after() {
         Some(after) => Some(after),
         None => {
             sqlx::query_scalar("SELECT min(occurred_at) FROM audit_events")
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *connection)
                 .await?
         }
     };
@@ -714,8 +756,7 @@ pub async fn histogram(db: &PgPool, query: &AuditQuery) -> Result<AuditHistogram
         .push(" - interval '1 microsecond', ('1 ' || ")
         .push_bind(unit)
         .push(")::interval) AS series(bucket) LEFT JOIN counts USING (bucket) ORDER BY 1");
-    let rows = sql.build().fetch_all(&mut *tx).await?;
-    tx.commit().await?;
+    let rows = sql.build().fetch_all(&mut *connection).await?;
     let buckets = rows
         .iter()
         .map(|row| Ok((row.try_get("bucket")?, row.try_get("events")?)))
@@ -890,13 +931,10 @@ pub async fn matching_in_copy(
 }
 
 /// How many events match `query`, stopped like an interactive search (see [`search`]).
-pub async fn count(db: &PgPool, query: &AuditQuery) -> Result<i64, sqlx::Error> {
-    let mut tx = interactive(db).await?;
+pub async fn count(db: &SearchPool, query: &AuditQuery) -> Result<i64, sqlx::Error> {
     let mut sql = QueryBuilder::new("SELECT count(*) FROM audit_events WHERE TRUE");
     push_conditions(&mut sql, query);
-    let n: i64 = sql.build_query_scalar().fetch_one(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(n)
+    sql.build_query_scalar().fetch_one(&db.pool).await
 }
 
 #[cfg(test)]
@@ -915,37 +953,49 @@ mod tests {
         }
     }
 
-    /// The interactive transaction carries the time-out, and only for itself (`SET LOCAL`):
-    /// the same connection, back in the pool, has the server's default again.
+    /// A search pool's connections carry the time-out and the custom plans of their own;
+    /// the main pool's keep Postgres' defaults, and so does a connection back from a
+    /// reused-plan transaction.
     #[tokio::test]
-    async fn interactive_statements_are_timed_out_and_only_they() {
-        let pool = crate::test_postgres::pool(1).await;
-        let show = "SHOW statement_timeout";
-        let default: String = sqlx::query_scalar(show).fetch_one(&pool).await.unwrap();
-        let mut tx = interactive(&pool).await.expect("a transaction");
-        let inside: String = sqlx::query_scalar(show).fetch_one(&mut *tx).await.unwrap();
-        assert_eq!(inside, format!("{}s", INTERACTIVE_TIMEOUT.as_secs()));
-        let planned: String = sqlx::query_scalar("SHOW plan_cache_mode")
-            .fetch_one(&mut *tx)
+    async fn search_connections_are_timed_out_and_only_they() {
+        let main = crate::test_postgres::pool(1).await;
+        let searches = SearchPool::beside(&main);
+        let settings =
+            "SELECT current_setting('statement_timeout'), current_setting('plan_cache_mode')";
+        let defaults: (String, String) = sqlx::query_as(settings).fetch_one(&main).await.unwrap();
+        assert_eq!(defaults.1, "auto", "pages keep Postgres' default");
+        let searching: (String, String) = sqlx::query_as(settings)
+            .fetch_one(&searches.pool)
             .await
             .unwrap();
-        assert_eq!(planned, CUSTOM_PLANS);
+        assert_eq!(
+            searching,
+            (
+                format!("{}s", INTERACTIVE_TIMEOUT.as_secs()),
+                CUSTOM_PLANS.to_string()
+            )
+        );
         let stopped = sqlx::query(&format!(
             "SELECT pg_sleep({})",
             INTERACTIVE_TIMEOUT.as_secs() + 1
         ))
-        .execute(&mut *tx)
+        .execute(&searches.pool)
         .await
         .expect_err("stopped by the time-out");
         assert!(is_timeout(&stopped), "{stopped}");
-        drop(tx);
-        let after: String = sqlx::query_scalar(show).fetch_one(&pool).await.unwrap();
-        assert_eq!(after, default);
-        let planned: String = sqlx::query_scalar("SHOW plan_cache_mode")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        assert_eq!(planned, "auto", "pages keep Postgres' default");
+
+        let mut tx = reused_plan_transaction(&main).await.expect("a transaction");
+        let inside: (String, String) = sqlx::query_as(settings).fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(
+            inside,
+            (
+                format!("{}s", INTERACTIVE_TIMEOUT.as_secs()),
+                "force_generic_plan".to_string()
+            )
+        );
+        tx.commit().await.unwrap();
+        let after: (String, String) = sqlx::query_as(settings).fetch_one(&main).await.unwrap();
+        assert_eq!(after, defaults);
     }
 
     #[tokio::test]

@@ -35,7 +35,7 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use console_types::{
-    api::ConsoleError,
+    api::{AuditEventRow, ConsoleError},
     directory::{BaseDetail, GroupDetail, WorkspaceDetail},
     people::UserDetail,
 };
@@ -144,6 +144,9 @@ pub struct LiveReads {
     pub bases: Shared<BaseDetail>,
     /// One group as its page shows it (`groups::get`).
     pub groups: Shared<GroupDetail>,
+    /// The overview's newest risky events from the audit copy (`audit::recent_risky_events`),
+    /// kept [`RISKY_EVENTS_KEPT`] at most: see there.
+    risky_events: Shared<Vec<AuditEventRow>>,
     ttl: Duration,
     /// Where forgetting is told to the other console processes (none in unit tests).
     peers: Option<peers::Peers>,
@@ -151,6 +154,18 @@ pub struct LiveReads {
 
 /// How many objects of each kind a process keeps (people look at a handful at a time).
 const OBJECTS_KEPT: u64 = 1_000;
+
+/// How long the overview's recent risky events are kept (less when
+/// `CONSOLE_LIVE_READ_SECONDS` is less; nothing when it is zero).
+///
+/// Not a read from Airtable but a search of the audit copy, the same for every viewer, and
+/// the dearest part of the overview: its own transaction (the search's plan is reused, see
+/// `audit::search::search_with_reused_plan`), fifteen index branches and the names — 1.1 ms
+/// of the overview's 2.6 ms of CPU under load (docs/BENCHMARKS.md). The copy changes only
+/// when the audit copy stores events, which forgets the kept list in the process that
+/// copied ([`LiveReads::forget_risky_events`]); another process shows them at most this
+/// much later, against a copy that follows Airtable by minutes.
+pub const RISKY_EVENTS_KEPT: Duration = Duration::from_secs(5);
 
 impl LiveReads {
     /// Reads kept for `ttl` (`CONSOLE_LIVE_READ_SECONDS`); zero keeps nothing.
@@ -161,6 +176,7 @@ impl LiveReads {
             workspaces: Shared::new("workspace", ttl, OBJECTS_KEPT),
             bases: Shared::new("base", ttl, OBJECTS_KEPT),
             groups: Shared::new("group", ttl, OBJECTS_KEPT),
+            risky_events: Shared::new("risky_events", ttl.min(RISKY_EVENTS_KEPT), 4),
             ttl,
             peers: None,
         }
@@ -193,6 +209,26 @@ impl LiveReads {
         self.enterprise.read("", refresh, load).await
     }
 
+    /// The `how_many` newest risky events: kept, or searched now through `load` (one
+    /// search however many pages ask at once).
+    pub async fn risky_events<F>(
+        &self,
+        how_many: i64,
+        load: F,
+    ) -> Result<Arc<Read<Vec<AuditEventRow>>>, ConsoleError>
+    where
+        F: std::future::Future<Output = Result<Vec<AuditEventRow>, ConsoleError>>,
+    {
+        self.risky_events
+            .read(&how_many.to_string(), false, load)
+            .await
+    }
+
+    /// Forgets the kept risky events in this process: the audit copy stored events.
+    pub fn forget_risky_events(&self) {
+        self.risky_events.forget_all();
+    }
+
     /// Forgets the enterprise's record, here and in the other console processes: a change
     /// went through, so the next page reads it again.
     pub async fn forget_enterprise(&self) {
@@ -220,6 +256,7 @@ impl LiveReads {
             peers::Forget::Everything => {
                 self.enterprise.forget_all();
                 self.forget_objects_here();
+                self.risky_events.forget_all();
             }
         }
     }
@@ -287,6 +324,51 @@ mod tests {
             .await
             .expect("read");
         assert_eq!(calls.load(Ordering::SeqCst), 2, "forgotten, so read again");
+    }
+
+    /// The risky events are kept per length asked, forgotten when the copy stores events,
+    /// and kept no longer than the live reads (nothing when those are not kept).
+    #[tokio::test]
+    async fn risky_events_are_kept_per_length_and_forgotten_on_copy() {
+        let searches = Arc::new(AtomicUsize::new(0));
+        let search = |searches: Arc<AtomicUsize>| async move {
+            searches.fetch_add(1, Ordering::SeqCst);
+            Ok(Vec::new())
+        };
+        let reads = LiveReads::new(Duration::from_secs(60));
+        for how_many in [8, 8, 20, 8, 20] {
+            reads
+                .risky_events(how_many, search(searches.clone()))
+                .await
+                .expect("read");
+        }
+        assert_eq!(searches.load(Ordering::SeqCst), 2, "one search per length");
+        reads.forget_risky_events();
+        reads
+            .risky_events(8, search(searches.clone()))
+            .await
+            .expect("read");
+        assert_eq!(
+            searches.load(Ordering::SeqCst),
+            3,
+            "forgotten, so searched again"
+        );
+        // Other kept reads are not forgotten with them (nor they with the others).
+        reads.forget_objects().await;
+        reads
+            .risky_events(8, search(searches.clone()))
+            .await
+            .expect("read");
+        assert_eq!(searches.load(Ordering::SeqCst), 3);
+
+        let unkept = LiveReads::new(Duration::ZERO);
+        for _ in 0..2 {
+            unkept
+                .risky_events(8, search(searches.clone()))
+                .await
+                .expect("read");
+        }
+        assert_eq!(searches.load(Ordering::SeqCst), 5, "zero keeps nothing");
     }
 
     #[tokio::test]

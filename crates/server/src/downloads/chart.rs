@@ -43,7 +43,7 @@ pub async fn svg(
             look.theme.as_deref(),
         ));
     };
-    match histogram(&state.console.db, &query).await {
+    match histogram(&state.console.searches, &query).await {
         Ok(histogram) => image(render(&histogram, look.theme.as_deref())),
         Err(error) => {
             tracing::error!(%error, "audit chart failed");

@@ -21,16 +21,6 @@ pub async fn list(
     listing: ApprovalListing,
     now: DateTime<Utc>,
 ) -> Result<Vec<ApprovalRequest>, ConsoleError> {
-    // Expiring and listing on one pooled connection: a checkout is a round trip of its own.
-    let mut conn = state.db.acquire().await.map_err(internal)?;
-    let expired = store::expire_due(&mut *conn, now).await.map_err(internal)?;
-    if !expired.is_empty() {
-        // Telling the requesters takes connections of its own: holding this one meanwhile
-        // could leave a full pool waiting on itself.
-        drop(conn);
-        tell_expired(state, expired).await;
-        conn = state.db.acquire().await.map_err(internal)?;
-    }
     let listing = match listing {
         ApprovalListing::WaitingForMe => store::Listing::WaitingFor {
             person: &who.airtable_user_id,
@@ -39,9 +29,11 @@ pub async fn list(
         ApprovalListing::Mine => store::Listing::MadeBy(&who.airtable_user_id),
         ApprovalListing::All => store::Listing::All,
     };
-    store::list(&mut *conn, listing, LIST_LIMIT)
+    let (listed, expired) = store::list_as_of(&state.db, listing, LIST_LIMIT, now)
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+    tell_expired(state, expired).await;
+    Ok(listed)
 }
 
 /// The number on the badge: pending requests this person could approve.
