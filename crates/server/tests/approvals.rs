@@ -815,6 +815,18 @@ async fn the_badge_counts_what_each_person_may_approve() {
     );
 }
 
+/// Moves request `id`'s expiry a minute into the past; the query counting its notices.
+async fn let_run_out(t: &TestConsole, id: &str) -> String {
+    common::session::execute_sql(
+        t,
+        &format!(
+            "UPDATE approval_requests SET expires_at = now() - interval '1 minute' WHERE id = '{id}'"
+        ),
+    )
+    .await;
+    format!("SELECT count(*) FROM outbox WHERE approval_id = '{id}'")
+}
+
 /// A list that does not show what ran out (the approver's "waiting for me": an expired
 /// request waits for nobody) still expires it and tells the requester: the expiry and the
 /// list are one statement, and its answer carries what it expired even when it lists
@@ -831,14 +843,7 @@ async fn a_list_that_shows_nothing_still_expires_what_ran_out() {
             .is_some_and(|all| all.iter().any(|r| r["id"] == id.as_str())),
         "it waits for b while it is open: {waiting}"
     );
-    common::session::execute_sql(
-        &t,
-        &format!(
-            "UPDATE approval_requests SET expires_at = now() - interval '1 minute' WHERE id = '{id}'"
-        ),
-    )
-    .await;
-    let notices = format!("SELECT count(*) FROM outbox WHERE approval_id = '{id}'");
+    let notices = let_run_out(&t, &id).await;
     let before = count_of(&t, &notices).await;
     let waiting = get_json(&t, &b, "/api/approvals/list?show=waiting").await;
     assert_eq!(
@@ -867,14 +872,7 @@ async fn a_list_expires_what_ran_out_and_tells_the_requester() {
     let t = TestConsole::start().await;
     let (a, _b, target) = cast(&t).await;
     let id = request(&t, &a, &delete_user(&target), "soon stale").await;
-    common::session::execute_sql(
-        &t,
-        &format!(
-            "UPDATE approval_requests SET expires_at = now() - interval '1 minute' WHERE id = '{id}'"
-        ),
-    )
-    .await;
-    let notices = format!("SELECT count(*) FROM outbox WHERE approval_id = '{id}'");
+    let notices = let_run_out(&t, &id).await;
     let before = count_of(&t, &notices).await;
     let listed = get_json(&t, &a, "/api/approvals/list?show=mine").await;
     let mine = listed

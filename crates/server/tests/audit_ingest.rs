@@ -395,6 +395,12 @@ mod through_the_console {
     use super::common::session::{post_form, whoami};
     use super::common::TestConsole;
 
+    /// Presses "Sync now" as `browser`'s person.
+    async fn sync_now(t: &TestConsole, browser: &reqwest::Client, csrf: &str) {
+        let response = post_form(t, browser, "/api/audit/sync/now", &[("csrf_token", csrf)]).await;
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
     #[tokio::test]
     async fn sync_now_runs_the_ingester_and_picks_up_the_sign_in() {
         let t = TestConsole::start().await;
@@ -408,18 +414,7 @@ mod through_the_console {
                 .fetch_one(&db)
                 .await
                 .expect("count");
-            let response = post_form(
-                &t,
-                &browser,
-                "/api/audit/sync/now",
-                &[("csrf_token", csrf.as_str())],
-            )
-            .await;
-            assert!(
-                response.status().is_success(),
-                "round {round}: {}",
-                response.status()
-            );
+            sync_now(&t, &browser, &csrf).await;
             let mut after = before;
             for _ in 0..100 {
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -484,14 +479,7 @@ mod through_the_console {
             .delete()
             .await
             .expect("delete in Airtable");
-        let response = post_form(
-            &t,
-            &browser,
-            "/api/audit/sync/now",
-            &[("csrf_token", csrf.as_str())],
-        )
-        .await;
-        assert!(response.status().is_success(), "{}", response.status());
+        sync_now(&t, &browser, &csrf).await;
         // Read the card all along: what is kept was read moments before the copy stored
         // the deletion, well within the time a card is kept.
         let mut copied = false;
