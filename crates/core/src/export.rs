@@ -9,7 +9,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, LazyLock, Mutex},
 };
 
 use console_types::api::{ConsoleError, SignedInUser};
@@ -110,16 +110,19 @@ impl Exports {
     /// A pool like `main` (same database, same role) of [`EXPORT_CONNECTIONS`], opened as
     /// downloads need them.
     pub fn new(main: &PgPool) -> Self {
-        let pool = PgPoolOptions::new()
-            .max_connections(EXPORT_CONNECTIONS)
-            .min_connections(0)
-            // Each download is one statement planned for its values (see
-            // `audit::search::CUSTOM_PLANS`: these connections serve downloads only).
-            .connect_lazy_with(
-                (*main.connect_options())
-                    .clone()
-                    .options([("plan_cache_mode", crate::audit::search::CUSTOM_PLANS)]),
-            );
+        // Each download is one statement planned for its values (see
+        // `audit::search::CUSTOM_PLANS`: these connections serve downloads only).
+        static SETTINGS: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SET plan_cache_mode = {}",
+                crate::audit::search::CUSTOM_PLANS
+            )
+        });
+        let pool = crate::pools::beside(
+            main,
+            PgPoolOptions::new().max_connections(EXPORT_CONNECTIONS),
+            SETTINGS.as_str(),
+        );
         Exports {
             pool,
             running: Arc::default(),

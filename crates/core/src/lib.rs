@@ -34,6 +34,7 @@ pub mod mail;
 pub mod names;
 pub mod overview;
 pub mod people;
+pub mod pools;
 pub mod reports;
 pub mod reviews;
 pub mod roles;

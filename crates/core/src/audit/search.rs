@@ -552,19 +552,9 @@ impl SearchPool {
     /// A pool to the same database, as the same role, as `main`, shaped by `options` (its
     /// size, its checks), opening connections as searches need them.
     pub fn open(main: &PgPool, options: PgPoolOptions) -> Self {
-        let pool = options
-            .min_connections(0)
-            // Set by a statement rather than in the start-up packet's `options`: a session
-            // pooler in front of Postgres (PgBouncer) refuses that parameter or drops it.
-            .after_connect(|connection, _| {
-                Box::pin(async move {
-                    use sqlx::Executor as _;
-                    connection.execute(SEARCH_SETTINGS.as_str()).await?;
-                    Ok(())
-                })
-            })
-            .connect_lazy_with((*main.connect_options()).clone());
-        SearchPool { pool }
+        SearchPool {
+            pool: crate::pools::beside(main, options, SEARCH_SETTINGS.as_str()),
+        }
     }
 
     /// [`SearchPool::open`] with [`SEARCH_CONNECTIONS`] and sqlx's default checks (tests,
