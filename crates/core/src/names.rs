@@ -54,7 +54,14 @@ pub async fn lookup(db: &PgPool, ids: &[&str]) -> Result<HashMap<String, String>
         return Ok(HashMap::new());
     }
     let rows: Vec<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT id, name, email FROM known_names WHERE id = ANY($1)")
+        // A semi-join against the unnested array rather than `id = ANY($1)`: a prepared
+        // statement's generic plan cannot hash an array it has not seen, and on a small table
+        // (the demo world's few hundred names) it walked the whole array for every row — 1.3 ms
+        // for an audit search page's 120 IDs, four times the search itself. The join is
+        // hashed on a small table and an index probe per ID on a large one.
+        sqlx::query_as(
+            "SELECT id, name, email FROM known_names WHERE id IN (SELECT unnest($1::text[]))",
+        )
             .bind(ids)
             .fetch_all(db)
             .await?;

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{AuditEventDetail, AuditEventRow, AuditSearchPage, ConsoleError};
 use crate::audit::categories::{ACTIONS, CATEGORIES};
-use crate::audit::query::{percent_encode, SearchForm};
+use crate::audit::query::{percent_encode, percent_encode_into, SearchForm};
 use crate::components::format::when;
 
 #[server(endpoint = "audit/search", input = GetUrl)]
@@ -49,7 +49,13 @@ pub async fn read_audit_event(id: String) -> Result<Option<AuditEventDetail>, Co
 
 /// A link to the search for one filter, e.g. every event by one person.
 fn search_link(key: &str, value: &str) -> String {
-    format!("/audit?q={}", percent_encode(&format!("{key}:{value}")))
+    const START: &str = "/audit?q=";
+    let mut link = String::with_capacity(START.len() + key.len() + 3 + value.len() * 3);
+    link.push_str(START);
+    percent_encode_into(&mut link, key);
+    link.push_str("%3A"); // the ':' between the key and the value
+    percent_encode_into(&mut link, value);
+    link
 }
 
 #[component]

@@ -215,14 +215,23 @@ impl SearchForm {
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 pub fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    percent_encode_into(&mut out, value);
+    out
+}
+
+/// [`percent_encode`] onto the end of `out`: a page of search results writes some 250
+/// links, so no string is made per escaped byte.
+pub fn percent_encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 0x0f)] as char);
         }
     }
-    out
 }
 
 struct Reader {
@@ -574,6 +583,15 @@ mod tests {
     }
 
     #[test]
+    fn percent_encodes_reserved_and_non_ascii_bytes_in_upper_case_hex() {
+        assert_eq!(percent_encode("actor:a b@c.com"), "actor%3Aa%20b%40c.com");
+        assert_eq!(percent_encode("é~_-."), "%C3%A9~_-.");
+        let mut link = String::from("/audit?q=");
+        percent_encode_into(&mut link, "\"x\"/?");
+        assert_eq!(link, "/audit?q=%22x%22%2F%3F");
+    }
+
+    #[test]
     fn reads_every_filter() {
         let q = parse(
             "actor:Alice@Corp.com actor:usrABC123 action:deleteBase category:OAUTH \
@@ -782,6 +800,23 @@ mod tests {
                 let again = AuditQuery::parse(&query.to_string());
                 prop_assert_eq!(again, Ok(query));
             }
+        }
+
+        #[test]
+        fn percent_encoding_keeps_only_unreserved_bytes_and_decodes_back(input in "\\PC{0,40}") {
+            let encoded = percent_encode(&input);
+            prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+            let mut decoded = Vec::new();
+            let mut bytes = encoded.bytes();
+            while let Some(b) = bytes.next() {
+                if b == b'%' {
+                    let hex: String = bytes.by_ref().take(2).map(char::from).collect();
+                    decoded.push(u8::from_str_radix(&hex, 16).expect("two hex digits"));
+                } else {
+                    decoded.push(b);
+                }
+            }
+            prop_assert_eq!(String::from_utf8(decoded).ok(), Some(input));
         }
 
         #[test]
