@@ -45,7 +45,10 @@ mod tests {
                 at(shown).format("%Y-%m-%d %H:%M:%S UTC").to_string()
             );
         }
-        assert_eq!(when(Some(at("2026-01-02T03:04:05Z"))), "2026-01-02 03:04:05 UTC");
+        assert_eq!(
+            when(Some(at("2026-01-02T03:04:05Z"))),
+            "2026-01-02 03:04:05 UTC"
+        );
         assert_eq!(when(None), "never");
     }
 }
