@@ -1,8 +1,9 @@
 //! The console's data types, shared by the server and the browser: what server functions
 //! take and return (`api`, `directory`, `people`, `enterprise`, `bulk`, `reports`), the
-//! risky actions and their approval requests (`approvals`), and the audit search language
-//! (`audit::query`). Pure data and parsing, no I/O; compiles to wasm. The app re-exports
-//! these modules (`console_app::api`, …), so both sides name them the same way.
+//! risky actions and their approval requests (`approvals`), the audit search language
+//! (`audit::query`) and how a time reads (`time`). Pure data and parsing, no I/O; compiles
+//! to wasm. The app re-exports these modules (`console_app::api`, …), so both sides name
+//! them the same way.
 
 pub mod alerts;
 pub mod api;
@@ -15,6 +16,7 @@ mod named;
 pub mod people;
 pub mod reports;
 pub mod reviews;
+pub mod time;
 
 /// "1 item", "2 items": a count with its noun in the right number.
 pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {

@@ -230,7 +230,7 @@ impl Evaluator {
         for (_, event) in made.iter().take(EMAIL_LIST) {
             body.push_str(&format!(
                 "- {}  {}  by {}  {}\n",
-                event.row.occurred_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                console_types::time::shown(event.row.occurred_at),
                 event.row.action,
                 super::payload::actor(&event.row),
                 super::payload::event_url(&self.public_url, &event.row.id),

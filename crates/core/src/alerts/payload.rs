@@ -46,7 +46,7 @@ pub(crate) fn body(
                 slack_escape(subject.rule_name),
                 slack_escape(&event.row.action),
                 slack_escape(&actor(&event.row)),
-                event.row.occurred_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                console_types::time::shown(event.row.occurred_at),
                 link,
                 event.row.id,
             ),
