@@ -9,36 +9,31 @@ use crate::api::{Role, SignedInUser};
 #[component]
 pub fn Header() -> impl IntoView {
     let user = SignedIn::expect().0;
+    // One boundary for every part that depends on who is signed in (the menu, the banner,
+    // the name and sign-out), not one each: every page has this header, and a boundary
+    // costs each page view its own owner, effect and channel while it renders.
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Airtable Enterprise Console"</a>
-            <Suspense fallback=|| ()>
+            <Suspense fallback=|| view! { <div class="topbar-right"><ThemeToggle /></div> }>
                 {move || Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(user)) => view! { <Nav user /> }.into_any(),
-                        _ => ().into_any(),
+                    let user = user.await.ok().flatten();
+                    let nav = user.clone().map(|user| view! { <Nav user /> });
+                    let banner = user
+                        .as_ref()
+                        .filter(|user| !user.two_person_rule)
+                        .map(|_| view! { <BootstrapBanner /> });
+                    let signed_in_as = user.map(|user| view! { <SignedInAs user /> });
+                    view! {
+                        {nav}
+                        {banner}
+                        <div class="topbar-right">
+                            <ThemeToggle />
+                            {signed_in_as}
+                        </div>
                     }
                 })}
             </Suspense>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(user)) if !user.two_person_rule => view! { <BootstrapBanner /> }.into_any(),
-                        _ => ().into_any(),
-                    }
-                })}
-            </Suspense>
-            <div class="topbar-right">
-                <ThemeToggle />
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match user.await {
-                            Ok(Some(user)) => view! { <SignedInAs user /> }.into_any(),
-                            _ => ().into_any(),
-                        }
-                    })}
-                </Suspense>
-            </div>
         </header>
     }
 }

@@ -44,18 +44,26 @@ impl SignedIn {
 /// server refuses a change without the signed-in person's token (see the server's
 /// `security` module), and the server function's `csrf_token` argument carries it when
 /// the form is submitted by the hydrated app rather than by the browser.
+///
+/// No `Suspense` of its own: the server knows the person before it renders (the session
+/// check put them in the request), and in the browser the page's `SignedIn` resource came
+/// with the page, so the token is there at once on both sides. A boundary per form cost
+/// every page view about as much as a small card (docs/BENCHMARKS.md, ninth session).
 #[component]
 pub fn CsrfField() -> impl IntoView {
-    let user = SignedIn::expect().0;
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let token = match user.await {
-                    Ok(Some(user)) => user.csrf_token,
-                    _ => String::new(),
-                };
-                view! { <input type="hidden" name="csrf_token" value=token /> }
-            })}
-        </Suspense>
-    }
+    view! { <input type="hidden" name="csrf_token" value=csrf_token() /> }
+}
+
+/// The signed-in person's CSRF token, or empty (then the server refuses the change with
+/// "the form is out of date", and nothing happens).
+fn csrf_token() -> String {
+    #[cfg(feature = "ssr")]
+    let user = crate::serve::signed_in_user().ok();
+    #[cfg(not(feature = "ssr"))]
+    let user = SignedIn::expect()
+        .0
+        .get_untracked()
+        .and_then(Result::ok)
+        .flatten();
+    user.map(|user| user.csrf_token).unwrap_or_default()
 }
