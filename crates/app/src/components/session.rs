@@ -48,7 +48,8 @@ impl SignedIn {
 /// No `Suspense` of its own: the server knows the person before it renders (the session
 /// check put them in the request), and in the browser the page's `SignedIn` resource came
 /// with the page, so the token is there at once on both sides. A boundary per form cost
-/// every page view about as much as a small card (docs/BENCHMARKS.md, ninth session).
+/// every page view about 0.04 ms of CPU (docs/BENCHMARKS.md, "Fewer `Suspense`
+/// boundaries per page").
 #[component]
 pub fn CsrfField() -> impl IntoView {
     view! { <input type="hidden" name="csrf_token" value=csrf_token() /> }

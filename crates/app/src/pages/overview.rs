@@ -41,8 +41,8 @@ pub async fn recent_risky_events() -> Result<Vec<AuditEventRow>, ConsoleError> {
 
 /// What the overview's three short lists read, fetched together: one resource and one
 /// boundary for the three cards instead of one each (each boundary and resource costs
-/// every view of the page, docs/BENCHMARKS.md, ninth session). Each list keeps its own
-/// answer, so one that fails leaves the others shown.
+/// every view of the page: docs/BENCHMARKS.md, "Fewer `Suspense` boundaries per page").
+/// Each list keeps its own answer, so one that fails leaves the others shown.
 type ShortLists = (
     Result<Vec<ApprovalRequest>, ConsoleError>,
     Result<Vec<AuditEventRow>, ConsoleError>,
