@@ -39,10 +39,19 @@ pub fn console() -> Result<Console, ConsoleError> {
 }
 
 /// The signed-in person for this request, or `NotSignedIn`.
+///
+/// Read in place (`with_request`): every server function and form of a page asks, and
+/// `use_context` would copy the whole request (its headers and every extension) each time.
 pub fn signed_in_user() -> Result<SignedInUser, ConsoleError> {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<SignedInUser>().cloned())
+    with_request(|parts| parts.extensions.get::<SignedInUser>().cloned())
+        .flatten()
         .ok_or(ConsoleError::NotSignedIn)
+}
+
+/// Reads the request this page or server function answers, without copying it; `None`
+/// outside a request (never, on the server).
+pub fn with_request<T>(read: impl FnOnce(&http::request::Parts) -> T) -> Option<T> {
+    leptos::prelude::with_context::<http::request::Parts, _>(read)
 }
 
 /// The console and the signed-in person, provided their role allows `need`. Every server
@@ -90,7 +99,7 @@ pub fn with_status<T>(result: Result<T, ConsoleError>) -> Result<T, ConsoleError
 /// Whether this request is a browser's own form submission (it accepts HTML and says where
 /// it came from), which leptos_axum redirects back to the page it came from.
 fn is_plain_form_post() -> bool {
-    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+    with_request(|parts| {
         let accepts_html = parts
             .headers
             .get(http::header::ACCEPT)
@@ -98,4 +107,5 @@ fn is_plain_form_post() -> bool {
             .is_some_and(|v| v.contains("text/html"));
         accepts_html && parts.headers.contains_key(http::header::REFERER)
     })
+    .unwrap_or(false)
 }

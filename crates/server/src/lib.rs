@@ -354,6 +354,11 @@ pub async fn start(
     }
     let app = router(state.clone(), session_store);
     let closing = close.clone().cancelled_owned();
+    // Made into routes once, here: handed to `serve` as a router, axum would do it again
+    // for every connection (its `with_state(())`, every route copied and boxed anew),
+    // which cost a new connection more than serving the stylesheet on it
+    // (docs/BENCHMARKS.md, "What a page costs a browser's connection").
+    let app = app.into_make_service();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(closing)
@@ -398,7 +403,7 @@ async fn serve_metrics_apart(
         .route("/metrics", get(metrics::render))
         .with_state(state);
     tokio::spawn(async move {
-        axum::serve(listener, app)
+        axum::serve(listener, app.into_make_service())
             .with_graceful_shutdown(close.cancelled_owned())
             .await
     });
@@ -520,11 +525,15 @@ pub fn router(state: AppState, session_store: CachedSessionStore) -> Router {
         // Pages, JSON and CSV go out compressed to browsers that take it; the bundle under
         // /pkg is already compressed on disk and passes through untouched. At the fastest
         // level: gzip's default level took as much CPU as rendering the page (`perf` under
-        // load), for a page a tenth smaller than the fastest level makes. Not below
+        // load), for a page a tenth smaller than the fastest level makes. Gzip even where
+        // the browser also takes brotli: brotli's fastest level zeroes its tables for every
+        // answer, a fifth more of the users page's work than gzip for a page 9 % smaller
+        // (docs/BENCHMARKS.md, "What a page costs a browser's connection"). Not below
         // `COMPRESS_FROM_BYTES`: gzip's header and the fastest level's fixed codes make a
         // small answer (a 272-byte `whoami`) larger, not smaller.
         .layer(
             CompressionLayer::new()
+                .no_br()
                 .quality(CompressionLevel::Fastest)
                 .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_FROM_BYTES))),
         )

@@ -156,10 +156,12 @@ async fn pages_and_json_are_compressed_for_browsers_that_accept_it() {
         let response = person.browser.get(t.url(path)).send().await.expect("view");
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         // The test client takes gzip and undoes it; what matters is that it was asked for
-        // and sent, which the length on the wire shows against the uncompressed body.
+        // and sent, which the length on the wire shows against the uncompressed body. As a
+        // browser asks: pages go out as gzip even where brotli is accepted (cheaper to
+        // make per answer; the bundle's brotli copy is made once, by `./x build-site`).
         let wire = raw_client()
             .get(t.url(path))
-            .header(header::ACCEPT_ENCODING, "gzip")
+            .header(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd")
             .header(header::COOKIE, session_cookie(&t).await)
             .send()
             .await
@@ -181,4 +183,85 @@ async fn pages_and_json_are_compressed_for_browsers_that_accept_it() {
             plain.len()
         );
     }
+}
+
+/// The value of the JavaScript string literal at the start of `text` (`"…"`, as the page's
+/// hydration data writes it), or `None` if there is none: the escapes a JavaScript engine
+/// reads in it, up to its closing quote.
+fn js_string_value(text: &str) -> Option<String> {
+    let mut chars = text.strip_prefix('"')?.chars();
+    let mut value = String::new();
+    loop {
+        match chars.next()? {
+            '"' => return Some(value),
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => return None,
+            '\\' => match chars.next()? {
+                'n' => value.push('\n'),
+                'r' => value.push('\r'),
+                't' => value.push('\t'),
+                '0' => value.push('\0'),
+                'u' => {
+                    let rest = chars.as_str();
+                    let (hex, used) = match rest.strip_prefix('{') {
+                        Some(braced) => {
+                            let end = braced.find('}')?;
+                            (&braced[..end], end + 2)
+                        }
+                        None => (rest.get(..4)?, 4),
+                    };
+                    value.push(char::from_u32(u32::from_str_radix(hex, 16).ok()?)?);
+                    chars = rest[used..].chars();
+                }
+                other => value.push(other),
+            },
+            c => value.push(c),
+        }
+    }
+}
+
+/// Whether `needle` is one of the strings anywhere in `value`.
+fn holds_string(value: &serde_json::Value, needle: &str) -> bool {
+    match value {
+        serde_json::Value::String(s) => s == needle,
+        serde_json::Value::Array(items) => items.iter().any(|v| holds_string(v, needle)),
+        serde_json::Value::Object(map) => map.values().any(|v| holds_string(v, needle)),
+        _ => false,
+    }
+}
+
+/// The data a page hands the browser for hydration (`__RESOLVED_RESOURCES[n] = "…";`,
+/// written by the vendored `hydration_context`, vendor/README.md) reads back in JavaScript
+/// as the JSON the server serialized, whatever characters it holds, and never closes its
+/// `<script>` early.
+#[tokio::test]
+async fn a_pages_hydration_data_reads_back_whatever_characters_it_holds() {
+    let t = TestConsole::start().await;
+    let person = sign_in_as(&t, Role::Viewer).await;
+    let tricky = "</script><script>alert(1)</script> \"quoted\" back\\slash tab\tline\u{2028}\u{2029} é 日本 \u{7f}<!--";
+    let address =
+        reqwest::Url::parse_with_params(&t.url("/users"), [("q", tricky)]).expect("address");
+    let path = format!("{}?{}", address.path(), address.query().unwrap_or_default());
+    let html = page_html(&t, &person, &path).await;
+
+    assert_eq!(
+        html.matches("</script>").count(),
+        html.matches("<script").count(),
+        "a script closed early"
+    );
+    let prefix = "__RESOLVED_RESOURCES[";
+    let mut found = false;
+    for (at, _) in html.match_indices(prefix) {
+        let Some((_, literal)) = html[at + prefix.len()..].split_once("] = ") else {
+            continue;
+        };
+        let json = js_string_value(literal)
+            .unwrap_or_else(|| panic!("not a JavaScript string: {literal}"));
+        let value: serde_json::Value =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+        found |= holds_string(&value, tricky);
+    }
+    assert!(
+        found,
+        "the search text is not in the page's data as it was sent:\n{html}"
+    );
 }

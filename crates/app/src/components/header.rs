@@ -8,33 +8,50 @@ use crate::api::{Role, SignedInUser};
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let user = SignedIn::expect().0;
-    // One boundary for every part that depends on who is signed in (the menu, the banner,
-    // the name and sign-out), not one each: every page has this header, and a boundary
-    // costs each page view its own owner, effect and channel while it renders.
+    let signed_in = SignedIn::expect().0;
+    // No `Suspense`: who is signed in is known before the page renders (see
+    // [`who_is_signed_in`]), and a boundary costs every page view its own owner, effect
+    // and channel (docs/BENCHMARKS.md, "Fewer `Suspense` boundaries per page"). Still a
+    // reactive block: in the browser it follows the `SignedIn` resource, which a page reads
+    // again when the approvals badge's number may have changed.
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Airtable Enterprise Console"</a>
-            <Suspense fallback=|| view! { <div class="topbar-right"><ThemeToggle /></div> }>
-                {move || Suspend::new(async move {
-                    let user = user.await.ok().flatten();
-                    let nav = user.clone().map(|user| view! { <Nav user /> });
-                    let banner = user
-                        .as_ref()
-                        .filter(|user| !user.two_person_rule)
-                        .map(|_| view! { <BootstrapBanner /> });
-                    let signed_in_as = user.map(|user| view! { <SignedInAs user /> });
-                    view! {
-                        {nav}
-                        {banner}
-                        <div class="topbar-right">
-                            <ThemeToggle />
-                            {signed_in_as}
-                        </div>
-                    }
-                })}
-            </Suspense>
+            {move || {
+                let user = who_is_signed_in(signed_in);
+                let nav = user.clone().map(|user| view! { <Nav user /> });
+                let banner = user
+                    .as_ref()
+                    .filter(|user| !user.two_person_rule)
+                    .map(|_| view! { <BootstrapBanner /> });
+                let signed_in_as = user.map(|user| view! { <SignedInAs user /> });
+                view! {
+                    {nav}
+                    {banner}
+                    <div class="topbar-right">
+                        <ThemeToggle />
+                        {signed_in_as}
+                    </div>
+                }
+            }}
         </header>
+    }
+}
+
+/// The signed-in person, if anyone. On the server the session check has put them in the
+/// request; in the browser the page's `SignedIn` resource came with the page (its value is
+/// there when the page hydrates), so both sides render the same header at once.
+fn who_is_signed_in(
+    signed_in: Resource<Result<Option<SignedInUser>, crate::api::ConsoleError>>,
+) -> Option<SignedInUser> {
+    #[cfg(feature = "ssr")]
+    {
+        let _ = signed_in;
+        crate::serve::signed_in_user().ok()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        signed_in.get().and_then(Result::ok).flatten()
     }
 }
 

@@ -68,13 +68,15 @@ impl ChosenTheme {
 /// On the server: the choice the request's cookie carries.
 #[cfg(feature = "ssr")]
 pub fn initial_choice() -> Option<Theme> {
-    let parts = use_context::<http::request::Parts>()?;
-    parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find_map(theme_from_cookie_header)
+    crate::serve::with_request(|parts| {
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(theme_from_cookie_header)
+    })
+    .flatten()
 }
 
 /// In the browser: what the server put on `<html>` (the same cookie, read once), so the
