@@ -1,27 +1,51 @@
 //! How a time reads wherever people see one: on the pages and in the alert rules' emails
 //! and chat messages — UTC, to the second.
 
-use std::{fmt::Display, sync::LazyLock};
+use std::fmt::{self, Display};
 
-use chrono::{
-    format::{Item, StrftimeItems},
-    DateTime, Utc,
-};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
-/// The pattern, for `chrono`'s `format`.
+/// The pattern, for `chrono`'s `format`: what [`shown`] writes.
 pub const SHOWN_AS: &str = "%Y-%m-%d %H:%M:%S UTC";
 
-/// [`SHOWN_AS`] read once: `format(SHOWN_AS)` reads the pattern again for every time it
-/// writes, and a page of audit events writes fifty.
-static SHOWN_AS_ITEMS: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| {
-    StrftimeItems::new(SHOWN_AS)
-        .parse_to_owned()
-        .expect("SHOWN_AS is a valid pattern")
-});
-
 /// `t` as [`SHOWN_AS`] says, e.g. `2026-01-02 03:04:05 UTC`.
+///
+/// Written field by field rather than by `chrono`'s formatter, which walks its pattern
+/// items for every time: about 4,000 instructions a time against a few hundred, and a page
+/// of users or audit events shows fifty (docs/BENCHMARKS.md, "What a page costs a
+/// browser's connection"). What `%Y` or `%S` would write otherwise (a year before 0 or
+/// after 9999, a leap second) goes through `chrono`.
 pub fn shown(t: DateTime<Utc>) -> impl Display {
-    t.format_with_items(SHOWN_AS_ITEMS.iter())
+    Shown(t)
+}
+
+struct Shown(DateTime<Utc>);
+
+impl Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.0;
+        let year = t.year();
+        if !(0..=9999).contains(&year) || t.nanosecond() >= 1_000_000_000 {
+            return write!(f, "{}", t.format(SHOWN_AS));
+        }
+        // The digits put in place and written once: `write!` with `{:02}` pads each
+        // number through the formatter, which cost more than chrono's own pattern walk.
+        let mut text = *b"0000-00-00 00:00:00 UTC";
+        let mut put = |at: usize, value: u32, width: usize| {
+            let mut rest = value;
+            for place in (at..at + width).rev() {
+                text[place] = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+        };
+        put(0, year as u32, 4);
+        put(5, t.month(), 2);
+        put(8, t.day(), 2);
+        put(11, t.hour(), 2);
+        put(14, t.minute(), 2);
+        put(17, t.second(), 2);
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+    }
 }
 
 #[cfg(test)]
@@ -45,5 +69,19 @@ mod tests {
             shown(at("2026-01-02T03:04:05Z")).to_string(),
             "2026-01-02 03:04:05 UTC"
         );
+    }
+
+    proptest::proptest! {
+        /// Written field by field, a time reads as `chrono` writes the pattern, from the
+        /// years chrono can hold to leap seconds.
+        #[test]
+        fn any_time_reads_as_chrono_writes_the_pattern(
+            seconds in -300_000_000_000i64..300_000_000_000i64,
+            nanos in 0u32..2_000_000_000u32,
+        ) {
+            if let Some(t) = DateTime::<Utc>::from_timestamp(seconds, nanos) {
+                proptest::prop_assert_eq!(shown(t).to_string(), t.format(SHOWN_AS).to_string());
+            }
+        }
     }
 }

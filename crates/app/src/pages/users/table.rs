@@ -48,9 +48,15 @@ pub(super) fn UserTable(
     } else {
         "This snapshot predates the console recording external users, two-factor sign-in, SSO and last activity; take a new one to see them.".to_string()
     };
-    let headers = USER_COLUMNS
+    // The optional columns shown, in the table's order: picked once for the page, not
+    // again for every row.
+    let shown: Vec<(&'static str, &'static str)> = USER_COLUMNS
         .iter()
         .filter(|(name, _)| columns.shows(name))
+        .copied()
+        .collect();
+    let headers = shown
+        .iter()
         .map(|(_, label)| view! { <th scope="col">{*label}</th> })
         .collect_view();
     view! {
@@ -69,14 +75,15 @@ pub(super) fn UserTable(
                 <th scope="col">"Name"</th>
                 {headers}
             </tr></thead>
-            <tbody>{page.rows.iter().map(|u| user_row(u, &columns, selectable)).collect_view()}</tbody>
+            <tbody>{page.rows.iter().map(|u| user_row(u, &shown, selectable)).collect_view()}</tbody>
         </table>
         <nav class="pager" aria-label="Pages">{prev} " " {next}</nav>
     }
     .into_any()
 }
 
-fn user_row(u: &UserRow, columns: &UserColumns, selectable: bool) -> impl IntoView {
+/// One user's row: the name, then the cells of the `shown` optional columns.
+fn user_row(u: &UserRow, shown: &[(&str, &str)], selectable: bool) -> impl IntoView {
     let label = if u.name.trim().is_empty() {
         u.email.clone()
     } else {
@@ -92,10 +99,9 @@ fn user_row(u: &UserRow, columns: &UserColumns, selectable: bool) -> impl IntoVi
     } else {
         when(u.last_activity)
     };
-    // One cell per optional column, in the table's order (see `USER_COLUMNS`).
-    let cells = USER_COLUMNS
+    // One cell per optional column shown, in the table's order (see `USER_COLUMNS`).
+    let cells = shown
         .iter()
-        .filter(|(name, _)| columns.shows(name))
         .map(|(name, _)| match *name {
             "email" => view! { <td data-testid="user-email">{u.email.clone()}</td> }.into_any(),
             "id" => view! { <td><code>{u.id.clone()}</code></td> }.into_any(),
