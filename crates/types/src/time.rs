@@ -11,10 +11,10 @@ pub const SHOWN_AS: &str = "%Y-%m-%d %H:%M:%S UTC";
 /// `t` as [`SHOWN_AS`] says, e.g. `2026-01-02 03:04:05 UTC`.
 ///
 /// Written field by field rather than by `chrono`'s formatter, which walks its pattern
-/// items for every time: about 4,000 instructions a time against a few hundred, and a page
-/// of users or audit events shows fifty (docs/BENCHMARKS.md, "What a page costs a
-/// browser's connection"). What `%Y` or `%S` would write otherwise (a year before 0 or
-/// after 9999, a leap second) goes through `chrono`.
+/// items for every time: about 2,500 instructions a time against 800, and a page of users
+/// or audit events shows fifty (docs/BENCHMARKS.md, "What a page costs a browser's
+/// connection"). What `%Y` or `%S` would write otherwise (a year before 0 or after 9999, a
+/// leap second) goes through `chrono`.
 pub fn shown(t: DateTime<Utc>) -> impl Display {
     Shown(t)
 }
