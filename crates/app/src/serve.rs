@@ -96,16 +96,26 @@ pub fn with_status<T>(result: Result<T, ConsoleError>) -> Result<T, ConsoleError
     result
 }
 
-/// Whether this request is a browser's own form submission (it accepts HTML and says where
-/// it came from), which leptos_axum redirects back to the page it came from.
+/// Whether this request is a browser's own form submission, which leptos_axum redirects
+/// back to the page it came from.
 fn is_plain_form_post() -> bool {
+    plain_form_referer().is_some()
+}
+
+/// The page a browser's own form submission (it accepts HTML and says where it came from)
+/// was posted from; `None` for any other request (the hydrated app's calls).
+pub(crate) fn plain_form_referer() -> Option<String> {
     with_request(|parts| {
         let accepts_html = parts
             .headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
-        accepts_html && parts.headers.contains_key(http::header::REFERER)
+        let referer = parts
+            .headers
+            .get(http::header::REFERER)
+            .and_then(|v| v.to_str().ok());
+        referer.filter(|_| accepts_html).map(str::to_string)
     })
-    .unwrap_or(false)
+    .flatten()
 }

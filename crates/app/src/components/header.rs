@@ -8,9 +8,9 @@ use crate::api::{Role, SignedInUser};
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let signed_in = SignedIn::expect().0;
+    let signed_in = SignedIn::expect();
     // No `Suspense`: who is signed in is known before the page renders (see
-    // [`who_is_signed_in`]), and a boundary costs every page view its own owner, effect
+    // [`SignedIn::person`]), and a boundary costs every page view its own owner, effect
     // and channel (docs/BENCHMARKS.md, "Fewer `Suspense` boundaries per page"). Still a
     // reactive block: in the browser it follows the `SignedIn` resource, which a page reads
     // again when the approvals badge's number may have changed.
@@ -18,7 +18,7 @@ pub fn Header() -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/">"Airtable Enterprise Console"</a>
             {move || {
-                let user = who_is_signed_in(signed_in);
+                let user = signed_in.person();
                 let nav = user.clone().map(|user| view! { <Nav user /> });
                 let banner = user
                     .as_ref()
@@ -35,23 +35,6 @@ pub fn Header() -> impl IntoView {
                 }
             }}
         </header>
-    }
-}
-
-/// The signed-in person, if anyone. On the server the session check has put them in the
-/// request; in the browser the page's `SignedIn` resource came with the page (its value is
-/// there when the page hydrates), so both sides render the same header at once.
-fn who_is_signed_in(
-    signed_in: Resource<Result<Option<SignedInUser>, crate::api::ConsoleError>>,
-) -> Option<SignedInUser> {
-    #[cfg(feature = "ssr")]
-    {
-        let _ = signed_in;
-        crate::serve::signed_in_user().ok()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        signed_in.get().and_then(Result::ok).flatten()
     }
 }
 

@@ -38,6 +38,22 @@ impl SignedIn {
     pub fn expect() -> Self {
         use_context::<SignedIn>().unwrap_or_else(SignedIn::provide)
     }
+
+    /// The signed-in person, if anyone, without waiting: on the server the session check
+    /// has put them in the request; in the browser the resource's value came with the page
+    /// (it is there when the page hydrates), so both sides render the same at once. In the
+    /// browser a read inside a reactive block follows the resource when it is read again.
+    pub fn person(self) -> Option<SignedInUser> {
+        #[cfg(feature = "ssr")]
+        {
+            let _ = self;
+            crate::serve::signed_in_user().ok()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            self.0.get().and_then(Result::ok).flatten()
+        }
+    }
 }
 
 /// The hidden `csrf_token` field. Every form that changes something puts it first: the
@@ -58,13 +74,7 @@ pub fn CsrfField() -> impl IntoView {
 /// The signed-in person's CSRF token, or empty (then the server refuses the change with
 /// "the form is out of date", and nothing happens).
 fn csrf_token() -> String {
-    #[cfg(feature = "ssr")]
-    let user = crate::serve::signed_in_user().ok();
-    #[cfg(not(feature = "ssr"))]
-    let user = SignedIn::expect()
-        .0
-        .get_untracked()
-        .and_then(Result::ok)
-        .flatten();
-    user.map(|user| user.csrf_token).unwrap_or_default()
+    untrack(|| SignedIn::expect().person())
+        .map(|user| user.csrf_token)
+        .unwrap_or_default()
 }

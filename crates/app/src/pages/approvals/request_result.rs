@@ -21,29 +21,14 @@ const DONE_PARAM: &str = "done_at_once";
 /// address, as `__err`.)
 #[cfg(feature = "ssr")]
 pub(crate) fn show_outcome_without_wasm(outcome: &RequestOutcome) {
-    let Some(parts) = use_context::<http::request::Parts>() else {
+    let Some(referer) = crate::serve::plain_form_referer() else {
         return;
     };
-    let accepts_html = parts
-        .headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    let Some(referer) = parts
-        .headers
-        .get(http::header::REFERER)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return;
-    };
-    if !accepts_html {
-        return;
-    }
     let result = match outcome {
         RequestOutcome::Requested { id } => (ASKED_PARAM, id.as_str()),
         RequestOutcome::Done { .. } => (DONE_PARAM, "1"),
     };
-    let back = address_with_result(referer, result);
+    let back = address_with_result(&referer, result);
     if let (Some(response), Ok(location)) = (
         use_context::<leptos_axum::ResponseOptions>(),
         http::HeaderValue::from_str(&back),
