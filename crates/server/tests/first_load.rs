@@ -185,15 +185,16 @@ async fn pages_and_json_are_compressed_for_browsers_that_accept_it() {
     }
 }
 
-/// The value of the JavaScript string literal at the start of `text` (`"…"`, as the page's
-/// hydration data writes it), or `None` if there is none: the escapes a JavaScript engine
-/// reads in it, up to its closing quote.
+/// The value of the JavaScript string literal at the start of `text` (`'…'` as the page's
+/// hydration data writes it, or `"…"`), or `None` if there is none: the escapes a
+/// JavaScript engine reads in it, up to its closing quote.
 fn js_string_value(text: &str) -> Option<String> {
-    let mut chars = text.strip_prefix('"')?.chars();
+    let quote = text.chars().next().filter(|c| matches!(c, '\'' | '"'))?;
+    let mut chars = text[1..].chars();
     let mut value = String::new();
     loop {
         match chars.next()? {
-            '"' => return Some(value),
+            c if c == quote => return Some(value),
             '\n' | '\r' | '\u{2028}' | '\u{2029}' => return None,
             '\\' => match chars.next()? {
                 'n' => value.push('\n'),
@@ -229,7 +230,7 @@ fn holds_string(value: &serde_json::Value, needle: &str) -> bool {
     }
 }
 
-/// The data a page hands the browser for hydration (`__RESOLVED_RESOURCES[n] = "…";`,
+/// The data a page hands the browser for hydration (`__RESOLVED_RESOURCES[n] = '…';`,
 /// written by the vendored `hydration_context`, vendor/README.md) reads back in JavaScript
 /// as the JSON the server serialized, whatever characters it holds, and never closes its
 /// `<script>` early.
@@ -237,7 +238,7 @@ fn holds_string(value: &serde_json::Value, needle: &str) -> bool {
 async fn a_pages_hydration_data_reads_back_whatever_characters_it_holds() {
     let t = TestConsole::start().await;
     let person = sign_in_as(&t, Role::Viewer).await;
-    let tricky = "</script><script>alert(1)</script> \"quoted\" back\\slash tab\tline\u{2028}\u{2029} é 日本 \u{7f}<!--";
+    let tricky = "</script><script>alert(1)</script> \"quoted\" 'single' back\\slash tab\tline\u{2028}\u{2029} é 日本 \u{7f}<!--";
     let address =
         reqwest::Url::parse_with_params(&t.url("/users"), [("q", tricky)]).expect("address");
     let path = format!("{}?{}", address.path(), address.query().unwrap_or_default());
