@@ -10,12 +10,18 @@ use crate::api::{ConsoleError, Role, SignedInUser};
 
 /// Runs a server function's work as someone whose role allows `need`: `work` gets the
 /// console and the person; the response's status follows the error, if any.
+///
+/// The work's future is boxed. Unboxed, its whole state (the domain call's, with sqlx's
+/// and reqwest's futures inside) is part of every server function's future, tens of
+/// kilobytes, and Leptos moves a resource's future several times on each page view (into
+/// its sandbox, its owner, its async-derived signal): those moves were a third of the
+/// overview's instructions (docs/BENCHMARKS.md). A box is one allocation instead.
 pub async fn as_role<T>(
     need: Role,
     work: impl AsyncFnOnce(Console, SignedInUser) -> Result<T, ConsoleError>,
 ) -> Result<T, ConsoleError> {
     with_status(match require_role(need) {
-        Ok((console, who)) => work(console, who).await,
+        Ok((console, who)) => Box::pin(work(console, who)).await,
         Err(refused) => Err(refused),
     })
 }
@@ -27,7 +33,7 @@ pub async fn changing<T>(
     work: impl AsyncFnOnce(Console, SignedInUser) -> Result<T, ConsoleError>,
 ) -> Result<T, ConsoleError> {
     with_status(match require_change(need, csrf_token) {
-        Ok((console, who)) => work(console, who).await,
+        Ok((console, who)) => Box::pin(work(console, who)).await,
         Err(refused) => Err(refused),
     })
 }
