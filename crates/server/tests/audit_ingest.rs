@@ -384,6 +384,62 @@ async fn a_damaged_cursor_is_reported_not_a_crash() {
     );
 }
 
+/// A run leaves the copy ready for its searches (migration `maintain_audit_copy`): the
+/// planner's statistics count its events and the full-text index has nothing left pending,
+/// also for a console that runs as a role owning no table; a run that adds little analyzes
+/// nothing again.
+#[tokio::test]
+async fn a_run_leaves_the_copy_analyzed_and_its_text_index_merged_even_for_a_role_that_owns_nothing(
+) {
+    let owner_url = common::fresh_database_url();
+    let runtime = common::prepare_as_runtime_role(&owner_url).await;
+    let owner = PgPool::connect(&owner_url).await.expect("owner");
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        .execute(&owner)
+        .await
+        .expect("pgstattuple (PostgreSQL's contrib modules)");
+    let sim = common::spawn_tiny_sim(SimConfig::default()).await;
+    let client = common::sim_client_builder(&sim).build().expect("client");
+    let ingester = AuditIngester::new(
+        runtime.clone(),
+        client,
+        common::sim_enterprise(&sim),
+        IngestSettings {
+            page_size: PAGE_SIZE,
+            ..IngestSettings::default()
+        },
+    );
+    let state = || async {
+        sqlx::query_as::<_, (i64, f32, i64)>(
+            "SELECT s.analyze_count, c.reltuples,
+                    (SELECT pending_tuples FROM pgstatginindex('audit_events_search'))
+               FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+              WHERE s.relname = 'audit_events'",
+        )
+        .fetch_one(&owner)
+        .await
+        .expect("statistics")
+    };
+    assert_eq!(state().await.0, 0, "a fresh database was analyzed already");
+
+    let first = ingester.run_once().await.expect("backfill");
+    assert!(first.new_events > 0, "{first:?}");
+    let (analyzed, rows_counted, pending) = state().await;
+    assert_eq!(analyzed, 1, "the copy was not analyzed");
+    assert_eq!(rows_counted as u64, first.new_events);
+    assert_eq!(
+        pending, 0,
+        "entries left in the full-text index's pending list"
+    );
+
+    let second = ingester.run_once().await.expect("a run with nothing new");
+    assert!(second.new_events < 500, "{second:?}");
+    assert_eq!(state().await.0, 1, "analyzed again for {second:?}");
+
+    drop((runtime, owner));
+    common::drop_database(&owner_url);
+}
+
 /// Pages stored so far, counted from the stored events (the pages are `PAGE_SIZE` long).
 async fn stored_pages(w: &World) -> i64 {
     let stored = w.stored_ids().await.len() as i64;

@@ -133,6 +133,7 @@ impl AuditIngester {
         .execute(&self.db)
         .await?;
         let outcome = self.follow_and_sweep().await;
+        self.maintain_copy().await;
         let (error, report) = match &outcome {
             Ok(report) => (None, report.clone()),
             Err(e) => {
@@ -165,6 +166,9 @@ impl AuditIngester {
                 Step::Stored { new_events } => {
                     report.pages += 1;
                     report.new_events += new_events;
+                    if report.pages % MAINTAIN_EVERY_PAGES == 0 {
+                        self.maintain_copy().await;
+                    }
                 }
                 Step::Raced => continue,
                 Step::CaughtUp => break,
@@ -174,6 +178,23 @@ impl AuditIngester {
         report.new_events += late;
         report.late_events = late;
         Ok(report)
+    }
+
+    /// Keeps the copy searchable as it grows: merges the full-text index's pending list and
+    /// brings the planner's statistics up to date when a tenth of the copy is new (migration
+    /// `maintain_audit_copy`, which says why: without either, a search for a rare word
+    /// walked the whole copy). The events are stored either way, so a failure is logged,
+    /// not returned.
+    async fn maintain_copy(&self) {
+        match sqlx::query_scalar::<_, bool>("SELECT maintain_audit_copy()")
+            .fetch_one(&self.db)
+            .await
+        {
+            Ok(analyzed) => tracing::debug!(analyzed, "audit copy maintained"),
+            Err(error) => {
+                tracing::warn!(%error, "could not maintain the audit copy's index and statistics")
+            }
+        }
     }
 
     /// Fetches the page after the stored cursor and stores it with the next cursor.
@@ -434,6 +455,10 @@ pub fn spawn_scheduler(
         }
     })
 }
+
+/// How many stored pages a long run (a first backfill) goes between two
+/// [`AuditIngester::maintain_copy`]s, so its searches are fast before it ends.
+const MAINTAIN_EVERY_PAGES: u64 = 100;
 
 /// The lease under which the audit copy is synced: one process at a time.
 pub const AUDIT_SYNC_LEASE: &str = "audit-sync";
